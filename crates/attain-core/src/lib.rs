@@ -1,0 +1,19 @@
+//! Attain's domain: the business rules of sales performance management.
+//!
+//! This crate is where a reader learns the business: exact [`money`], the
+//! fiscal calendar and its [`period`]s, the [`org`] hierarchy and typed
+//! [`ids`], and the [`user`] roles that decide what a person may see. It does no I/O: no database, no HTTP, no filesystem, no clock and
+//! no randomness. Callers pass "today" (`as_of`) in, so every calculation is
+//! reproducible and testable.
+
+pub mod ids;
+pub mod money;
+pub mod org;
+pub mod period;
+pub mod user;
+
+pub use ids::{ExternalId, OrgUnitId, UserId};
+pub use money::{Currency, Money, MoneyError};
+pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind};
+pub use period::{FiscalCalendar, FiscalYearLabel, Granularity, Period, PeriodError, PeriodKey};
+pub use user::{Login, Role};

@@ -1,0 +1,177 @@
+//! Attain's storage: the one crate that knows SQL.
+//!
+//! A [`Store`] talks to SQLite (the default: one file, WAL mode, foreign keys
+//! on) or PostgreSQL (several stateless Attain instances over one database),
+//! chosen by URL. Both backends run the same repository code; where their
+//! dialects differ (DDL, identity columns, date types) the difference lives in
+//! the per-backend migration files, never in callers.
+//!
+//! Invariants:
+//! - Money is stored as `BIGINT` minor units next to a currency code, never a
+//!   float (see [`money_to_columns`]).
+//! - Every statement is parameterised.
+//! - Callers receive domain types from `attain-core`, never rows.
+
+mod config;
+mod error;
+mod migrate;
+mod org;
+
+use sqlx::{PgPool, SqlitePool};
+
+pub use config::{Backend, DatabaseConfig};
+pub use error::StoreError;
+pub use migrate::MIGRATION_COUNT;
+pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
+
+use attain_core::{Currency, Money};
+
+/// Result of a storage operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the live pool, whichever backend it is.
+/// The body is compiled once per backend, so it must only use SQL and types
+/// both understand (`$1` placeholders work on SQLite too).
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// A handle to the database. Cheap to clone: clones share one connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+    description: String,
+}
+
+impl Store {
+    /// Connects to the configured database, creating a SQLite file if it does
+    /// not exist yet. Does not migrate; call [`Store::migrate`].
+    pub async fn connect(config: &DatabaseConfig) -> StoreResult<Self> {
+        let pool = match config {
+            DatabaseConfig::Sqlite { .. } => Pool::Sqlite(config::connect_sqlite(config).await?),
+            DatabaseConfig::Postgres { .. } => {
+                Pool::Postgres(config::connect_postgres(config).await?)
+            }
+        };
+        Ok(Self {
+            pool,
+            description: config.describe(),
+        })
+    }
+
+    /// Connects and applies every pending migration.
+    pub async fn open(config: &DatabaseConfig) -> StoreResult<Self> {
+        let store = Self::connect(config).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Which backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Where the data lives, for people: a file path or a PostgreSQL host and
+    /// database. Never contains a password.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    /// Applies pending migrations; returns how many were applied.
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        migrate::run(self).await
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for queries in flight.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// Sends a `BIGINT` value to the database and back, exercising the
+    /// column type money is stored in.
+    pub async fn echo_bigint(&self, value: i64) -> StoreResult<i64> {
+        let echoed: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT CAST($1 AS BIGINT)").bind(value).fetch_one(pool).await?
+        });
+        Ok(echoed)
+    }
+
+    /// Creates a PostgreSQL schema (for isolated test databases and
+    /// multi-tenant setups). `name` must be lower-case ASCII letters, digits
+    /// and underscores.
+    pub async fn create_schema(&self, name: &str) -> StoreResult<()> {
+        self.schema_ddl("CREATE SCHEMA", name).await
+    }
+
+    /// Drops a PostgreSQL schema and everything in it.
+    pub async fn drop_schema(&self, name: &str) -> StoreResult<()> {
+        self.schema_ddl("DROP SCHEMA IF EXISTS", name).await
+    }
+
+    async fn schema_ddl(&self, verb: &str, name: &str) -> StoreResult<()> {
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(StoreError::Invalid(format!(
+                "'{name}' is not a valid schema name"
+            )));
+        }
+        let Pool::Postgres(pool) = &self.pool else {
+            return Err(StoreError::Invalid(
+                "schemas exist only on PostgreSQL".into(),
+            ));
+        };
+        let cascade = if verb.starts_with("DROP") {
+            " CASCADE"
+        } else {
+            ""
+        };
+        // The name was checked above to contain only [a-z0-9_].
+        let sql = format!("{verb} {name}{cascade}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Money as stored: minor units (rounded half-even) and the currency code.
+pub fn money_to_columns(money: &Money) -> StoreResult<(i64, &'static str)> {
+    let minor = money
+        .to_minor_units()
+        .map_err(|e| StoreError::Invalid(format!("cannot store {money}: {e}")))?;
+    Ok((minor, money.currency().code()))
+}
+
+/// Money from its stored columns.
+pub fn money_from_columns(minor: i64, currency: &str) -> StoreResult<Money> {
+    let currency = Currency::from_code(currency)
+        .map_err(|e| StoreError::Corrupt(format!("stored currency: {e}")))?;
+    Ok(Money::from_minor_units(minor, currency))
+}

@@ -1,0 +1,312 @@
+//! Repository for organisation settings, org units and users.
+
+use attain_core::{
+    Currency, ExternalId, FiscalCalendar, FiscalYearLabel, Login, OrgTree, OrgUnit, OrgUnitId,
+    OrgUnitKind, Role, UserId,
+};
+
+use crate::{Store, StoreError, StoreResult, on_pool};
+
+/// Organisation-wide settings: name, base currency and fiscal calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgSettings {
+    /// Company name shown in the interface.
+    pub name: String,
+    /// Currency every figure is reported in.
+    pub base_currency: Currency,
+    /// The fiscal calendar every period comes from.
+    pub calendar: FiscalCalendar,
+}
+
+/// A new org unit to insert.
+#[derive(Debug, Clone)]
+pub struct NewOrgUnit {
+    /// Parent unit; `None` creates the company at the root (only one may exist).
+    pub parent: Option<OrgUnitId>,
+    /// Display name.
+    pub name: String,
+    /// Kind of unit.
+    pub kind: OrgUnitKind,
+    /// ID in the system it was imported from, if any.
+    pub external_id: Option<ExternalId>,
+}
+
+/// A new user to insert.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Sign-in name, unique.
+    pub login: Login,
+    /// Name shown in the interface.
+    pub display_name: String,
+    /// E-mail address, if known.
+    pub email: Option<String>,
+    /// The unit the person belongs to.
+    pub unit: OrgUnitId,
+    /// What the person may do.
+    pub role: Role,
+    /// ID in the system it was imported from, if any.
+    pub external_id: Option<ExternalId>,
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its ID.
+    pub id: UserId,
+    /// Sign-in name.
+    pub login: Login,
+    /// Name shown in the interface.
+    pub display_name: String,
+    /// E-mail address, if known.
+    pub email: Option<String>,
+    /// The unit the person belongs to.
+    pub unit: OrgUnitId,
+    /// What the person may do.
+    pub role: Role,
+    /// Whether the person may sign in and is counted in the org.
+    pub active: bool,
+}
+
+type UserRow = (i64, String, String, Option<String>, i64, String, bool);
+
+const USER_BY_ID: &str =
+    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users WHERE id = $1";
+const USER_BY_LOGIN: &str =
+    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users WHERE login = $1";
+const ALL_USERS: &str =
+    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users ORDER BY id";
+
+fn user_from_row(row: UserRow) -> StoreResult<User> {
+    let (id, login, display_name, email, unit, role, active) = row;
+    Ok(User {
+        id: UserId::from_raw(id),
+        login: Login::new(&login).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        display_name,
+        email,
+        unit: OrgUnitId::from_raw(unit),
+        role: role
+            .parse()
+            .map_err(|e: attain_core::user::UnknownRole| StoreError::Corrupt(e.to_string()))?,
+        active,
+    })
+}
+
+fn unit_from_row(
+    (id, parent, name, kind): (i64, Option<i64>, String, String),
+) -> StoreResult<OrgUnit> {
+    Ok(OrgUnit {
+        id: OrgUnitId::from_raw(id),
+        parent: parent.map(OrgUnitId::from_raw),
+        name,
+        kind: kind
+            .parse()
+            .map_err(|e: attain_core::org::UnknownOrgUnitKind| {
+                StoreError::Corrupt(e.to_string())
+            })?,
+    })
+}
+
+fn label_key(label: FiscalYearLabel) -> &'static str {
+    match label {
+        FiscalYearLabel::EndYear => "end_year",
+        FiscalYearLabel::StartYear => "start_year",
+    }
+}
+
+impl Store {
+    /// The organisation's settings.
+    pub async fn settings(&self) -> StoreResult<OrgSettings> {
+        let (name, currency, first_month, label): (String, String, i32, String) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT name, base_currency, fiscal_first_month, fiscal_year_label FROM org_settings WHERE id = 1",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        let base_currency =
+            Currency::from_code(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let label = match label.as_str() {
+            "start_year" => FiscalYearLabel::StartYear,
+            "end_year" => FiscalYearLabel::EndYear,
+            other => return Err(StoreError::Corrupt(format!("fiscal year label '{other}'"))),
+        };
+        let month = u32::try_from(first_month)
+            .map_err(|_| StoreError::Corrupt("fiscal first month".into()))?;
+        let calendar =
+            FiscalCalendar::new(month, label).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(OrgSettings {
+            name,
+            base_currency,
+            calendar,
+        })
+    }
+
+    /// Replaces the organisation's settings.
+    pub async fn update_settings(&self, settings: &OrgSettings) -> StoreResult<()> {
+        let name = settings.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid(
+                "the company name must not be empty".into(),
+            ));
+        }
+        let month = i32::try_from(settings.calendar.first_month()).unwrap_or(1);
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE org_settings SET name = $1, base_currency = $2, fiscal_first_month = $3, fiscal_year_label = $4 WHERE id = 1",
+            )
+            .bind(name)
+            .bind(settings.base_currency.code())
+            .bind(month)
+            .bind(label_key(settings.calendar.label()))
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Inserts an org unit and returns its ID.
+    pub async fn create_org_unit(&self, unit: &NewOrgUnit) -> StoreResult<OrgUnitId> {
+        let name = unit.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("an org unit needs a name".into()));
+        }
+        if unit.parent.is_none() && unit.kind != OrgUnitKind::Company {
+            return Err(StoreError::Invalid(
+                "only the company may have no parent".into(),
+            ));
+        }
+        if unit.parent.is_some() && unit.kind == OrgUnitKind::Company {
+            return Err(StoreError::Invalid(
+                "the company sits at the root and has no parent".into(),
+            ));
+        }
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO org_units (parent_id, name, kind, external_id) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(unit.parent.map(OrgUnitId::raw))
+            .bind(name)
+            .bind(unit.kind.key())
+            .bind(unit.external_id.as_ref().map(ExternalId::as_str))
+            .fetch_one(pool)
+            .await
+            .map_err(|e| describe_unit_error(e, unit))?
+        });
+        Ok(OrgUnitId::from_raw(id))
+    }
+
+    /// Every org unit, by ID.
+    pub async fn org_units(&self) -> StoreResult<Vec<OrgUnit>> {
+        let rows: Vec<(i64, Option<i64>, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, parent_id, name, kind FROM org_units ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(unit_from_row).collect()
+    }
+
+    /// Inserts a user and returns the ID.
+    pub async fn create_user(&self, user: &NewUser) -> StoreResult<UserId> {
+        let display_name = user.display_name.trim();
+        if display_name.is_empty() {
+            return Err(StoreError::Invalid("a user needs a display name".into()));
+        }
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO users (login, display_name, email, org_unit_id, role, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(user.login.as_str())
+            .bind(display_name)
+            .bind(user.email.as_deref())
+            .bind(user.unit.raw())
+            .bind(user.role.key())
+            .bind(user.external_id.as_ref().map(ExternalId::as_str))
+            .fetch_one(pool)
+            .await
+            .map_err(|e| describe_user_error(e, user))?
+        });
+        Ok(UserId::from_raw(id))
+    }
+
+    /// One user by ID.
+    pub async fn user(&self, id: UserId) -> StoreResult<User> {
+        let row: Option<UserRow> = on_pool!(self, pool => {
+            sqlx::query_as(USER_BY_ID).bind(id.raw()).fetch_optional(pool).await?
+        });
+        row.map(user_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "user",
+                id: id.to_string(),
+            })
+    }
+
+    /// One user by login.
+    pub async fn user_by_login(&self, login: &Login) -> StoreResult<User> {
+        let row: Option<UserRow> = on_pool!(self, pool => {
+            sqlx::query_as(USER_BY_LOGIN).bind(login.as_str()).fetch_optional(pool).await?
+        });
+        row.map(user_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound {
+                entity: "user",
+                id: login.to_string(),
+            })
+    }
+
+    /// Every user, by ID.
+    pub async fn users(&self) -> StoreResult<Vec<User>> {
+        let rows: Vec<UserRow> = on_pool!(self, pool => {
+            sqlx::query_as(ALL_USERS).fetch_all(pool).await?
+        });
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    /// The whole org tree with every active user placed in it.
+    pub async fn org_tree(&self) -> StoreResult<OrgTree> {
+        let units = self.org_units().await?;
+        let members: Vec<(i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, org_unit_id FROM users WHERE active = TRUE")
+                .fetch_all(pool)
+                .await?
+        });
+        OrgTree::build(
+            units,
+            members
+                .into_iter()
+                .map(|(u, o)| (UserId::from_raw(u), OrgUnitId::from_raw(o))),
+        )
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+fn describe_unit_error(err: sqlx::Error, unit: &NewOrgUnit) -> StoreError {
+    match StoreError::from(err) {
+        StoreError::Conflict(msg) if unit.parent.is_none() => StoreError::Conflict(format!(
+            "the organisation already has a company at its root ({msg})"
+        )),
+        StoreError::Conflict(msg) => StoreError::Conflict(format!(
+            "external ID {} is already used by another org unit ({msg})",
+            unit.external_id.as_ref().map_or("-", ExternalId::as_str)
+        )),
+        StoreError::Invalid(msg) => StoreError::Invalid(format!(
+            "parent org unit {} does not exist ({msg})",
+            unit.parent
+                .map_or_else(|| "-".to_owned(), |p| p.to_string())
+        )),
+        other => other,
+    }
+}
+
+fn describe_user_error(err: sqlx::Error, user: &NewUser) -> StoreError {
+    match StoreError::from(err) {
+        StoreError::Conflict(msg) => StoreError::Conflict(format!(
+            "login '{}' or its external ID is already taken ({msg})",
+            user.login
+        )),
+        StoreError::Invalid(msg) => {
+            StoreError::Invalid(format!("org unit {} does not exist ({msg})", user.unit))
+        }
+        other => other,
+    }
+}

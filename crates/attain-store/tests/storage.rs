@@ -1,0 +1,142 @@
+//! The storage suite: every test body runs unchanged on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use attain_core::{
+    Currency, ExternalId, FiscalCalendar, FiscalYearLabel, Login, Money, OrgUnitId, OrgUnitKind,
+    Role, UserId,
+};
+use attain_store::{
+    NewOrgUnit, NewUser, OrgSettings, Store, StoreError, money_from_columns, money_to_columns,
+};
+use attain_testkit::store_test;
+
+fn unit(parent: Option<OrgUnitId>, name: &str, kind: OrgUnitKind) -> NewOrgUnit {
+    NewOrgUnit {
+        parent,
+        name: name.into(),
+        kind,
+        external_id: None,
+    }
+}
+
+fn rep(login: &str, unit: OrgUnitId) -> NewUser {
+    NewUser {
+        login: Login::new(login).unwrap(),
+        display_name: login.to_uppercase(),
+        email: Some(format!("{login}@example.com")),
+        unit,
+        role: Role::Rep,
+        external_id: None,
+    }
+}
+
+/// Company → East, West; East → Team A.
+async fn small_org(store: &Store) -> (OrgUnitId, OrgUnitId, OrgUnitId, OrgUnitId) {
+    let company = store
+        .create_org_unit(&unit(None, "Acme", OrgUnitKind::Company))
+        .await
+        .unwrap();
+    let east = store
+        .create_org_unit(&unit(Some(company), "East", OrgUnitKind::Region))
+        .await
+        .unwrap();
+    let west = store
+        .create_org_unit(&unit(Some(company), "West", OrgUnitKind::Region))
+        .await
+        .unwrap();
+    let team = store
+        .create_org_unit(&unit(Some(east), "Team A", OrgUnitKind::Team))
+        .await
+        .unwrap();
+    (company, east, west, team)
+}
+
+store_test!(async fn migrating_twice_applies_nothing_the_second_time(store) {
+    assert_eq!(store.migrate().await.unwrap(), 0);
+    store.ping().await.unwrap();
+});
+
+store_test!(async fn a_new_database_has_default_settings_that_can_be_changed(store) {
+    let settings = store.settings().await.unwrap();
+    assert_eq!(settings.base_currency, Currency::CNY);
+    assert_eq!(settings.calendar, FiscalCalendar::default());
+    let changed = OrgSettings {
+        name: "Acme 中国".into(),
+        base_currency: Currency::USD,
+        calendar: FiscalCalendar::new(4, FiscalYearLabel::StartYear).unwrap(),
+    };
+    store.update_settings(&changed).await.unwrap();
+    assert_eq!(store.settings().await.unwrap(), changed);
+});
+
+store_test!(async fn an_org_tree_reads_back_with_its_people(store) {
+    let (company, east, west, team) = small_org(&store).await;
+    let ana = store.create_user(&rep("ana", team)).await.unwrap();
+    let bo = store.create_user(&rep("bo", west)).await.unwrap();
+    let tree = store.org_tree().await.unwrap();
+    assert_eq!(tree.root().id, company);
+    assert_eq!(tree.unit_count(), 4);
+    assert_eq!(tree.subtree(east), &[east, team]);
+    assert_eq!(tree.users_within(east).collect::<Vec<_>>(), vec![ana]);
+    assert!(tree.user_is_within(bo, company));
+    assert_eq!(tree.path(team), vec!["Acme", "East", "Team A"]);
+});
+
+store_test!(async fn users_read_back_by_id_and_by_login(store) {
+    let (_, _, _, team) = small_org(&store).await;
+    let id = store.create_user(&rep("Li.Wei", team)).await.unwrap();
+    let user = store.user(id).await.unwrap();
+    assert_eq!(user.login.as_str(), "li.wei");
+    assert_eq!(user.role, Role::Rep);
+    assert!(user.active);
+    assert_eq!(store.user_by_login(&Login::new("LI.WEI").unwrap()).await.unwrap(), user);
+    assert_eq!(store.users().await.unwrap(), vec![user]);
+    let missing = store.user(UserId::from_raw(9999)).await.unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound { entity: "user", .. }), "{missing}");
+});
+
+store_test!(async fn a_second_company_at_the_root_is_a_conflict(store) {
+    small_org(&store).await;
+    let err = store.create_org_unit(&unit(None, "Other", OrgUnitKind::Company)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("already has a company"), "{err}");
+});
+
+store_test!(async fn a_unit_under_a_missing_parent_is_invalid_and_stores_nothing(store) {
+    small_org(&store).await;
+    let err = store
+        .create_org_unit(&unit(Some(OrgUnitId::from_raw(777)), "Ghost", OrgUnitKind::Team))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(err.to_string().contains("parent org unit 777 does not exist"), "{err}");
+    assert_eq!(store.org_units().await.unwrap().len(), 4);
+});
+
+store_test!(async fn duplicate_logins_and_external_ids_are_conflicts(store) {
+    let (_, east, _, team) = small_org(&store).await;
+    store.create_user(&rep("ana", team)).await.unwrap();
+    let err = store.create_user(&rep("ANA", east)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let mut tagged = unit(Some(east), "Team B", OrgUnitKind::Team);
+    tagged.external_id = Some(ExternalId::new("zcrm_1").unwrap());
+    store.create_org_unit(&tagged).await.unwrap();
+    let err = store.create_org_unit(&tagged).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+});
+
+store_test!(async fn a_user_in_a_missing_unit_is_invalid(store) {
+    small_org(&store).await;
+    let err = store.create_user(&rep("ana", OrgUnitId::from_raw(555))).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+    assert!(store.users().await.unwrap().is_empty());
+});
+
+store_test!(async fn money_columns_hold_the_full_range_without_loss(store) {
+    for minor in [0, 1, -1, 123_456_789_012, i64::MAX, i64::MIN] {
+        let money = Money::from_minor_units(minor, Currency::CNY);
+        let (stored, currency) = money_to_columns(&money).unwrap();
+        let echoed = store.echo_bigint(stored).await.unwrap();
+        assert_eq!(money_from_columns(echoed, currency).unwrap(), money);
+    }
+});

@@ -1,0 +1,157 @@
+//! Attain's web interface: the only crate that knows HTTP and HTML.
+//!
+//! [`router`] builds the whole application (pages, JSON API under `/api/`,
+//! health check, static assets) over an [`AppState`]; it is also the entry
+//! point of the web tests, which drive it in-process. [`serve`] runs it on a
+//! listener until a shutdown signal, letting requests in flight finish.
+//!
+//! Invariants: handlers are thin (parse the request into domain types, call
+//! the store or the domain, render); `/api/…` answers errors as JSON of one
+//! shape, every other path as a friendly HTML page.
+
+mod api;
+mod error;
+mod pages;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use attain_store::Store;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+pub use error::{ApiError, ErrorBody};
+
+/// Everything a request handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    today: fn() -> chrono::NaiveDate,
+}
+
+impl AppState {
+    /// State over `store`, with "today" read from the local clock.
+    pub fn new(store: Store) -> Self {
+        Self::with_clock(store, || chrono::Local::now().date_naive())
+    }
+
+    /// State with a fixed notion of "today", for tests and reproducible demos.
+    pub fn with_clock(store: Store, today: fn() -> chrono::NaiveDate) -> Self {
+        Self {
+            inner: Arc::new(Inner { store, today }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Today's date, as the pages and reports see it.
+    pub fn today(&self) -> chrono::NaiveDate {
+        (self.inner.today)()
+    }
+}
+
+/// The version shown in page footers and the API.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Content-Security-Policy: everything from our own origin, no inline script.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Builds the whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/api", get(api::not_found))
+        .route("/api/{*rest}", get(api::not_found).fallback(api::not_found))
+        .route("/healthz", get(api::healthz))
+        .route("/static/app.css", get(app_css))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+}
+
+async fn app_css() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("../static/app.css"),
+    )
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        include_str!("../static/favicon.svg"),
+    )
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then
+/// stops accepting connections and lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,243 @@
+//! `attain`: the command line. Thin: parse arguments into settings, then
+//! call the store, the web server or (later) the application use cases.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use attain_store::{DatabaseConfig, Store};
+use clap::{Args, Parser, Subcommand};
+
+mod demo;
+
+/// Attain: sales performance management. Goals, KPIs, forecasts and commissions.
+#[derive(Debug, Parser)]
+#[command(name = "attain", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+
+    /// Log format on stderr: text for people, json for log collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "ATTAIN_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// Database URL: postgres://USER@HOST/DB or sqlite://PATH [default: sqlite://attain.db]
+    #[arg(long, global = true, env = "ATTAIN_DATABASE_URL", value_name = "URL",
+          value_parser = parse_database_url, conflicts_with = "db")]
+    database_url: Option<DatabaseConfig>,
+
+    /// SQLite database file (shorthand for --database-url sqlite://PATH)
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web interface and API.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Build a fresh demo database (attain-demo.db unless --db/--database-url) and serve it.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+
+    /// Build the demo data and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+fn parse_database_url(text: &str) -> Result<DatabaseConfig, String> {
+    text.parse()
+        .map_err(|e: attain_store::StoreError| e.to_string())
+}
+
+impl DbArgs {
+    fn config(&self, default_file: &str) -> DatabaseConfig {
+        match (&self.database_url, &self.db) {
+            (Some(config), _) => config.clone(),
+            (None, Some(path)) => DatabaseConfig::sqlite_file(path),
+            (None, None) => DatabaseConfig::sqlite_file(default_file),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Help and version go to stdout with exit 0; every usage error is one line
+/// on stderr with exit 2, as scripts expect.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            eprintln!("error: a command is required: serve, migrate or demo (see attain --help)");
+            ExitCode::from(2)
+        }
+        _ => {
+            // clap's first paragraph is the message (plus possible values);
+            // tips and usage follow after a blank line.
+            let text = err.to_string();
+            let message: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty())
+                .collect();
+            eprintln!("{} (see attain --help)", message.join(" "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Structured logs on stderr; `ATTAIN_LOG` takes an env-filter directive.
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ATTAIN_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => {
+            builder
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .init();
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = cli.db.config("attain.db");
+            let store = Store::open(&config)
+                .await
+                .with_context(|| format!("opening {}", config.describe()))?;
+            serve(store, args.bind).await
+        }
+        Command::Migrate => {
+            let config = cli.db.config("attain.db");
+            let store = Store::connect(&config)
+                .await
+                .with_context(|| format!("opening {}", config.describe()))?;
+            let applied = store.migrate().await.context("applying migrations")?;
+            println!(
+                "{}: {applied} migration(s) applied, schema is current",
+                config.describe()
+            );
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let config = cli.db.config("attain-demo.db");
+            let store = demo::build(&config).await?;
+            if args.no_serve {
+                println!("demo data written to {}", config.describe());
+                return Ok(());
+            }
+            serve(store, args.bind).await
+        }
+    }
+}
+
+async fn serve(store: Store, bind: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(address = %local, database = store.describe(), "Attain is serving");
+    println!("Attain is serving {} at http://{local}", store.describe());
+    let state = attain_web::AppState::new(store.clone());
+    attain_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    store.close().await;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

@@ -1,0 +1,120 @@
+//! Keeps ARCHITECTURE.md true: the crate graph may only point the documented
+//! way, and the boundary crates keep their monopolies (only attain-store knows
+//! SQL, only attain-web knows HTTP, attain-core does no I/O).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+/// (package, kind) → dependency names, for every workspace package.
+fn dependency_graph() -> BTreeMap<(String, String), BTreeSet<String>> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut graph = BTreeMap::new();
+    for package in meta["packages"].as_array().unwrap() {
+        let name = package["name"].as_str().unwrap().to_owned();
+        for dep in package["dependencies"].as_array().unwrap() {
+            let kind = dep["kind"].as_str().unwrap_or("normal").to_owned();
+            graph
+                .entry((name.clone(), kind))
+                .or_insert_with(BTreeSet::new)
+                .insert(dep["name"].as_str().unwrap().to_owned());
+        }
+    }
+    graph
+}
+
+fn internal(deps: Option<&BTreeSet<String>>) -> BTreeSet<&str> {
+    deps.into_iter()
+        .flatten()
+        .filter(|d| d.starts_with("attain"))
+        .map(String::as_str)
+        .collect()
+}
+
+#[test]
+fn crates_depend_on_each_other_only_in_the_documented_direction() {
+    let graph = dependency_graph();
+    let allowed: &[(&str, &[&str])] = &[
+        ("attain-core", &[]),
+        ("attain-store", &["attain-core"]),
+        ("attain-web", &["attain-core", "attain-store"]),
+        ("attain-testkit", &["attain-core", "attain-store"]),
+        ("attain", &["attain-core", "attain-store", "attain-web"]),
+    ];
+    let packages: BTreeSet<&str> = graph.keys().map(|(p, _)| p.as_str()).collect();
+    for package in &packages {
+        let rule = allowed.iter().find(|(name, _)| name == package);
+        let (_, may_use) = rule.unwrap_or_else(|| {
+            panic!("{package} is a new crate: add it to ARCHITECTURE.md and to this test")
+        });
+        let uses = internal(graph.get(&((*package).to_owned(), "normal".to_owned())));
+        let may: BTreeSet<&str> = may_use.iter().copied().collect();
+        assert!(
+            uses.is_subset(&may),
+            "{package} depends on {:?}; allowed: {may:?}",
+            uses.difference(&may).collect::<Vec<_>>()
+        );
+    }
+    // Test support never ships in production code.
+    for ((package, kind), deps) in &graph {
+        if kind != "dev" {
+            assert!(
+                !deps.contains("attain-testkit"),
+                "{package} has attain-testkit as a {kind} dependency"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_domain_crate_does_no_io() {
+    let graph = dependency_graph();
+    let core = graph
+        .get(&("attain-core".to_owned(), "normal".to_owned()))
+        .cloned()
+        .unwrap_or_default();
+    let pure: BTreeSet<String> = ["chrono", "iso_currency", "rust_decimal", "thiserror"]
+        .map(String::from)
+        .into();
+    assert!(
+        core.is_subset(&pure),
+        "attain-core gained {:?}: is it free of I/O?",
+        core.difference(&pure).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn only_the_store_knows_sql_and_only_the_web_crate_knows_http() {
+    let graph = dependency_graph();
+    for ((package, kind), deps) in &graph {
+        if kind != "normal" {
+            continue;
+        }
+        if deps.contains("sqlx") {
+            assert_eq!(package, "attain-store", "{package} uses sqlx directly");
+        }
+        for http in ["axum", "askama", "tower-http"] {
+            if deps.contains(http) {
+                assert_eq!(package, "attain-web", "{package} uses {http} directly");
+            }
+        }
+    }
+}
