@@ -22,9 +22,9 @@ export async function startServer() {
   });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  let out = '';
   const baseUrl = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`attain did not start in 60 s: ${stderr}`)), 60_000);
-    let out = '';
     child.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+)/);
@@ -32,8 +32,13 @@ export async function startServer() {
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`attain exited with ${code}: ${stderr}`)); });
   });
+  const password = out.match(/password for all: (\S+)\)/)?.[1];
+  if (!password) throw new Error(`attain demo printed no password: ${out}`);
+  const logins = [...out.matchAll(/^  (\S+)\s+.*\((\w+)\)$/gm)].map((m) => ({ login: m[1], role: m[2] }));
   return {
     baseUrl,
+    password,
+    logins,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -59,4 +64,19 @@ export function watchConsole(page) {
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
   page.on('pageerror', (err) => problems.push(String(err)));
   return problems;
+}
+
+/** Signs in through the login form and waits for the home page. */
+export async function signIn(page, baseUrl, login, password) {
+  await page.goto(baseUrl + '/login');
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.click('#sign-in')]);
+}
+
+/** A fresh browser context (own cookies) speaking the given language. */
+export async function newPage(browser, locale = 'en-US') {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  return { context, page, problems: watchConsole(page) };
 }

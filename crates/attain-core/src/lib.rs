@@ -6,12 +6,14 @@
 //! no randomness. Callers pass "today" (`as_of`) in, so every calculation is
 //! reproducible and testable.
 
+pub mod access;
 pub mod ids;
 pub mod money;
 pub mod org;
 pub mod period;
 pub mod user;
 
+pub use access::{Principal, Visibility};
 pub use ids::{ExternalId, OrgUnitId, UserId};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind};

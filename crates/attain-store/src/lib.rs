@@ -12,6 +12,7 @@
 //! - Every statement is parameterised.
 //! - Callers receive domain types from `attain-core`, never rows.
 
+mod access;
 mod config;
 mod error;
 mod migrate;
@@ -19,6 +20,10 @@ mod org;
 
 use sqlx::{PgPool, SqlitePool};
 
+pub use access::{
+    Actor, ApiTokenInfo, AuditAction, AuditEntry, Credentials, SessionRecord, UserChanges,
+    principal_of,
+};
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use migrate::MIGRATION_COUNT;

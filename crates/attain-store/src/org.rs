@@ -67,7 +67,7 @@ pub struct User {
     pub active: bool,
 }
 
-type UserRow = (i64, String, String, Option<String>, i64, String, bool);
+pub(crate) type UserRow = (i64, String, String, Option<String>, i64, String, bool);
 
 const USER_BY_ID: &str =
     "SELECT id, login, display_name, email, org_unit_id, role, active FROM users WHERE id = $1";
@@ -76,7 +76,7 @@ const USER_BY_LOGIN: &str =
 const ALL_USERS: &str =
     "SELECT id, login, display_name, email, org_unit_id, role, active FROM users ORDER BY id";
 
-fn user_from_row(row: UserRow) -> StoreResult<User> {
+pub(crate) fn user_from_row(row: UserRow) -> StoreResult<User> {
     let (id, login, display_name, email, unit, role, active) = row;
     Ok(User {
         id: UserId::from_raw(id),
@@ -298,7 +298,7 @@ fn describe_unit_error(err: sqlx::Error, unit: &NewOrgUnit) -> StoreError {
     }
 }
 
-fn describe_user_error(err: sqlx::Error, user: &NewUser) -> StoreError {
+pub(crate) fn describe_user_error(err: sqlx::Error, user: &NewUser) -> StoreError {
     match StoreError::from(err) {
         StoreError::Conflict(msg) => StoreError::Conflict(format!(
             "login '{}' or its external ID is already taken ({msg})",

@@ -3,18 +3,21 @@
 use std::any::Any;
 
 use askama::Template;
+use attain_app::AppError;
 use attain_store::StoreError;
 use axum::Json;
 use axum::body::Body;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
+use crate::i18n::{I18n, Lang};
+
 /// The JSON body of every API error: `{"error": {"code", "message", "details"}}`.
 ///
-/// `code` is a stable machine-readable key (`not_found`, `bad_request`, …);
-/// `message` is for people; `details` carries structured context (the field,
-/// the value) when there is any.
+/// `code` is a stable machine-readable key (`not_found`, `bad_request`,
+/// `unauthorized`, `forbidden`, …); `message` is for people; `details`
+/// carries structured context (the field, the value) when there is any.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
     /// The error.
@@ -39,6 +42,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: serde_json::Value,
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -49,6 +53,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: serde_json::Value::Null,
+            retry_after: None,
         }
     }
 
@@ -58,7 +63,7 @@ impl ApiError {
         self
     }
 
-    /// 404 for a path or record that does not exist.
+    /// 404 for a path or record that does not exist (or may not be seen).
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
@@ -66,6 +71,11 @@ impl ApiError {
     /// 400 for a request that cannot be understood.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 403 for an action the caller's role does not allow.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 }
 
@@ -89,6 +99,34 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Store(e) => e.into(),
+            AppError::BadCredentials => {
+                Self::new(StatusCode::UNAUTHORIZED, "bad_credentials", err.to_string())
+            }
+            AppError::Throttled { retry_after_secs } => {
+                let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", err.to_string());
+                e.retry_after = Some(retry_after_secs);
+                e
+            }
+            AppError::WeakPassword(_) | AppError::Invalid(_) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
+            }
+            AppError::Forbidden(_) => Self::forbidden(err.to_string()),
+            AppError::Internal(_) => {
+                tracing::error!(error = %err, "internal failure");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
@@ -98,23 +136,36 @@ impl IntoResponse for ApiError {
                 details: self.details,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    version: &'a str,
+    i18n: &'a I18n,
+    nav: Option<crate::pages::Nav>,
     status: u16,
     heading: &'a str,
     message: &'a str,
 }
 
-/// A friendly HTML error page.
-pub(crate) fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+/// A friendly HTML error page in the request's language.
+pub(crate) fn error_page(
+    i18n: &I18n,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Response {
     let page = ErrorPage {
-        version: crate::VERSION,
+        i18n,
+        nav: None,
         status: status.as_u16(),
         heading,
         message,
@@ -126,46 +177,58 @@ pub(crate) fn error_page(status: StatusCode, heading: &str, message: &str) -> Re
 }
 
 /// Renders a page template, or a plain 500 page if rendering fails.
-pub(crate) fn render(template: &impl Template) -> Response {
+pub(crate) fn render(i18n: &I18n, template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "template failed to render");
             error_page(
+                i18n,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The page could not be shown. The error has been logged.",
+                &i18n.t("error-internal-title"),
+                &i18n.t("error-internal-message"),
             )
         }
     }
 }
 
-/// A page-level error: shown as a friendly page, logged when it is ours.
-pub(crate) struct PageError(StoreError);
-
-impl From<StoreError> for PageError {
-    fn from(err: StoreError) -> Self {
-        Self(err)
+/// The friendly page for a failed use case.
+pub(crate) fn app_error_page(lang: Lang, err: AppError) -> Response {
+    let i18n = I18n::new(lang);
+    match err {
+        AppError::Store(StoreError::NotFound { .. }) => error_page(
+            &i18n,
+            StatusCode::NOT_FOUND,
+            &i18n.t("error-not-found-title"),
+            &i18n.t("error-not-found-message"),
+        ),
+        AppError::Forbidden(_) => error_page(
+            &i18n,
+            StatusCode::FORBIDDEN,
+            &i18n.t("error-forbidden-title"),
+            &i18n.t("error-forbidden-message"),
+        ),
+        other => {
+            tracing::error!(error = %other, "page failed");
+            error_page(
+                &i18n,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &i18n.t("error-unavailable-title"),
+                &i18n.t("error-unavailable-message"),
+            )
+        }
     }
 }
 
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        match self.0 {
-            StoreError::NotFound { .. } => error_page(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "What you were looking for does not exist or was removed.",
-            ),
-            other => {
-                tracing::error!(error = %other, "page failed");
-                error_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Temporarily unavailable",
-                    "The database could not answer. Please try again in a moment.",
-                )
-            }
-        }
+/// Turns a failed use case or store call into the friendly page for it.
+pub(crate) trait OrPage<T> {
+    /// `Err` becomes the error page in `lang`.
+    fn or_page(self, lang: Lang) -> Result<T, Response>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, lang: Lang) -> Result<T, Response> {
+        self.map_err(|e| app_error_page(lang, e.into()))
     }
 }
 

@@ -5,12 +5,22 @@
 //! point of the web tests, which drive it in-process. [`serve`] runs it on a
 //! listener until a shutdown signal, letting requests in flight finish.
 //!
-//! Invariants: handlers are thin (parse the request into domain types, call
-//! the store or the domain, render); `/api/…` answers errors as JSON of one
-//! shape, every other path as a friendly HTML page.
+//! Invariants: every request passes the context middleware, which identifies
+//! the caller (session cookie or API token), picks the language and enforces
+//! CSRF before any handler runs. Handlers are thin (parse the request into
+//! domain types, call the store through the caller's visibility or a use
+//! case, render). `/api/…` answers errors as JSON of one shape, every other
+//! path as a friendly HTML page in the caller's language. No user-facing
+//! text is written in a template or handler: it comes from `locales/`.
+
+// Handlers return `Result<_, Response>`, axum's idiom for an early answer;
+// a response is large by nature and is built once per request.
+#![allow(clippy::result_large_err)]
 
 mod api;
+mod context;
 mod error;
+pub mod i18n;
 mod pages;
 
 use std::future::Future;
@@ -39,6 +49,7 @@ pub struct AppState {
 struct Inner {
     store: Store,
     today: fn() -> chrono::NaiveDate,
+    secure_cookies: bool,
 }
 
 impl AppState {
@@ -50,8 +61,35 @@ impl AppState {
     /// State with a fixed notion of "today", for tests and reproducible demos.
     pub fn with_clock(store: Store, today: fn() -> chrono::NaiveDate) -> Self {
         Self {
-            inner: Arc::new(Inner { store, today }),
+            inner: Arc::new(Inner {
+                store,
+                today,
+                secure_cookies: false,
+            }),
         }
+    }
+
+    /// Marks cookies `Secure` on every response, for deployments behind a
+    /// TLS proxy that does not send `X-Forwarded-Proto`.
+    pub fn with_secure_cookies(self, secure: bool) -> Self {
+        let inner = Inner {
+            store: self.inner.store.clone(),
+            today: self.inner.today,
+            secure_cookies: secure,
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Whether cookies are always marked `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.inner.secure_cookies
+    }
+
+    /// The current instant, for sessions, tokens and the audit log.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
     }
 
     /// The store.
@@ -83,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), context::resolve))
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

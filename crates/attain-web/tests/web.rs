@@ -1,8 +1,11 @@
-//! The web application driven in-process through `router(state).oneshot(..)`.
+//! The web application driven in-process through `router(state).oneshot(..)`,
+//! as a user and as an attacker would, on both backends.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use attain_core::{Login, OrgUnitKind, Role};
-use attain_store::{NewOrgUnit, NewUser, Store};
+use attain_app::auth;
+use attain_app::users::{self, NewAccount};
+use attain_core::{Login, OrgUnitId, OrgUnitKind, Role};
+use attain_store::{Actor, NewOrgUnit, Store};
 use attain_testkit::store_test;
 use attain_web::{AppState, router};
 use axum::body::Body;
@@ -10,158 +13,460 @@ use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+const PASSWORD: &str = "Quota-2026-xyz";
+
 fn fixed_today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 8, 15).unwrap()
 }
 
-async fn send(
+struct Reply {
+    status: StatusCode,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A request under construction.
+struct Call {
+    request: axum::http::request::Builder,
+    body: Body,
+}
+
+fn call(method: Method, uri: &str) -> Call {
+    Call {
+        request: Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "attain.test"),
+        body: Body::empty(),
+    }
+}
+
+impl Call {
+    fn header(mut self, k: &str, v: &str) -> Self {
+        self.request = self.request.header(k, v);
+        self
+    }
+    fn session(self, token: &str) -> Self {
+        self.header("cookie", &format!("attain_session={token}"))
+    }
+    fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+    fn form(mut self, body: &str) -> Self {
+        self.request = self
+            .request
+            .header("content-type", "application/x-www-form-urlencoded");
+        self.body = Body::from(body.to_owned());
+        self
+    }
+    fn json(mut self, body: serde_json::Value) -> Self {
+        self.request = self.request.header("content-type", "application/json");
+        self.body = Body::from(body.to_string());
+        self
+    }
+    async fn send(self, store: &Store) -> Reply {
+        let app = router(AppState::with_clock(store.clone(), fixed_today));
+        let response = app
+            .oneshot(self.request.body(self.body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(body.to_vec()).unwrap(),
+        }
+    }
+}
+
+struct Org {
+    company: OrgUnitId,
+    east: OrgUnitId,
+}
+
+async fn unit(
     store: &Store,
-    method: Method,
-    uri: &str,
-) -> (StatusCode, Vec<(String, String)>, String) {
-    let app = router(AppState::with_clock(store.clone(), fixed_today));
-    let response = app
-        .oneshot(
-            Request::builder()
-                .method(method)
-                .uri(uri)
-                .body(Body::empty())
-                .unwrap(),
-        )
+    parent: Option<OrgUnitId>,
+    name: &str,
+    kind: OrgUnitKind,
+) -> OrgUnitId {
+    store
+        .create_org_unit(&NewOrgUnit {
+            parent,
+            name: name.into(),
+            kind,
+            external_id: None,
+        })
+        .await
+        .unwrap()
+}
+
+async fn person(store: &Store, login: &str, unit: OrgUnitId, role: Role) -> i64 {
+    let account = NewAccount {
+        login: Login::new(login).unwrap(),
+        display_name: login.to_uppercase(),
+        email: None,
+        unit,
+        role,
+        password: Some(PASSWORD.into()),
+        external_id: None,
+    };
+    users::create_user(store, &Actor::named("test"), None, account)
+        .await
+        .unwrap()
+        .0
+        .id
+        .raw()
+}
+
+/// Company (admin, ops) → East (manager; Team A: ana, ben) and West (Team C: cai).
+async fn org(store: &Store) -> Org {
+    let company = unit(store, None, "Acme 华夏", OrgUnitKind::Company).await;
+    let east = unit(store, Some(company), "East <script>", OrgUnitKind::Region).await;
+    let west = unit(store, Some(company), "West", OrgUnitKind::Region).await;
+    let team_a = unit(store, Some(east), "Team A", OrgUnitKind::Team).await;
+    let team_c = unit(store, Some(west), "Team C", OrgUnitKind::Team).await;
+    person(store, "admin", company, Role::Admin).await;
+    person(store, "ops", company, Role::SalesOps).await;
+    person(store, "mgr", east, Role::Manager).await;
+    person(store, "ana", team_a, Role::Rep).await;
+    person(store, "ben", team_a, Role::Rep).await;
+    person(store, "cai", team_c, Role::Rep).await;
+    Org { company, east }
+}
+
+/// Signs in through the use case; returns the cookie value and CSRF token.
+async fn session(store: &Store, login: &str) -> (String, String) {
+    let s = auth::sign_in(store, login, PASSWORD, "127.0.0.1", chrono::Utc::now())
         .await
         .unwrap();
-    let status = response.status();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-        .collect();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+    (s.token, s.identity.csrf_token.unwrap())
 }
 
-async fn get(store: &Store, uri: &str) -> (StatusCode, String) {
-    let (status, _, body) = send(store, Method::GET, uri).await;
-    (status, body)
+async fn token(store: &Store, login: &str) -> String {
+    let user = store
+        .user_by_login(&Login::new(login).unwrap())
+        .await
+        .unwrap();
+    auth::create_api_token(
+        store,
+        &Actor::named("test"),
+        user.id,
+        "t",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .1
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+async fn id_of(store: &Store, login: &str) -> i64 {
+    store
+        .user_by_login(&Login::new(login).unwrap())
+        .await
+        .unwrap()
+        .id
+        .raw()
 }
 
-fn json(body: &str) -> serde_json::Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-}
+// ------------------------------------------------------------ public surface
 
-store_test!(async fn healthz_answers_ok_with_the_backend(store) {
-    let (status, body) = get(&store, "/healthz").await;
-    assert_eq!(status, StatusCode::OK);
-    let v = json(&body);
-    assert_eq!(v["status"], "ok");
-    assert_eq!(v["database"], store.backend().name());
+store_test!(async fn healthz_answers_ok_without_signing_in(store) {
+    let r = call(Method::GET, "/healthz").send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["database"], store.backend().name());
 });
 
 store_test!(async fn healthz_reports_unavailable_when_the_database_is_gone(store) {
     store.close().await;
-    let (status, body) = get(&store, "/healthz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(json(&body)["error"]["code"], "storage_unavailable");
+    let r = call(Method::GET, "/healthz").send(&store).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.json()["error"]["code"], "storage_unavailable");
 });
 
-store_test!(async fn the_home_page_names_the_database_and_the_org(store) {
-    let company = store
-        .create_org_unit(&NewOrgUnit { parent: None, name: "Acme 华夏".into(), kind: OrgUnitKind::Company, external_id: None })
-        .await
-        .unwrap();
-    let east = store
-        .create_org_unit(&NewOrgUnit { parent: Some(company), name: "East <script>".into(), kind: OrgUnitKind::Region, external_id: None })
-        .await
-        .unwrap();
-    store
-        .create_user(&NewUser {
-            login: Login::new("ana").unwrap(),
-            display_name: "Ana".into(),
-            email: None,
-            unit: east,
-            role: Role::Rep,
-            external_id: None,
-        })
-        .await
-        .unwrap();
-    let (status, headers, body) = send(&store, Method::GET, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(header(&headers, "content-type"), Some("text/html; charset=utf-8"));
-    assert!(body.contains(store.backend().name()), "backend missing");
-    assert!(body.contains(store.describe()), "database description missing");
-    assert!(body.contains("FY2026-Q3"), "the current fiscal quarter is missing");
-    assert!(body.contains("East &#60;script&#62;") || body.contains("East &lt;script&gt;"), "names are not escaped");
-    assert!(!body.contains("<script>"));
+store_test!(async fn pages_without_a_session_redirect_to_sign_in_and_keep_the_target(store) {
+    org(&store).await;
+    for path in ["/", "/people", "/account", "/admin/users", "/audit"] {
+        let r = call(Method::GET, path).send(&store).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+        let location = r.header("location").unwrap();
+        assert!(location.starts_with("/login?next=%2F"), "{path}: {location}");
+    }
+    let r = call(Method::GET, "/login").send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("name=\"password\""));
 });
 
-store_test!(async fn an_empty_database_gets_a_home_page_that_says_how_to_start(store) {
-    let (status, body) = get(&store, "/").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("attain demo"));
+store_test!(async fn api_calls_without_a_session_or_token_get_401(store) {
+    org(&store).await;
+    for path in ["/api/v1/me", "/api/v1/users", "/api/v1/users/1", "/api/v1/audit", "/api/v1/status", "/api/v1/periods/FY2026", "/api/v1/tokens"] {
+        let r = call(Method::GET, path).send(&store).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(r.json()["error"]["code"], "unauthorized", "{path}");
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    }
+    let r = call(Method::GET, "/api/v1/me").bearer("atn_0123456789abcdef").send(&store).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "a made-up token");
 });
 
 store_test!(async fn pages_carry_security_headers(store) {
-    let (_, headers, _) = send(&store, Method::GET, "/").await;
-    assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
-    assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
-    let csp = header(&headers, "content-security-policy").unwrap();
+    let r = call(Method::GET, "/login").send(&store).await;
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    let csp = r.header("content-security-policy").unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
 });
 
 store_test!(async fn unknown_pages_get_a_friendly_html_404(store) {
-    let (status, headers, body) = send(&store, Method::GET, "/no/such/page").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(header(&headers, "content-type").unwrap().starts_with("text/html"));
-    assert!(body.contains("Page not found") && body.contains("href=\"/\""));
+    let r = call(Method::GET, "/no/such/page").send(&store).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(r.body.contains("Page not found") && r.body.contains("href=\"/\""));
 });
 
 store_test!(async fn unknown_api_paths_get_the_json_error_shape(store) {
     for uri in ["/api/v1/no-such-thing", "/api/v2/status", "/api"] {
-        let (status, headers, body) = send(&store, Method::GET, uri).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
-        assert_eq!(header(&headers, "content-type"), Some("application/json"), "{uri}");
-        let v = json(&body);
+        let r = call(Method::GET, uri).send(&store).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(r.header("content-type"), Some("application/json"), "{uri}");
+        let v = r.json();
         assert_eq!(v["error"]["code"], "not_found", "{uri}");
-        assert!(v["error"]["message"].is_string());
-        assert!(v["error"].get("details").is_some());
+        assert!(v["error"]["message"].is_string() && v["error"].get("details").is_some());
     }
-    let (status, _, body) = send(&store, Method::DELETE, "/api/v1/status").await;
-    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(json(&body)["error"]["code"], "method_not_allowed");
+});
+
+// ------------------------------------------------------------ sign-in
+
+store_test!(async fn signing_in_sets_a_hardened_cookie_and_redirects_to_the_target(store) {
+    org(&store).await;
+    let r = call(Method::POST, "/login").form(&format!("login=ops&password={PASSWORD}&next=%2Fpeople")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), Some("/people"));
+    let cookie = r.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("attain_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    assert!(!cookie.contains("Secure"), "plain HTTP: no Secure flag");
+    let token = cookie.split(';').next().unwrap().trim_start_matches("attain_session=");
+    let home = call(Method::GET, "/").session(token).send(&store).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains(store.describe()), "the home page names the database");
+    assert!(home.body.contains("FY2026-Q3"));
+    assert!(home.body.contains("East &#60;script&#62;") || home.body.contains("East &lt;script&gt;"), "names are escaped");
+    let tls = call(Method::POST, "/login").header("x-forwarded-proto", "https").form(&format!("login=ops&password={PASSWORD}")).send(&store).await;
+    assert!(tls.header("set-cookie").unwrap().contains("; Secure"), "Secure over TLS");
+});
+
+store_test!(async fn a_next_parameter_never_leads_off_site(store) {
+    org(&store).await;
+    for next in ["https%3A%2F%2Fevil.example", "%2F%2Fevil.example", "%2F%5Cevil.example"] {
+        let r = call(Method::POST, "/login").form(&format!("login=ops&password={PASSWORD}&next={next}")).send(&store).await;
+        assert_eq!(r.header("location"), Some("/"), "{next}");
+    }
+});
+
+store_test!(async fn repeated_wrong_passwords_are_throttled_with_retry_after(store) {
+    org(&store).await;
+    for _ in 0..auth::ACCOUNT_FAILURE_LIMIT {
+        let r = call(Method::POST, "/login").form("login=ana&password=guess-guess-guess").send(&store).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("The login or password is not correct."));
+    }
+    let r = call(Method::POST, "/login").form(&format!("login=ana&password={PASSWORD}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Too many failed sign-ins"), "{}", r.body);
+    assert!(r.header("set-cookie").is_none());
+});
+
+store_test!(async fn signing_out_ends_the_session_on_the_server(store) {
+    org(&store).await;
+    let (cookie, csrf) = session(&store, "ana").await;
+    let r = call(Method::POST, "/logout").session(&cookie).form(&format!("_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
+    let again = call(Method::GET, "/").session(&cookie).send(&store).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "the old cookie no longer works");
+});
+
+// ------------------------------------------------------------ CSRF
+
+store_test!(async fn a_forged_cross_site_form_post_is_refused(store) {
+    org(&store).await;
+    let (cookie, csrf) = session(&store, "admin").await;
+    let company = store.org_units().await.unwrap()[0].id.raw();
+    let form = format!("login=mallory&display_name=M&unit={company}&role=admin");
+    // No token at all.
+    let r = call(Method::POST, "/admin/users").session(&cookie).form(&form).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A wrong token.
+    let r = call(Method::POST, "/admin/users").session(&cookie).form(&format!("{form}&_csrf=0000")).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The right token, but posted from another origin.
+    let r = call(Method::POST, "/admin/users").session(&cookie).header("origin", "https://evil.example").form(&format!("{form}&_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A cookie-authenticated API write without the header.
+    let r = call(Method::POST, "/api/v1/tokens").session(&cookie).json(serde_json::json!({"name": "x"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"]["code"], "csrf");
+    assert!(store.user_by_login(&Login::new("mallory").unwrap()).await.is_err(), "nothing was created");
+    // The genuine form works.
+    let r = call(Method::POST, "/admin/users").session(&cookie).header("origin", "http://attain.test").form(&format!("{form}&_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("one-time-password"));
+    assert!(store.user_by_login(&Login::new("mallory").unwrap()).await.is_ok());
+});
+
+// ------------------------------------------------------------ visibility
+
+store_test!(async fn a_reps_token_cannot_read_another_rep_even_by_guessing_ids(store) {
+    org(&store).await;
+    let ana = token(&store, "ana").await;
+    let ben_id = id_of(&store, "ben").await;
+    let ana_id = id_of(&store, "ana").await;
+    let r = call(Method::GET, &format!("/api/v1/users/{ben_id}")).bearer(&ana).send(&store).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for guess in 1..=20 {
+        let r = call(Method::GET, &format!("/api/v1/users/{guess}")).bearer(&ana).send(&store).await;
+        let expected = if guess == ana_id { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        assert_eq!(r.status, expected, "id {guess}");
+    }
+    let list = call(Method::GET, "/api/v1/users").bearer(&ana).send(&store).await.json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["login"], "ana");
+    let r = call(Method::GET, "/api/v1/users/abc").bearer(&ana).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["details"]["field"], "id");
+});
+
+store_test!(async fn a_manager_sees_exactly_his_subtree(store) {
+    let org = org(&store).await;
+    let mgr = token(&store, "mgr").await;
+    let list = call(Method::GET, "/api/v1/users").bearer(&mgr).send(&store).await.json();
+    let mut logins: Vec<String> = list["items"].as_array().unwrap().iter().map(|u| u["login"].as_str().unwrap().to_owned()).collect();
+    logins.sort();
+    assert_eq!(logins, vec!["ana", "ben", "mgr"]);
+    let cai = id_of(&store, "cai").await;
+    assert_eq!(call(Method::GET, &format!("/api/v1/users/{cai}")).bearer(&mgr).send(&store).await.status, StatusCode::NOT_FOUND);
+    let (cookie, _) = session(&store, "mgr").await;
+    let page = call(Method::GET, "/people").session(&cookie).send(&store).await;
+    assert!(page.body.contains("ana") && page.body.contains("ben") && !page.body.contains("cai"));
+    let _ = (org.company, org.east);
+});
+
+store_test!(async fn role_checks_answer_403_for_actions_the_role_does_not_allow(store) {
+    org(&store).await;
+    let ana = token(&store, "ana").await;
+    let ops = token(&store, "ops").await;
+    let company = store.org_units().await.unwrap()[0].id.raw();
+    let new_user = serde_json::json!({"login": "eve", "display_name": "Eve", "unit": company, "role": "admin"});
+    let r = call(Method::POST, "/api/v1/users").bearer(&ana).json(new_user.clone()).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::POST, "/api/v1/users").bearer(&ops).json(new_user).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "sales ops does not manage users");
+    assert_eq!(call(Method::GET, "/api/v1/audit").bearer(&ana).send(&store).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(Method::GET, "/api/v1/audit").bearer(&ops).send(&store).await.status, StatusCode::OK);
+    let (cookie, _) = session(&store, "ana").await;
+    for page in ["/admin/users", "/audit"] {
+        assert_eq!(call(Method::GET, page).session(&cookie).send(&store).await.status, StatusCode::FORBIDDEN, "{page}");
+    }
+    // Updating someone he may not see is a 404, not a 403: no existence leak.
+    let ben = id_of(&store, "ben").await;
+    let r = call(Method::PUT, &format!("/api/v1/users/{ben}")).bearer(&ana).json(serde_json::json!({"role": "admin"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+});
+
+// ------------------------------------------------------------ audit
+
+store_test!(async fn a_changed_role_shows_in_the_audit_log_with_before_and_after(store) {
+    org(&store).await;
+    let admin = token(&store, "admin").await;
+    let ben = id_of(&store, "ben").await;
+    let r = call(Method::PUT, &format!("/api/v1/users/{ben}")).bearer(&admin).json(serde_json::json!({"role": "manager", "display_name": "Ben 本"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["role"], "manager");
+    let entries = call(Method::GET, "/api/v1/audit?entity=user&limit=1").bearer(&admin).send(&store).await.json();
+    let e = &entries[0];
+    assert_eq!(e["actor"], "admin");
+    assert_eq!(e["action"], "update");
+    assert_eq!(e["entity_id"], ben.to_string());
+    assert_eq!(e["before"]["role"], "rep");
+    assert_eq!(e["after"]["role"], "manager");
+    assert_eq!(e["after"]["display_name"], "Ben 本");
+    let (cookie, _) = session(&store, "ops").await;
+    let page = call(Method::GET, "/audit?entity=user").session(&cookie).send(&store).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<span class=\"old\">rep</span>") && page.body.contains("<span class=\"new\">manager</span>"), "{}", page.body);
+});
+
+store_test!(async fn bad_api_input_is_a_json_error_naming_the_field(store) {
+    org(&store).await;
+    let admin = token(&store, "admin").await;
+    let company = store.org_units().await.unwrap()[0].id.raw();
+    let r = call(Method::POST, "/api/v1/users").bearer(&admin).json(serde_json::json!({"login": "x y", "display_name": "X", "unit": company, "role": "rep"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["details"]["field"], "login");
+    let r = call(Method::POST, "/api/v1/users").bearer(&admin).json(serde_json::json!({"login": "xy", "display_name": "X", "unit": company, "role": "boss"})).send(&store).await;
+    assert_eq!(r.json()["error"]["details"]["field"], "role");
+    let r = call(Method::POST, "/api/v1/users").bearer(&admin).json(serde_json::json!({"login": "xy", "display_name": "X", "unit": 9999, "role": "rep"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("org unit 9999 does not exist"));
+    let r = call(Method::POST, "/api/v1/users").bearer(&admin).json(serde_json::json!({"login": "ok", "display_name": "OK", "unit": company, "role": "rep"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["one_time_password"].as_str().unwrap().len(), 16);
 });
 
 store_test!(async fn a_period_resolves_in_the_org_calendar(store) {
-    let (status, body) = get(&store, "/api/v1/periods/fy2026-q3").await;
-    assert_eq!(status, StatusCode::OK);
-    let v = json(&body);
-    assert_eq!(v["period"], "FY2026-Q3");
-    assert_eq!(v["start"], "2026-07-01");
-    assert_eq!(v["end"], "2026-09-30");
+    org(&store).await;
+    let t = token(&store, "ana").await;
+    let v = call(Method::GET, "/api/v1/periods/fy2026-q3").bearer(&t).send(&store).await.json();
+    assert_eq!((v["period"].as_str(), v["start"].as_str(), v["end"].as_str()), (Some("FY2026-Q3"), Some("2026-07-01"), Some("2026-09-30")));
     assert_eq!(v["previous"]["period"], "FY2026-Q2");
-    assert_eq!(v["same_period_last_year"]["period"], "FY2025-Q3");
-    assert_eq!(v["sub_periods"].as_array().unwrap().len(), 3);
+    let r = call(Method::GET, "/api/v1/periods/2026-Q5").bearer(&t).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("quarter 5 is not 1 to 4"));
+    assert_eq!(r.json()["error"]["details"]["value"], "2026-Q5");
 });
 
-store_test!(async fn a_bad_period_is_a_400_that_names_the_field_and_value(store) {
-    let (status, body) = get(&store, "/api/v1/periods/2026-Q5").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    let v = json(&body);
-    assert_eq!(v["error"]["code"], "bad_request");
-    assert!(v["error"]["message"].as_str().unwrap().contains("quarter 5 is not 1 to 4"));
-    assert_eq!(v["error"]["details"]["field"], "period");
-    assert_eq!(v["error"]["details"]["value"], "2026-Q5");
+// ------------------------------------------------------------ languages
+
+store_test!(async fn the_language_follows_accept_language_then_the_persons_choice(store) {
+    org(&store).await;
+    let zh = call(Method::GET, "/login").header("accept-language", "zh-CN,zh;q=0.9").send(&store).await;
+    assert!(zh.body.contains("<html lang=\"zh-CN\">") && zh.body.contains("登录"));
+    let en = call(Method::GET, "/login").header("accept-language", "en-US").send(&store).await;
+    assert!(en.body.contains("<html lang=\"en\">") && en.body.contains("Sign in"));
+    let (cookie, csrf) = session(&store, "ana").await;
+    let r = call(Method::POST, "/language").session(&cookie).form(&format!("_csrf={csrf}&lang=zh-CN&next=%2Fpeople")).send(&store).await;
+    assert_eq!(r.header("location"), Some("/people"));
+    let page = call(Method::GET, "/people").session(&cookie).header("accept-language", "en").send(&store).await;
+    assert!(page.body.contains("<html lang=\"zh-CN\">"), "the person's choice beats the browser");
+    assert!(page.body.contains("销售代表"), "roles are translated");
+    let me = call(Method::GET, "/api/v1/me").session(&cookie).send(&store).await;
+    assert_eq!(me.status, StatusCode::OK);
 });
 
 store_test!(async fn the_stylesheet_is_served_from_our_origin(store) {
-    let (status, headers, body) = send(&store, Method::GET, "/static/app.css").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(header(&headers, "content-type"), Some("text/css; charset=utf-8"));
-    assert!(body.contains(".card"));
+    let r = call(Method::GET, "/static/app.css").send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), Some("text/css; charset=utf-8"));
+    assert!(r.body.contains(".card"));
 });

@@ -5,8 +5,9 @@
 //! three years of customers, deals, orders and payments.
 
 use anyhow::{Context, bail};
+use attain_app::auth;
 use attain_core::{Currency, FiscalCalendar, Login, OrgUnitId, OrgUnitKind, Role};
-use attain_store::{DatabaseConfig, NewOrgUnit, NewUser, OrgSettings, Store};
+use attain_store::{Actor, DatabaseConfig, NewOrgUnit, NewUser, OrgSettings, Store};
 
 /// Regions with their teams (English name, Chinese city).
 const REGIONS: &[(&str, &[&str])] = &[
@@ -60,11 +61,13 @@ const GIVEN: &[(&str, &str)] = &[
 /// Reps per team.
 const REPS_PER_TEAM: usize = 6;
 
-/// Creates a fresh demo database at `config` and returns the open store.
+/// Creates a fresh demo database at `config` and returns the open store with
+/// the password every demo account shares (random for each build: even a
+/// demo has no well-known password).
 ///
 /// A SQLite file is replaced; a PostgreSQL database must be empty, since
 /// wiping a server database is not something a demo command should do.
-pub async fn build(config: &DatabaseConfig) -> anyhow::Result<Store> {
+pub async fn build(config: &DatabaseConfig) -> anyhow::Result<(Store, String)> {
     if let DatabaseConfig::Sqlite { path } = config {
         for suffix in ["", "-wal", "-shm"] {
             let mut file = path.as_os_str().to_owned();
@@ -89,10 +92,38 @@ pub async fn build(config: &DatabaseConfig) -> anyhow::Result<Store> {
             config.describe()
         );
     }
-    seed(&store)
+    let password = attain_app::secrets::new_password()?;
+    let hash = auth::hash_password(&password).await?;
+    seed(&store, &hash)
         .await
         .context("writing the demo organisation")?;
-    Ok(store)
+    Ok((store, password))
+}
+
+/// Prints the demo sign-ins: one per role, and a team's manager with a rep.
+pub async fn print_logins(store: &Store, password: &str) -> anyhow::Result<()> {
+    let users = store.users().await?;
+    let first = |role: Role| users.iter().find(|u| u.role == role);
+    let team_manager = users.iter().filter(|u| u.role == Role::Manager).nth(2);
+    let rep = first(Role::Rep);
+    println!("Demo sign-ins (password for all: {password}):");
+    let mut shown = vec![
+        first(Role::Admin),
+        first(Role::SalesOps),
+        first(Role::Manager),
+        team_manager,
+        rep,
+    ];
+    shown.dedup_by_key(|u| u.map(|u| u.id));
+    for user in shown.into_iter().flatten() {
+        println!(
+            "  {:<18} {} ({})",
+            user.login.as_str(),
+            user.display_name,
+            user.role
+        );
+    }
+    Ok(())
 }
 
 fn person(index: usize) -> (String, String) {
@@ -101,7 +132,7 @@ fn person(index: usize) -> (String, String) {
     (format!("{g_en}.{s_en}{index}"), format!("{s_zh}{g_zh}"))
 }
 
-async fn seed(store: &Store) -> anyhow::Result<()> {
+async fn seed(store: &Store, password_hash: &str) -> anyhow::Result<()> {
     store
         .update_settings(&OrgSettings {
             name: "Huaxia Instruments 华夏仪器".into(),
@@ -122,16 +153,19 @@ async fn seed(store: &Store) -> anyhow::Result<()> {
             OrgUnitKind::Company,
         ))
         .await?;
+    let actor = Actor::named("demo");
+    let actor = &actor;
     let add_user = |login: String, name: String, unit: OrgUnitId, role: Role| async move {
+        let user = NewUser {
+            login: Login::new(&login)?,
+            email: Some(format!("{login}@huaxia.example")),
+            display_name: name,
+            unit,
+            role,
+            external_id: None,
+        };
         store
-            .create_user(&NewUser {
-                login: Login::new(&login)?,
-                email: Some(format!("{login}@huaxia.example")),
-                display_name: name,
-                unit,
-                role,
-                external_id: None,
-            })
+            .create_user_audited(actor, &user, password_hash, false)
             .await
             .with_context(|| format!("adding {login}"))
     };

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use attain_core::{Login, Role};
 use attain_store::{DatabaseConfig, Store};
 use clap::{Args, Parser, Subcommand};
 
+mod admin;
 mod demo;
 
 /// Attain: sales performance management. Goals, KPIs, forecasts and commissions.
@@ -58,6 +60,87 @@ enum Command {
     Migrate,
     /// Build a fresh demo database (attain-demo.db unless --db/--database-url) and serve it.
     Demo(DemoArgs),
+    /// Manage users: add, change passwords, list.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for scripts.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. Without --password-stdin a one-time password is generated and printed.
+    Add(UserAddArgs),
+    /// Set a new password. Without --password-stdin a one-time password is generated and printed.
+    Passwd(UserPasswdArgs),
+    /// List every user.
+    List,
+}
+
+#[derive(Debug, Args)]
+struct UserAddArgs {
+    /// Sign-in name (letters, digits, . _ - @).
+    #[arg(value_parser = parse_login)]
+    login: Login,
+    /// Role: admin, sales_ops, manager, rep or viewer.
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    /// Org unit, by ID or exact name [default: the company]
+    #[arg(long, value_name = "ORG_UNIT")]
+    unit: Option<String>,
+    /// Name shown in the interface [default: the login]
+    #[arg(long)]
+    name: Option<String>,
+    /// E-mail address.
+    #[arg(long)]
+    email: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+struct UserPasswdArgs {
+    /// Sign-in name.
+    #[arg(value_parser = parse_login)]
+    login: Login,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token for a user and print it once.
+    Create {
+        /// Whose token it is.
+        #[arg(value_parser = parse_login)]
+        login: Login,
+        /// A name to recognise it by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Revoke a token by its ID.
+    Revoke {
+        /// Token ID, as `attain token list` shows it.
+        id: i64,
+    },
+    /// List a user's tokens (never the tokens themselves).
+    List {
+        /// Whose tokens.
+        #[arg(value_parser = parse_login)]
+        login: Login,
+    },
+}
+
+fn parse_login(text: &str) -> Result<Login, String> {
+    Login::new(text).map_err(|e| e.to_string())
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
+        .map_err(|e: attain_core::user::UnknownRole| e.to_string())
 }
 
 #[derive(Debug, Args)]
@@ -128,7 +211,7 @@ fn usage_error(err: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
-            eprintln!("error: a command is required: serve, migrate or demo (see attain --help)");
+            eprintln!("error: a command is required (see attain --help for the list)");
             ExitCode::from(2)
         }
         _ => {
@@ -171,6 +254,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::open(&config)
                 .await
                 .with_context(|| format!("opening {}", config.describe()))?;
+            if let Some((login, password)) = attain_app::users::bootstrap_admin(&store).await? {
+                println!(
+                    "Created the administrator '{login}' with the one-time password: {password}"
+                );
+                println!("Sign in and choose a new password; this one is not shown again.");
+            }
             serve(store, args.bind).await
         }
         Command::Migrate => {
@@ -187,14 +276,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let config = cli.db.config("attain-demo.db");
-            let store = demo::build(&config).await?;
+            let (store, password) = demo::build(&config).await?;
+            demo::print_logins(&store, &password).await?;
             if args.no_serve {
                 println!("demo data written to {}", config.describe());
                 return Ok(());
             }
             serve(store, args.bind).await
         }
+        Command::User(command) => {
+            let store = open(&cli.db).await?;
+            admin::user(&store, command).await
+        }
+        Command::Token(command) => {
+            let store = open(&cli.db).await?;
+            admin::token(&store, command).await
+        }
     }
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+    let config = db.config("attain.db");
+    Store::open(&config)
+        .await
+        .with_context(|| format!("opening {}", config.describe()))
 }
 
 async fn serve(store: Store, bind: SocketAddr) -> anyhow::Result<()> {

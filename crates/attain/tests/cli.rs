@@ -52,7 +52,19 @@ fn usage_errors_are_one_line_and_exit_code_2() {
         ),
         (
             &[],
-            "error: a command is required: serve, migrate or demo (see attain --help)",
+            "error: a command is required (see attain --help for the list)",
+        ),
+        (
+            &["user"],
+            "error: a command is required (see attain --help for the list)",
+        ),
+        (
+            &["user", "add", "x", "--role", "boss"],
+            "error: invalid value 'boss' for '--role <ROLE>': 'boss' is not a role: expected admin, sales_ops, manager, rep or viewer (see attain --help)",
+        ),
+        (
+            &["user", "add", "bad login", "--role", "rep"],
+            "error: invalid value 'bad login' for '<LOGIN>': 'bad login' is not a valid login: use 1 to 64 letters, digits, '.', '_', '-' or '@' (see attain --help)",
         ),
         (
             &["launch"],
@@ -80,7 +92,15 @@ fn help_and_version_exit_0() {
     let out = run(&["--help"], dir.path());
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["serve", "migrate", "demo", "--database-url", "--db"] {
+    for command in [
+        "serve",
+        "migrate",
+        "demo",
+        "user",
+        "token",
+        "--database-url",
+        "--db",
+    ] {
         assert!(text.contains(command), "help lacks {command}");
     }
     let out = run(&["--version"], dir.path());
@@ -101,7 +121,8 @@ fn migrate_creates_attain_db_in_the_working_directory_and_is_idempotent() {
         String::from_utf8_lossy(&first.stderr)
     );
     assert!(dir.path().join("attain.db").exists());
-    assert!(String::from_utf8_lossy(&first.stdout).contains("1 migration(s) applied"));
+    let expected = format!("{} migration(s) applied", attain_store::MIGRATION_COUNT);
+    assert!(String::from_utf8_lossy(&first.stdout).contains(&expected));
     let second = run(&["migrate"], dir.path());
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 migration(s) applied"));
 }
@@ -129,6 +150,7 @@ fn an_unreachable_database_is_a_one_line_error_with_exit_code_1() {
 #[test]
 fn demo_no_serve_builds_an_organisation_and_rebuilds_it_fresh() {
     let dir = tempfile::tempdir().unwrap();
+    let mut passwords = Vec::new();
     for _ in 0..2 {
         let out = run(&["demo", "--no-serve"], dir.path());
         assert_eq!(
@@ -137,7 +159,26 @@ fn demo_no_serve_builds_an_organisation_and_rebuilds_it_fresh() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            stdout.contains("  admin ") && stdout.contains("  ops "),
+            "{stdout}"
+        );
+        let password = stdout
+            .split("password for all: ")
+            .nth(1)
+            .unwrap()
+            .split(')')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_eq!(password.len(), 16);
+        passwords.push(password);
     }
+    assert_ne!(
+        passwords[0], passwords[1],
+        "a demo has no well-known password"
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (units, users) = rt.block_on(async {
         let store = attain_store::Store::open(&attain_store::DatabaseConfig::sqlite_file(
@@ -213,10 +254,22 @@ fn serve_answers_on_its_port_and_shuts_down_cleanly_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // A fresh installation: the first line announces the administrator.
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
     let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
+    while !first_line.contains("http://") {
+        first_line.clear();
+        assert!(
+            reader.read_line(&mut first_line).unwrap() > 0,
+            "serve printed no address: {lines:?}"
+        );
+        lines.push(first_line.clone());
+    }
+    assert!(
+        lines[0].starts_with("Created the administrator 'admin' with the one-time password: "),
+        "{lines:?}"
+    );
     let addr = first_line
         .trim()
         .rsplit("http://")
@@ -230,9 +283,11 @@ fn serve_answers_on_its_port_and_shuts_down_cleanly_on_sigterm() {
         (status, body.as_str()),
         (200, r#"{"status":"ok","database":"SQLite"}"#)
     );
-    let (status, body) = http_get(&addr, "/");
+    let (status, _) = http_get(&addr, "/");
+    assert_eq!(status, 303, "pages need a session");
+    let (status, body) = http_get(&addr, "/login");
     assert_eq!(status, 200);
-    assert!(body.contains("SQLite"));
+    assert!(body.contains("Sign in"));
 
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -250,4 +305,148 @@ fn serve_answers_on_its_port_and_shuts_down_cleanly_on_sigterm() {
         log.contains("path=/healthz") && log.contains("status=200"),
         "requests are logged: {log}"
     );
+}
+
+#[test]
+fn users_and_tokens_are_managed_from_the_shell_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(&["migrate"], dir.path()).status.code(), Some(0));
+    // No company yet: a clear error.
+    let out = run(&["user", "add", "ana", "--role", "rep"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no company unit"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = attain_store::DatabaseConfig::sqlite_file(dir.path().join("attain.db"));
+    rt.block_on(async {
+        let store = attain_store::Store::open(&db).await.unwrap();
+        store
+            .create_org_unit(&attain_store::NewOrgUnit {
+                parent: None,
+                name: "Acme".into(),
+                kind: attain_core::OrgUnitKind::Company,
+                external_id: None,
+            })
+            .await
+            .unwrap();
+    });
+
+    let out = run(
+        &["user", "add", "Ana", "--role", "rep", "--name", "Ana Li"],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("added ana (Ana Li) as rep in org unit 1"),
+        "{text}"
+    );
+    assert!(text.contains("one-time password: "));
+
+    let mut child = attain()
+        .args([
+            "user",
+            "add",
+            "bo",
+            "--role",
+            "manager",
+            "--unit",
+            "Acme",
+            "--password-stdin",
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Bo-secret-2026\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("one-time"));
+
+    let out = run(
+        &["user", "add", "cy", "--role", "rep", "--unit", "Nowhere"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_lines(&out),
+        vec!["error: --unit: no org unit has the ID or name 'Nowhere'"]
+    );
+
+    let out = run(&["user", "passwd", "ana"], dir.path());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("one-time password for ana: "));
+    let out = run(&["user", "passwd", "nobody"], dir.path());
+    assert_eq!(
+        stderr_lines(&out),
+        vec!["error: no user has the login 'nobody'"]
+    );
+
+    let list = String::from_utf8_lossy(&run(&["user", "list"], dir.path()).stdout).to_string();
+    assert!(
+        list.contains("ana") && list.contains("bo") && list.contains("manager"),
+        "{list}"
+    );
+
+    let out = run(&["token", "create", "bo", "--name", "nightly"], dir.path());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(token.starts_with("atn_") && token.len() == 68, "{token}");
+    let list =
+        String::from_utf8_lossy(&run(&["token", "list", "bo"], dir.path()).stdout).to_string();
+    assert!(
+        list.contains("nightly") && list.contains("active") && !list.contains(&token),
+        "{list}"
+    );
+    let out = run(&["token", "revoke", "1"], dir.path());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "token 1 revoked"
+    );
+    let out = run(&["token", "revoke", "1"], dir.path());
+    assert_eq!(
+        stderr_lines(&out),
+        vec!["error: no active API token has the ID 1"]
+    );
+
+    let entries = rt.block_on(async {
+        let store = attain_store::Store::open(&db).await.unwrap();
+        store.audit_log(None, 100, None).await.unwrap()
+    });
+    assert!(entries.iter().all(|e| e.actor == "cli"));
+    let actions: Vec<(String, String)> = entries
+        .iter()
+        .rev()
+        .map(|e| (e.entity.clone(), e.action.clone()))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("user", "create"),
+        ("user", "create"),
+        ("user", "update"),
+        ("api_token", "create"),
+        ("api_token", "delete"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(actions, expected);
 }

@@ -1,0 +1,18 @@
+//! Attain's use cases: what a person or a script asks Attain to do, from
+//! start to finish. Web handlers and CLI commands both call these, so the
+//! two never drift apart.
+//!
+//! A use case loads through `attain-store`, applies the rules of
+//! `attain-core`, and saves in one transaction. It is the one layer that may
+//! use randomness and the clock (tokens, salts, "now"), and it refuses to
+//! know HTTP or SQL.
+
+pub mod auth;
+mod error;
+pub mod secrets;
+pub mod users;
+
+pub use error::AppError;
+
+/// Result of a use case.
+pub type AppResult<T> = Result<T, AppError>;

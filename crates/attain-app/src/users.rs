@@ -1,0 +1,165 @@
+//! Managing people: creating users, changing roles, resetting passwords,
+//! and the first administrator of a fresh installation.
+
+use attain_core::{ExternalId, Login, OrgUnitId, OrgUnitKind, Principal, Role, UserId};
+use attain_store::{Actor, NewOrgUnit, NewUser, Store, StoreError, User, UserChanges};
+
+use crate::{AppError, AppResult, auth, secrets};
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Sign-in name.
+    pub login: Login,
+    /// Name shown in the interface.
+    pub display_name: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Unit the person belongs to.
+    pub unit: OrgUnitId,
+    /// Role.
+    pub role: Role,
+    /// Chosen password; `None` generates a one-time password that must be
+    /// changed at first sign-in.
+    pub password: Option<String>,
+    /// ID in the system the person was imported from.
+    pub external_id: Option<ExternalId>,
+}
+
+fn require_admin(by: Option<&Principal>) -> AppResult<()> {
+    match by {
+        Some(p) if !p.can_manage_users() => Err(AppError::Forbidden(
+            "only an administrator manages users".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn store_error(e: StoreError) -> AppError {
+    match e {
+        StoreError::Invalid(msg) | StoreError::Conflict(msg) => AppError::Invalid(msg),
+        other => AppError::Store(other),
+    }
+}
+
+/// Creates a user. `by` is the signed-in person (who must be an admin), or
+/// `None` for the command line. Returns the user and, when none was given,
+/// the generated one-time password to hand over.
+pub async fn create_user(
+    store: &Store,
+    actor: &Actor,
+    by: Option<&Principal>,
+    account: NewAccount,
+) -> AppResult<(User, Option<String>)> {
+    require_admin(by)?;
+    let (password, generated) = match account.password {
+        Some(p) => {
+            secrets::check_password_policy(&p, account.login.as_str())?;
+            (p, false)
+        }
+        None => (secrets::new_password()?, true),
+    };
+    let hash = auth::hash_password(&password).await?;
+    let new = NewUser {
+        login: account.login,
+        display_name: account.display_name,
+        email: account.email.filter(|e| !e.trim().is_empty()),
+        unit: account.unit,
+        role: account.role,
+        external_id: account.external_id,
+    };
+    let user = store
+        .create_user_audited(actor, &new, &hash, generated)
+        .await
+        .map_err(store_error)?;
+    Ok((user, generated.then_some(password)))
+}
+
+/// Sets a new password for `user` on an administrator's behalf. With no
+/// password given, generates a one-time password (returned) that the user
+/// must change at next sign-in. Ends the user's sessions.
+pub async fn reset_password(
+    store: &Store,
+    actor: &Actor,
+    by: Option<&Principal>,
+    user: UserId,
+    password: Option<String>,
+) -> AppResult<Option<String>> {
+    require_admin(by)?;
+    let target = store.user(user).await?;
+    let (password, generated) = match password {
+        Some(p) => {
+            secrets::check_password_policy(&p, target.login.as_str())?;
+            (p, false)
+        }
+        None => (secrets::new_password()?, true),
+    };
+    let hash = auth::hash_password(&password).await?;
+    store
+        .set_password_audited(actor, user, &hash, generated)
+        .await?;
+    Ok(generated.then_some(password))
+}
+
+/// Changes a user's name, unit, role or active flag (admin only). An admin
+/// cannot demote or deactivate himself, so an installation never loses its
+/// last way in by accident.
+pub async fn update_user(
+    store: &Store,
+    actor: &Actor,
+    by: Option<&Principal>,
+    user: UserId,
+    changes: UserChanges,
+) -> AppResult<User> {
+    require_admin(by)?;
+    if let Some(me) = by
+        && me.user == user
+        && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
+    {
+        return Err(AppError::Invalid(
+            "you cannot remove your own administrator access".into(),
+        ));
+    }
+    store
+        .update_user_audited(actor, user, &changes)
+        .await
+        .map_err(store_error)
+}
+
+/// On a fresh installation (no users at all), creates the company unit if
+/// needed and an administrator `admin` with a one-time password, returned
+/// so it can be shown once. Does nothing when any user exists.
+pub async fn bootstrap_admin(store: &Store) -> AppResult<Option<(Login, String)>> {
+    if store.has_users().await? {
+        return Ok(None);
+    }
+    let units = store.org_units().await?;
+    let company = match units.iter().find(|u| u.parent.is_none()) {
+        Some(root) => root.id,
+        None => {
+            let name = store.settings().await?.name;
+            store
+                .create_org_unit(&NewOrgUnit {
+                    parent: None,
+                    name,
+                    kind: OrgUnitKind::Company,
+                    external_id: None,
+                })
+                .await?
+        }
+    };
+    let login = Login::new("admin").map_err(|e| AppError::Internal(e.to_string()))?;
+    let account = NewAccount {
+        login: login.clone(),
+        display_name: "Administrator".into(),
+        email: None,
+        unit: company,
+        role: Role::Admin,
+        password: None,
+        external_id: None,
+    };
+    let (_, password) = create_user(store, &Actor::named("system"), None, account).await?;
+    let password =
+        password.ok_or_else(|| AppError::Internal("no one-time password was generated".into()))?;
+    Ok(Some((login, password)))
+}

@@ -1,0 +1,329 @@
+//! Who is asking and in which language: resolved once per request by
+//! [`resolve`], before any handler runs, and enforced by the extractors
+//! [`SignedIn`] (pages) and [`ApiUser`] (API).
+//!
+//! CSRF: a state-changing request carried by a session cookie must echo the
+//! session's synchroniser token, as the `_csrf` form field or the
+//! `X-CSRF-Token` header, and must not come from another origin. API tokens
+//! are not sent by browsers on their own, so they need no CSRF token.
+
+use std::net::SocketAddr;
+
+use attain_app::auth::{self, Identity, Via};
+use attain_app::secrets::same_secret;
+use attain_core::Principal;
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::AppState;
+use crate::error::{ApiError, error_page};
+use crate::i18n::{I18n, Lang};
+
+/// Cookie holding the session token.
+pub const SESSION_COOKIE: &str = "attain_session";
+/// Cookie holding the language chosen before signing in.
+pub const LANG_COOKIE: &str = "attain_lang";
+/// Largest form body inspected for a CSRF token.
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// Everything known about the request before a handler runs.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// The person, if signed in or holding a valid token.
+    pub identity: Option<Identity>,
+    /// The language to answer in.
+    pub lang: Lang,
+    /// The raw session cookie, if any (for sign-out).
+    pub session_token: Option<String>,
+    /// The client's address, for throttling.
+    pub client_address: String,
+    /// Whether cookies must be marked `Secure` (served over TLS).
+    pub secure: bool,
+}
+
+impl RequestContext {
+    /// Translation for this request.
+    pub fn i18n(&self) -> I18n {
+        I18n::new(self.lang)
+    }
+}
+
+/// Reads one cookie from the `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, `Secure` over TLS.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether an `Origin` header (if any) names this very host.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    origin != "null" && origin_host.eq_ignore_ascii_case(host)
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded_pairs(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// Minimal `application/x-www-form-urlencoded` decoding (via serde_urlencoded).
+fn form_urlencoded_pairs(body: &[u8]) -> impl Iterator<Item = (String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+}
+
+fn forbidden_csrf(api: bool, i18n: &I18n) -> Response {
+    if api {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "missing or wrong CSRF token for a cookie-authenticated request",
+        )
+        .into_response()
+    } else {
+        error_page(
+            i18n,
+            StatusCode::FORBIDDEN,
+            &i18n.t("error-csrf-title"),
+            &i18n.t("error-csrf-message"),
+        )
+    }
+}
+
+/// Middleware: identify the caller, choose the language, enforce CSRF.
+pub async fn resolve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let now = state.now();
+    let headers = &parts.headers;
+    let api = parts.uri.path().starts_with("/api/");
+    let session_token = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty());
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+
+    let store = state.store();
+    let identity = match (&bearer, &session_token) {
+        (Some(token), _) => auth::identify_api_token(store, token, now).await,
+        (None, Some(token)) => auth::identify_session(store, token, now).await,
+        (None, None) => Ok(None),
+    };
+    let identity = match identity {
+        Ok(identity) => identity,
+        Err(e) => {
+            tracing::error!(error = %e, "identifying the caller failed");
+            let i18n = I18n::new(Lang::En);
+            return if api {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "the database could not answer",
+                )
+                .into_response()
+            } else {
+                error_page(
+                    &i18n,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &i18n.t("error-unavailable-title"),
+                    &i18n.t("error-unavailable-message"),
+                )
+            };
+        }
+    };
+    let lang = identity
+        .as_ref()
+        .and_then(|i| i.locale.as_deref())
+        .and_then(Lang::from_code)
+        .or_else(|| {
+            cookie(headers, LANG_COOKIE)
+                .as_deref()
+                .and_then(Lang::from_code)
+        })
+        .unwrap_or_else(|| {
+            Lang::negotiate(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        });
+    let i18n = I18n::new(lang);
+    let secure = state.secure_cookies()
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            == Some("https");
+    let client_address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "local".to_owned(), |ci| ci.0.ip().to_string());
+
+    let mut body = body;
+    if is_unsafe(&parts.method) {
+        if !same_origin(headers) {
+            return forbidden_csrf(api, &i18n);
+        }
+        if let Some(identity) = identity.as_ref().filter(|i| i.via == Via::Session) {
+            let expected = identity.csrf_token.clone().unwrap_or_default();
+            let from_header = headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let supplied = match from_header {
+                Some(token) => Some(token),
+                None => {
+                    let is_form = headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+                    if is_form {
+                        let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+                            return (StatusCode::PAYLOAD_TOO_LARGE, "form too large")
+                                .into_response();
+                        };
+                        let token = form_field(&bytes, "_csrf");
+                        body = Body::from(bytes);
+                        token
+                    } else {
+                        None
+                    }
+                }
+            };
+            if !supplied.is_some_and(|s| same_secret(&s, &expected)) {
+                tracing::warn!(path = %parts.uri.path(), "refused a request without a valid CSRF token");
+                return forbidden_csrf(api, &i18n);
+            }
+        }
+    }
+    parts.extensions.insert(RequestContext {
+        identity,
+        lang,
+        session_token,
+        client_address,
+        secure,
+    });
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn context(parts: &Parts) -> RequestContext {
+    parts
+        .extensions
+        .get::<RequestContext>()
+        .cloned()
+        .unwrap_or(RequestContext {
+            identity: None,
+            lang: Lang::En,
+            session_token: None,
+            client_address: "local".into(),
+            secure: false,
+        })
+}
+
+/// Any request: its context, signed in or not.
+pub struct Ctx(pub RequestContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Ctx(context(parts)))
+    }
+}
+
+/// A page request by a signed-in person. Others are sent to the sign-in page
+/// (and back afterwards); a person who must change his password is sent there first.
+pub struct SignedIn {
+    /// The request context.
+    pub ctx: RequestContext,
+    /// The person.
+    pub principal: Principal,
+    /// The session's CSRF token, for forms.
+    pub csrf: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ctx = context(parts);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let Some(identity) = ctx.identity.clone() else {
+            let next = serde_urlencoded::to_string([("next", path.as_str())]).unwrap_or_default();
+            return Err(Redirect::to(&format!("/login?{next}")).into_response());
+        };
+        if identity.must_change_password && parts.uri.path() != "/account/password" {
+            return Err(Redirect::to("/account/password").into_response());
+        }
+        Ok(SignedIn {
+            csrf: identity.csrf_token.clone().unwrap_or_default(),
+            principal: identity.principal,
+            ctx,
+        })
+    }
+}
+
+/// An API request by a signed-in person or token holder; others get 401.
+pub struct ApiUser {
+    /// The person.
+    pub principal: Principal,
+    /// How the request authenticated.
+    pub via: Via,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match context(parts).identity {
+            Some(identity) => Ok(ApiUser {
+                principal: identity.principal,
+                via: identity.via,
+            }),
+            None => {
+                let mut response = ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "sign in or send an API token as 'Authorization: Bearer atn_…'",
+                )
+                .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                Err(response)
+            }
+        }
+    }
+}

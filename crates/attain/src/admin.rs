@@ -1,0 +1,188 @@
+//! `attain user …` and `attain token …`: administration from the shell,
+//! through the same use cases as the web pages, recorded in the audit log
+//! with the actor `cli`.
+
+use std::io::BufRead;
+
+use anyhow::{Context, anyhow, bail};
+use attain_app::{auth, users};
+use attain_core::{Login, OrgUnitId};
+use attain_store::{Actor, Store};
+
+use crate::{TokenCommand, UserCommand};
+
+fn cli_actor() -> Actor {
+    Actor::named("cli")
+}
+
+/// Reads the first line of standard input as a password.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("--password-stdin: standard input held no password");
+    }
+    Ok(password)
+}
+
+/// Finds an org unit by ID or exact name; the company when none is given.
+async fn resolve_unit(store: &Store, unit: Option<&str>) -> anyhow::Result<OrgUnitId> {
+    let units = store.org_units().await?;
+    match unit {
+        None => units
+            .iter()
+            .find(|u| u.parent.is_none())
+            .map(|u| u.id)
+            .ok_or_else(|| anyhow!("the organisation has no company unit yet; run `attain serve` once or import the organisation")),
+        Some(text) => {
+            if let Ok(id) = text.parse::<OrgUnitId>()
+                && let Some(u) = units.iter().find(|u| u.id == id)
+            {
+                return Ok(u.id);
+            }
+            let matches: Vec<_> = units.iter().filter(|u| u.name == text).collect();
+            match matches.as_slice() {
+                [one] => Ok(one.id),
+                [] => bail!("--unit: no org unit has the ID or name '{text}'"),
+                _ => bail!("--unit: several org units are named '{text}'; give the ID instead"),
+            }
+        }
+    }
+}
+
+async fn user_by_login(store: &Store, login: &Login) -> anyhow::Result<attain_store::User> {
+    store.user_by_login(login).await.map_err(|e| match e {
+        attain_store::StoreError::NotFound { .. } => anyhow!("no user has the login '{login}'"),
+        other => other.into(),
+    })
+}
+
+/// Runs a `user` subcommand.
+pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add(args) => {
+            let unit = resolve_unit(store, args.unit.as_deref()).await?;
+            let password = if args.password_stdin {
+                Some(password_from_stdin()?)
+            } else {
+                None
+            };
+            let account = users::NewAccount {
+                display_name: args.name.unwrap_or_else(|| args.login.to_string()),
+                login: args.login,
+                email: args.email,
+                unit,
+                role: args.role,
+                password,
+                external_id: None,
+            };
+            let (user, one_time) = users::create_user(store, &cli_actor(), None, account).await?;
+            println!(
+                "added {} ({}) as {} in org unit {}",
+                user.login, user.display_name, user.role, user.unit
+            );
+            if let Some(password) = one_time {
+                println!("one-time password: {password}");
+                println!("(to be changed at first sign-in; it is not shown again)");
+            }
+            Ok(())
+        }
+        UserCommand::Passwd(args) => {
+            let user = user_by_login(store, &args.login).await?;
+            let password = if args.password_stdin {
+                Some(password_from_stdin()?)
+            } else {
+                None
+            };
+            match users::reset_password(store, &cli_actor(), None, user.id, password).await? {
+                Some(one_time) => {
+                    println!("one-time password for {}: {one_time}", user.login);
+                    println!("(to be changed at next sign-in; it is not shown again)");
+                }
+                None => println!(
+                    "password of {} changed; their sessions were signed out",
+                    user.login
+                ),
+            }
+            Ok(())
+        }
+        UserCommand::List => {
+            let all = store.users().await?;
+            let tree = store.org_tree().await?;
+            println!(
+                "{:<6} {:<24} {:<10} {:<7} {:<28} unit",
+                "id", "login", "role", "active", "name"
+            );
+            for u in all {
+                let unit = tree.path(u.unit).join(" / ");
+                println!(
+                    "{:<6} {:<24} {:<10} {:<7} {:<28} {}",
+                    u.id.raw(),
+                    u.login.as_str(),
+                    u.role.key(),
+                    if u.active { "yes" } else { "no" },
+                    u.display_name,
+                    unit
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs a `token` subcommand.
+pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match command {
+        TokenCommand::Create { login, name } => {
+            let user = user_by_login(store, &login).await?;
+            let (id, token) =
+                auth::create_api_token(store, &cli_actor(), user.id, &name, now).await?;
+            println!("{token}");
+            eprintln!("token {id} '{name}' for {login}: shown once, store it now");
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            store
+                .revoke_api_token(&cli_actor(), id, None, now)
+                .await
+                .map_err(|e| match e {
+                    attain_store::StoreError::NotFound { .. } => {
+                        anyhow!("no active API token has the ID {id}")
+                    }
+                    other => other.into(),
+                })?;
+            println!("token {id} revoked");
+            Ok(())
+        }
+        TokenCommand::List { login } => {
+            let user = user_by_login(store, &login).await?;
+            println!(
+                "{:<6} {:<24} {:<26} {:<26} status",
+                "id", "name", "created", "last used"
+            );
+            for t in store.api_tokens_of(user.id).await? {
+                println!(
+                    "{:<6} {:<24} {:<26} {:<26} {}",
+                    t.id,
+                    t.name,
+                    t.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    t.last_used_at.map_or_else(
+                        || "never".to_owned(),
+                        |x| x.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+                    ),
+                    if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+            Ok(())
+        }
+    }
+}
