@@ -223,7 +223,7 @@ pub async fn change_password(
     }
     if current == new {
         return Err(AppError::WeakPassword(
-            "the new password must differ from the current one".into(),
+            crate::PasswordProblem::SameAsCurrent,
         ));
     }
     secrets::check_password_policy(new, principal.login.as_str())?;

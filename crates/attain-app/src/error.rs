@@ -1,6 +1,50 @@
 //! Use-case errors in the terms of the person who asked.
 
+use attain_core::{Login, OrgUnitId};
 use attain_store::StoreError;
+
+/// What is wrong with a proposed password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordProblem {
+    /// Fewer than [`crate::secrets::MIN_PASSWORD_CHARS`] characters.
+    #[error(
+        "the password must have at least {} characters",
+        crate::secrets::MIN_PASSWORD_CHARS
+    )]
+    TooShort,
+    /// More than [`crate::secrets::MAX_PASSWORD_CHARS`] characters.
+    #[error(
+        "the password must have at most {} characters",
+        crate::secrets::MAX_PASSWORD_CHARS
+    )]
+    TooLong,
+    /// Too few different characters (`aaaaaaaaaa`).
+    #[error("the password needs more different characters")]
+    TooFewDistinct,
+    /// Contains the login.
+    #[error("the password must not contain the login")]
+    ContainsLogin,
+    /// Same as the current one.
+    #[error("the new password must differ from the current one")]
+    SameAsCurrent,
+}
+
+/// Why the rules refused a change, in terms an interface can translate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The login (or external ID) belongs to someone else already.
+    #[error("the login '{0}' or its external ID is already taken")]
+    LoginTaken(Login),
+    /// The org unit does not exist.
+    #[error("org unit {0} does not exist")]
+    UnknownUnit(OrgUnitId),
+    /// A name that is empty.
+    #[error("a name must not be empty")]
+    EmptyName,
+    /// An administrator tried to remove his own administrator access.
+    #[error("you cannot remove your own administrator access")]
+    SelfLockout,
+}
 
 /// Why a use case did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +60,10 @@ pub enum AppError {
     },
     /// The new password does not meet the policy.
     #[error("{0}")]
-    WeakPassword(String),
+    WeakPassword(PasswordProblem),
+    /// A request the rules refuse, with a reason the interface can translate.
+    #[error("{0}")]
+    Rejected(Rejection),
     /// The principal may not do this.
     #[error("not allowed: {0}")]
     Forbidden(String),

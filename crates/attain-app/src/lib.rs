@@ -12,7 +12,7 @@ mod error;
 pub mod secrets;
 pub mod users;
 
-pub use error::AppError;
+pub use error::{AppError, PasswordProblem, Rejection};
 
 /// Result of a use case.
 pub type AppResult<T> = Result<T, AppError>;

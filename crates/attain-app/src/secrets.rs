@@ -7,7 +7,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 
-use crate::{AppError, AppResult};
+use crate::{AppError, AppResult, PasswordProblem};
 
 /// Minimum password length accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -58,33 +58,25 @@ pub fn new_password() -> AppResult<String> {
     Ok(out)
 }
 
-/// Checks the password policy: 10 to 256 characters, not all one character.
+/// Checks the password policy: 10 to 256 characters, at least four
+/// different ones, not containing the login.
 pub fn check_password_policy(password: &str, login: &str) -> AppResult<()> {
     let chars = password.chars().count();
-    if chars < MIN_PASSWORD_CHARS {
-        return Err(AppError::WeakPassword(format!(
-            "the password must have at least {MIN_PASSWORD_CHARS} characters"
-        )));
-    }
-    if chars > MAX_PASSWORD_CHARS {
-        return Err(AppError::WeakPassword(format!(
-            "the password must have at most {MAX_PASSWORD_CHARS} characters"
-        )));
-    }
     let mut distinct: Vec<char> = password.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();
-    if distinct.len() < 4 {
-        return Err(AppError::WeakPassword(
-            "the password needs more different characters".into(),
-        ));
-    }
-    if password.to_lowercase().contains(&login.to_lowercase()) && login.len() >= 3 {
-        return Err(AppError::WeakPassword(
-            "the password must not contain the login".into(),
-        ));
-    }
-    Ok(())
+    let problem = if chars < MIN_PASSWORD_CHARS {
+        Some(PasswordProblem::TooShort)
+    } else if chars > MAX_PASSWORD_CHARS {
+        Some(PasswordProblem::TooLong)
+    } else if distinct.len() < 4 {
+        Some(PasswordProblem::TooFewDistinct)
+    } else if login.len() >= 3 && password.to_lowercase().contains(&login.to_lowercase()) {
+        Some(PasswordProblem::ContainsLogin)
+    } else {
+        None
+    };
+    problem.map_or(Ok(()), |p| Err(AppError::WeakPassword(p)))
 }
 
 /// Hashes a password with Argon2id and a random salt (PHC string).

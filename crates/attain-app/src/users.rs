@@ -4,7 +4,7 @@
 use attain_core::{ExternalId, Login, OrgUnitId, OrgUnitKind, Principal, Role, UserId};
 use attain_store::{Actor, NewOrgUnit, NewUser, Store, StoreError, User, UserChanges};
 
-use crate::{AppError, AppResult, auth, secrets};
+use crate::{AppError, AppResult, Rejection, auth, secrets};
 
 /// A user to create.
 #[derive(Debug, Clone)]
@@ -35,10 +35,16 @@ fn require_admin(by: Option<&Principal>) -> AppResult<()> {
     }
 }
 
-fn store_error(e: StoreError) -> AppError {
-    match e {
-        StoreError::Invalid(msg) | StoreError::Conflict(msg) => AppError::Invalid(msg),
-        other => AppError::Store(other),
+/// Names the broken rule behind a refused write, so interfaces can say it
+/// in the person's language.
+fn store_error(e: StoreError, login: Option<&Login>, unit: Option<OrgUnitId>) -> AppError {
+    match (e, login, unit) {
+        (StoreError::Conflict(_), Some(login), _) => {
+            AppError::Rejected(Rejection::LoginTaken(login.clone()))
+        }
+        (StoreError::Invalid(_), _, Some(unit)) => AppError::Rejected(Rejection::UnknownUnit(unit)),
+        (StoreError::Invalid(msg) | StoreError::Conflict(msg), _, _) => AppError::Invalid(msg),
+        (other, _, _) => AppError::Store(other),
     }
 }
 
@@ -52,6 +58,9 @@ pub async fn create_user(
     account: NewAccount,
 ) -> AppResult<(User, Option<String>)> {
     require_admin(by)?;
+    if account.display_name.trim().is_empty() {
+        return Err(AppError::Rejected(Rejection::EmptyName));
+    }
     let (password, generated) = match account.password {
         Some(p) => {
             secrets::check_password_policy(&p, account.login.as_str())?;
@@ -71,7 +80,7 @@ pub async fn create_user(
     let user = store
         .create_user_audited(actor, &new, &hash, generated)
         .await
-        .map_err(store_error)?;
+        .map_err(|e| store_error(e, Some(&new.login), Some(new.unit)))?;
     Ok((user, generated.then_some(password)))
 }
 
@@ -116,14 +125,19 @@ pub async fn update_user(
         && me.user == user
         && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
     {
-        return Err(AppError::Invalid(
-            "you cannot remove your own administrator access".into(),
-        ));
+        return Err(AppError::Rejected(Rejection::SelfLockout));
+    }
+    if changes
+        .display_name
+        .as_deref()
+        .is_some_and(|n| n.trim().is_empty())
+    {
+        return Err(AppError::Rejected(Rejection::EmptyName));
     }
     store
         .update_user_audited(actor, user, &changes)
         .await
-        .map_err(store_error)
+        .map_err(|e| store_error(e, None, changes.unit))
 }
 
 /// On a fresh installation (no users at all), creates the company unit if

@@ -222,7 +222,7 @@ store_test!(async fn only_an_admin_manages_users_and_cannot_lock_himself_out(sto
     assert!(session.identity.must_change_password);
     let demote = UserChanges { role: Some(Role::Rep), ..UserChanges::default() };
     let err = users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), org.admin.user, demote).await.unwrap_err();
-    assert!(matches!(err, AppError::Invalid(_)));
+    assert!(matches!(err, AppError::Rejected(attain_app::Rejection::SelfLockout)), "{err}");
     let deactivate = UserChanges { active: Some(false), ..UserChanges::default() };
     users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), created.id, deactivate).await.unwrap();
     assert!(auth::identify_session(&store, &session.token, t0()).await.unwrap().is_none(), "sessions end");

@@ -3,7 +3,7 @@
 use std::any::Any;
 
 use askama::Template;
-use attain_app::AppError;
+use attain_app::{AppError, PasswordProblem, Rejection};
 use attain_store::StoreError;
 use axum::Json;
 use axum::body::Body;
@@ -111,7 +111,31 @@ impl From<AppError> for ApiError {
                 e.retry_after = Some(retry_after_secs);
                 e
             }
-            AppError::WeakPassword(_) | AppError::Invalid(_) => {
+            AppError::WeakPassword(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "weak_password",
+                err.to_string(),
+            )
+            .with_details(serde_json::json!({"field": "password"})),
+            AppError::Rejected(ref rejection) => {
+                let (code, details) = match rejection {
+                    Rejection::LoginTaken(login) => (
+                        "login_taken",
+                        serde_json::json!({"field": "login", "value": login.as_str()}),
+                    ),
+                    Rejection::UnknownUnit(unit) => (
+                        "unknown_unit",
+                        serde_json::json!({"field": "unit", "value": unit.raw()}),
+                    ),
+                    Rejection::EmptyName => {
+                        ("empty_name", serde_json::json!({"field": "display_name"}))
+                    }
+                    Rejection::SelfLockout => ("self_lockout", serde_json::Value::Null),
+                };
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, err.to_string())
+                    .with_details(details)
+            }
+            AppError::Invalid(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
             AppError::Forbidden(_) => Self::forbidden(err.to_string()),
@@ -246,4 +270,27 @@ pub(crate) fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response<Bod
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
         .unwrap_or_default()
+}
+
+/// A refused request explained in the person's language.
+pub(crate) fn explain(i18n: &I18n, err: &AppError) -> String {
+    match err {
+        AppError::WeakPassword(problem) => i18n.t(match problem {
+            PasswordProblem::TooShort => "password-too-short",
+            PasswordProblem::TooLong => "password-too-long",
+            PasswordProblem::TooFewDistinct => "password-too-few-distinct",
+            PasswordProblem::ContainsLogin => "password-contains-login",
+            PasswordProblem::SameAsCurrent => "password-same-as-current",
+        }),
+        AppError::Rejected(Rejection::LoginTaken(login)) => {
+            i18n.t1("rejected-login-taken", "login", login)
+        }
+        AppError::Rejected(Rejection::UnknownUnit(unit)) => {
+            i18n.t1("rejected-unknown-unit", "unit", unit)
+        }
+        AppError::Rejected(Rejection::EmptyName) => i18n.t("rejected-empty-name"),
+        AppError::Rejected(Rejection::SelfLockout) => i18n.t("rejected-self-lockout"),
+        AppError::BadCredentials => i18n.t("login-failed"),
+        other => other.to_string(),
+    }
 }

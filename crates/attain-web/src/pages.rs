@@ -612,9 +612,7 @@ async fn password_submit(
                 .into_response()
         }
         Err(AppError::BadCredentials) => fail(i18n.t("password-wrong-current")),
-        Err(AppError::WeakPassword(reason)) => {
-            fail(format!("{} ({reason})", i18n.t("password-weak")))
-        }
+        Err(err @ AppError::WeakPassword(_)) => fail(crate::error::explain(&i18n, &err)),
         Err(other) => crate::error::app_error_page(user.ctx.lang, other),
     }
 }
@@ -768,11 +766,11 @@ async fn user_create(
     };
     let login = match Login::new(&form.login) {
         Ok(login) => login,
-        Err(e) => return invalid(e.to_string()).await,
+        Err(_) => return invalid(i18n.t1("rejected-bad-login", "login", &form.login)).await,
     };
     let role: Role = match form.role.parse() {
         Ok(role) => role,
-        Err(e) => return invalid(format!("{e}")).await,
+        Err(_) => return invalid(i18n.t("rejected-bad-role")).await,
     };
     let account = users::NewAccount {
         login,
@@ -803,7 +801,9 @@ async fn user_create(
             )
             .await
         }
-        Err(AppError::Invalid(message)) => invalid(message).await,
+        Err(err @ (AppError::Invalid(_) | AppError::Rejected(_) | AppError::WeakPassword(_))) => {
+            invalid(crate::error::explain(&i18n, &err)).await
+        }
         Err(other) => Err(crate::error::app_error_page(user.ctx.lang, other)),
     }
 }
@@ -840,13 +840,13 @@ async fn user_update(
     .await
     {
         Ok(_) => Ok(Redirect::to("/admin/users?done=updated").into_response()),
-        Err(AppError::Invalid(message)) => {
+        Err(err @ (AppError::Invalid(_) | AppError::Rejected(_))) => {
             users_page_with(
                 &state,
                 &user,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
-                Some(message),
+                Some(crate::error::explain(&user.ctx.i18n(), &err)),
                 None,
             )
             .await

@@ -470,3 +470,28 @@ store_test!(async fn the_stylesheet_is_served_from_our_origin(store) {
     assert_eq!(r.header("content-type"), Some("text/css; charset=utf-8"));
     assert!(r.body.contains(".card"));
 });
+
+store_test!(async fn refusals_are_explained_in_the_persons_language(store) {
+    org(&store).await;
+    let (cookie, csrf) = session(&store, "ana").await;
+    let r = call(Method::POST, "/language").session(&cookie).form(&format!("_csrf={csrf}&lang=zh-CN&next=%2F")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = call(Method::POST, "/account/password")
+        .session(&cookie)
+        .form(&format!("_csrf={csrf}&current={PASSWORD}&new=short&confirm=short"))
+        .send(&store)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("密码至少需要 10 个字符。"), "{}", r.body);
+    let (admin, admin_csrf) = session(&store, "admin").await;
+    let unit = store.org_units().await.unwrap()[0].id.raw();
+    let r = call(Method::POST, "/admin/users")
+        .session(&admin)
+        .header("accept-language", "zh-CN")
+        .form(&format!("_csrf={admin_csrf}&login=ana&display_name=Dup&unit={unit}&role=rep"))
+        .send(&store)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("用户名 ana 已被使用。"), "{}", r.body);
+    assert!(!r.body.contains("UNIQUE") && !r.body.contains("duplicate key"), "no database text leaks to people");
+});

@@ -79,7 +79,6 @@ password-policy = At least 10 characters, several different ones, not containing
 password-must-change = Please choose your own password before you continue.
 password-mismatch = The two new passwords differ.
 password-wrong-current = The current password is not correct.
-password-weak = The new password is too weak
 password-changed = Your password was changed. Other sessions were signed out.
 
 tokens-title = API tokens
@@ -98,6 +97,18 @@ users-created = The user was created.
 users-updated = The user was updated.
 users-reset-password = Reset password
 users-one-time = One-time password for { $login } (to be changed at first sign-in):
+
+password-too-short = The password must have at least 10 characters.
+password-too-long = The password must have at most 256 characters.
+password-too-few-distinct = The password needs more different characters.
+password-contains-login = The password must not contain your login.
+password-same-as-current = The new password must differ from the current one.
+rejected-login-taken = The login { $login } is already taken.
+rejected-unknown-unit = Org unit { $unit } does not exist.
+rejected-empty-name = The name must not be empty.
+rejected-self-lockout = You cannot remove your own administrator access.
+rejected-bad-login = "{ $login }" is not a valid login: use letters, digits, ".", "_", "-" or "@".
+rejected-bad-role = Choose one of the listed roles.
 
 audit-title = Audit log
 audit-filter-entity = Record type

@@ -79,7 +79,6 @@ password-policy = 至少 10 个字符，包含多种不同字符，且不包含�
 password-must-change = 请先设置您自己的密码再继续。
 password-mismatch = 两次输入的新密码不一致。
 password-wrong-current = 当前密码不正确。
-password-weak = 新密码强度不够
 password-changed = 密码已修改，其他会话已退出登录。
 
 tokens-title = API 令牌
@@ -98,6 +97,18 @@ users-created = 用户已创建。
 users-updated = 用户已更新。
 users-reset-password = 重置密码
 users-one-time = { $login } 的一次性密码（首次登录时须修改）：
+
+password-too-short = 密码至少需要 10 个字符。
+password-too-long = 密码最多 256 个字符。
+password-too-few-distinct = 密码需要包含更多不同的字符。
+password-contains-login = 密码不能包含您的用户名。
+password-same-as-current = 新密码不能与当前密码相同。
+rejected-login-taken = 用户名 { $login } 已被使用。
+rejected-unknown-unit = 组织单元 { $unit } 不存在。
+rejected-empty-name = 姓名不能为空。
+rejected-self-lockout = 您不能取消自己的管理员权限。
+rejected-bad-login = "{ $login }" 不是有效的用户名：请使用字母、数字、"."、"_"、"-" 或 "@"。
+rejected-bad-role = 请选择列表中的角色。
 
 audit-title = 审计日志
 audit-filter-entity = 记录类型
