@@ -8,6 +8,7 @@
 //! know HTTP or SQL.
 
 pub mod auth;
+pub mod demo;
 mod error;
 pub mod secrets;
 pub mod users;

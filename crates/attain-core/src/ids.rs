@@ -65,6 +65,47 @@ id_type!(
     "user ID"
 );
 
+id_type!(
+    /// Identifies a customer (account).
+    CustomerId,
+    "customer ID"
+);
+id_type!(
+    /// Identifies a contact person at a customer.
+    ContactId,
+    "contact ID"
+);
+id_type!(
+    /// Identifies a product.
+    ProductId,
+    "product ID"
+);
+id_type!(
+    /// Identifies a deal (opportunity).
+    DealId,
+    "deal ID"
+);
+id_type!(
+    /// Identifies an order (contract).
+    OrderId,
+    "order ID"
+);
+id_type!(
+    /// Identifies a competitor.
+    CompetitorId,
+    "competitor ID"
+);
+id_type!(
+    /// Identifies a training course.
+    CourseId,
+    "course ID"
+);
+id_type!(
+    /// Identifies a sales territory.
+    TerritoryId,
+    "territory ID"
+);
+
 /// The identifier a record carries in the system it was imported from
 /// (a Zoho `Record Id`, a Salesforce `Id`, a Fxiaoke `_id`, ...).
 ///

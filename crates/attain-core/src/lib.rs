@@ -11,10 +11,14 @@ pub mod ids;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod sales;
 pub mod user;
 
 pub use access::{Principal, Visibility};
-pub use ids::{ExternalId, OrgUnitId, UserId};
+pub use ids::{
+    CompetitorId, ContactId, CourseId, CustomerId, DealId, ExternalId, OrderId, OrgUnitId,
+    ProductId, TerritoryId, UserId,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind};
 pub use period::{FiscalCalendar, FiscalYearLabel, Granularity, Period, PeriodError, PeriodKey};

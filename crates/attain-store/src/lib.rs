@@ -13,10 +13,12 @@
 //! - Callers receive domain types from `attain-core`, never rows.
 
 mod access;
+mod bulk;
 mod config;
 mod error;
 mod migrate;
 mod org;
+mod sales;
 
 use sqlx::{PgPool, SqlitePool};
 
@@ -28,6 +30,7 @@ pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
+pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
 
 use attain_core::{Currency, Money};
 

@@ -28,6 +28,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
         postgres: include_str!("../migrations/postgres/0002_access.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sales",
+        sqlite: include_str!("../migrations/sqlite/0003_sales.sql"),
+        postgres: include_str!("../migrations/postgres/0003_sales.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

@@ -1,65 +1,11 @@
-//! The demo organisation: a fresh database with a company, its regions,
-//! teams and people, so `attain demo` shows a living instance.
-//!
-//! This is the foundation's org skeleton; the sales-data issue grows it into
-//! three years of customers, deals, orders and payments.
+//! `attain demo`: a fresh database holding the demo company that
+//! `attain_app::demo` simulates, so the main job shows a living instance.
 
 use anyhow::{Context, bail};
 use attain_app::auth;
-use attain_core::{Currency, FiscalCalendar, Login, OrgUnitId, OrgUnitKind, Role};
-use attain_store::{Actor, DatabaseConfig, NewOrgUnit, NewUser, OrgSettings, Store};
-
-/// Regions with their teams (English name, Chinese city).
-const REGIONS: &[(&str, &[&str])] = &[
-    (
-        "East China 华东",
-        &["Shanghai 上海", "Hangzhou 杭州", "Nanjing 南京"],
-    ),
-    ("North China 华北", &["Beijing 北京", "Tianjin 天津"]),
-    ("South China 华南", &["Guangzhou 广州", "Shenzhen 深圳"]),
-    ("West China 西部", &["Chengdu 成都", "Chongqing 重庆"]),
-];
-
-const SURNAMES: &[(&str, &str)] = &[
-    ("wang", "王"),
-    ("li", "李"),
-    ("zhang", "张"),
-    ("liu", "刘"),
-    ("chen", "陈"),
-    ("yang", "杨"),
-    ("zhao", "赵"),
-    ("huang", "黄"),
-    ("zhou", "周"),
-    ("wu", "吴"),
-    ("xu", "徐"),
-    ("sun", "孙"),
-    ("hu", "胡"),
-    ("zhu", "朱"),
-    ("gao", "高"),
-];
-const GIVEN: &[(&str, &str)] = &[
-    ("wei", "伟"),
-    ("fang", "芳"),
-    ("na", "娜"),
-    ("min", "敏"),
-    ("jing", "静"),
-    ("lei", "磊"),
-    ("qiang", "强"),
-    ("jun", "军"),
-    ("yang", "洋"),
-    ("yong", "勇"),
-    ("yan", "艳"),
-    ("jie", "杰"),
-    ("tao", "涛"),
-    ("ming", "明"),
-    ("chao", "超"),
-    ("xiu", "秀"),
-    ("hui", "慧"),
-    ("ping", "平"),
-];
-
-/// Reps per team.
-const REPS_PER_TEAM: usize = 6;
+use attain_app::demo::DemoOptions;
+use attain_core::Role;
+use attain_store::{DatabaseConfig, Store};
 
 /// Creates a fresh demo database at `config` and returns the open store with
 /// the password every demo account shares (random for each build: even a
@@ -67,7 +13,10 @@ const REPS_PER_TEAM: usize = 6;
 ///
 /// A SQLite file is replaced; a PostgreSQL database must be empty, since
 /// wiping a server database is not something a demo command should do.
-pub async fn build(config: &DatabaseConfig) -> anyhow::Result<(Store, String)> {
+pub async fn build(
+    config: &DatabaseConfig,
+    options: DemoOptions,
+) -> anyhow::Result<(Store, String)> {
     if let DatabaseConfig::Sqlite { path } = config {
         for suffix in ["", "-wal", "-shm"] {
             let mut file = path.as_os_str().to_owned();
@@ -94,9 +43,27 @@ pub async fn build(config: &DatabaseConfig) -> anyhow::Result<(Store, String)> {
     }
     let password = attain_app::secrets::new_password()?;
     let hash = auth::hash_password(&password).await?;
-    seed(&store, &hash)
-        .await
-        .context("writing the demo organisation")?;
+    let started = std::time::Instant::now();
+    let summary = attain_app::demo::build(&store, options, &hash, |done, total| {
+        eprint!("\rbuilding the demo company: {done}/{total} reps");
+    })
+    .await
+    .context("writing the demo company")?;
+    eprintln!();
+    println!(
+        "Demo company as of {}: {} reps in {} org units, {} customers, {} deals, {} orders with {} lines, {} payments, {} activities, {} tickets ({:.1} s)",
+        options.as_of,
+        summary.reps,
+        summary.units,
+        summary.customers,
+        summary.deals,
+        summary.orders,
+        summary.order_lines,
+        summary.payments,
+        summary.activities,
+        summary.tickets,
+        started.elapsed().as_secs_f64()
+    );
     Ok((store, password))
 }
 
@@ -122,99 +89,6 @@ pub async fn print_logins(store: &Store, password: &str) -> anyhow::Result<()> {
             user.display_name,
             user.role
         );
-    }
-    Ok(())
-}
-
-fn person(index: usize) -> (String, String) {
-    let (s_en, s_zh) = SURNAMES[index % SURNAMES.len()];
-    let (g_en, g_zh) = GIVEN[(index * 7 + index / SURNAMES.len()) % GIVEN.len()];
-    (format!("{g_en}.{s_en}{index}"), format!("{s_zh}{g_zh}"))
-}
-
-async fn seed(store: &Store, password_hash: &str) -> anyhow::Result<()> {
-    store
-        .update_settings(&OrgSettings {
-            name: "Huaxia Instruments 华夏仪器".into(),
-            base_currency: Currency::CNY,
-            calendar: FiscalCalendar::default(),
-        })
-        .await?;
-    let unit = |parent: Option<OrgUnitId>, name: &str, kind| NewOrgUnit {
-        parent,
-        name: name.to_owned(),
-        kind,
-        external_id: None,
-    };
-    let company = store
-        .create_org_unit(&unit(
-            None,
-            "Huaxia Instruments 华夏仪器",
-            OrgUnitKind::Company,
-        ))
-        .await?;
-    let actor = Actor::named("demo");
-    let actor = &actor;
-    let add_user = |login: String, name: String, unit: OrgUnitId, role: Role| async move {
-        let user = NewUser {
-            login: Login::new(&login)?,
-            email: Some(format!("{login}@huaxia.example")),
-            display_name: name,
-            unit,
-            role,
-            external_id: None,
-        };
-        store
-            .create_user_audited(actor, &user, password_hash, false)
-            .await
-            .with_context(|| format!("adding {login}"))
-    };
-    add_user(
-        "admin".into(),
-        "System administrator".into(),
-        company,
-        Role::Admin,
-    )
-    .await?;
-    add_user(
-        "ops".into(),
-        "Sales operations 销售运营".into(),
-        company,
-        Role::SalesOps,
-    )
-    .await?;
-    add_user(
-        "ceo".into(),
-        "Head of sales 销售总监".into(),
-        company,
-        Role::Manager,
-    )
-    .await?;
-    let mut index = 0;
-    for (region_name, teams) in REGIONS {
-        let region = store
-            .create_org_unit(&unit(Some(company), region_name, OrgUnitKind::Region))
-            .await?;
-        let (login, name) = person(index);
-        index += 1;
-        add_user(login, name, region, Role::Manager).await?;
-        for team_name in *teams {
-            let team = store
-                .create_org_unit(&unit(
-                    Some(region),
-                    &format!("{team_name} team"),
-                    OrgUnitKind::Team,
-                ))
-                .await?;
-            let (login, name) = person(index);
-            index += 1;
-            add_user(login, name, team, Role::Manager).await?;
-            for _ in 0..REPS_PER_TEAM {
-                let (login, name) = person(index);
-                index += 1;
-                add_user(login, name, team, Role::Rep).await?;
-            }
-        }
     }
     Ok(())
 }

@@ -159,6 +159,27 @@ struct DemoArgs {
     /// Build the demo data and exit without serving.
     #[arg(long)]
     no_serve: bool,
+
+    /// Random seed: the same seed, scale and --as-of build the same company.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+
+    /// Size: small (~30 reps), medium (~150 reps) or large (~5,000 reps, >10M order lines).
+    #[arg(long, default_value = "medium", value_parser = parse_scale)]
+    scale: attain_app::demo::Scale,
+
+    /// Last day of the three years of history [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<chrono::NaiveDate>,
+}
+
+fn parse_scale(text: &str) -> Result<attain_app::demo::Scale, String> {
+    text.parse()
+}
+
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{text}' is not a date: expected YYYY-MM-DD"))
 }
 
 fn parse_database_url(text: &str) -> Result<DatabaseConfig, String> {
@@ -233,7 +254,7 @@ fn usage_error(err: &clap::Error) -> ExitCode {
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("ATTAIN_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -276,7 +297,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let config = cli.db.config("attain-demo.db");
-            let (store, password) = demo::build(&config).await?;
+            let options = attain_app::demo::DemoOptions {
+                seed: args.seed,
+                scale: args.scale,
+                as_of: args
+                    .as_of
+                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
+            };
+            let (store, password) = demo::build(&config, options).await?;
             demo::print_logins(&store, &password).await?;
             if args.no_serve {
                 println!("demo data written to {}", config.describe());

@@ -147,12 +147,33 @@ fn an_unreachable_database_is_a_one_line_error_with_exit_code_1() {
     );
 }
 
+/// The "Demo company …" line without its timing.
+fn demo_summary(stdout: &str) -> String {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("Demo company"))
+        .unwrap_or_else(|| panic!("no summary in {stdout}"));
+    line.rsplit_once(" (")
+        .map_or(line, |(head, _)| head)
+        .to_owned()
+}
+
+const SMALL_DEMO: &[&str] = &[
+    "demo",
+    "--no-serve",
+    "--scale",
+    "small",
+    "--as-of",
+    "2026-06-30",
+];
+
 #[test]
-fn demo_no_serve_builds_an_organisation_and_rebuilds_it_fresh() {
+fn the_demo_is_identical_for_the_same_seed_and_consistent_inside() {
     let dir = tempfile::tempdir().unwrap();
     let mut passwords = Vec::new();
+    let mut summaries = Vec::new();
     for _ in 0..2 {
-        let out = run(&["demo", "--no-serve"], dir.path());
+        let out = run(SMALL_DEMO, dir.path());
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -174,46 +195,92 @@ fn demo_no_serve_builds_an_organisation_and_rebuilds_it_fresh() {
             .to_owned();
         assert_eq!(password.len(), 16);
         passwords.push(password);
+        summaries.push(demo_summary(&stdout));
     }
     assert_ne!(
         passwords[0], passwords[1],
         "a demo has no well-known password"
     );
+    assert_eq!(summaries[0], summaries[1], "same seed, same company");
+    assert!(
+        summaries[0].starts_with("Demo company as of 2026-06-30: "),
+        "{}",
+        summaries[0]
+    );
+
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (units, users) = rt.block_on(async {
+    rt.block_on(async {
         let store = attain_store::Store::open(&attain_store::DatabaseConfig::sqlite_file(
             dir.path().join("attain-demo.db"),
         ))
         .await
         .unwrap();
         let tree = store.org_tree().await.unwrap();
-        (tree.unit_count(), tree.member_count())
+        assert_eq!(tree.unit_count(), 1 + 3 + 6, "company, 3 regions, 6 teams");
+        for table in [
+            "customers",
+            "deals",
+            "deal_stage_history",
+            "orders",
+            "order_lines",
+            "payments",
+            "activities",
+            "tickets",
+            "survey_responses",
+            "spend",
+            "enrolments",
+            "market_sizes",
+            "products",
+            "competitors",
+        ] {
+            assert!(
+                store.count_rows(table).await.unwrap() > 0,
+                "{table} is empty"
+            );
+        }
+        let consistent = store.demo_consistency_report().await.unwrap();
+        assert_eq!(consistent, Vec::<String>::new());
     });
-    assert_eq!(units, 1 + 4 + 9, "company, 4 regions, 9 teams");
-    assert_eq!(
-        users,
-        3 + 4 + 9 * 7,
-        "admin, ops, head of sales, region and team managers, reps"
+
+    let other = run(
+        &[
+            "demo",
+            "--no-serve",
+            "--scale",
+            "small",
+            "--as-of",
+            "2026-06-30",
+            "--seed",
+            "7",
+        ],
+        dir.path(),
+    );
+    assert_ne!(
+        demo_summary(&String::from_utf8_lossy(&other.stdout)),
+        summaries[0],
+        "another seed, another company"
     );
 }
 
 #[test]
-fn demo_on_postgres_builds_in_an_empty_database_and_refuses_a_used_one() {
+fn demo_on_postgres_builds_the_same_company_and_refuses_a_used_database() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let Some(pg) = rt.block_on(attain_testkit::postgres_store()) else {
         eprintln!("skipped: {} is not set", attain_testkit::POSTGRES_URL_VAR);
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let first = run(
-        &["--database-url", &pg.url, "demo", "--no-serve"],
-        dir.path(),
-    );
-    let second = run(
-        &["--database-url", &pg.url, "demo", "--no-serve"],
-        dir.path(),
-    );
-    let units = rt.block_on(async { pg.store.org_units().await.unwrap().len() });
+    let mut args = vec!["--database-url", pg.url.as_str()];
+    args.extend_from_slice(SMALL_DEMO);
+    let first = run(&args, dir.path());
+    let second = run(&args, dir.path());
+    let sqlite = run(SMALL_DEMO, dir.path());
+    let (units, report) = rt.block_on(async {
+        (
+            pg.store.org_units().await.unwrap().len(),
+            pg.store.demo_consistency_report().await.unwrap(),
+        )
+    });
     rt.block_on(pg.cleanup());
     assert_eq!(
         first.status.code(),
@@ -221,7 +288,13 @@ fn demo_on_postgres_builds_in_an_empty_database_and_refuses_a_used_one() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert_eq!(units, 14);
+    assert_eq!(units, 10);
+    assert_eq!(report, Vec::<String>::new());
+    assert_eq!(
+        demo_summary(&String::from_utf8_lossy(&first.stdout)),
+        demo_summary(&String::from_utf8_lossy(&sqlite.stdout)),
+        "the same seed builds the same company on both backends"
+    );
     assert_eq!(second.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&second.stderr).contains("the demo needs an empty database"));
 }
