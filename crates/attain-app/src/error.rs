@@ -70,6 +70,9 @@ pub enum AppError {
     /// Input that cannot be used, with the reason.
     #[error("{0}")]
     Invalid(String),
+    /// An import file has problems; nothing was stored.
+    #[error("{} problem(s) in the file; nothing was imported", .0.len())]
+    Import(Vec<crate::import::ImportProblem>),
     /// Storage failed or refused the change.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod demo;
 mod error;
+pub mod import;
 pub mod secrets;
 pub mod users;
 

@@ -89,12 +89,16 @@ pub(crate) fn chunk_rows(columns: usize, max_rows: usize) -> usize {
 /// backend). `$table` and `$columns` are compile-time constants of ours;
 /// every value is bound.
 macro_rules! bulk_insert {
-    ($tx:ident, $table:expr, $columns:expr, $rows:expr) => {{
+    ($tx:ident, $table:expr, $columns:expr, $rows:expr) => {
+        $crate::bulk::bulk_insert!($tx, $table, $columns, $rows, "")
+    };
+    ($tx:ident, $table:expr, $columns:expr, $rows:expr, $suffix:expr) => {{
         let columns: &[&str] = $columns;
         let rows: &[Vec<$crate::bulk::Val>] = $rows;
         let (prefix, max_rows) = $crate::bulk::dialect_of(&$tx);
         for chunk in rows.chunks($crate::bulk::chunk_rows(columns.len(), max_rows)) {
-            let sql = $crate::bulk::insert_sql($table, columns, chunk.len(), prefix);
+            let mut sql = $crate::bulk::insert_sql($table, columns, chunk.len(), prefix);
+            sql.push_str($suffix);
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
                 for value in row {

@@ -16,6 +16,7 @@ mod access;
 mod bulk;
 mod config;
 mod error;
+mod import;
 mod migrate;
 mod org;
 mod sales;
@@ -28,6 +29,7 @@ pub use access::{
 };
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
+pub use import::{CustomerRef, ImportCounts, ImportedDeal};
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};

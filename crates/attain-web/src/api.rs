@@ -26,6 +26,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route("/audit", get(audit))
+        .merge(crate::api_sales::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

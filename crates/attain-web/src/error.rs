@@ -138,6 +138,18 @@ impl From<AppError> for ApiError {
             AppError::Invalid(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
+            AppError::Import(ref problems) => {
+                let details: Vec<serde_json::Value> = problems
+                    .iter()
+                    .map(|p| serde_json::json!({"file": p.file, "row": p.row, "column": p.column, "message": p.message, "value": p.value}))
+                    .collect();
+                Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "import_rejected",
+                    err.to_string(),
+                )
+                .with_details(serde_json::Value::Array(details))
+            }
             AppError::Forbidden(_) => Self::forbidden(err.to_string()),
             AppError::Internal(_) => {
                 tracing::error!(error = %err, "internal failure");

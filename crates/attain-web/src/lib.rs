@@ -18,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod api_sales;
 mod context;
 mod error;
 pub mod i18n;

@@ -495,3 +495,168 @@ store_test!(async fn refusals_are_explained_in_the_persons_language(store) {
     assert!(r.body.contains("用户名 ana 已被使用。"), "{}", r.body);
     assert!(!r.body.contains("UNIQUE") && !r.body.contains("duplicate key"), "no database text leaks to people");
 });
+
+// ------------------------------------------------------------ sales data
+
+/// One customer, one open deal and one won deal with its order for each rep.
+async fn sales(store: &Store) {
+    use attain_core::sales::*;
+    use attain_core::{Currency, CustomerId, DealId, Money, OrderId, ProductId, UserId};
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let cny = |minor: i64| Money::from_minor_units(minor, Currency::CNY);
+    let mut b = attain_store::SalesBatch::default();
+    b.products.push(Product {
+        id: ProductId::from_raw(1),
+        sku: "AN-100".into(),
+        name: "Analyzer".into(),
+        category: "Analyzers".into(),
+        list_price: cny(1_000_00),
+        unit_cost: cny(400_00),
+        active: true,
+        external_id: None,
+    });
+    for (i, login) in ["ana", "ben", "cai"].iter().enumerate() {
+        let owner = UserId::from_raw(id_of(store, login).await);
+        let n = i as i64 + 1;
+        let customer = CustomerId::from_raw(n);
+        b.customers.push(Customer {
+            id: customer,
+            name: format!("{login} customer"),
+            industry: None,
+            region: None,
+            size: Some(CustomerSize::Small),
+            segment: None,
+            source_channel: None,
+            owner: Some(owner),
+            territory: None,
+            status: CustomerStatus::Active,
+            in_pool: false,
+            created_on: day("2026-01-05"),
+            external_id: None,
+        });
+        for (k, status) in [DealStatus::Open, DealStatus::Won].into_iter().enumerate() {
+            let deal = DealId::from_raw(n * 10 + k as i64);
+            b.deals.push(Deal {
+                id: deal,
+                name: format!("{login} deal {k}"),
+                customer,
+                owner,
+                amount: cny(12_345_67),
+                stage: "Proposal".into(),
+                probability: 50,
+                forecast_category: ForecastCategory::BestCase,
+                status,
+                created_on: day("2026-02-01"),
+                expected_close_on: day("2026-03-31"),
+                closed_on: (status == DealStatus::Won).then(|| day("2026-03-15")),
+                lost_reason: None,
+                source_channel: None,
+                external_id: None,
+            });
+            b.stage_changes.push(StageChange {
+                deal,
+                stage: "Proposal".into(),
+                entered_on: day("2026-02-10"),
+            });
+        }
+        let order = OrderId::from_raw(n);
+        b.orders.push(Order {
+            id: order,
+            number: format!("SO-{n}"),
+            customer,
+            owner,
+            deal: Some(DealId::from_raw(n * 10 + 1)),
+            order_date: day("2026-03-15"),
+            total: cny(2_000_00),
+            cancelled: false,
+            external_id: None,
+        });
+        b.order_lines.push(OrderLine {
+            order,
+            product: ProductId::from_raw(1),
+            quantity: 2,
+            unit_price: cny(1_000_00),
+            amount: cny(2_000_00),
+            cost: cny(800_00),
+        });
+        b.payments.push(Payment {
+            order,
+            received_on: day("2026-04-01"),
+            amount: cny(1_000_00),
+            method: None,
+            external_id: None,
+        });
+    }
+    store.insert_sales_batch(&b).await.unwrap();
+}
+
+fn owners(v: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            d["name"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+store_test!(async fn a_reps_token_reads_only_his_own_deals_customers_and_orders(store) {
+    org(&store).await;
+    sales(&store).await;
+    let ana = token(&store, "ana").await;
+    let deals = call(Method::GET, "/api/v1/deals").bearer(&ana).send(&store).await.json();
+    assert_eq!(deals["total"], 2);
+    assert_eq!(owners(&deals), vec!["ana"]);
+    assert_eq!(deals["items"][0]["amount"], serde_json::json!({"amount": "12345.67", "currency": "CNY"}));
+    // Another rep's records by ID look exactly like missing ones.
+    for path in ["/api/v1/deals/20", "/api/v1/deals/31", "/api/v1/customers/2", "/api/v1/orders/3", "/api/v1/deals/999"] {
+        let r = call(Method::GET, path).bearer(&ana).send(&store).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let own = call(Method::GET, "/api/v1/deals/11").bearer(&ana).send(&store).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(own.json()["stage_history"][0]["stage"], "Proposal");
+    let order = call(Method::GET, "/api/v1/orders/1").bearer(&ana).send(&store).await.json();
+    assert_eq!(order["lines"][0]["amount"]["amount"], "2000.00");
+    assert_eq!(order["payments"][0]["amount"]["amount"], "1000.00");
+    // Filtering by someone else's ID yields nothing rather than his deals.
+    let cai = id_of(&store, "cai").await;
+    let r = call(Method::GET, &format!("/api/v1/deals?owner={cai}")).bearer(&ana).send(&store).await.json();
+    assert_eq!(r["total"], 0);
+});
+
+store_test!(async fn a_manager_reads_his_teams_deals_and_ops_reads_all(store) {
+    org(&store).await;
+    sales(&store).await;
+    let mgr = token(&store, "mgr").await;
+    let deals = call(Method::GET, "/api/v1/deals?limit=100").bearer(&mgr).send(&store).await.json();
+    assert_eq!(owners(&deals), vec!["ana", "ben"]);
+    let customers = call(Method::GET, "/api/v1/customers").bearer(&mgr).send(&store).await.json();
+    assert_eq!(customers["total"], 2);
+    let ops = token(&store, "ops").await;
+    let all = call(Method::GET, "/api/v1/deals?status=won").bearer(&ops).send(&store).await.json();
+    assert_eq!(all["total"], 3);
+    assert_eq!(owners(&all), vec!["ana", "ben", "cai"]);
+    let paged = call(Method::GET, "/api/v1/orders?limit=2&offset=2").bearer(&ops).send(&store).await.json();
+    assert_eq!((paged["total"].as_i64(), paged["items"].as_array().unwrap().len()), (Some(3), 1));
+});
+
+store_test!(async fn bad_sales_filters_are_400s_naming_the_field(store) {
+    org(&store).await;
+    let ops = token(&store, "ops").await;
+    for (path, field) in [("/api/v1/deals?status=maybe", "status"), ("/api/v1/deals?closed_from=2026-13-01", "closed_from"), ("/api/v1/orders?owner=abc", "owner"), ("/api/v1/deals/xyz", "id")] {
+        let r = call(Method::GET, path).bearer(&ops).send(&store).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(r.json()["error"]["details"]["field"], field, "{path}");
+    }
+});

@@ -66,6 +66,30 @@ enum Command {
     /// Manage API tokens for scripts.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import an export file of another CRM (all rows or none).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// What the file holds. Supported so far: deals.
+    #[arg(value_parser = ["deals"])]
+    entity: String,
+    /// The CSV file (any delimiter; UTF-8 with or without BOM, or GBK/GB18030).
+    file: PathBuf,
+    /// The CRM that wrote the file: zoho, salesforce, fxiaoke, hubspot or generic.
+    #[arg(long, default_value = "generic", value_parser = parse_preset)]
+    preset: attain_app::import::Preset,
+    /// Check the file and report, without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Add owners the file names but Attain does not know, as reps in an 'Imported' unit.
+    #[arg(long)]
+    create_missing_owners: bool,
+}
+
+fn parse_preset(text: &str) -> Result<attain_app::import::Preset, String> {
+    text.parse()
 }
 
 #[derive(Debug, Subcommand)]
@@ -320,6 +344,66 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.db).await?;
             admin::token(&store, command).await
         }
+        Command::Import(args) => {
+            let store = open(&cli.db).await?;
+            import(&store, args).await
+        }
+    }
+}
+
+async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let name = args.file.display().to_string();
+    let result = attain_app::import::import_deals(
+        store,
+        &name,
+        &bytes,
+        args.preset,
+        args.dry_run,
+        args.create_missing_owners,
+    )
+    .await;
+    match result {
+        Ok(report) => {
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
+            if report.dry_run {
+                println!(
+                    "{name}: {} rows are valid; nothing was written (dry run)",
+                    report.rows
+                );
+                if !report.owners_created.is_empty() {
+                    println!("owners to be created: {}", report.owners_created.join(", "));
+                }
+            } else {
+                println!(
+                    "{name}: {} rows imported: {} deals created, {} updated or unchanged, {} customers created",
+                    report.rows,
+                    report.counts.deals_created,
+                    report.counts.deals_updated,
+                    report.counts.customers_created
+                );
+                if !report.owners_created.is_empty() {
+                    println!(
+                        "owners created in the 'Imported' unit: {}",
+                        report.owners_created.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(attain_app::AppError::Import(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!(
+                "{} problem(s) in {name}; nothing was imported",
+                problems.len()
+            )
+        }
+        Err(other) => Err(other.into()),
     }
 }
 
