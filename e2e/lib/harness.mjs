@@ -15,7 +15,7 @@ const binary = process.env.ATTAIN_BIN ?? join(repoRoot, 'target', 'debug', 'atta
 /** Starts `attain demo` and resolves once it prints the address it serves. */
 export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'attain-e2e-'));
-  const child = spawn(binary, ['--db', join(dir, 'demo.db'), 'demo', '--bind', '127.0.0.1:0'], {
+  const child = spawn(binary, ['--db', join(dir, 'demo.db'), 'demo', '--bind', '127.0.0.1:0', '--scale', 'small', '--as-of', '2026-06-30'], {
     cwd: dir,
     env: { ...process.env, ATTAIN_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1287,6 +1287,13 @@ pub async fn build(
         .checked_sub_months(Months::new(36))
         .map(|d| d + Days::new(1))
         .ok_or_else(|| AppError::Invalid(format!("--as-of {} is too early", options.as_of)))?;
+    store
+        .update_settings(&attain_store::OrgSettings {
+            name: "Huaxia Instruments 华夏仪器".into(),
+            base_currency: Currency::CNY,
+            calendar: attain_core::FiscalCalendar::default(),
+        })
+        .await?;
     let (reps, regions, units, users) =
         build_org(store, &params, password_hash, &mut rng, start).await?;
     let reference = reference_data(&mut rng);

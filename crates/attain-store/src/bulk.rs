@@ -22,22 +22,21 @@ pub(crate) enum Val {
 /// staying under the smaller keeps one code path for both.
 const MAX_PARAMS: usize = 32_000;
 
-/// How a backend numbers parameters. SQLite reads `$1` as a *named*
-/// parameter and looks each one up by name, which turns a statement with
-/// thousands of them quadratic; `?1` is positional there.
+/// How a backend numbers parameters. On SQLite every numbered or named
+/// parameter (`$1`, `?1`) is looked up in a list when sqlx binds it, which
+/// makes a statement with thousands of them quadratic; bare `?` is not.
 pub(crate) trait Placeholder {
     /// The character before a parameter number.
     const PREFIX: char;
-    /// Rows per statement beyond which a multi-row insert stops paying off.
-    /// Measured with `attain demo --scale small` (80k rows): on SQLite the
-    /// cost per row grows with the statement (25–50 rows: 1.3 s, 250: 2.5 s,
-    /// 2,000: 13 s); PostgreSQL saves a round trip per statement instead.
+    /// Rows per statement beyond which a multi-row insert stops paying off
+    /// (measured with `attain demo`: on SQLite 50 to 500 rows differ by
+    /// about 10 %; PostgreSQL saves a round trip per statement).
     const MAX_ROWS: usize;
 }
 
 impl Placeholder for sqlx::Sqlite {
     const PREFIX: char = '?';
-    const MAX_ROWS: usize = 50;
+    const MAX_ROWS: usize = 100;
 }
 
 impl Placeholder for sqlx::Postgres {
@@ -72,7 +71,9 @@ pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize, prefix: cha
                 sql.push(',');
             }
             sql.push(prefix);
-            sql.push_str(&n.to_string());
+            if prefix == '$' {
+                sql.push_str(&n.to_string());
+            }
             n += 1;
         }
         sql.push(')');
@@ -126,14 +127,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn insert_statements_number_every_parameter() {
+    fn insert_statements_have_one_placeholder_per_value() {
         assert_eq!(
             insert_sql("t", &["a", "b"], 2, '$'),
             "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
         );
         assert_eq!(
             insert_sql("t", &["a"], 2, '?'),
-            "INSERT INTO t (a) VALUES (?1),(?2)"
+            "INSERT INTO t (a) VALUES (?),(?)"
         );
         assert_eq!(chunk_rows(16, 1_000), 1_000);
         assert_eq!(chunk_rows(40, 1_000), 800);

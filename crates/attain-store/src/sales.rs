@@ -943,6 +943,34 @@ impl Store {
             .collect())
     }
 
+    /// Names of the given customers, for display next to records the viewer
+    /// may already see (a deal shows its customer's name).
+    pub async fn customer_names(
+        &self,
+        ids: &[CustomerId],
+    ) -> StoreResult<std::collections::HashMap<CustomerId, String>> {
+        let mut names = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, name FROM customers WHERE id IN ({})",
+                placeholders.join(",")
+            );
+            let rows: Vec<(i64, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(id.raw());
+                }
+                q.fetch_all(pool).await?
+            });
+            names.extend(
+                rows.into_iter()
+                    .map(|(id, name)| (CustomerId::from_raw(id), name)),
+            );
+        }
+        Ok(names)
+    }
+
     /// Customers the viewer may see (by owner), by name.
     pub async fn customers_visible(
         &self,

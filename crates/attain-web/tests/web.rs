@@ -660,3 +660,18 @@ store_test!(async fn bad_sales_filters_are_400s_naming_the_field(store) {
         assert_eq!(r.json()["error"]["details"]["field"], field, "{path}");
     }
 });
+
+store_test!(async fn the_deals_page_lists_only_what_the_person_may_see(store) {
+    org(&store).await;
+    sales(&store).await;
+    let (ana, _) = session(&store, "ana").await;
+    let page = call(Method::GET, "/deals").session(&ana).header("accept-language", "zh-CN").send(&store).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("ana deal 0") && page.body.contains("ana deal 1"));
+    assert!(!page.body.contains("ben deal") && !page.body.contains("cai deal"));
+    assert!(page.body.contains("¥12,345.67"), "amounts in the person's locale");
+    assert!(page.body.contains("共 2 个商机"));
+    let (ops, _) = session(&store, "ops").await;
+    let won = call(Method::GET, "/deals?status=won").session(&ops).send(&store).await;
+    assert!(won.body.contains("3 deals") && !won.body.contains("deal 0"), "{}", won.body);
+});

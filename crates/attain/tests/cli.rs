@@ -240,8 +240,10 @@ fn the_demo_is_identical_for_the_same_seed_and_consistent_inside() {
         }
         let consistent = store.demo_consistency_report().await.unwrap();
         assert_eq!(consistent, Vec::<String>::new());
+        store.close().await;
     });
 
+    let other_dir = tempfile::tempdir().unwrap();
     let other = run(
         &[
             "demo",
@@ -253,7 +255,7 @@ fn the_demo_is_identical_for_the_same_seed_and_consistent_inside() {
             "--seed",
             "7",
         ],
-        dir.path(),
+        other_dir.path(),
     );
     assert_ne!(
         demo_summary(&String::from_utf8_lossy(&other.stdout)),

@@ -59,6 +59,23 @@ role-viewer = Viewer
 status-active = Active
 status-inactive = Inactive
 
+nav-deals = Deals
+deals-title = Deals
+deals-count = { $count } deals
+deals-empty = No deals match.
+status-all = All
+deal-status-open = Open
+deal-status-won = Won
+deal-status-lost = Lost
+col-deal = Deal
+col-customer = Customer
+col-owner = Owner
+col-stage = Stage
+col-amount = Amount
+col-close = Close date
+page-prev = ← Newer
+page-next = Older →
+
 people-title = People
 people-scope-all = You see everyone in the organisation.
 people-scope-subtree = You see the people of { $unit } and the units below it.

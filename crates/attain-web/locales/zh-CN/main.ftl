@@ -59,6 +59,23 @@ role-viewer = 只读用户
 status-active = 启用
 status-inactive = 停用
 
+nav-deals = 商机
+deals-title = 商机
+deals-count = 共 { $count } 个商机
+deals-empty = 没有符合条件的商机。
+status-all = 全部
+deal-status-open = 进行中
+deal-status-won = 赢单
+deal-status-lost = 输单
+col-deal = 商机
+col-customer = 客户
+col-owner = 负责人
+col-stage = 销售阶段
+col-amount = 金额
+col-close = 成交日期
+page-prev = ← 较新
+page-next = 较早 →
+
 people-title = 人员
 people-scope-all = 您可以查看组织内的所有人员。
 people-scope-subtree = 您可以查看 { $unit } 及其下属单元的人员。
