@@ -163,3 +163,63 @@ zcrm_2,Zhao Lei,200,B,2026-01-01,Acme,Qualification\n";
     assert_eq!(tree.users_within(imported).count(), 2);
     assert!(store.user_by_login(&Login::new("li.na").unwrap()).await.is_ok(), "login from the e-mail");
 });
+
+async fn products(store: &Store) {
+    use attain_core::{Currency, Money, ProductId};
+    let cny = |m| Money::from_minor_units(m, Currency::CNY);
+    let products = (1..=2)
+        .map(|i| attain_core::sales::Product {
+            id: ProductId::from_raw(i),
+            sku: format!("AN-{i}00"),
+            name: format!("Analyzer {i}"),
+            category: "Analyzers".into(),
+            list_price: cny(1_000_00),
+            unit_cost: cny(400_00),
+            active: true,
+            external_id: None,
+        })
+        .collect();
+    store
+        .insert_sales_batch(&attain_store::SalesBatch {
+            products,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.sync_id_sequences().await.unwrap();
+}
+
+const ORDERS: &str = "订单编号,下单日期,客户名称,负责人,产品编号,数量,单价,金额\n\
+SO-1,2026-03-01,上海华信科技,王伟,AN-100,2,\"1,000.00\",\"2,000.00\"\n\
+SO-1,2026-03-01,上海华信科技,王伟,AN-200,1,500,500\n\
+SO-2,2026-03-05,Nova Labs,jane,AN-100,3,1000,\n";
+
+store_test!(async fn order_lines_import_into_orders_and_a_reimport_changes_nothing(store) {
+    org(&store).await;
+    products(&store).await;
+    let report = attain_app::import::import_orders(&store, "orders.csv", ORDERS.as_bytes(), Preset::Generic, false).await.unwrap();
+    assert_eq!((report.counts.orders_created, report.counts.lines, report.counts.customers_created), (2, 3, 2));
+    let orders = store.orders_visible(&Visibility::Everything, &attain_store::OrderFilter::default(), 0, 10).await.unwrap();
+    let so1 = orders.items.iter().find(|o| o.number == "SO-1").unwrap();
+    assert_eq!(so1.total.amount().to_string(), "2500.00");
+    let so2 = orders.items.iter().find(|o| o.number == "SO-2").unwrap();
+    assert_eq!(so2.total.amount().to_string(), "3000.00", "amount from unit price × quantity");
+    let again = attain_app::import::import_orders(&store, "orders.csv", ORDERS.as_bytes(), Preset::Generic, false).await.unwrap();
+    assert_eq!((again.counts.orders_created, again.counts.orders_updated), (0, 2));
+    assert_eq!(store.count_rows("order_lines").await.unwrap(), 3, "lines replaced, not duplicated");
+    assert_eq!(store.count_rows("orders").await.unwrap(), 2);
+});
+
+store_test!(async fn an_orders_file_with_unknown_products_stores_nothing(store) {
+    org(&store).await;
+    products(&store).await;
+    let bad = "Order Number,Order Date,Customer,Owner,Product,Quantity,Amount\nSO-9,2026-01-01,Acme,jane,NOPE-1,1,10\nSO-10,2026-01-01,Acme,jane,AN-100,0,10\n";
+    let err = attain_app::import::import_orders(&store, "o.csv", bad.as_bytes(), Preset::Generic, false).await.unwrap_err();
+    let AppError::Import(problems) = err else { panic!("{err}") };
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(lines, vec![
+        "o.csv:2:Product: unknown product: no product has this SKU or name (NOPE-1)",
+        "o.csv:3:Quantity: a quantity must be a positive whole number (0)",
+    ]);
+    assert_eq!(store.count_rows("orders").await.unwrap(), 0);
+});

@@ -29,7 +29,9 @@ pub use access::{
 };
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
-pub use import::{CustomerRef, ImportCounts, ImportedDeal};
+pub use import::{
+    CustomerRef, ImportCounts, ImportedDeal, ImportedLine, ImportedOrder, OrderImportCounts,
+};
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};

@@ -11,6 +11,7 @@ use attain_store::{DatabaseConfig, Store};
 use clap::{Args, Parser, Subcommand};
 
 mod admin;
+mod bench;
 mod demo;
 
 /// Attain: sales performance management. Goals, KPIs, forecasts and commissions.
@@ -68,12 +69,26 @@ enum Command {
     Token(TokenCommand),
     /// Import an export file of another CRM (all rows or none).
     Import(ImportArgs),
+    /// Measure the speed of a job on this machine.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Import generated order lines from CSV into a fresh database (SQLite
+    /// in a temporary directory unless --database-url names an empty one).
+    ImportOrders {
+        /// Order lines to import.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
 }
 
 #[derive(Debug, Args)]
 struct ImportArgs {
-    /// What the file holds. Supported so far: deals.
-    #[arg(value_parser = ["deals"])]
+    /// What the file holds: deals or orders (one row per order line).
+    #[arg(value_parser = ["deals", "orders"])]
     entity: String,
     /// The CSV file (any delimiter; UTF-8 with or without BOM, or GBK/GB18030).
     file: PathBuf,
@@ -348,6 +363,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.db).await?;
             import(&store, args).await
         }
+        Command::Bench(BenchCommand::ImportOrders { rows }) => {
+            bench::import_orders(rows, cli.db.database_url.clone()).await
+        }
     }
 }
 
@@ -355,45 +373,40 @@ async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let name = args.file.display().to_string();
-    let result = attain_app::import::import_deals(
-        store,
-        &name,
-        &bytes,
-        args.preset,
-        args.dry_run,
-        args.create_missing_owners,
-    )
-    .await;
-    match result {
-        Ok(report) => {
+    let result = if args.entity == "orders" {
+        attain_app::import::import_orders(store, &name, &bytes, args.preset, args.dry_run).await.map(|report| {
+            if report.dry_run {
+                println!("{name}: {} lines of {} orders are valid; nothing was written (dry run)", report.rows, report.orders);
+            } else {
+                println!(
+                    "{name}: {} lines imported: {} orders created, {} updated or unchanged, {} customers created",
+                    report.counts.lines, report.counts.orders_created, report.counts.orders_updated, report.counts.customers_created
+                );
+            }
+        })
+    } else {
+        attain_app::import::import_deals(store, &name, &bytes, args.preset, args.dry_run, args.create_missing_owners).await.map(|report| {
             for note in &report.notes {
                 eprintln!("note: {note}");
             }
             if report.dry_run {
-                println!(
-                    "{name}: {} rows are valid; nothing was written (dry run)",
-                    report.rows
-                );
+                println!("{name}: {} rows are valid; nothing was written (dry run)", report.rows);
                 if !report.owners_created.is_empty() {
                     println!("owners to be created: {}", report.owners_created.join(", "));
                 }
             } else {
                 println!(
                     "{name}: {} rows imported: {} deals created, {} updated or unchanged, {} customers created",
-                    report.rows,
-                    report.counts.deals_created,
-                    report.counts.deals_updated,
-                    report.counts.customers_created
+                    report.rows, report.counts.deals_created, report.counts.deals_updated, report.counts.customers_created
                 );
                 if !report.owners_created.is_empty() {
-                    println!(
-                        "owners created in the 'Imported' unit: {}",
-                        report.owners_created.join(", ")
-                    );
+                    println!("owners created in the 'Imported' unit: {}", report.owners_created.join(", "));
                 }
             }
-            Ok(())
-        }
+        })
+    };
+    match result {
+        Ok(()) => Ok(()),
         Err(attain_app::AppError::Import(problems)) => {
             for problem in &problems {
                 eprintln!("{problem}");

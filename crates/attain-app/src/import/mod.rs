@@ -9,9 +9,11 @@
 //! external ID, so importing the same file again changes nothing.
 
 mod deals;
+mod orders;
 mod parse;
 mod presets;
 
 pub use deals::{DealImportReport, import_deals};
+pub use orders::{OrderImportReport, import_orders};
 pub use parse::{ImportProblem, Table, read_table};
 pub use presets::Preset;

@@ -199,3 +199,82 @@ pub(crate) fn status_of_stage(stage: &str) -> attain_core::sales::DealStatus {
         DealStatus::Open
     }
 }
+
+/// Attain's order-line fields and the headers each preset uses for them.
+/// One row is one order line; lines of an order share its number.
+pub(crate) const ORDER_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "number",
+        &[
+            "number",
+            "order number",
+            "so number",
+            "sales order number",
+            "order no",
+            "订单编号",
+            "订单号",
+            "合同编号",
+        ],
+    ),
+    (
+        "order_date",
+        &[
+            "order_date",
+            "order date",
+            "date",
+            "orderdate",
+            "effective date",
+            "下单日期",
+            "订单日期",
+            "签约日期",
+        ],
+    ),
+    (
+        "customer",
+        &["customer", "account name", "account", "company", "客户名称"],
+    ),
+    (
+        "customer_external_id",
+        &[
+            "customer_external_id",
+            "account name.id",
+            "accountid",
+            "客户编号",
+        ],
+    ),
+    (
+        "owner",
+        &["owner", "order owner", "sales rep", "ownerid", "负责人"],
+    ),
+    (
+        "product",
+        &[
+            "product",
+            "sku",
+            "product code",
+            "product name",
+            "productcode",
+            "产品编号",
+            "产品名称",
+            "产品",
+        ],
+    ),
+    ("quantity", &["quantity", "qty", "数量"]),
+    (
+        "unit_price",
+        &["unit_price", "unit price", "list price", "单价"],
+    ),
+    (
+        "amount",
+        &[
+            "amount",
+            "line amount",
+            "total",
+            "total price",
+            "金额",
+            "小计",
+        ],
+    ),
+    ("currency", &["currency", "currencyisocode", "币种"]),
+    ("status", &["status", "order status", "订单状态"]),
+];
