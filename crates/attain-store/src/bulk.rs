@@ -86,6 +86,24 @@ pub(crate) fn chunk_rows(columns: usize, max_rows: usize) -> usize {
     (MAX_PARAMS / columns.max(1)).clamp(1, max_rows)
 }
 
+/// Binds one [`Val`] to `$query` (either backend) and evaluates to the query.
+macro_rules! bind_val {
+    ($query:ident, $value:expr) => {
+        match $value {
+            $crate::bulk::Val::I64(v) => $query.bind(*v),
+            $crate::bulk::Val::OptI64(v) => $query.bind(*v),
+            $crate::bulk::Val::Text(v) => $query.bind(v.as_str()),
+            $crate::bulk::Val::OptText(v) => $query.bind(v.as_deref()),
+            $crate::bulk::Val::Date(v) => $query.bind(*v),
+            $crate::bulk::Val::OptDate(v) => $query.bind(*v),
+            $crate::bulk::Val::Bool(v) => $query.bind(*v),
+            $crate::bulk::Val::Ts(v) => $query.bind(*v),
+            $crate::bulk::Val::OptTs(v) => $query.bind(*v),
+        }
+    };
+}
+pub(crate) use bind_val;
+
 /// Inserts `rows` into `$table` inside the open transaction `$tx` (either
 /// backend). `$table` and `$columns` are compile-time constants of ours;
 /// every value is bound.
@@ -103,17 +121,7 @@ macro_rules! bulk_insert {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for row in chunk {
                 for value in row {
-                    query = match value {
-                        $crate::bulk::Val::I64(v) => query.bind(*v),
-                        $crate::bulk::Val::OptI64(v) => query.bind(*v),
-                        $crate::bulk::Val::Text(v) => query.bind(v.as_str()),
-                        $crate::bulk::Val::OptText(v) => query.bind(v.as_deref()),
-                        $crate::bulk::Val::Date(v) => query.bind(*v),
-                        $crate::bulk::Val::OptDate(v) => query.bind(*v),
-                        $crate::bulk::Val::Bool(v) => query.bind(*v),
-                        $crate::bulk::Val::Ts(v) => query.bind(*v),
-                        $crate::bulk::Val::OptTs(v) => query.bind(*v),
-                    };
+                    query = $crate::bulk::bind_val!(query, value);
                 }
             }
             query.execute(&mut *$tx).await?;

@@ -87,6 +87,51 @@ probability = excluded.probability, forecast_category = excluded.forecast_catego
 created_on = excluded.created_on, expected_close_on = excluded.expected_close_on, closed_on = excluded.closed_on, \
 lost_reason = excluded.lost_reason, source_channel = excluded.source_channel";
 
+/// Finds or creates the customers the records name, inside `$tx`; evaluates
+/// to (map from reference to ID, number created).
+macro_rules! resolve_customers {
+    ($tx:ident, $refs:expr) => {{
+        let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
+        let mut created = 0_usize;
+        let by_name: HashMap<String, i64> = {
+            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM customers ORDER BY id DESC").fetch_all(&mut *$tx).await?;
+            rows.into_iter().map(|(id, name)| (name, id)).collect()
+        };
+        let by_external: HashMap<String, i64> = {
+            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, external_id FROM customers WHERE external_id IS NOT NULL").fetch_all(&mut *$tx).await?;
+            rows.into_iter().map(|(id, ext)| (ext, id)).collect()
+        };
+        for (reference, owner, first_seen, active) in $refs {
+            if ids.contains_key(reference) {
+                continue;
+            }
+            let found = reference
+                .external_id
+                .as_ref()
+                .and_then(|e| by_external.get(e.as_str()))
+                .or_else(|| by_name.get(&reference.name))
+                .copied();
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    created += 1;
+                    sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                        .bind(&reference.name)
+                        .bind(owner.raw())
+                        .bind(if active { "active" } else { "prospect" })
+                        .bind(false)
+                        .bind(first_seen)
+                        .bind(reference.external_id.as_ref().map(ExternalId::as_str))
+                        .fetch_one(&mut *$tx)
+                        .await?
+                }
+            };
+            ids.insert(reference.clone(), CustomerId::from_raw(id));
+        }
+        (ids, created)
+    }};
+}
+
 impl Store {
     /// Writes imported deals in one transaction: all rows or none.
     pub async fn import_deals(&self, deals: &[ImportedDeal]) -> StoreResult<ImportCounts> {
@@ -95,39 +140,25 @@ impl Store {
             let mut tx = pool.begin().await?;
             let channels: Vec<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?;
             let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals").fetch_one(&mut *tx).await?;
-            // Customers: by external ID, else by exact name; created when missing.
-            let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
-            for deal in deals {
-                if ids.contains_key(&deal.customer) {
-                    continue;
-                }
-                let by_external: Option<i64> = match &deal.customer.external_id {
-                    Some(ext) => sqlx::query_scalar("SELECT id FROM customers WHERE external_id = $1").bind(ext.as_str()).fetch_optional(&mut *tx).await?,
-                    None => None,
-                };
-                let found = match by_external {
-                    Some(id) => Some(id),
-                    None => sqlx::query_scalar("SELECT id FROM customers WHERE name = $1 ORDER BY id LIMIT 1").bind(&deal.customer.name).fetch_optional(&mut *tx).await?,
-                };
-                let id = match found {
-                    Some(id) => id,
-                    None => {
-                        counts.customers_created += 1;
-                        let status = if deals.iter().any(|d| d.customer == deal.customer && d.status == DealStatus::Won) { "active" } else { "prospect" };
-                        let created = deals.iter().filter(|d| d.customer == deal.customer).map(|d| d.created_on).min().unwrap_or(deal.created_on);
-                        sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                            .bind(&deal.customer.name)
-                            .bind(deal.owner.raw())
-                            .bind(status)
-                            .bind(false)
-                            .bind(created)
-                            .bind(deal.customer.external_id.as_ref().map(ExternalId::as_str))
-                            .fetch_one(&mut *tx)
-                            .await?
+            // One entry per customer: the owner of its first deal, its
+            // earliest deal, and whether any deal was won.
+            let mut refs: Vec<(&CustomerRef, UserId, NaiveDate, bool)> = Vec::new();
+            let mut position: HashMap<&CustomerRef, usize> = HashMap::new();
+            for d in deals {
+                let won = d.status == DealStatus::Won;
+                match position.get(&d.customer) {
+                    Some(&i) => {
+                        refs[i].2 = refs[i].2.min(d.created_on);
+                        refs[i].3 |= won;
                     }
-                };
-                ids.insert(deal.customer.clone(), CustomerId::from_raw(id));
+                    None => {
+                        position.insert(&d.customer, refs.len());
+                        refs.push((&d.customer, d.owner, d.created_on, won));
+                    }
+                }
             }
+            let (ids, created) = resolve_customers!(tx, refs.iter().copied());
+            counts.customers_created = created;
             let mut rows = Vec::with_capacity(deals.len());
             for d in deals {
                 let customer = ids.get(&d.customer).copied().ok_or_else(|| StoreError::Invalid(format!("customer {} unresolved", d.customer.name)))?;
@@ -226,51 +257,6 @@ const LINE_COLUMNS: &[&str] = &[
     "amount_minor",
     "cost_minor",
 ];
-
-/// Finds or creates the customers the records name, inside `$tx`; evaluates
-/// to (map from reference to ID, number created).
-macro_rules! resolve_customers {
-    ($tx:ident, $refs:expr) => {{
-        let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
-        let mut created = 0_usize;
-        let by_name: HashMap<String, i64> = {
-            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM customers ORDER BY id DESC").fetch_all(&mut *$tx).await?;
-            rows.into_iter().map(|(id, name)| (name, id)).collect()
-        };
-        let by_external: HashMap<String, i64> = {
-            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, external_id FROM customers WHERE external_id IS NOT NULL").fetch_all(&mut *$tx).await?;
-            rows.into_iter().map(|(id, ext)| (ext, id)).collect()
-        };
-        for (reference, owner, first_seen, active) in $refs {
-            if ids.contains_key(reference) {
-                continue;
-            }
-            let found = reference
-                .external_id
-                .as_ref()
-                .and_then(|e| by_external.get(e.as_str()))
-                .or_else(|| by_name.get(&reference.name))
-                .copied();
-            let id = match found {
-                Some(id) => id,
-                None => {
-                    created += 1;
-                    sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                        .bind(&reference.name)
-                        .bind(owner.raw())
-                        .bind(if active { "active" } else { "prospect" })
-                        .bind(false)
-                        .bind(first_seen)
-                        .bind(reference.external_id.as_ref().map(ExternalId::as_str))
-                        .fetch_one(&mut *$tx)
-                        .await?
-                }
-            };
-            ids.insert(reference.clone(), CustomerId::from_raw(id));
-        }
-        (ids, created)
-    }};
-}
 
 impl Store {
     /// Writes imported orders with their lines in one transaction: all or

@@ -593,17 +593,7 @@ macro_rules! fetch_where {
         on_pool!($store, pool => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for value in &$where.binds {
-                query = match value {
-                    Val::I64(v) => query.bind(*v),
-                    Val::OptI64(v) => query.bind(*v),
-                    Val::Text(v) => query.bind(v.clone()),
-                    Val::OptText(v) => query.bind(v.clone()),
-                    Val::Date(v) => query.bind(*v),
-                    Val::OptDate(v) => query.bind(*v),
-                    Val::Bool(v) => query.bind(*v),
-                    Val::Ts(v) => query.bind(*v),
-                    Val::OptTs(v) => query.bind(*v),
-                };
+                query = $crate::bulk::bind_val!(query, value);
             }
             for v in $extra {
                 query = query.bind(*v);

@@ -7,7 +7,7 @@ use attain_core::{Currency, ExternalId, Login, OrgUnitKind, Role, UserId};
 use attain_store::{Actor, CustomerRef, ImportCounts, ImportedDeal, NewOrgUnit, NewUser, Store};
 
 use super::parse::{ImportProblem, parse_amount, parse_date, parse_percent, read_table};
-use super::presets::{DEAL_FIELDS, Preset, map_columns, status_of_stage};
+use super::presets::{DEAL_FIELDS, Preset, map_columns, missing_columns, status_of_stage};
 use crate::{AppError, AppResult};
 
 /// What a deal import did (or, in a dry run, would do).
@@ -62,28 +62,9 @@ pub async fn import_deals(
             .find(|(f, _)| *f == field)
             .and_then(|(_, c)| *c)
     };
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|f| col(f).is_none())
-        .collect();
+    let missing = missing_columns(file, &columns, REQUIRED, DEAL_FIELDS);
     if !missing.is_empty() {
-        for field in missing {
-            let aliases = DEAL_FIELDS
-                .iter()
-                .find(|(f, _)| *f == field)
-                .map(|(_, a)| a.join(", "))
-                .unwrap_or_default();
-            problems.push(ImportProblem {
-                file: file.to_owned(),
-                row: 1,
-                column: None,
-                message: format!(
-                    "required column '{field}' is missing; expected one of: {aliases}"
-                ),
-                value: None,
-            });
-        }
+        problems.extend(missing);
         return Err(AppError::Import(problems));
     }
     let mut notes = Vec::new();
@@ -94,18 +75,7 @@ pub async fn import_deals(
         );
     }
 
-    // Owners: by login, e-mail or display name, case-insensitively.
-    let users = store.users().await?;
-    let mut owners: HashMap<String, UserId> = HashMap::new();
-    for u in users.iter().filter(|u| u.active) {
-        owners.insert(u.login.as_str().to_lowercase(), u.id);
-        owners
-            .entry(u.display_name.trim().to_lowercase())
-            .or_insert(u.id);
-        if let Some(e) = &u.email {
-            owners.insert(e.trim().to_lowercase(), u.id);
-        }
-    }
+    let mut owners = super::owner_index(store).await?;
 
     let header = |i: usize| table.header.get(i).cloned().unwrap_or_default();
     let mut parsed = Vec::new();

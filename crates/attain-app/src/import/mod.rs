@@ -17,3 +17,21 @@ pub use deals::{DealImportReport, import_deals};
 pub use orders::{OrderImportReport, import_orders};
 pub use parse::{ImportProblem, Table, read_table};
 pub use presets::Preset;
+
+/// Active users by lower-cased login, e-mail and display name: how an
+/// export's owner column (whatever the CRM put there) finds a person.
+async fn owner_index(
+    store: &attain_store::Store,
+) -> crate::AppResult<std::collections::HashMap<String, attain_core::UserId>> {
+    let mut owners = std::collections::HashMap::new();
+    for u in store.users().await?.into_iter().filter(|u| u.active) {
+        owners.insert(u.login.as_str().to_lowercase(), u.id);
+        owners
+            .entry(u.display_name.trim().to_lowercase())
+            .or_insert(u.id);
+        if let Some(e) = &u.email {
+            owners.insert(e.trim().to_lowercase(), u.id);
+        }
+    }
+    Ok(owners)
+}

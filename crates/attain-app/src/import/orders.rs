@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use attain_core::{Currency, ExternalId, Money, UserId};
+use attain_core::{Currency, ExternalId, Money};
 use attain_store::{CustomerRef, ImportedLine, ImportedOrder, OrderImportCounts, Store};
 use rust_decimal::Decimal;
 
 use super::parse::{ImportProblem, parse_amount, parse_date, read_table};
-use super::presets::{ORDER_FIELDS, Preset, map_columns};
+use super::presets::{ORDER_FIELDS, Preset, map_columns, missing_columns};
 use crate::{AppError, AppResult};
 
 /// What an orders import did (or, in a dry run, would do).
@@ -43,20 +43,7 @@ pub async fn import_orders(
             .find(|(f, _)| *f == field)
             .and_then(|(_, c)| *c)
     };
-    for field in REQUIRED.iter().copied().filter(|f| col(f).is_none()) {
-        let aliases = ORDER_FIELDS
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, a)| a.join(", "))
-            .unwrap_or_default();
-        problems.push(ImportProblem {
-            file: file.to_owned(),
-            row: 1,
-            column: None,
-            message: format!("required column '{field}' is missing; expected one of: {aliases}"),
-            value: None,
-        });
-    }
+    problems.extend(missing_columns(file, &columns, REQUIRED, ORDER_FIELDS));
     if col("amount").is_none() && col("unit_price").is_none() {
         problems.push(ImportProblem {
             file: file.to_owned(),
@@ -69,16 +56,7 @@ pub async fn import_orders(
     if problems.iter().any(|p| p.row == 1) {
         return Err(AppError::Import(problems));
     }
-    let mut owners: HashMap<String, UserId> = HashMap::new();
-    for u in store.users().await?.into_iter().filter(|u| u.active) {
-        owners.insert(u.login.as_str().to_lowercase(), u.id);
-        owners
-            .entry(u.display_name.trim().to_lowercase())
-            .or_insert(u.id);
-        if let Some(e) = &u.email {
-            owners.insert(e.trim().to_lowercase(), u.id);
-        }
-    }
+    let owners = super::owner_index(store).await?;
     let products = store.product_index().await?;
     let header = |i: usize| table.header.get(i).cloned().unwrap_or_default();
 

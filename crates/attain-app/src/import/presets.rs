@@ -167,6 +167,35 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// One `required column … is missing` problem per required field without a column.
+pub(crate) fn missing_columns(
+    file: &str,
+    columns: &[(&'static str, Option<usize>)],
+    required: &[&str],
+    fields: &[(&'static str, &[&str])],
+) -> Vec<super::ImportProblem> {
+    required
+        .iter()
+        .filter(|field| columns.iter().any(|(f, c)| f == *field && c.is_none()))
+        .map(|field| {
+            let aliases = fields
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, a)| a.join(", "))
+                .unwrap_or_default();
+            super::ImportProblem {
+                file: file.to_owned(),
+                row: 1,
+                column: None,
+                message: format!(
+                    "required column '{field}' is missing; expected one of: {aliases}"
+                ),
+                value: None,
+            }
+        })
+        .collect()
+}
+
 /// Which column holds each field, by header.
 pub(crate) fn map_columns(
     header: &[String],
