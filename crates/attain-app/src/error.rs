@@ -71,7 +71,7 @@ pub enum AppError {
     #[error("{0}")]
     Invalid(String),
     /// An import file has problems; nothing was stored.
-    #[error("{} problem(s) in the file; nothing was imported", .0.len())]
+    #[error("{} problem(s) in {}; nothing was imported", .0.len(), .0.first().map_or("the file", |p| p.file.as_str()))]
     Import(Vec<crate::import::ImportProblem>),
     /// Storage failed or refused the change.
     #[error(transparent)]

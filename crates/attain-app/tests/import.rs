@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use attain_app::AppError;
-use attain_app::import::{Preset, import_deals};
+use attain_app::AppResult;
+use attain_app::import::{Entity, ImportOptions, ImportReport, Mapping, Preset};
 use attain_app::users::{self, NewAccount};
 use attain_core::{Login, OrgUnitKind, Role, Visibility};
 use attain_store::{Actor, DealFilter, NewOrgUnit, Store};
@@ -37,6 +38,58 @@ async fn org(store: &Store) {
     }
 }
 
+/// Runs an import the way the CLI does.
+async fn import(
+    store: &Store,
+    entity: Entity,
+    file: &str,
+    bytes: &[u8],
+    preset: Preset,
+    dry_run: bool,
+    create_missing_owners: bool,
+) -> AppResult<ImportReport> {
+    let options = ImportOptions {
+        preset,
+        dry_run,
+        create_missing_owners,
+        ..ImportOptions::default()
+    };
+    attain_app::import::import(store, entity, file, bytes, &options, &|_| {}).await
+}
+
+async fn import_deals(
+    store: &Store,
+    file: &str,
+    bytes: &[u8],
+    preset: Preset,
+    dry_run: bool,
+    create_missing_owners: bool,
+) -> AppResult<ImportReport> {
+    import(
+        store,
+        Entity::Deals,
+        file,
+        bytes,
+        preset,
+        dry_run,
+        create_missing_owners,
+    )
+    .await
+}
+
+async fn import_orders(store: &Store, file: &str, bytes: &[u8]) -> AppResult<ImportReport> {
+    import(
+        store,
+        Entity::Orders,
+        file,
+        bytes,
+        Preset::Generic,
+        false,
+        false,
+    )
+    .await
+}
+
 async fn deals(store: &Store) -> Vec<attain_core::sales::Deal> {
     store
         .deals_visible(&Visibility::Everything, &DealFilter::default(), 0, 1000)
@@ -53,7 +106,7 @@ zcrm_4876876000000412003,zcrm_2,wang.wei@acme.cn,30000,Analyzer line,2026-09-30,
 store_test!(async fn a_zoho_export_imports_and_a_second_import_changes_nothing(store) {
     org(&store).await;
     let report = import_deals(&store, "Deals_2026.csv", ZOHO.as_bytes(), Preset::Zoho, false, false).await.unwrap();
-    assert_eq!((report.rows, report.counts.deals_created, report.counts.customers_created), (3, 3, 2));
+    assert_eq!((report.rows, report.counts.created, report.counts.customers_created), (3, 3, 2));
     let first = deals(&store).await;
     let won = first.iter().find(|d| d.name == "Lab build-out").unwrap();
     assert_eq!(won.status, attain_core::sales::DealStatus::Won);
@@ -68,7 +121,7 @@ store_test!(async fn a_zoho_export_imports_and_a_second_import_changes_nothing(s
     assert_eq!(open.owner, store.user_by_login(&Login::new("wang.wei").unwrap()).await.unwrap().id, "owner found by e-mail");
 
     let again = import_deals(&store, "Deals_2026.csv", ZOHO.as_bytes(), Preset::Zoho, false, false).await.unwrap();
-    assert_eq!((again.counts.deals_created, again.counts.deals_updated, again.counts.customers_created), (0, 3, 0));
+    assert_eq!((again.counts.created, again.counts.updated, again.counts.customers_created), (0, 3, 0));
     assert_eq!(deals(&store).await, first, "re-importing the same file changes nothing");
     assert_eq!(store.count_rows("customers").await.unwrap(), 2);
 });
@@ -78,7 +131,7 @@ store_test!(async fn a_salesforce_report_with_us_dates_imports(store) {
     let file = "Opportunity Owner,Account Name,Opportunity Name,Type,Lead Source,Amount,Expected Revenue,Close Date,Next Step,Stage,Probability (%),Fiscal Period,Age,Created Date,Opportunity ID\n\
 Jane Smith,Globex,Globex renewal,Existing Business,Partner,\"$45,000.00\",\"$40,500.00\",10/31/2026,Send quote,Proposal/Price Quote,75%,Q4-2026,30,9/1/2026,0065g00000AbCdE\n";
     let report = import_deals(&store, "sf.csv", file.as_bytes(), Preset::Salesforce, false, false).await.unwrap();
-    assert_eq!(report.counts.deals_created, 1);
+    assert_eq!(report.counts.created, 1);
     let d = &deals(&store).await[0];
     assert_eq!(d.expected_close_on, chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap());
     assert_eq!(d.probability, 75);
@@ -95,7 +148,7 @@ store_test!(async fn a_fxiaoke_export_saved_by_chinese_excel_in_gbk_imports(stor
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(text);
     assert!(!unmappable);
     let report = import_deals(&store, "商机.csv", &gbk, Preset::Fxiaoke, false, false).await.unwrap();
-    assert_eq!((report.counts.deals_created, report.counts.customers_created), (3, 3));
+    assert_eq!((report.counts.created, report.counts.customers_created), (3, 3));
     let all = deals(&store).await;
     let won = all.iter().find(|d| d.name == "华东实验室项目").unwrap();
     assert_eq!((won.status, won.amount.amount().to_string()), (attain_core::sales::DealStatus::Won, "1280000.00".to_owned()));
@@ -103,7 +156,7 @@ store_test!(async fn a_fxiaoke_export_saved_by_chinese_excel_in_gbk_imports(stor
     assert_eq!((lost.status, lost.lost_reason.as_deref()), (attain_core::sales::DealStatus::Lost, Some("价格")));
     assert!(!report.notes.is_empty(), "no ID column: the person is told how rows are matched");
     let again = import_deals(&store, "商机.csv", &gbk, Preset::Fxiaoke, false, false).await.unwrap();
-    assert_eq!(again.counts.deals_created, 0, "matched by name and customer");
+    assert_eq!(again.counts.created, 0, "matched by name and customer");
 });
 
 store_test!(async fn a_hubspot_export_imports(store) {
@@ -111,7 +164,7 @@ store_test!(async fn a_hubspot_export_imports(store) {
     let file = "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner,Pipeline,Create Date,Associated Company\n\
 9876543210,Website redesign,Closed won,7200,2026-02-28,jane@acme.com,Sales Pipeline,2026-01-05,Initech\n";
     let report = import_deals(&store, "hubspot-crm-exports-all-deals.csv", file.as_bytes(), Preset::Hubspot, false, false).await.unwrap();
-    assert_eq!(report.counts.deals_created, 1);
+    assert_eq!(report.counts.created, 1);
     assert_eq!(deals(&store).await[0].status, attain_core::sales::DealStatus::Won);
 });
 
@@ -127,10 +180,11 @@ zcrm_5,Jane Smith,100,Cut off";
     let AppError::Import(problems) = err else { panic!("expected import problems, got {err}") };
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(lines, vec![
-        "deals.csv:3:Deal Owner: unknown owner: no user has this login, e-mail or name (add the user, or import with --create-missing-owners) (Nobody Here)",
+        "deals.csv: 2 unknown owner(s): Ghost Rep, Nobody Here (add them as users, or import with --create-missing-owners)",
+        "deals.csv:3:Deal Owner: unknown owner: no user has this login, e-mail, name or ID (Nobody Here)",
         "deals.csv:4:Amount: not an amount (12a)",
         "deals.csv:5:Closing Date: not a date (expected e.g. 2026-07-14, 2026/07/14, 07/14/2026 or 2026年7月14日) (2026-02-30)",
-        "deals.csv:5:Deal Owner: unknown owner: no user has this login, e-mail or name (add the user, or import with --create-missing-owners) (Ghost Rep)",
+        "deals.csv:5:Deal Owner: unknown owner: no user has this login, e-mail, name or ID (Ghost Rep)",
         "deals.csv:6: has 4 cells, the header has 7 (a cut-off line or a stray delimiter?)",
     ]);
     assert_eq!(store.count_rows("deals").await.unwrap(), 0, "nothing stored");
@@ -142,7 +196,7 @@ store_test!(async fn missing_required_columns_are_named(store) {
     let err = import_deals(&store, "x.csv", b"Deal Name,Amount\nA,1\n", Preset::Zoho, false, false).await.unwrap_err();
     let AppError::Import(problems) = err else { panic!("{err}") };
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    assert!(text.iter().any(|t| t.starts_with("x.csv:1: required column 'customer' is missing; expected one of:")), "{text:?}");
+    assert!(text.iter().any(|t| t.starts_with("x.csv:1: required column 'customer' or 'customer_external_id' is missing; expected one of:")), "{text:?}");
     assert!(text.iter().any(|t| t.contains("'close_date'")));
 });
 
@@ -153,11 +207,11 @@ zcrm_1,li.na@acme.cn,100,A,2026-01-01,Acme,Closed Won\n\
 zcrm_2,Zhao Lei,200,B,2026-01-01,Acme,Qualification\n";
     let dry = import_deals(&store, "d.csv", file.as_bytes(), Preset::Zoho, true, true).await.unwrap();
     assert!(dry.dry_run);
-    assert_eq!(dry.owners_created, vec!["Zhao Lei".to_owned(), "li.na@acme.cn".to_owned()]);
+    assert_eq!(dry.owners_created, vec!["li.na@acme.cn".to_owned(), "Zhao Lei".to_owned()]);
     assert_eq!(store.count_rows("deals").await.unwrap(), 0);
     assert_eq!(store.count_rows("users").await.unwrap(), 2);
     let report = import_deals(&store, "d.csv", file.as_bytes(), Preset::Zoho, false, true).await.unwrap();
-    assert_eq!(report.counts.deals_created, 2);
+    assert_eq!(report.counts.created, 2);
     let tree = store.org_tree().await.unwrap();
     let imported = tree.units().find(|u| u.name == "Imported").unwrap().id;
     assert_eq!(tree.users_within(imported).count(), 2);
@@ -197,15 +251,15 @@ SO-2,2026-03-05,Nova Labs,jane,AN-100,3,1000,\n";
 store_test!(async fn order_lines_import_into_orders_and_a_reimport_changes_nothing(store) {
     org(&store).await;
     products(&store).await;
-    let report = attain_app::import::import_orders(&store, "orders.csv", ORDERS.as_bytes(), Preset::Generic, false).await.unwrap();
-    assert_eq!((report.counts.orders_created, report.counts.lines, report.counts.customers_created), (2, 3, 2));
+    let report = import_orders(&store, "orders.csv", ORDERS.as_bytes()).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.lines, report.counts.customers_created), (2, 3, 2));
     let orders = store.orders_visible(&Visibility::Everything, &attain_store::OrderFilter::default(), 0, 10).await.unwrap();
     let so1 = orders.items.iter().find(|o| o.number == "SO-1").unwrap();
     assert_eq!(so1.total.amount().to_string(), "2500.00");
     let so2 = orders.items.iter().find(|o| o.number == "SO-2").unwrap();
     assert_eq!(so2.total.amount().to_string(), "3000.00", "amount from unit price × quantity");
-    let again = attain_app::import::import_orders(&store, "orders.csv", ORDERS.as_bytes(), Preset::Generic, false).await.unwrap();
-    assert_eq!((again.counts.orders_created, again.counts.orders_updated), (0, 2));
+    let again = import_orders(&store, "orders.csv", ORDERS.as_bytes()).await.unwrap();
+    assert_eq!((again.counts.created, again.counts.updated), (0, 2));
     assert_eq!(store.count_rows("order_lines").await.unwrap(), 3, "lines replaced, not duplicated");
     assert_eq!(store.count_rows("orders").await.unwrap(), 2);
 });
@@ -214,7 +268,7 @@ store_test!(async fn an_orders_file_with_unknown_products_stores_nothing(store) 
     org(&store).await;
     products(&store).await;
     let bad = "Order Number,Order Date,Customer,Owner,Product,Quantity,Amount\nSO-9,2026-01-01,Acme,jane,NOPE-1,1,10\nSO-10,2026-01-01,Acme,jane,AN-100,0,10\n";
-    let err = attain_app::import::import_orders(&store, "o.csv", bad.as_bytes(), Preset::Generic, false).await.unwrap_err();
+    let err = import_orders(&store, "o.csv", bad.as_bytes()).await.unwrap_err();
     let AppError::Import(problems) = err else { panic!("{err}") };
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(lines, vec![
@@ -222,4 +276,193 @@ store_test!(async fn an_orders_file_with_unknown_products_stores_nothing(store) 
         "o.csv:3:Quantity: a quantity must be a positive whole number (0)",
     ]);
     assert_eq!(store.count_rows("orders").await.unwrap(), 0);
+});
+
+async fn rep_with_external_id(store: &Store, login: &str, name: &str, external: &str) {
+    let unit = store.org_units().await.unwrap()[0].id;
+    let account = NewAccount {
+        login: Login::new(login).unwrap(),
+        display_name: name.into(),
+        email: None,
+        unit,
+        role: Role::Rep,
+        password: Some("Quota-2026-xyz".into()),
+        external_id: Some(attain_core::ExternalId::new(external).unwrap()),
+    };
+    users::create_user(store, &Actor::named("test"), None, account)
+        .await
+        .unwrap();
+}
+
+store_test!(async fn salesforce_data_loader_exports_resolve_accounts_and_owners_by_id(store) {
+    org(&store).await;
+    rep_with_external_id(&store, "amy", "Amy Chen", "0055g00000AmYAAA").await;
+    let accounts = "Id,Name,OwnerId,Industry,BillingState,NumberOfEmployees,Type,AccountSource,CreatedDate\n\
+0015g00000GlObX,Globex Corporation,0055g00000AmYAAA,Manufacturing,Shanghai,1200,Customer - Direct,Partner,2025-11-02T08:30:00.000+0000\n\
+0015g00000InItC,Initech,0055g00000AmYAAA,Technology,Beijing,85,Prospect,Web,2026-01-20T02:00:00.000+0000\n";
+    let report = import(&store, Entity::Customers, "Account.csv", accounts.as_bytes(), Preset::Salesforce, false, false).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.updated), (2, 0));
+    let opportunities = "Id,AccountId,Name,StageName,Amount,Probability,CloseDate,IsClosed,IsWon,ForecastCategoryName,CurrencyIsoCode,OwnerId,CreatedDate\n\
+0065g00000OpP1,0015g00000GlObX,Globex line 2,Closed Won,250000,100,2026-03-31,true,true,Closed,CNY,0055g00000AmYAAA,2026-01-05T09:00:00.000+0000\n\
+0065g00000OpP2,0015g00000InItC,Initech pilot,Perception Analysis,40000,70,2026-09-30,false,false,Best Case,CNY,0055g00000AmYAAA,2026-06-01T09:00:00.000+0000\n\
+0065g00000OpP3,0015g00000InItC,Initech phase 0,Custom Stage X,5000,0,2026-02-28,true,false,Omitted,CNY,0055g00000AmYAAA,2026-01-01T09:00:00.000+0000\n";
+    let report = import_deals(&store, "Opportunity.csv", opportunities.as_bytes(), Preset::Salesforce, false, false).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.customers_created), (3, 0), "accounts found by their IDs");
+    let amy = store.user_by_login(&Login::new("amy").unwrap()).await.unwrap().id;
+    let all = deals(&store).await;
+    assert!(all.iter().all(|d| d.owner == amy), "owners found by Salesforce user ID");
+    let pilot = all.iter().find(|d| d.name == "Initech pilot").unwrap();
+    assert_eq!((pilot.status, pilot.forecast_category), (attain_core::sales::DealStatus::Open, attain_core::sales::ForecastCategory::BestCase));
+    let phase0 = all.iter().find(|d| d.name == "Initech phase 0").unwrap();
+    assert_eq!(phase0.status, attain_core::sales::DealStatus::Lost, "IsClosed without IsWon is lost, whatever the stage is called");
+    let customers = store.customers_visible(&Visibility::Everything, &attain_store::CustomerFilter::default(), 0, 10).await.unwrap().items;
+    let globex = customers.iter().find(|c| c.name == "Globex Corporation").unwrap();
+    assert_eq!(globex.size, Some(attain_core::sales::CustomerSize::Enterprise));
+    assert_eq!(globex.region.as_deref(), Some("Shanghai"));
+    assert_eq!(globex.owner, Some(amy));
+    assert_eq!(globex.created_on, chrono::NaiveDate::from_ymd_opt(2025, 11, 2).unwrap());
+    assert!(report.notes.iter().any(|n| n.contains("Custom Stage X")), "{:?}", report.notes);
+});
+
+store_test!(async fn zoho_accounts_then_contacts_and_customers_found_by_name_are_updated(store) {
+    org(&store).await;
+    // A deal import creates "Nova Labs" without any details.
+    import_deals(&store, "Deals.csv", ZOHO.as_bytes(), Preset::Zoho, false, false).await.unwrap();
+    let accounts = "Account Owner,Account Name,Phone,Website,Account Type,Industry,Billing City,Billing State,Employees,Created Time\n\
+Jane Smith,Nova Labs,+86 21 5555,nova.example,Key Account,Biotech,Shanghai,Shanghai,40,2025-05-01 10:00:00\n\
+,Pool Prospect Ltd,,,,,Hangzhou,Zhejiang,,2026-02-01 10:00:00\n";
+    let report = import(&store, Entity::Customers, "Accounts.csv", accounts.as_bytes(), Preset::Zoho, false, false).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.updated), (1, 1), "Nova Labs was updated, not duplicated");
+    let again = import(&store, Entity::Customers, "Accounts.csv", accounts.as_bytes(), Preset::Zoho, false, false).await.unwrap();
+    assert_eq!((again.counts.created, again.counts.updated), (0, 2));
+    let customers = store.customers_visible(&Visibility::Everything, &attain_store::CustomerFilter::default(), 0, 10).await.unwrap().items;
+    assert_eq!(customers.len(), 3);
+    let nova = customers.iter().find(|c| c.name == "Nova Labs").unwrap();
+    assert_eq!((nova.industry.as_deref(), nova.segment.as_deref()), (Some("Biotech"), Some("Key Account")));
+    let pool = customers.iter().find(|c| c.name == "Pool Prospect Ltd").unwrap();
+    assert!(pool.in_pool && pool.owner.is_none(), "no owner: the customer sits in the pool");
+
+    let contacts = "Record Id,Contact Owner.id,Contact Owner,First Name,Last Name,Email,Phone,Title,Account Name.id,Account Name\n\
+zcrm_901,,Jane Smith,Li,Na,li.na@nova.example,138,CTO,zcrm_77,Nova Labs\n\
+zcrm_902,,Jane Smith,Tom,Baker,tom@new.example,139,Buyer,,New Customer Co\n";
+    let report = import(&store, Entity::Contacts, "Contacts.csv", contacts.as_bytes(), Preset::Zoho, false, false).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.customers_created), (2, 1));
+    assert_eq!(store.count_rows("contacts").await.unwrap(), 2);
+    let again = import(&store, Entity::Contacts, "Contacts.csv", contacts.as_bytes(), Preset::Zoho, false, false).await.unwrap();
+    assert_eq!((again.counts.created, again.counts.updated), (0, 2));
+});
+
+store_test!(async fn an_xlsx_workbook_imports_with_its_dates_and_numbers(store) {
+    org(&store).await;
+    let bytes = include_bytes!("fixtures/fxiaoke-deals.xlsx");
+    let report = import_deals(&store, "商机.xlsx", bytes, Preset::Fxiaoke, false, false).await.map_err(|e| if let AppError::Import(p) = &e { format!("{p:?}") } else { e.to_string() }).unwrap();
+    assert_eq!(report.counts.created, 2);
+    let all = deals(&store).await;
+    let won = all.iter().find(|d| d.name == "华东实验室项目").unwrap();
+    assert_eq!(won.amount.amount().to_string(), "1280000.50");
+    assert_eq!(won.closed_on, chrono::NaiveDate::from_ymd_opt(2026, 5, 18));
+    assert_eq!(won.created_on, chrono::NaiveDate::from_ymd_opt(2026, 2, 3).unwrap());
+    let open = all.iter().find(|d| d.name == "南京试点").unwrap();
+    assert_eq!((open.status, open.probability), (attain_core::sales::DealStatus::Open, 75));
+    let err = import_deals(&store, "broken.xlsx", b"PK\x03\x04not really a zip", Preset::Fxiaoke, false, false).await.unwrap_err();
+    assert!(err.to_string().contains("broken.xlsx"), "{err}");
+});
+
+store_test!(async fn a_mapping_file_names_columns_stages_and_the_date_layout(store) {
+    org(&store).await;
+    let mapping = Mapping::parse(
+        "map.toml",
+        "date_format = \"%d.%m.%Y\"\ncurrency = \"EUR\"\n[columns]\nname = \"Vorgang\"\ncustomer = \"Firma\"\namount = \"Wert\"\nclose_date = \"Abschluss\"\nowner = \"Betreuer\"\nstage = \"Phase\"\n[stages]\n\"Auftrag\" = \"won\"\n\"Angebot\" = { status = \"open\", probability = 60 }\n",
+    )
+    .unwrap();
+    let file = "Vorgang;Firma;Wert;Abschluss;Betreuer;Phase\nPumpen;Müller GmbH;1.200,50;03.04.2026;jane;Auftrag\nFilter;Müller GmbH;800;15.09.2026;jane;Angebot\n";
+    let options = ImportOptions { mapping, ..ImportOptions::default() };
+    let report = attain_app::import::import(&store, Entity::Deals, "de.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
+    assert_eq!(report.counts.created, 2);
+    assert!(report.columns.contains(&("name".to_owned(), Some("Vorgang".to_owned()))));
+    let all = deals(&store).await;
+    let pumps = all.iter().find(|d| d.name == "Pumpen").unwrap();
+    assert_eq!(pumps.status, attain_core::sales::DealStatus::Won);
+    assert_eq!(pumps.closed_on, chrono::NaiveDate::from_ymd_opt(2026, 4, 3));
+    assert_eq!(pumps.amount.currency(), attain_core::Currency::EUR);
+    assert_eq!(pumps.amount.amount().to_string(), "1200.50", "a decimal comma");
+    let filters = all.iter().find(|d| d.name == "Filter").unwrap();
+    assert_eq!(filters.probability, 60);
+});
+
+store_test!(async fn day_first_dates_are_recognised_from_the_file(store) {
+    org(&store).await;
+    let file = "Deal Name,Account Name,Deal Owner,Amount,Stage,Closing Date\nA,Acme,jane,1,Qualification,03/04/2026\nB,Acme,jane,1,Qualification,25/04/2026\n";
+    import_deals(&store, "uk.csv", file.as_bytes(), Preset::Zoho, false, false).await.unwrap();
+    let a = deals(&store).await.into_iter().find(|d| d.name == "A").unwrap();
+    assert_eq!(a.expected_close_on, chrono::NaiveDate::from_ymd_opt(2026, 4, 3).unwrap(), "25/04 shows the file is day-first");
+});
+
+store_test!(async fn payments_refunds_and_service_data_import_and_reimport_idempotently(store) {
+    org(&store).await;
+    products(&store).await;
+    import_orders(&store, "orders.csv", ORDERS.as_bytes()).await.unwrap();
+    let files: &[(Entity, &str, &str, usize)] = &[
+        (Entity::Payments, "回款.csv", "订单编号,回款日期,回款金额,回款方式\nSO-1,2026-03-20,\"1,500.00\",银行转账\nSO-1,2026-04-20,1000,银行转账\nSO-2,2026-03-30,3000,\n", 3),
+        (Entity::Refunds, "refunds.csv", "Order Number,Refund Date,Refund Amount,Reason\nSO-2,2026-04-02,300,Damaged unit\n", 1),
+        (Entity::Activities, "activities.csv", "Type,Date,Owner,Account Name,Subject\nCall,2026-03-02,jane,Nova Labs,Intro call\nVisit,2026-03-03,王伟,上海华信科技,现场演示\n电话,2026-03-03,王伟,上海华信科技,跟进\n", 3),
+        (Entity::Tickets, "cases.csv", "Case Number,Account Name,Created Date,First Response,Resolved,Priority,Type,Subject\n00001027,Nova Labs,2026-03-05 09:00,2026-03-05 11:30,2026-03-07 17:00,High,Hardware,Analyzer error E12\n00001028,Nova Labs,2026-03-09 10:00,,,Low,Question,Manual\n", 2),
+        (Entity::Surveys, "surveys.csv", "Account Name,Survey,Score,Date,Comment\nNova Labs,CSAT,4,2026-03-08,Quick fix\nNova Labs,NPS,9,2026-03-31,\n上海华信科技,NPS,6,2026-03-31,\n", 3),
+        (Entity::Spend, "spend.csv", "Channel,Kind,Date,Amount,Description\nTrade Show,marketing,2026-03-15,\"20,000\",Analytica booth\nweb,marketing,2026-03-01,5000,Search ads\n", 2),
+        (Entity::Enrolments, "training.csv", "Course,User,Assigned,Due,Completed,Score\nNegotiation basics,jane,2026-01-10,2026-02-10,2026-02-01,88\nAnalyzer X product,wang.wei@acme.cn,2026-01-10,2026-02-10,,\n", 2),
+        (Entity::MarketSizes, "market.csv", "Segment,Region,Period,Market Size\nLife science,East,2026,\"500,000,000\"\nLife science,North,FY2026,300000000\n", 2),
+        (Entity::ExchangeRates, "rates.csv", "Currency,Month,Rate\nUSD,2026-03,7.1234\nEUR,2026-03,7.80\n", 2),
+    ];
+    for (entity, name, text, n) in files {
+        let report = import(&store, *entity, name, text.as_bytes(), Preset::Generic, false, false).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((report.counts.created, report.counts.updated), (*n, 0), "{name}");
+        let again = import(&store, *entity, name, text.as_bytes(), Preset::Generic, false, false).await.unwrap();
+        assert_eq!((again.counts.created, again.counts.updated), (0, *n), "{name}: a re-import changes nothing");
+    }
+    for (table, n) in [("payments", 3), ("refunds", 1), ("activities", 3), ("tickets", 2), ("survey_responses", 3), ("spend", 2), ("enrolments", 2), ("courses", 2), ("market_sizes", 2), ("exchange_rates", 2)] {
+        assert_eq!(store.count_rows(table).await.unwrap(), n, "{table}");
+    }
+});
+
+store_test!(async fn broken_files_of_every_kind_are_refused_row_by_row(store) {
+    org(&store).await;
+    products(&store).await;
+    import_orders(&store, "orders.csv", ORDERS.as_bytes()).await.unwrap();
+    let cases: &[(Entity, &str, &[&str])] = &[
+        (Entity::Payments, "Order Number,Payment Date,Amount\nSO-404,2026-03-01,10\nSO-1,yesterday,10\nSO-1,2026-03-01,-5\n", &[
+            "p.csv:2:Order Number: no order has this number (import the orders first) (SO-404)",
+            "p.csv:3:Payment Date: not a date (expected e.g. 2026-07-14, 2026/07/14, 14/07/2026 or 2026年7月14日) (yesterday)",
+            "p.csv:4:Amount: an amount cannot be negative (-5)",
+        ]),
+        (Entity::Surveys, "Customer,Kind,Score,Date\nAcme,csat,9,2026-01-01\nAcme,ces,3,2026-01-01\n", &[
+            "p.csv:2:Score: a CSAT score is 1 to 5 (9)",
+            "p.csv:3:Kind: expected csat or nps (ces)",
+        ]),
+        (Entity::Tickets, "Customer,Opened,Resolved,Priority\nAcme,2026-01-02 10:00,2026-01-01 10:00,high\nAcme,2026-01-02,,whenever\n", &[
+            "p.csv:2:Resolved: a ticket cannot be resolved before it was opened (2026-01-01 10:00)",
+            "p.csv:3:Priority: expected low, normal, high or urgent (whenever)",
+        ]),
+        (Entity::Activities, "Kind,Date,Owner\ncall,2026-01-01,nobody\n", &[
+            "p.csv: 1 unknown owner(s): nobody (add them as users, or import with --create-missing-owners)",
+            "p.csv:2:Owner: unknown owner: no user has this login, e-mail, name or ID (nobody)",
+        ]),
+    ];
+    for (entity, text, expected) in cases {
+        let err = import(&store, *entity, "p.csv", text.as_bytes(), Preset::Generic, false, false).await.unwrap_err();
+        let AppError::Import(problems) = err else { panic!("{err}") };
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(lines, *expected, "{entity:?}");
+    }
+    for table in ["payments", "survey_responses", "tickets", "activities"] {
+        assert_eq!(store.count_rows(table).await.unwrap(), 0, "{table}: nothing stored");
+    }
+});
+
+store_test!(async fn created_owners_are_audited_and_written_with_the_import(store) {
+    org(&store).await;
+    let file = "Type,Date,Owner,Owner Id\ncall,2026-01-01,Zhao Lei,0055g000ZHAO\nvisit,2026-01-02,,0055g000ZHAO\n";
+    let report = import(&store, Entity::Activities, "a.csv", file.as_bytes(), Preset::Salesforce, false, true).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.owners_created), (2, 1), "one person, named once by name and once by ID");
+    let log = store.audit_log(Some("user"), 50, None).await.unwrap();
+    assert!(log.iter().any(|e| e.entity == "user" && e.actor == "import"), "{log:?}");
 });

@@ -46,7 +46,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Self::Create => "create",
             Self::Update => "update",
@@ -175,12 +175,12 @@ macro_rules! scoped_sql {
 }
 
 const USERS_VISIBLE: [&str; 3] = scoped_sql!(
-    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users",
+    "SELECT id, login, display_name, email, org_unit_id, role, active, external_id FROM users",
     "users.id",
     "ORDER BY id"
 );
 const USER_VISIBLE: [&str; 3] = scoped_sql!(
-    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users",
+    "SELECT id, login, display_name, email, org_unit_id, role, active, external_id FROM users",
     "users.id",
     "AND id = $2"
 );
@@ -229,6 +229,7 @@ type CredentialsRow = (
     String,
     bool,
     Option<String>,
+    Option<String>,
     bool,
     Option<String>,
 );
@@ -242,14 +243,14 @@ type TokenRow = (
     Option<DateTime<Utc>>,
 );
 
-const INSERT_AUDIT: &str = "INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// Appends one audit entry inside the open transaction `$tx`.
 macro_rules! audit {
     ($tx:ident, $actor:expr, $action:expr, $entity:expr, $entity_id:expr, $before:expr, $after:expr) => {
-        sqlx::query(INSERT_AUDIT)
-            .bind(Utc::now())
-            .bind($actor.user.map(UserId::raw))
+        sqlx::query($crate::access::INSERT_AUDIT)
+            .bind(chrono::Utc::now())
+            .bind($actor.user.map(attain_core::UserId::raw))
             .bind($actor.label.as_str())
             .bind($action.key())
             .bind($entity)
@@ -260,6 +261,8 @@ macro_rules! audit {
             .await?
     };
 }
+
+pub(crate) use audit;
 
 impl Store {
     /// Users the viewer may see, by ID.
@@ -290,17 +293,18 @@ impl Store {
     pub async fn credentials(&self, login: &Login) -> StoreResult<Option<Credentials>> {
         let row: Option<CredentialsRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, login, display_name, email, org_unit_id, role, active, password_hash, must_change_password, locale FROM users WHERE login = $1 AND active = TRUE",
+                "SELECT id, login, display_name, email, org_unit_id, role, active, external_id, password_hash, must_change_password, locale FROM users WHERE login = $1 AND active = TRUE",
             )
             .bind(login.as_str())
             .fetch_optional(pool)
             .await?
         });
-        let Some((id, login, name, email, unit, role, active, hash, must_change, locale)) = row
+        let Some((id, login, name, email, unit, role, active, external, hash, must_change, locale)) =
+            row
         else {
             return Ok(None);
         };
-        let user = user_from_row((id, login, name, email, unit, role, active))?;
+        let user = user_from_row((id, login, name, email, unit, role, active, external))?;
         Ok(Some(Credentials {
             user,
             password_hash: hash,

@@ -111,7 +111,10 @@ macro_rules! bulk_insert {
     ($tx:ident, $table:expr, $columns:expr, $rows:expr) => {
         $crate::bulk::bulk_insert!($tx, $table, $columns, $rows, "")
     };
-    ($tx:ident, $table:expr, $columns:expr, $rows:expr, $suffix:expr) => {{
+    ($tx:ident, $table:expr, $columns:expr, $rows:expr, $suffix:expr) => {
+        $crate::bulk::bulk_insert!($tx, $table, $columns, $rows, $suffix, |_: u64| {})
+    };
+    ($tx:ident, $table:expr, $columns:expr, $rows:expr, $suffix:expr, $progress:expr) => {{
         let columns: &[&str] = $columns;
         let rows: &[Vec<$crate::bulk::Val>] = $rows;
         let (prefix, max_rows) = $crate::bulk::dialect_of(&$tx);
@@ -125,6 +128,7 @@ macro_rules! bulk_insert {
                 }
             }
             query.execute(&mut *$tx).await?;
+            ($progress)(chunk.len() as u64);
         }
     }};
 }

@@ -129,6 +129,10 @@ fn sqlite_options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
+        // 64 MiB of page cache per connection (SQLite's default is 2 MiB):
+        // large imports and KPI scans stop re-reading pages they just wrote.
+        .pragma("cache_size", "-65536")
+        .pragma("temp_store", "memory")
 }
 
 pub(crate) async fn connect_postgres(config: &DatabaseConfig) -> StoreResult<PgPool> {

@@ -1,22 +1,70 @@
-//! Writing imported records: one transaction, customers resolved or created,
-//! deals inserted or updated by external ID so a re-import never duplicates.
+//! Writing imported records: one transaction per file, so a file is stored
+//! whole or not at all (a killed import rolls back). Records are keyed by
+//! external ID (or their natural key), so a re-import updates instead of
+//! duplicating; customers named but not found are created, and so are the
+//! owners an import was told to create.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use attain_core::sales::{DealStatus, ForecastCategory};
-use attain_core::{CustomerId, ExternalId, Money, UserId};
-use chrono::NaiveDate;
+use attain_core::sales::{
+    ActivityKind, CustomerSize, CustomerStatus, DealStatus, ForecastCategory, MarketSize,
+    SpendKind, SurveyKind, TicketPriority,
+};
+use attain_core::{
+    CustomerId, DealId, ExternalId, Login, Money, OrderId, OrgUnitId, ProductId, UserId,
+};
+use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::access::{AuditAction, audit};
 use crate::bulk::{Val, bulk_insert};
-use crate::{Store, StoreError, StoreResult, on_pool};
+use crate::{Actor, Store, StoreError, StoreResult, on_pool};
 
-/// How an imported deal names its customer.
+/// Called with the number of rows just written, for progress bars.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
+
+/// How an imported record names its customer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CustomerRef {
     /// The customer's ID in the source system, if the file has one.
     pub external_id: Option<ExternalId>,
     /// The customer's name.
     pub name: String,
+}
+
+/// Who owns an imported record: a user who exists, or one of the people the
+/// import creates (by index into [`NewOwners`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OwnerRef {
+    /// An existing user.
+    Existing(UserId),
+    /// The n-th person of the import's new owners.
+    New(usize),
+}
+
+/// A person an import creates because a file names him and nobody here has
+/// that login, e-mail, name or external ID (`--create-missing-owners`).
+#[derive(Debug, Clone)]
+pub struct NewOwner {
+    /// Sign-in name (unique; the caller picks one not yet taken).
+    pub login: Login,
+    /// Name as the file writes it.
+    pub display_name: String,
+    /// E-mail, when the file's owner value is one.
+    pub email: Option<String>,
+    /// The owner's ID in the source system, when the file has it.
+    pub external_id: Option<ExternalId>,
+    /// Hash of a random password nobody knows: an admin resets it to let the person in.
+    pub password_hash: String,
+}
+
+/// The people an import creates, written in its transaction as reps in a
+/// unit named `Imported` under the company (created when missing).
+#[derive(Debug, Clone, Default)]
+pub struct NewOwners {
+    /// Who.
+    pub people: Vec<NewOwner>,
+    /// Recorded in the audit log as the creator.
+    pub actor: Option<Actor>,
 }
 
 /// A deal read from a file, references resolved except the customer.
@@ -29,7 +77,7 @@ pub struct ImportedDeal {
     /// Customer, found by external ID or name, created when missing.
     pub customer: CustomerRef,
     /// Owner.
-    pub owner: UserId,
+    pub owner: OwnerRef,
     /// Amount.
     pub amount: Money,
     /// Stage as the source calls it.
@@ -57,10 +105,14 @@ pub struct ImportedDeal {
 pub struct ImportCounts {
     /// Customers created because no existing one matched.
     pub customers_created: usize,
-    /// Deals that did not exist before.
-    pub deals_created: usize,
-    /// Deals that existed (by external ID) and were brought up to date.
-    pub deals_updated: usize,
+    /// Records that did not exist before.
+    pub created: usize,
+    /// Records that existed (by external ID or natural key) and were brought up to date.
+    pub updated: usize,
+    /// Owners created (`--create-missing-owners`).
+    pub owners_created: usize,
+    /// Order lines written (orders only).
+    pub lines: usize,
 }
 
 const DEAL_COLUMNS: &[&str] = &[
@@ -81,14 +133,78 @@ const DEAL_COLUMNS: &[&str] = &[
     "external_id",
 ];
 
-const DEAL_UPSERT: &str = " ON CONFLICT (external_id) DO UPDATE SET name = excluded.name, customer_id = excluded.customer_id, \
-owner_id = excluded.owner_id, currency = excluded.currency, amount_minor = excluded.amount_minor, stage = excluded.stage, \
-probability = excluded.probability, forecast_category = excluded.forecast_category, status = excluded.status, \
-created_on = excluded.created_on, expected_close_on = excluded.expected_close_on, closed_on = excluded.closed_on, \
-lost_reason = excluded.lost_reason, source_channel = excluded.source_channel";
+/// ` ON CONFLICT (key) DO UPDATE SET c = excluded.c, …` for every column but the key.
+fn upsert_suffix(key: &[&str], columns: &[&str]) -> String {
+    let sets: Vec<String> = columns
+        .iter()
+        .filter(|c| !key.contains(c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        " ON CONFLICT ({}) DO UPDATE SET {}",
+        key.join(", "),
+        sets.join(", ")
+    )
+}
+
+/// Creates the import's new owners inside `$tx`; evaluates to their IDs, in order.
+macro_rules! create_owners {
+    ($tx:ident, $owners:expr) => {{
+        let owners: &NewOwners = $owners;
+        let mut ids: Vec<UserId> = Vec::with_capacity(owners.people.len());
+        if !owners.people.is_empty() {
+            let company: Option<i64> = sqlx::query_scalar("SELECT id FROM org_units WHERE parent_id IS NULL ORDER BY id LIMIT 1").fetch_optional(&mut *$tx).await?;
+            // A fresh installation has no org yet: the company unit is created
+            // under the organisation's name, so a first import can bring the people.
+            let company = match company {
+                Some(id) => id,
+                None => sqlx::query_scalar("INSERT INTO org_units (parent_id, name, kind) SELECT NULL, name, 'company' FROM org_settings WHERE id = 1 RETURNING id").fetch_one(&mut *$tx).await?,
+            };
+            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM org_units WHERE parent_id = $1 AND name = 'Imported'").bind(company).fetch_optional(&mut *$tx).await?;
+            let unit = match existing {
+                Some(id) => id,
+                None => sqlx::query_scalar("INSERT INTO org_units (parent_id, name, kind) VALUES ($1, 'Imported', 'team') RETURNING id").bind(company).fetch_one(&mut *$tx).await?,
+            };
+            let actor = owners.actor.clone().unwrap_or_else(|| Actor::named("import"));
+            for p in &owners.people {
+                let id: i64 = sqlx::query_scalar("INSERT INTO users (login, display_name, email, org_unit_id, role, external_id, password_hash, must_change_password) VALUES ($1, $2, $3, $4, 'rep', $5, $6, TRUE) RETURNING id")
+                    .bind(p.login.as_str())
+                    .bind(&p.display_name)
+                    .bind(p.email.as_deref())
+                    .bind(unit)
+                    .bind(p.external_id.as_ref().map(ExternalId::as_str))
+                    .bind(&p.password_hash)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                let after = serde_json::json!({
+                    "login": p.login.as_str(),
+                    "display_name": p.display_name,
+                    "email": p.email,
+                    "unit": unit,
+                    "role": "rep",
+                    "active": true,
+                });
+                audit!($tx, actor, AuditAction::Create, "user", id.to_string(), None::<serde_json::Value>, Some(after));
+                ids.push(UserId::from_raw(id));
+            }
+        }
+        ids
+    }};
+}
+
+fn owner_id(owner: OwnerRef, created: &[UserId]) -> StoreResult<UserId> {
+    match owner {
+        OwnerRef::Existing(id) => Ok(id),
+        OwnerRef::New(i) => created
+            .get(i)
+            .copied()
+            .ok_or_else(|| StoreError::Invalid(format!("new owner #{i} was not created"))),
+    }
+}
 
 /// Finds or creates the customers the records name, inside `$tx`; evaluates
-/// to (map from reference to ID, number created).
+/// to (map from reference to ID, number created). Each reference comes with
+/// the owner, first date and activity of the customer if it must be created.
 macro_rules! resolve_customers {
     ($tx:ident, $refs:expr) => {{
         let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
@@ -102,6 +218,8 @@ macro_rules! resolve_customers {
             rows.into_iter().map(|(id, ext)| (ext, id)).collect()
         };
         for (reference, owner, first_seen, active) in $refs {
+            let reference: &CustomerRef = reference;
+            let owner: Option<UserId> = owner;
             if ids.contains_key(reference) {
                 continue;
             }
@@ -117,9 +235,9 @@ macro_rules! resolve_customers {
                     created += 1;
                     sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                         .bind(&reference.name)
-                        .bind(owner.raw())
+                        .bind(owner.map(UserId::raw))
                         .bind(if active { "active" } else { "prospect" })
-                        .bind(false)
+                        .bind(owner.is_none())
                         .bind(first_seen)
                         .bind(reference.external_id.as_ref().map(ExternalId::as_str))
                         .fetch_one(&mut *$tx)
@@ -132,17 +250,47 @@ macro_rules! resolve_customers {
     }};
 }
 
+/// A customer reference with what a new customer would start with: owner,
+/// first date, whether active.
+type NewCustomerSeed<'a> = (&'a CustomerRef, Option<UserId>, NaiveDate, bool);
+
+fn customer_of(ids: &HashMap<CustomerRef, CustomerId>, r: &CustomerRef) -> StoreResult<i64> {
+    ids.get(r)
+        .map(|c| c.raw())
+        .ok_or_else(|| StoreError::Invalid(format!("customer {} unresolved", r.name)))
+}
+
+fn minor(m: &Money) -> StoreResult<i64> {
+    m.to_minor_units()
+        .map_err(|e| StoreError::Invalid(format!("amount {m}: {e}")))
+}
+
 impl Store {
-    /// Writes imported deals in one transaction: all rows or none.
-    pub async fn import_deals(&self, deals: &[ImportedDeal]) -> StoreResult<ImportCounts> {
-        let mut counts = ImportCounts::default();
+    /// Writes imported deals in one transaction: all rows or none. A new
+    /// deal starts its stage history at its stage; a deal whose stage the
+    /// file changes gets a history entry dated today.
+    pub async fn import_deals(
+        &self,
+        deals: &[ImportedDeal],
+        owners: &NewOwners,
+        progress: Progress<'_>,
+    ) -> StoreResult<ImportCounts> {
+        let mut counts = ImportCounts {
+            owners_created: owners.people.len(),
+            ..ImportCounts::default()
+        };
+        let today = Utc::now().date_naive();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let channels: Vec<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?;
-            let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals").fetch_one(&mut *tx).await?;
+            let created_owners = create_owners!(tx, owners);
+            let channels: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?.into_iter().collect();
+            let before: HashMap<String, String> = {
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT external_id, stage FROM deals WHERE external_id IS NOT NULL").fetch_all(&mut *tx).await?;
+                rows.into_iter().collect()
+            };
             // One entry per customer: the owner of its first deal, its
             // earliest deal, and whether any deal was won.
-            let mut refs: Vec<(&CustomerRef, UserId, NaiveDate, bool)> = Vec::new();
+            let mut refs: Vec<NewCustomerSeed<'_>> = Vec::new();
             let mut position: HashMap<&CustomerRef, usize> = HashMap::new();
             for d in deals {
                 let won = d.status == DealStatus::Won;
@@ -153,7 +301,7 @@ impl Store {
                     }
                     None => {
                         position.insert(&d.customer, refs.len());
-                        refs.push((&d.customer, d.owner, d.created_on, won));
+                        refs.push((&d.customer, Some(owner_id(d.owner, &created_owners)?), d.created_on, won));
                     }
                 }
             }
@@ -161,14 +309,12 @@ impl Store {
             counts.customers_created = created;
             let mut rows = Vec::with_capacity(deals.len());
             for d in deals {
-                let customer = ids.get(&d.customer).copied().ok_or_else(|| StoreError::Invalid(format!("customer {} unresolved", d.customer.name)))?;
-                let minor = d.amount.to_minor_units().map_err(|e| StoreError::Invalid(format!("amount {}: {e}", d.amount)))?;
                 rows.push(vec![
                     Val::Text(d.name.clone()),
-                    Val::I64(customer.raw()),
-                    Val::I64(d.owner.raw()),
+                    Val::I64(customer_of(&ids, &d.customer)?),
+                    Val::I64(owner_id(d.owner, &created_owners)?.raw()),
                     Val::Text(d.amount.currency().code().into()),
-                    Val::I64(minor),
+                    Val::I64(minor(&d.amount)?),
                     Val::Text(d.stage.clone()),
                     Val::I64(i64::from(d.probability)),
                     Val::Text(d.forecast_category.key().into()),
@@ -181,11 +327,29 @@ impl Store {
                     Val::Text(d.external_id.as_str().into()),
                 ]);
             }
-            bulk_insert!(tx, "deals", DEAL_COLUMNS, &rows, DEAL_UPSERT);
-            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals").fetch_one(&mut *tx).await?;
+            let suffix = upsert_suffix(&["external_id"], DEAL_COLUMNS);
+            bulk_insert!(tx, "deals", DEAL_COLUMNS, &rows, &suffix, progress);
+            // Stage history for new deals and changed stages.
+            let changed: Vec<&ImportedDeal> = deals
+                .iter()
+                .filter(|d| before.get(d.external_id.as_str()) != Some(&d.stage))
+                .collect();
+            if !changed.is_empty() {
+                let deal_ids: HashMap<String, i64> = {
+                    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT external_id, id FROM deals WHERE external_id IS NOT NULL").fetch_all(&mut *tx).await?;
+                    rows.into_iter().collect()
+                };
+                let mut history = Vec::with_capacity(changed.len());
+                for d in changed {
+                    let id = deal_ids.get(d.external_id.as_str()).copied().ok_or_else(|| StoreError::Invalid(format!("deal {} was not stored", d.external_id)))?;
+                    let entered = if before.contains_key(d.external_id.as_str()) { today } else { d.created_on };
+                    history.push(vec![Val::I64(id), Val::Text(d.stage.clone()), Val::Date(entered)]);
+                }
+                bulk_insert!(tx, "deal_stage_history", &["deal_id", "stage", "entered_on"], &history);
+            }
             tx.commit().await?;
-            counts.deals_created = usize::try_from(after - before).unwrap_or(0);
-            counts.deals_updated = deals.len().saturating_sub(counts.deals_created);
+            counts.updated = deals.iter().filter(|d| before.contains_key(d.external_id.as_str())).count();
+            counts.created = deals.len() - counts.updated;
         });
         Ok(counts)
     }
@@ -195,7 +359,7 @@ impl Store {
 #[derive(Debug, Clone)]
 pub struct ImportedLine {
     /// Product.
-    pub product: attain_core::ProductId,
+    pub product: ProductId,
     /// Units.
     pub quantity: i64,
     /// Price per unit.
@@ -214,7 +378,9 @@ pub struct ImportedOrder {
     /// Customer, found by external ID or name, created when missing.
     pub customer: CustomerRef,
     /// Owner.
-    pub owner: UserId,
+    pub owner: OwnerRef,
+    /// The deal it came from, if the file names one that exists.
+    pub deal: Option<DealId>,
     /// Order date.
     pub order_date: NaiveDate,
     /// Cancelled orders count for nothing.
@@ -223,32 +389,17 @@ pub struct ImportedOrder {
     pub lines: Vec<ImportedLine>,
 }
 
-/// What an orders import wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OrderImportCounts {
-    /// Customers created because no existing one matched.
-    pub customers_created: usize,
-    /// Orders that did not exist before.
-    pub orders_created: usize,
-    /// Orders that existed (by number) and were replaced with the file's version.
-    pub orders_updated: usize,
-    /// Lines written.
-    pub lines: usize,
-}
-
 const ORDER_COLUMNS: &[&str] = &[
     "number",
     "customer_id",
     "owner_id",
+    "deal_id",
     "order_date",
     "currency",
     "total_minor",
     "status",
     "external_id",
 ];
-const ORDER_UPSERT: &str = " ON CONFLICT (number) DO UPDATE SET customer_id = excluded.customer_id, owner_id = excluded.owner_id, \
-order_date = excluded.order_date, currency = excluded.currency, total_minor = excluded.total_minor, status = excluded.status, \
-external_id = excluded.external_id";
 const LINE_COLUMNS: &[&str] = &[
     "order_id",
     "product_id",
@@ -262,32 +413,41 @@ impl Store {
     /// Writes imported orders with their lines in one transaction: all or
     /// nothing. An order already stored under the same number is replaced
     /// by the file's version (lines included), so a re-import changes nothing.
-    pub async fn import_orders(&self, orders: &[ImportedOrder]) -> StoreResult<OrderImportCounts> {
-        let mut counts = OrderImportCounts::default();
+    pub async fn import_orders(
+        &self,
+        orders: &[ImportedOrder],
+        owners: &NewOwners,
+        progress: Progress<'_>,
+    ) -> StoreResult<ImportCounts> {
+        let mut counts = ImportCounts {
+            owners_created: owners.people.len(),
+            ..ImportCounts::default()
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let created_owners = create_owners!(tx, owners);
             let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
-            let mut refs: Vec<(&CustomerRef, UserId, NaiveDate, bool)> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
+            let mut refs: Vec<NewCustomerSeed<'_>> = Vec::new();
+            let mut seen = HashSet::new();
             for o in orders {
                 if seen.insert(&o.customer) {
-                    refs.push((&o.customer, o.owner, o.order_date, true));
+                    refs.push((&o.customer, Some(owner_id(o.owner, &created_owners)?), o.order_date, true));
                 }
             }
-            let (customers, created) = resolve_customers!(tx, refs.iter().map(|(r, o, d, a)| (*r, *o, *d, *a)));
+            let (customers, created) = resolve_customers!(tx, refs.iter().copied());
             counts.customers_created = created;
             let mut rows = Vec::with_capacity(orders.len());
             for o in orders {
-                let customer = customers.get(&o.customer).copied().ok_or_else(|| StoreError::Invalid(format!("customer {} unresolved", o.customer.name)))?;
                 let currency = o.lines.first().map_or("CNY", |l| l.amount.currency().code());
                 let mut total: i64 = 0;
                 for l in &o.lines {
-                    total = total.checked_add(l.amount.to_minor_units().map_err(|e| StoreError::Invalid(e.to_string()))?).ok_or_else(|| StoreError::Invalid(format!("order {} total overflows", o.number)))?;
+                    total = total.checked_add(minor(&l.amount)?).ok_or_else(|| StoreError::Invalid(format!("order {} total overflows", o.number)))?;
                 }
                 rows.push(vec![
                     Val::Text(o.number.clone()),
-                    Val::I64(customer.raw()),
-                    Val::I64(o.owner.raw()),
+                    Val::I64(customer_of(&customers, &o.customer)?),
+                    Val::I64(owner_id(o.owner, &created_owners)?.raw()),
+                    Val::OptI64(o.deal.map(DealId::raw)),
                     Val::Date(o.order_date),
                     Val::Text(currency.to_owned()),
                     Val::I64(total),
@@ -295,16 +455,18 @@ impl Store {
                     Val::Text(o.number.clone()),
                 ]);
             }
-            bulk_insert!(tx, "orders", ORDER_COLUMNS, &rows, ORDER_UPSERT);
+            let suffix = upsert_suffix(&["number"], ORDER_COLUMNS);
+            bulk_insert!(tx, "orders", ORDER_COLUMNS, &rows, &suffix);
+            drop(rows);
             let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
-            counts.orders_created = usize::try_from(after - before).unwrap_or(0);
-            counts.orders_updated = orders.len().saturating_sub(counts.orders_created);
+            counts.created = usize::try_from(after - before).unwrap_or(0);
+            counts.updated = orders.len().saturating_sub(counts.created);
             // Order IDs by number, then the lines: replaced for orders that existed.
             let ids: HashMap<String, i64> = {
                 let all: Vec<(i64, String)> = sqlx::query_as("SELECT id, number FROM orders").fetch_all(&mut *tx).await?;
                 all.into_iter().map(|(id, n)| (n, id)).collect()
             };
-            if counts.orders_updated > 0 {
+            if counts.updated > 0 {
                 let replaced: Vec<i64> = orders.iter().filter_map(|o| ids.get(&o.number).copied()).collect();
                 for chunk in replaced.chunks(500) {
                     let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
@@ -313,16 +475,19 @@ impl Store {
                     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
                 }
             }
-            let mut lines = Vec::new();
-            for o in orders {
-                let id = ids.get(&o.number).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
-                for l in &o.lines {
-                    let minor = |m: &Money| m.to_minor_units().map_err(|e| StoreError::Invalid(e.to_string()));
-                    lines.push(vec![Val::I64(id), Val::I64(l.product.raw()), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
+            // Lines are written an order batch at a time, so a file of
+            // millions of lines never holds all their bound values at once.
+            for batch in orders.chunks(10_000) {
+                let mut lines = Vec::with_capacity(batch.len() * 4);
+                for o in batch {
+                    let id = ids.get(&o.number).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
+                    for l in &o.lines {
+                        lines.push(vec![Val::I64(id), Val::I64(l.product.raw()), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
+                    }
                 }
+                counts.lines += lines.len();
+                bulk_insert!(tx, "order_lines", LINE_COLUMNS, &lines, "", progress);
             }
-            counts.lines = lines.len();
-            bulk_insert!(tx, "order_lines", LINE_COLUMNS, &lines);
             tx.commit().await?;
         });
         Ok(counts)
@@ -330,21 +495,761 @@ impl Store {
 
     /// Products by SKU and by name (both lower-cased), with their unit cost,
     /// for resolving the product column of an import.
-    pub async fn product_index(
-        &self,
-    ) -> StoreResult<HashMap<String, (attain_core::ProductId, Money)>> {
+    pub async fn product_index(&self) -> StoreResult<HashMap<String, (ProductId, Money)>> {
         let rows: Vec<(i64, String, String, String, i64)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT id, sku, name, currency, unit_cost_minor FROM products").fetch_all(pool).await?
         });
         let mut index = HashMap::new();
         for (id, sku, name, currency, cost) in rows {
             let entry = (
-                attain_core::ProductId::from_raw(id),
+                ProductId::from_raw(id),
                 crate::money_from_columns(cost, &currency)?,
             );
             index.entry(name.to_lowercase()).or_insert(entry);
             index.insert(sku.to_lowercase(), entry);
         }
         Ok(index)
+    }
+
+    /// Order IDs by number, for the numbers given (payments and refunds name their order).
+    pub async fn order_ids(&self, numbers: &[&str]) -> StoreResult<HashMap<String, OrderId>> {
+        let mut found = HashMap::new();
+        for chunk in numbers.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT number, id FROM orders WHERE number IN ({})",
+                placeholders.join(",")
+            );
+            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for n in chunk {
+                    q = q.bind(*n);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.extend(rows.into_iter().map(|(n, id)| (n, OrderId::from_raw(id))));
+        }
+        Ok(found)
+    }
+
+    /// Deal IDs by external ID, for the IDs given (activities and orders may name their deal).
+    pub async fn deal_ids(&self, external: &[&str]) -> StoreResult<HashMap<String, DealId>> {
+        let mut found = HashMap::new();
+        for chunk in external.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT external_id, id FROM deals WHERE external_id IN ({})",
+                placeholders.join(",")
+            );
+            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for n in chunk {
+                    q = q.bind(*n);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.extend(rows.into_iter().map(|(n, id)| (n, DealId::from_raw(id))));
+        }
+        Ok(found)
+    }
+
+    /// Customers by lower-cased name and by external ID, with the external
+    /// ID each has: how a customers file finds the records it updates.
+    pub async fn customer_keys(&self) -> StoreResult<Vec<(CustomerId, String, Option<String>)>> {
+        let rows: Vec<(i64, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, name, external_id FROM customers ORDER BY id").fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, ext)| (CustomerId::from_raw(id), name, ext))
+            .collect())
+    }
+}
+
+/// A customer (account) read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedCustomer {
+    /// Key for re-imports: the file's ID, or one derived from the name.
+    pub external_id: ExternalId,
+    /// A stored customer this row updates although it has no external ID yet
+    /// (found by name).
+    pub existing: Option<CustomerId>,
+    /// Name.
+    pub name: String,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Size band.
+    pub size: Option<CustomerSize>,
+    /// Segment.
+    pub segment: Option<String>,
+    /// Source channel key (kept only if the channel exists).
+    pub source_channel: Option<String>,
+    /// Owner; none puts the customer in the pool (客户公海).
+    pub owner: Option<OwnerRef>,
+    /// Lifecycle state.
+    pub status: CustomerStatus,
+    /// Created.
+    pub created_on: NaiveDate,
+}
+
+/// A contact person read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedContact {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// The customer the person works for.
+    pub customer: CustomerRef,
+    /// Full name.
+    pub name: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone or mobile.
+    pub phone: Option<String>,
+    /// Owner.
+    pub owner: Option<OwnerRef>,
+}
+
+/// A product read from a file; its SKU is the key for re-imports.
+#[derive(Debug, Clone)]
+pub struct ImportedProduct {
+    /// SKU / product code.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Category (product family).
+    pub category: String,
+    /// List price.
+    pub list_price: Money,
+    /// Unit cost, for margin.
+    pub unit_cost: Money,
+    /// Still sold.
+    pub active: bool,
+    /// ID in the source system.
+    pub external_id: Option<ExternalId>,
+}
+
+/// A payment received (回款) or a refund, read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedMoneyMove {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// The order it pays or refunds.
+    pub order: OrderId,
+    /// Date received or refunded.
+    pub on: NaiveDate,
+    /// Amount (positive).
+    pub amount: Money,
+    /// Payment method, or refund reason.
+    pub note: Option<String>,
+}
+
+/// An activity read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedActivity {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Call, visit, meeting or e-mail.
+    pub kind: ActivityKind,
+    /// Who did it.
+    pub owner: OwnerRef,
+    /// With which customer.
+    pub customer: Option<CustomerRef>,
+    /// About which deal.
+    pub deal: Option<DealId>,
+    /// When.
+    pub occurred_on: NaiveDate,
+    /// Subject.
+    pub subject: Option<String>,
+}
+
+/// A service ticket read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedTicket {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Customer.
+    pub customer: CustomerRef,
+    /// Opened.
+    pub opened_at: DateTime<Utc>,
+    /// First response.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Priority.
+    pub priority: TicketPriority,
+    /// Category.
+    pub category: Option<String>,
+    /// Subject.
+    pub subject: Option<String>,
+}
+
+/// A CSAT or NPS survey response read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedSurvey {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Customer.
+    pub customer: CustomerRef,
+    /// CSAT (1–5) or NPS (0–10).
+    pub kind: SurveyKind,
+    /// Score.
+    pub score: u8,
+    /// Date.
+    pub responded_on: NaiveDate,
+    /// Comment.
+    pub comment: Option<String>,
+}
+
+/// Marketing or sales spend read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedSpend {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Channel key (created when new).
+    pub channel: String,
+    /// Marketing or sales.
+    pub kind: SpendKind,
+    /// Date.
+    pub spent_on: NaiveDate,
+    /// Amount.
+    pub amount: Money,
+    /// Org unit it is charged to.
+    pub unit: Option<OrgUnitId>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// A training enrolment read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedEnrolment {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Course name (created when new, as a skill course).
+    pub course: String,
+    /// Who is enrolled.
+    pub user: UserId,
+    /// Assigned.
+    pub assigned_on: NaiveDate,
+    /// Due.
+    pub due_on: NaiveDate,
+    /// Completed.
+    pub completed_on: Option<NaiveDate>,
+    /// Score, 0–100.
+    pub score: Option<u8>,
+}
+
+/// An exchange rate for a month: one unit of `currency` in base currency.
+#[derive(Debug, Clone)]
+pub struct ImportedRate {
+    /// ISO code.
+    pub currency: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Exact decimal text.
+    pub rate_to_base: String,
+}
+
+/// The records of one imported file of an entity without lines.
+#[derive(Debug, Clone)]
+pub enum ImportRecords {
+    /// Customers (accounts).
+    Customers(Vec<ImportedCustomer>),
+    /// Contacts.
+    Contacts(Vec<ImportedContact>),
+    /// Products.
+    Products(Vec<ImportedProduct>),
+    /// Payments received.
+    Payments(Vec<ImportedMoneyMove>),
+    /// Refunds.
+    Refunds(Vec<ImportedMoneyMove>),
+    /// Activities.
+    Activities(Vec<ImportedActivity>),
+    /// Service tickets.
+    Tickets(Vec<ImportedTicket>),
+    /// CSAT and NPS responses.
+    Surveys(Vec<ImportedSurvey>),
+    /// Spend.
+    Spend(Vec<ImportedSpend>),
+    /// Training enrolments.
+    Enrolments(Vec<ImportedEnrolment>),
+    /// Market sizes.
+    MarketSizes(Vec<MarketSize>),
+    /// Exchange rates.
+    ExchangeRates(Vec<ImportedRate>),
+}
+
+impl ImportRecords {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Customers(v) => v.len(),
+            Self::Contacts(v) => v.len(),
+            Self::Products(v) => v.len(),
+            Self::Payments(v) | Self::Refunds(v) => v.len(),
+            Self::Activities(v) => v.len(),
+            Self::Tickets(v) => v.len(),
+            Self::Surveys(v) => v.len(),
+            Self::Spend(v) => v.len(),
+            Self::Enrolments(v) => v.len(),
+            Self::MarketSizes(v) => v.len(),
+            Self::ExchangeRates(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Customers the records name, each with what a new one would start
+    /// with (owner, first date, whether active).
+    fn customer_refs(&self, owners: &[UserId]) -> StoreResult<Vec<NewCustomerSeed<'_>>> {
+        let mut refs = Vec::new();
+        match self {
+            Self::Contacts(v) => {
+                for c in v {
+                    let owner = c.owner.map(|o| owner_id(o, owners)).transpose()?;
+                    refs.push((&c.customer, owner, Utc::now().date_naive(), false));
+                }
+            }
+            Self::Activities(v) => {
+                for a in v {
+                    if let Some(c) = &a.customer {
+                        refs.push((c, Some(owner_id(a.owner, owners)?), a.occurred_on, false));
+                    }
+                }
+            }
+            Self::Tickets(v) => {
+                refs.extend(
+                    v.iter()
+                        .map(|t| (&t.customer, None, t.opened_at.date_naive(), true)),
+                );
+            }
+            Self::Surveys(v) => {
+                refs.extend(v.iter().map(|s| (&s.customer, None, s.responded_on, true)));
+            }
+            _ => {}
+        }
+        Ok(refs)
+    }
+}
+
+/// Table, columns, conflict key and rows of records whose references are resolved.
+struct Upsert {
+    table: &'static str,
+    columns: &'static [&'static str],
+    key: &'static [&'static str],
+    rows: Vec<Vec<Val>>,
+}
+
+fn upsert_of(
+    records: &ImportRecords,
+    customers: &HashMap<CustomerRef, CustomerId>,
+    owners: &[UserId],
+    courses: &HashMap<String, i64>,
+    channels: &HashSet<String>,
+) -> StoreResult<Upsert> {
+    let ext = |e: &ExternalId| Val::Text(e.as_str().to_owned());
+    let opt_owner = |o: &Option<OwnerRef>| -> StoreResult<Val> {
+        Ok(Val::OptI64(
+            o.map(|o| owner_id(o, owners).map(UserId::raw))
+                .transpose()?,
+        ))
+    };
+    Ok(match records {
+        ImportRecords::Customers(v) => Upsert {
+            table: "customers",
+            columns: &[
+                "name",
+                "industry",
+                "region",
+                "size",
+                "segment",
+                "source_channel",
+                "owner_id",
+                "status",
+                "in_pool",
+                "created_on",
+                "external_id",
+            ],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|c| {
+                    Ok(vec![
+                        Val::Text(c.name.clone()),
+                        Val::OptText(c.industry.clone()),
+                        Val::OptText(c.region.clone()),
+                        Val::OptText(c.size.map(|s| s.key().to_owned())),
+                        Val::OptText(c.segment.clone()),
+                        Val::OptText(c.source_channel.clone().filter(|k| channels.contains(k))),
+                        opt_owner(&c.owner)?,
+                        Val::Text(c.status.key().into()),
+                        Val::Bool(c.owner.is_none()),
+                        Val::Date(c.created_on),
+                        ext(&c.external_id),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::Contacts(v) => Upsert {
+            table: "contacts",
+            columns: &[
+                "customer_id",
+                "name",
+                "title",
+                "email",
+                "phone",
+                "owner_id",
+                "external_id",
+            ],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|c| {
+                    Ok(vec![
+                        Val::I64(customer_of(customers, &c.customer)?),
+                        Val::Text(c.name.clone()),
+                        Val::OptText(c.title.clone()),
+                        Val::OptText(c.email.clone()),
+                        Val::OptText(c.phone.clone()),
+                        opt_owner(&c.owner)?,
+                        ext(&c.external_id),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::Products(v) => Upsert {
+            table: "products",
+            columns: &[
+                "sku",
+                "name",
+                "category",
+                "currency",
+                "list_price_minor",
+                "unit_cost_minor",
+                "active",
+                "external_id",
+            ],
+            key: &["sku"],
+            rows: v
+                .iter()
+                .map(|p| {
+                    Ok(vec![
+                        Val::Text(p.sku.clone()),
+                        Val::Text(p.name.clone()),
+                        Val::Text(p.category.clone()),
+                        Val::Text(p.list_price.currency().code().into()),
+                        Val::I64(minor(&p.list_price)?),
+                        Val::I64(minor(&p.unit_cost)?),
+                        Val::Bool(p.active),
+                        Val::OptText(p.external_id.as_ref().map(|e| e.as_str().to_owned())),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::Payments(v) | ImportRecords::Refunds(v) => {
+            let payments = matches!(records, ImportRecords::Payments(_));
+            Upsert {
+                table: if payments { "payments" } else { "refunds" },
+                columns: if payments {
+                    &[
+                        "order_id",
+                        "received_on",
+                        "currency",
+                        "amount_minor",
+                        "method",
+                        "external_id",
+                    ]
+                } else {
+                    &[
+                        "order_id",
+                        "refunded_on",
+                        "currency",
+                        "amount_minor",
+                        "reason",
+                        "external_id",
+                    ]
+                },
+                key: &["external_id"],
+                rows: v
+                    .iter()
+                    .map(|p| {
+                        Ok(vec![
+                            Val::I64(p.order.raw()),
+                            Val::Date(p.on),
+                            Val::Text(p.amount.currency().code().into()),
+                            Val::I64(minor(&p.amount)?),
+                            Val::OptText(p.note.clone()),
+                            ext(&p.external_id),
+                        ])
+                    })
+                    .collect::<StoreResult<_>>()?,
+            }
+        }
+        ImportRecords::Activities(v) => Upsert {
+            table: "activities",
+            columns: &[
+                "kind",
+                "owner_id",
+                "customer_id",
+                "deal_id",
+                "occurred_on",
+                "subject",
+                "external_id",
+            ],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|a| {
+                    Ok(vec![
+                        Val::Text(a.kind.key().into()),
+                        Val::I64(owner_id(a.owner, owners)?.raw()),
+                        Val::OptI64(
+                            a.customer
+                                .as_ref()
+                                .map(|c| customer_of(customers, c))
+                                .transpose()?,
+                        ),
+                        Val::OptI64(a.deal.map(DealId::raw)),
+                        Val::Date(a.occurred_on),
+                        Val::OptText(a.subject.clone()),
+                        ext(&a.external_id),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::Tickets(v) => Upsert {
+            table: "tickets",
+            columns: &[
+                "customer_id",
+                "opened_at",
+                "first_response_at",
+                "resolved_at",
+                "priority",
+                "category",
+                "subject",
+                "external_id",
+            ],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|t| {
+                    Ok(vec![
+                        Val::I64(customer_of(customers, &t.customer)?),
+                        Val::Ts(t.opened_at),
+                        Val::OptTs(t.first_response_at),
+                        Val::OptTs(t.resolved_at),
+                        Val::Text(t.priority.key().into()),
+                        Val::OptText(t.category.clone()),
+                        Val::OptText(t.subject.clone()),
+                        ext(&t.external_id),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::Surveys(v) => Upsert {
+            table: "survey_responses",
+            columns: &[
+                "customer_id",
+                "kind",
+                "score",
+                "responded_on",
+                "comment",
+                "external_id",
+            ],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|s| {
+                    Ok(vec![
+                        Val::I64(customer_of(customers, &s.customer)?),
+                        Val::Text(s.kind.key().into()),
+                        Val::I64(i64::from(s.score)),
+                        Val::Date(s.responded_on),
+                        Val::OptText(s.comment.clone()),
+                        ext(&s.external_id),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::Spend(v) => Upsert {
+            table: "spend",
+            columns: &[
+                "channel",
+                "kind",
+                "spent_on",
+                "currency",
+                "amount_minor",
+                "org_unit_id",
+                "description",
+                "external_id",
+            ],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|s| {
+                    Ok(vec![
+                        Val::Text(s.channel.clone()),
+                        Val::Text(s.kind.key().into()),
+                        Val::Date(s.spent_on),
+                        Val::Text(s.amount.currency().code().into()),
+                        Val::I64(minor(&s.amount)?),
+                        Val::OptI64(s.unit.map(OrgUnitId::raw)),
+                        Val::OptText(s.description.clone()),
+                        ext(&s.external_id),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::Enrolments(v) => Upsert {
+            table: "enrolments",
+            columns: &[
+                "course_id",
+                "user_id",
+                "assigned_on",
+                "due_on",
+                "completed_on",
+                "score",
+                "external_id",
+            ],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|e| {
+                    let course = courses.get(&e.course).copied().ok_or_else(|| {
+                        StoreError::Invalid(format!("course {} unresolved", e.course))
+                    })?;
+                    Ok(vec![
+                        Val::I64(course),
+                        Val::I64(e.user.raw()),
+                        Val::Date(e.assigned_on),
+                        Val::Date(e.due_on),
+                        Val::OptDate(e.completed_on),
+                        Val::OptI64(e.score.map(i64::from)),
+                        ext(&e.external_id),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::MarketSizes(v) => Upsert {
+            table: "market_sizes",
+            columns: &["segment", "region", "period", "currency", "amount_minor"],
+            key: &["segment", "region", "period"],
+            rows: v
+                .iter()
+                .map(|m| {
+                    Ok(vec![
+                        Val::Text(m.segment.clone()),
+                        Val::Text(m.region.clone()),
+                        Val::Text(m.period.clone()),
+                        Val::Text(m.amount.currency().code().into()),
+                        Val::I64(minor(&m.amount)?),
+                    ])
+                })
+                .collect::<StoreResult<_>>()?,
+        },
+        ImportRecords::ExchangeRates(v) => Upsert {
+            table: "exchange_rates",
+            columns: &["currency", "month", "rate_to_base"],
+            key: &["currency", "month"],
+            rows: v
+                .iter()
+                .map(|r| {
+                    vec![
+                        Val::Text(r.currency.clone()),
+                        Val::Text(r.month.clone()),
+                        Val::Text(r.rate_to_base.clone()),
+                    ]
+                })
+                .collect(),
+        },
+    })
+}
+
+impl Store {
+    /// Writes the records of one file in one transaction: all or none.
+    /// Records whose key (external ID, SKU, or segment/region/period for
+    /// market sizes, currency/month for rates) exists are updated.
+    pub async fn import_records(
+        &self,
+        records: &ImportRecords,
+        owners: &NewOwners,
+        progress: Progress<'_>,
+    ) -> StoreResult<ImportCounts> {
+        let mut counts = ImportCounts {
+            owners_created: owners.people.len(),
+            ..ImportCounts::default()
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let created_owners = create_owners!(tx, owners);
+            let refs = records.customer_refs(&created_owners)?;
+            let customers = if refs.is_empty() {
+                HashMap::new()
+            } else {
+                let (ids, created) = resolve_customers!(tx, refs.into_iter());
+                counts.customers_created = created;
+                ids
+            };
+            // Customers found by name take the file's key before the upsert.
+            if let ImportRecords::Customers(v) = records {
+                for c in v {
+                    if let Some(id) = c.existing {
+                        sqlx::query("UPDATE customers SET external_id = $1 WHERE id = $2")
+                            .bind(c.external_id.as_str())
+                            .bind(id.raw())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+            }
+            let mut courses: HashMap<String, i64> = HashMap::new();
+            if let ImportRecords::Enrolments(v) = records {
+                let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, id FROM courses").fetch_all(&mut *tx).await?;
+                courses.extend(rows);
+                for e in v {
+                    if !courses.contains_key(&e.course) {
+                        let id: i64 = sqlx::query_scalar("INSERT INTO courses (name, kind) VALUES ($1, 'skill') RETURNING id").bind(&e.course).fetch_one(&mut *tx).await?;
+                        courses.insert(e.course.clone(), id);
+                    }
+                }
+            }
+            let mut channels: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?.into_iter().collect();
+            if let ImportRecords::Spend(v) = records {
+                for s in v {
+                    if channels.insert(s.channel.clone()) {
+                        sqlx::query("INSERT INTO channels (key, name) VALUES ($1, $1)").bind(&s.channel).execute(&mut *tx).await?;
+                    }
+                }
+            }
+            let upsert = upsert_of(records, &customers, &created_owners, &courses, &channels)?;
+            let count_sql = format!("SELECT COUNT(*) FROM {}", upsert.table);
+            let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())).fetch_one(&mut *tx).await?;
+            let suffix = upsert_suffix(upsert.key, upsert.columns);
+            bulk_insert!(tx, upsert.table, upsert.columns, &upsert.rows, &suffix, progress);
+            let after: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            counts.created = usize::try_from(after - before).unwrap_or(0);
+            counts.updated = records.len().saturating_sub(counts.created);
+        });
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upsert_updates_every_column_but_its_key() {
+        assert_eq!(
+            upsert_suffix(&["a", "b"], &["a", "b", "c", "d"]),
+            " ON CONFLICT (a, b) DO UPDATE SET c = excluded.c, d = excluded.d"
+        );
     }
 }

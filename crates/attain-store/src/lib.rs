@@ -30,7 +30,10 @@ pub use access::{
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use import::{
-    CustomerRef, ImportCounts, ImportedDeal, ImportedLine, ImportedOrder, OrderImportCounts,
+    CustomerRef, ImportCounts, ImportRecords, ImportedActivity, ImportedContact, ImportedCustomer,
+    ImportedDeal, ImportedEnrolment, ImportedLine, ImportedMoneyMove, ImportedOrder,
+    ImportedProduct, ImportedRate, ImportedSpend, ImportedSurvey, ImportedTicket, NewOwner,
+    NewOwners, OwnerRef, Progress,
 };
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};

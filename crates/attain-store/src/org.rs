@@ -65,19 +65,28 @@ pub struct User {
     pub role: Role,
     /// Whether the person may sign in and is counted in the org.
     pub active: bool,
+    /// ID in the system the person was imported from (an import's owner
+    /// column may name him by it).
+    pub external_id: Option<ExternalId>,
 }
 
-pub(crate) type UserRow = (i64, String, String, Option<String>, i64, String, bool);
+pub(crate) type UserRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    i64,
+    String,
+    bool,
+    Option<String>,
+);
 
-const USER_BY_ID: &str =
-    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users WHERE id = $1";
-const USER_BY_LOGIN: &str =
-    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users WHERE login = $1";
-const ALL_USERS: &str =
-    "SELECT id, login, display_name, email, org_unit_id, role, active FROM users ORDER BY id";
+const USER_BY_ID: &str = "SELECT id, login, display_name, email, org_unit_id, role, active, external_id FROM users WHERE id = $1";
+const USER_BY_LOGIN: &str = "SELECT id, login, display_name, email, org_unit_id, role, active, external_id FROM users WHERE login = $1";
+const ALL_USERS: &str = "SELECT id, login, display_name, email, org_unit_id, role, active, external_id FROM users ORDER BY id";
 
 pub(crate) fn user_from_row(row: UserRow) -> StoreResult<User> {
-    let (id, login, display_name, email, unit, role, active) = row;
+    let (id, login, display_name, email, unit, role, active, external_id) = row;
     Ok(User {
         id: UserId::from_raw(id),
         login: Login::new(&login).map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -88,6 +97,7 @@ pub(crate) fn user_from_row(row: UserRow) -> StoreResult<User> {
             .parse()
             .map_err(|e: attain_core::user::UnknownRole| StoreError::Corrupt(e.to_string()))?,
         active,
+        external_id: external_id.and_then(|e| ExternalId::new(e).ok()),
     })
 }
 

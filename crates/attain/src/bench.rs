@@ -123,22 +123,37 @@ pub async fn import_orders(rows: usize, config: Option<DatabaseConfig>) -> anyho
     );
     let started = Instant::now();
     let bytes = std::fs::read(&path)?;
-    let report = attain_app::import::import_orders(
+    let checked = std::sync::Mutex::new(None);
+    let on_step = |step: attain_app::import::ImportStep| {
+        if let attain_app::import::ImportStep::Writing { .. } = step
+            && let Ok(mut at) = checked.lock()
+        {
+            *at = Some(started.elapsed().as_secs_f64());
+        }
+    };
+    let report = attain_app::import::import(
         &store,
+        attain_app::import::Entity::Orders,
         "orders.csv",
         &bytes,
-        attain_app::import::Preset::Generic,
-        false,
+        &attain_app::import::ImportOptions::default(),
+        &on_step,
     )
     .await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "imported {} lines into {} orders ({} customers created) in {seconds:.2} s: {:.0} lines/s",
         report.counts.lines,
-        report.counts.orders_created,
+        report.counts.created,
         report.counts.customers_created,
         report.counts.lines as f64 / seconds
     );
+    if let Ok(Some(at)) = checked.lock().map(|c| *c) {
+        println!(
+            "  read and checked in {at:.2} s, written in {:.2} s",
+            seconds - at
+        );
+    }
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 mod admin;
 mod bench;
 mod demo;
+mod import;
 
 /// Attain: sales performance management. Goals, KPIs, forecasts and commissions.
 #[derive(Debug, Parser)]
@@ -68,7 +69,7 @@ enum Command {
     #[command(subcommand)]
     Token(TokenCommand),
     /// Import an export file of another CRM (all rows or none).
-    Import(ImportArgs),
+    Import(import::ImportArgs),
     /// Measure the speed of a job on this machine.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -83,28 +84,6 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
     },
-}
-
-#[derive(Debug, Args)]
-struct ImportArgs {
-    /// What the file holds: deals or orders (one row per order line).
-    #[arg(value_parser = ["deals", "orders"])]
-    entity: String,
-    /// The CSV file (any delimiter; UTF-8 with or without BOM, or GBK/GB18030).
-    file: PathBuf,
-    /// The CRM that wrote the file: zoho, salesforce, fxiaoke, hubspot or generic.
-    #[arg(long, default_value = "generic", value_parser = parse_preset)]
-    preset: attain_app::import::Preset,
-    /// Check the file and report, without writing anything.
-    #[arg(long)]
-    dry_run: bool,
-    /// Add owners the file names but Attain does not know, as reps in an 'Imported' unit.
-    #[arg(long)]
-    create_missing_owners: bool,
-}
-
-fn parse_preset(text: &str) -> Result<attain_app::import::Preset, String> {
-    text.parse()
 }
 
 #[derive(Debug, Subcommand)]
@@ -361,62 +340,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => {
             let store = open(&cli.db).await?;
-            import(&store, args).await
+            import::run(&store, args).await
         }
         Command::Bench(BenchCommand::ImportOrders { rows }) => {
             bench::import_orders(rows, cli.db.database_url.clone()).await
         }
-    }
-}
-
-async fn import(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let name = args.file.display().to_string();
-    let result = if args.entity == "orders" {
-        attain_app::import::import_orders(store, &name, &bytes, args.preset, args.dry_run).await.map(|report| {
-            if report.dry_run {
-                println!("{name}: {} lines of {} orders are valid; nothing was written (dry run)", report.rows, report.orders);
-            } else {
-                println!(
-                    "{name}: {} lines imported: {} orders created, {} updated or unchanged, {} customers created",
-                    report.counts.lines, report.counts.orders_created, report.counts.orders_updated, report.counts.customers_created
-                );
-            }
-        })
-    } else {
-        attain_app::import::import_deals(store, &name, &bytes, args.preset, args.dry_run, args.create_missing_owners).await.map(|report| {
-            for note in &report.notes {
-                eprintln!("note: {note}");
-            }
-            if report.dry_run {
-                println!("{name}: {} rows are valid; nothing was written (dry run)", report.rows);
-                if !report.owners_created.is_empty() {
-                    println!("owners to be created: {}", report.owners_created.join(", "));
-                }
-            } else {
-                println!(
-                    "{name}: {} rows imported: {} deals created, {} updated or unchanged, {} customers created",
-                    report.rows, report.counts.deals_created, report.counts.deals_updated, report.counts.customers_created
-                );
-                if !report.owners_created.is_empty() {
-                    println!("owners created in the 'Imported' unit: {}", report.owners_created.join(", "));
-                }
-            }
-        })
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err(attain_app::AppError::Import(problems)) => {
-            for problem in &problems {
-                eprintln!("{problem}");
-            }
-            anyhow::bail!(
-                "{} problem(s) in {name}; nothing was imported",
-                problems.len()
-            )
-        }
-        Err(other) => Err(other.into()),
     }
 }
 

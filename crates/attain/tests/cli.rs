@@ -525,3 +525,224 @@ fn users_and_tokens_are_managed_from_the_shell_and_audited() {
     .collect();
     assert_eq!(actions, expected);
 }
+
+/// A deals export in Zoho's layout with `rows` rows and owners nobody knows.
+fn zoho_deals(rows: usize) -> String {
+    let mut out =
+        String::from("Record Id,Deal Owner,Amount,Deal Name,Closing Date,Account Name,Stage\n");
+    for i in 0..rows {
+        out.push_str(&format!(
+            "zcrm_{i},Owner {},\"{},000.00\",Deal {i},2026-0{}-15,Customer {},Qualification\n",
+            i % 7,
+            1 + i % 90,
+            1 + i % 9,
+            i % 500
+        ));
+    }
+    out
+}
+
+#[test]
+fn import_reports_problems_in_a_zoho_file_then_imports_it_with_a_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let db = db.to_str().unwrap();
+    assert!(run(&["--db", db, "migrate"], dir.path()).status.success());
+    std::fs::write(dir.path().join("Deals.csv"), zoho_deals(3)).unwrap();
+    let out = run(
+        &[
+            "--db",
+            db,
+            "import",
+            "deals",
+            "Deals.csv",
+            "--preset",
+            "zoho",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_lines(&out);
+    assert!(
+        err[0].starts_with("Deals.csv: 3 unknown owner(s): Owner 0, Owner 1, Owner 2"),
+        "{err:?}"
+    );
+    assert!(err.iter().any(|l| l == "Deals.csv:2:Deal Owner: unknown owner: no user has this login, e-mail, name or ID (Owner 0)"));
+    assert!(
+        err.last()
+            .unwrap()
+            .contains("problem(s) in Deals.csv; nothing was imported")
+    );
+
+    let out = run(
+        &[
+            "--db",
+            db,
+            "import",
+            "deals",
+            "Deals.csv",
+            "--preset",
+            "zoho",
+            "--dry-run",
+            "--create-missing-owners",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("3 rows (3 deals) are valid; nothing was written (dry run)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("owners to be created: Owner 0, Owner 1, Owner 2"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        dir.path().join("map.toml"),
+        "[stages]\n\"Qualification\" = { status = \"open\", probability = 35 }\n",
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "--db",
+            db,
+            "import",
+            "deals",
+            "Deals.csv",
+            "--preset",
+            "zoho",
+            "--create-missing-owners",
+            "--mapping",
+            "map.toml",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("3 rows imported in"), "{stdout}");
+    assert!(
+        stdout.contains("3 deals created, 0 updated or unchanged, 3 customers created"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("owners created in the 'Imported' unit: Owner 0, Owner 1, Owner 2"),
+        "{stdout}"
+    );
+    let out = run(
+        &[
+            "--db",
+            db,
+            "import",
+            "deals",
+            "Deals.csv",
+            "--preset",
+            "zoho",
+            "--mapping",
+            "map.toml",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("0 deals created, 3 updated or unchanged"),
+        "owners are known now: {stdout}"
+    );
+    std::fs::write(dir.path().join("bad.toml"), "[columns]\nnmae = \"X\"\n").unwrap();
+    let out = run(
+        &[
+            "--db",
+            db,
+            "import",
+            "deals",
+            "Deals.csv",
+            "--mapping",
+            "bad.toml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_lines(&out)
+            .iter()
+            .any(|l| l.contains("the mapping names a field 'nmae'")),
+        "{:?}",
+        stderr_lines(&out)
+    );
+}
+
+#[test]
+fn a_killed_import_leaves_the_database_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let db = db.to_str().unwrap();
+    assert!(run(&["--db", db, "migrate"], dir.path()).status.success());
+    std::fs::write(dir.path().join("big.csv"), zoho_deals(150_000)).unwrap();
+    let mut child = attain()
+        .env("ATTAIN_LOG", "info")
+        .args([
+            "--db",
+            db,
+            "import",
+            "deals",
+            "big.csv",
+            "--preset",
+            "zoho",
+            "--create-missing-owners",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut writing = false;
+    for line in BufReader::new(stderr).lines() {
+        if line.unwrap().contains("writing it in one transaction") {
+            writing = true;
+            break;
+        }
+    }
+    assert!(writing, "the import never reached its write phase");
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the import was killed before it finished"
+    );
+    let out = run(&["--db", db, "user", "list"], dir.path());
+    let users = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !users.contains("Owner 0"),
+        "owners created by the killed import must be gone: {users}"
+    );
+    let out = run(
+        &[
+            "--db",
+            db,
+            "import",
+            "deals",
+            "big.csv",
+            "--preset",
+            "zoho",
+            "--dry-run",
+            "--create-missing-owners",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("owners to be created: Owner 0"),
+        "nothing of the killed import is stored: {stdout}"
+    );
+}

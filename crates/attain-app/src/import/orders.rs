@@ -2,126 +2,92 @@
 
 use std::collections::HashMap;
 
-use attain_core::{Currency, ExternalId, Money};
-use attain_store::{CustomerRef, ImportedLine, ImportedOrder, OrderImportCounts, Store};
+use attain_core::{Currency, Money};
+use attain_store::{ImportedLine, ImportedOrder, Store};
 use rust_decimal::Decimal;
 
-use super::parse::{ImportProblem, parse_amount, parse_date, read_table};
-use super::presets::{ORDER_FIELDS, Preset, map_columns, missing_columns};
+use super::deals::customer_ref;
+use super::parse::ImportProblem;
+use super::presets::ORDER_FIELDS;
+use super::rows::{Owners, Sheet};
+use super::{ImportOptions, ImportReport, ImportStep, OnStep, fail, matched_columns};
 use crate::{AppError, AppResult};
 
-/// What an orders import did (or, in a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrderImportReport {
-    /// Data rows (order lines) read.
-    pub rows: usize,
-    /// Distinct orders in the file.
-    pub orders: usize,
-    /// Nothing was written.
-    pub dry_run: bool,
-    /// What was written.
-    pub counts: OrderImportCounts,
-}
+const REQUIRED: &[&str] = &[
+    "number",
+    "order_date",
+    "customer|customer_external_id",
+    "owner|owner_external_id",
+    "product",
+    "amount|unit_price",
+];
 
-const REQUIRED: &[&str] = &["number", "order_date", "customer", "owner", "product"];
-
-/// Imports an orders export (one row per line, lines of an order sharing its
-/// number). Unknown owners and products are problems of their rows.
-pub async fn import_orders(
+pub(super) async fn import(
     store: &Store,
-    file: &str,
-    bytes: &[u8],
-    _preset: Preset,
-    dry_run: bool,
-) -> AppResult<OrderImportReport> {
-    let (table, mut problems) = read_table(file, bytes).map_err(AppError::Import)?;
-    let settings = store.settings().await?;
-    let columns = map_columns(&table.header, ORDER_FIELDS);
-    let col = |field: &str| {
-        columns
-            .iter()
-            .find(|(f, _)| *f == field)
-            .and_then(|(_, c)| *c)
-    };
-    problems.extend(missing_columns(file, &columns, REQUIRED, ORDER_FIELDS));
-    if col("amount").is_none() && col("unit_price").is_none() {
-        problems.push(ImportProblem {
-            file: file.to_owned(),
-            row: 1,
-            column: None,
-            message: "a column 'amount' or 'unit_price' is required".into(),
-            value: None,
-        });
-    }
-    if problems.iter().any(|p| p.row == 1) {
-        return Err(AppError::Import(problems));
-    }
-    let owners = super::owner_index(store).await?;
+    table: &super::Table,
+    file_problems: Vec<ImportProblem>,
+    options: &ImportOptions,
+    base_currency: Currency,
+    on_step: OnStep<'_>,
+) -> AppResult<ImportReport> {
+    let mut sheet = Sheet::new(
+        table,
+        ORDER_FIELDS,
+        REQUIRED,
+        options,
+        base_currency,
+        &["order_date"],
+    )
+    .map_err(|p| fail(file_problems.clone(), p))?;
+    sheet.problems = file_problems;
+    let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let products = store.product_index().await?;
-    let header = |i: usize| table.header.get(i).cloned().unwrap_or_default();
+    let deal_ids = match sheet.columns.get("deal_external_id") {
+        Some(c) => {
+            let keys: Vec<&str> = table
+                .rows
+                .iter()
+                .filter_map(|(_, cells)| cells.get(c).map(|s| s.trim_start_matches("zcrm_")))
+                .filter(|s| !s.is_empty())
+                .collect();
+            store.deal_ids(&keys).await?
+        }
+        None => HashMap::new(),
+    };
 
     // Orders in file order; lines appended as their rows come.
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut orders: Vec<ImportedOrder> = Vec::new();
+    let mut line_count = 0_u64;
     for (line, cells) in &table.rows {
-        let cell = |field: &str| {
-            col(field)
-                .and_then(|i| cells.get(i))
-                .map(String::as_str)
-                .unwrap_or("")
-        };
-        let mut bad = |field: &str, message: String| {
-            problems.push(ImportProblem {
-                file: file.to_owned(),
-                row: *line,
-                column: Some(header(col(field).unwrap_or(0))),
-                message,
-                value: Some(cell(field).to_owned()),
-            });
-        };
-        let number = cell("number").to_owned();
-        if number.is_empty() {
-            bad("number", "an order line needs its order number".into());
-        }
-        let date = parse_date(cell("order_date"))
-            .map_err(|e| bad("order_date", e))
-            .ok();
-        let customer = cell("customer").to_owned();
-        if customer.is_empty() {
-            bad("customer", "an order needs a customer".into());
-        }
-        let owner = owners.get(&cell("owner").trim().to_lowercase()).copied();
-        if owner.is_none() {
-            bad(
-                "owner",
-                "unknown owner: no user has this login, e-mail or name".into(),
-            );
-        }
-        let product = products
-            .get(&cell("product").trim().to_lowercase())
-            .cloned();
+        let mut row = sheet.row(*line, cells);
+        let number = row.required("number", "an order number");
+        let date = row.date("order_date", "an order date");
+        let customer = customer_ref(&mut row);
+        let owner = row.owner(&mut owners, "an order");
+        let product = products.get(&row.text("product").to_lowercase()).cloned();
         if product.is_none() {
-            bad(
+            row.bad(
                 "product",
-                "unknown product: no product has this SKU or name".into(),
+                "unknown product: no product has this SKU or name",
             );
         }
-        let currency = match cell("currency") {
-            "" => Some(settings.base_currency),
-            code => Currency::from_code(code)
-                .map_err(|e| bad("currency", e.to_string()))
-                .ok(),
+        let currency = row.currency();
+        let quantity = match row.opt_int("quantity", i64::MIN..=i64::MAX) {
+            Some(Some(q)) if q <= 0 => {
+                row.bad("quantity", "a quantity must be a positive whole number");
+                None
+            }
+            q => q.map(|q| q.unwrap_or(1)),
         };
-        let quantity = match cell("quantity") {
-            "" => Some(1),
-            text => match text.replace([',', ' '], "").parse::<Decimal>() {
-                Ok(q) if q > Decimal::ZERO && q.fract().is_zero() => {
-                    i64::try_from(q.mantissa() / 10_i128.pow(q.scale())).ok()
-                }
-                _ => {
-                    bad(
-                        "quantity",
-                        "a quantity must be a positive whole number".into(),
+        let deal = match row.text("deal_external_id").trim_start_matches("zcrm_") {
+            "" => Some(None),
+            key => match deal_ids.get(key) {
+                Some(id) => Some(Some(*id)),
+                None => {
+                    row.bad(
+                        "deal_external_id",
+                        "no deal has this ID (import the deals first)",
                     );
                     None
                 }
@@ -129,13 +95,10 @@ pub async fn import_orders(
         };
         let (unit_price, amount) = match (currency, quantity) {
             (Some(c), Some(q)) => {
-                let unit = match cell("unit_price") {
-                    "" => None,
-                    t => parse_amount(t, c).map_err(|e| bad("unit_price", e)).ok(),
-                };
-                let amount = match cell("amount") {
+                let unit = row.opt_money("unit_price", c).flatten();
+                let amount = match row.text("amount") {
                     "" => unit.and_then(|u| u.checked_mul(Decimal::from(q)).ok()),
-                    t => parse_amount(t, c).map_err(|e| bad("amount", e)).ok(),
+                    _ => row.opt_money("amount", c).flatten(),
                 };
                 let unit = unit.or_else(|| {
                     amount.and_then(|a| a.checked_mul(Decimal::ONE / Decimal::from(q)).ok())
@@ -145,19 +108,21 @@ pub async fn import_orders(
             _ => (None, None),
         };
         let (
+            Some(number),
             Some(date),
+            Some(customer),
             Some(owner),
             Some((product, unit_cost)),
             Some(quantity),
             Some(unit_price),
             Some(amount),
-        ) = (date, owner, product, quantity, unit_price, amount)
+            Some(deal),
+        ) = (
+            number, date, customer, owner, product, quantity, unit_price, amount, deal,
+        )
         else {
             continue;
         };
-        if number.is_empty() || customer.is_empty() {
-            continue;
-        }
         let cost = unit_cost
             .checked_mul(Decimal::from(quantity))
             .unwrap_or(Money::zero(unit_cost.currency()));
@@ -171,15 +136,10 @@ pub async fn import_orders(
         match index.get(&number) {
             Some(&i) => {
                 let order = &orders[i];
-                if order.order_date != date
-                    || order.customer.name != customer
-                    || order.owner != owner
-                {
-                    bad(
+                if order.order_date != date || order.customer != customer || order.owner != owner {
+                    row.bad(
                         "number",
-                        format!(
-                            "order {number} appears with another date, customer or owner on an earlier line"
-                        ),
+                        format!("order {number} appears with another date, customer or owner on an earlier line"),
                     );
                     continue;
                 }
@@ -188,43 +148,45 @@ pub async fn import_orders(
                     .first()
                     .is_some_and(|l| l.amount.currency() != amount.currency())
                 {
-                    bad("currency", format!("order {number} mixes currencies"));
+                    row.bad("currency", format!("order {number} mixes currencies"));
                     continue;
                 }
                 orders[i].lines.push(line_item);
             }
             None => {
                 index.insert(number.clone(), orders.len());
-                let customer_external = cell("customer_external_id").trim_start_matches("zcrm_");
                 orders.push(ImportedOrder {
                     number,
-                    customer: CustomerRef {
-                        external_id: ExternalId::new(customer_external).ok(),
-                        name: customer,
-                    },
+                    customer,
                     owner,
+                    deal,
                     order_date: date,
                     cancelled: matches!(
-                        cell("status").to_lowercase().as_str(),
+                        row.text("status").to_lowercase().as_str(),
                         "cancelled" | "canceled" | "已取消" | "作废"
                     ),
                     lines: vec![line_item],
                 });
             }
         }
+        line_count += 1;
     }
-    if !problems.is_empty() {
-        problems.sort_by_key(|p| p.row);
-        return Err(AppError::Import(problems));
-    }
-    let mut report = OrderImportReport {
-        rows: table.rows.len(),
-        orders: orders.len(),
-        dry_run,
-        ..OrderImportReport::default()
+    owners.report_unknown(&mut sheet);
+    sheet.finish().map_err(AppError::Import)?;
+    let mut report = ImportReport {
+        records: orders.len(),
+        owners_created: owners.new_names(),
+        notes: std::mem::take(&mut sheet.notes),
+        columns: matched_columns(&sheet.columns, &table.header),
+        ..ImportReport::default()
     };
-    if !dry_run {
-        report.counts = store.import_orders(&orders).await?;
+    if !options.dry_run {
+        let new_owners = owners.new_owners(options.actor.clone()).await?;
+        on_step(ImportStep::Writing {
+            records: line_count,
+        });
+        let wrote = |n| on_step(ImportStep::Wrote(n));
+        report.counts = store.import_orders(&orders, &new_owners, &wrote).await?;
     }
     Ok(report)
 }

@@ -88,13 +88,25 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
             "deal owner",
             "opportunity owner",
             "potential owner",
-            "ownerid",
-            "owner id",
-            "deal owner.id",
             "负责人",
             "负责人邮箱",
         ],
     ),
+    (
+        "owner_external_id",
+        &[
+            "owner_external_id",
+            "deal owner.id",
+            "potential owner.id",
+            "opportunity owner.id",
+            "ownerid",
+            "owner id",
+            "smownerid",
+            "负责人id",
+        ],
+    ),
+    ("is_won", &["is_won", "iswon", "won"]),
+    ("is_closed", &["is_closed", "isclosed", "closed"]),
     (
         "amount",
         &[
@@ -167,52 +179,109 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// One `required column … is missing` problem per required field without a column.
-pub(crate) fn missing_columns(
-    file: &str,
-    columns: &[(&'static str, Option<usize>)],
-    required: &[&str],
-    fields: &[(&'static str, &[&str])],
-) -> Vec<super::ImportProblem> {
-    required
-        .iter()
-        .filter(|field| columns.iter().any(|(f, c)| f == *field && c.is_none()))
-        .map(|field| {
-            let aliases = fields
-                .iter()
-                .find(|(f, _)| f == field)
-                .map(|(_, a)| a.join(", "))
-                .unwrap_or_default();
-            super::ImportProblem {
-                file: file.to_owned(),
-                row: 1,
-                column: None,
-                message: format!(
-                    "required column '{field}' is missing; expected one of: {aliases}"
-                ),
-                value: None,
-            }
-        })
-        .collect()
+/// How each preset's exports write dates like 03/04/2026 when nothing in
+/// the file settles it.
+pub(crate) fn default_date_style(preset: Preset) -> super::parse::DateStyle {
+    use super::parse::DateStyle;
+    match preset {
+        Preset::Zoho | Preset::Salesforce | Preset::Hubspot => DateStyle::MonthFirst,
+        Preset::Fxiaoke | Preset::Generic => DateStyle::DayFirst,
+    }
 }
 
-/// Which column holds each field, by header.
-pub(crate) fn map_columns(
-    header: &[String],
-    fields: &[(&'static str, &[&str])],
-) -> Vec<(&'static str, Option<usize>)> {
-    let normalised: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
-    fields
+/// A stage's meaning: open, won or lost, and the win probability the CRM
+/// gives it by default (used when the file has no probability column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageRule {
+    /// Open, won or lost.
+    pub status: attain_core::sales::DealStatus,
+    /// Default probability in percent.
+    pub probability: Option<u8>,
+}
+
+/// The standard pipelines of the CRMs: (stage, status, probability).
+/// Zoho and Salesforce share Salesforce's classic stage names.
+const STAGES: &[(Preset, &str, char, u8)] = &[
+    (Preset::Salesforce, "prospecting", 'o', 10),
+    (Preset::Salesforce, "qualification", 'o', 10),
+    (Preset::Salesforce, "needs analysis", 'o', 20),
+    (Preset::Salesforce, "value proposition", 'o', 50),
+    (Preset::Salesforce, "id. decision makers", 'o', 60),
+    (Preset::Salesforce, "perception analysis", 'o', 70),
+    (Preset::Salesforce, "proposal/price quote", 'o', 75),
+    (Preset::Salesforce, "negotiation/review", 'o', 90),
+    (Preset::Salesforce, "closed won", 'w', 100),
+    (Preset::Salesforce, "closed lost", 'l', 0),
+    (Preset::Zoho, "qualification", 'o', 10),
+    (Preset::Zoho, "needs analysis", 'o', 20),
+    (Preset::Zoho, "value proposition", 'o', 40),
+    (Preset::Zoho, "identify decision makers", 'o', 60),
+    (Preset::Zoho, "id. decision makers", 'o', 60),
+    (Preset::Zoho, "perception analysis", 'o', 70),
+    (Preset::Zoho, "proposal/price quote", 'o', 75),
+    (Preset::Zoho, "negotiation/review", 'o', 90),
+    (Preset::Zoho, "closed won", 'w', 100),
+    (Preset::Zoho, "closed lost", 'l', 0),
+    (Preset::Zoho, "closed-lost to competition", 'l', 0),
+    (Preset::Zoho, "closed lost to competition", 'l', 0),
+    (Preset::Hubspot, "appointmentscheduled", 'o', 20),
+    (Preset::Hubspot, "appointment scheduled", 'o', 20),
+    (Preset::Hubspot, "qualifiedtobuy", 'o', 40),
+    (Preset::Hubspot, "qualified to buy", 'o', 40),
+    (Preset::Hubspot, "presentationscheduled", 'o', 60),
+    (Preset::Hubspot, "presentation scheduled", 'o', 60),
+    (Preset::Hubspot, "decisionmakerboughtin", 'o', 80),
+    (Preset::Hubspot, "decision maker bought-in", 'o', 80),
+    (Preset::Hubspot, "contractsent", 'o', 90),
+    (Preset::Hubspot, "contract sent", 'o', 90),
+    (Preset::Hubspot, "closedwon", 'w', 100),
+    (Preset::Hubspot, "closed won", 'w', 100),
+    (Preset::Hubspot, "closedlost", 'l', 0),
+    (Preset::Hubspot, "closed lost", 'l', 0),
+    (Preset::Fxiaoke, "验证客户", 'o', 10),
+    (Preset::Fxiaoke, "需求确定", 'o', 30),
+    (Preset::Fxiaoke, "方案/报价", 'o', 50),
+    (Preset::Fxiaoke, "方案报价", 'o', 50),
+    (Preset::Fxiaoke, "谈判审核", 'o', 80),
+    (Preset::Fxiaoke, "商务谈判", 'o', 80),
+    (Preset::Fxiaoke, "赢单", 'w', 100),
+    (Preset::Fxiaoke, "输单", 'l', 0),
+    (Preset::Fxiaoke, "无效", 'l', 0),
+];
+
+fn rule(status: char, probability: u8) -> StageRule {
+    use attain_core::sales::DealStatus;
+    StageRule {
+        status: match status {
+            'w' => DealStatus::Won,
+            'l' => DealStatus::Lost,
+            _ => DealStatus::Open,
+        },
+        probability: Some(probability),
+    }
+}
+
+/// What a stage means under `preset`: its own pipeline first, then any
+/// other CRM's standard stage, then won/lost words in the name. `None`
+/// for a stage nobody knows (read as open; the import notes it).
+pub(crate) fn stage_rule(preset: Preset, stage: &str) -> Option<StageRule> {
+    let s = stage.trim().to_lowercase();
+    STAGES
         .iter()
-        .map(|(field, aliases)| {
-            (
-                *field,
-                aliases
-                    .iter()
-                    .find_map(|a| normalised.iter().position(|h| h == a)),
-            )
+        .filter(|(p, ..)| *p == preset)
+        .chain(STAGES.iter())
+        .find(|(_, name, ..)| *name == s)
+        .map(|(_, _, status, p)| rule(*status, *p))
+        .or_else(|| {
+            use attain_core::sales::DealStatus;
+            match status_of_stage(stage) {
+                DealStatus::Open => None,
+                won_or_lost => Some(StageRule {
+                    status: won_or_lost,
+                    probability: None,
+                }),
+            }
         })
-        .collect()
 }
 
 /// Status from a stage name, as the CRMs write won and lost.
@@ -273,7 +342,34 @@ pub(crate) const ORDER_FIELDS: &[(&str, &[&str])] = &[
     ),
     (
         "owner",
-        &["owner", "order owner", "sales rep", "ownerid", "负责人"],
+        &[
+            "owner",
+            "order owner",
+            "sales order owner",
+            "sales rep",
+            "负责人",
+        ],
+    ),
+    (
+        "owner_external_id",
+        &[
+            "owner_external_id",
+            "order owner.id",
+            "sales order owner.id",
+            "ownerid",
+            "owner id",
+            "负责人id",
+        ],
+    ),
+    (
+        "deal_external_id",
+        &[
+            "deal_external_id",
+            "deal name.id",
+            "opportunityid",
+            "opportunity id",
+            "商机编号",
+        ],
     ),
     (
         "product",
@@ -307,3 +403,578 @@ pub(crate) const ORDER_FIELDS: &[(&str, &[&str])] = &[
     ("currency", &["currency", "currencyisocode", "币种"]),
     ("status", &["status", "order status", "订单状态"]),
 ];
+
+/// Header aliases shared by several entities.
+const CUSTOMER: &[&str] = &[
+    "customer",
+    "account name",
+    "account",
+    "company",
+    "company name",
+    "associated company",
+    "客户名称",
+    "客户",
+];
+const CUSTOMER_EXTERNAL_ID: &[&str] = &[
+    "customer_external_id",
+    "account name.id",
+    "accountid",
+    "account id",
+    "company name.id",
+    "客户编号",
+    "客户id",
+];
+const OWNER_EXTERNAL_ID: &[&str] = &[
+    "owner_external_id",
+    "owner.id",
+    "account owner.id",
+    "contact owner.id",
+    "ownerid",
+    "owner id",
+    "负责人id",
+];
+const CURRENCY: &[&str] = &["currency", "currencyisocode", "currency iso code", "币种"];
+
+/// Customer (account) fields.
+pub(crate) const CUSTOMER_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &[
+            "external_id",
+            "record id",
+            "id",
+            "_id",
+            "数据id",
+            "account id",
+            "company id",
+            "客户编号",
+            "客户id",
+        ],
+    ),
+    (
+        "name",
+        &[
+            "name",
+            "account name",
+            "company name",
+            "customer",
+            "客户名称",
+            "公司名称",
+        ],
+    ),
+    ("industry", &["industry", "行业", "所属行业"]),
+    (
+        "region",
+        &[
+            "region",
+            "billing state",
+            "billing address - state / province",
+            "billingstate",
+            "billing city",
+            "billing address - city",
+            "billingcity",
+            "state/region",
+            "city",
+            "地区",
+            "省份",
+            "所在地区",
+            "城市",
+        ],
+    ),
+    (
+        "size",
+        &[
+            "size",
+            "employees",
+            "numberofemployees",
+            "number of employees",
+            "客户规模",
+            "人员规模",
+            "规模",
+        ],
+    ),
+    (
+        "segment",
+        &[
+            "segment",
+            "客户级别",
+            "客户类型",
+            "细分市场",
+            "account type",
+            "type",
+        ],
+    ),
+    (
+        "source",
+        &[
+            "source",
+            "lead source",
+            "accountsource",
+            "account source",
+            "客户来源",
+            "来源",
+        ],
+    ),
+    (
+        "owner",
+        &["owner", "account owner", "company owner", "负责人"],
+    ),
+    ("owner_external_id", OWNER_EXTERNAL_ID),
+    ("status", &["status", "客户状态", "状态", "lifecycle stage"]),
+    (
+        "created",
+        &[
+            "created",
+            "created time",
+            "created date",
+            "createddate",
+            "create date",
+            "创建时间",
+            "创建日期",
+        ],
+    ),
+];
+
+/// Contact fields.
+pub(crate) const CONTACT_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &[
+            "external_id",
+            "record id",
+            "id",
+            "_id",
+            "contact id",
+            "联系人编号",
+            "数据id",
+        ],
+    ),
+    (
+        "name",
+        &["name", "contact name", "full name", "联系人姓名", "姓名"],
+    ),
+    (
+        "first_name",
+        &["first_name", "first name", "firstname", "名"],
+    ),
+    ("last_name", &["last_name", "last name", "lastname", "姓"]),
+    ("customer", CUSTOMER),
+    ("customer_external_id", CUSTOMER_EXTERNAL_ID),
+    ("title", &["title", "job title", "职务", "职位"]),
+    (
+        "email",
+        &["email", "e-mail", "email address", "邮箱", "电子邮件"],
+    ),
+    (
+        "phone",
+        &[
+            "phone",
+            "mobile",
+            "mobilephone",
+            "phone number",
+            "电话",
+            "手机",
+        ],
+    ),
+    ("owner", &["owner", "contact owner", "负责人"]),
+    ("owner_external_id", OWNER_EXTERNAL_ID),
+];
+
+/// Product fields; the SKU is the key.
+pub(crate) const PRODUCT_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "record id", "id", "product id", "产品id"],
+    ),
+    (
+        "sku",
+        &[
+            "sku",
+            "product code",
+            "productcode",
+            "产品编号",
+            "产品编码",
+            "物料编码",
+        ],
+    ),
+    ("name", &["name", "product name", "产品名称"]),
+    (
+        "category",
+        &[
+            "category",
+            "product category",
+            "product family",
+            "family",
+            "产品分类",
+            "产品类别",
+        ],
+    ),
+    (
+        "list_price",
+        &[
+            "list_price",
+            "list price",
+            "unit price",
+            "unitprice",
+            "标准价格",
+            "价格",
+            "单价",
+        ],
+    ),
+    (
+        "unit_cost",
+        &["unit_cost", "unit cost", "cost", "成本", "成本价"],
+    ),
+    (
+        "active",
+        &["active", "product active", "isactive", "是否上架"],
+    ),
+    ("currency", CURRENCY),
+];
+
+/// Payment (回款) fields.
+pub(crate) const PAYMENT_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "record id", "payment id", "回款编号"],
+    ),
+    (
+        "order",
+        &[
+            "order",
+            "order number",
+            "so number",
+            "order no",
+            "订单编号",
+            "合同编号",
+        ],
+    ),
+    (
+        "date",
+        &[
+            "date",
+            "received_on",
+            "payment date",
+            "received date",
+            "回款日期",
+        ],
+    ),
+    ("amount", &["amount", "payment amount", "回款金额", "金额"]),
+    ("currency", CURRENCY),
+    (
+        "method",
+        &["method", "payment method", "回款方式", "付款方式"],
+    ),
+];
+
+/// Refund fields.
+pub(crate) const REFUND_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "record id", "refund id", "退款编号"],
+    ),
+    (
+        "order",
+        &[
+            "order",
+            "order number",
+            "so number",
+            "order no",
+            "订单编号",
+            "合同编号",
+        ],
+    ),
+    ("date", &["date", "refunded_on", "refund date", "退款日期"]),
+    ("amount", &["amount", "refund amount", "退款金额", "金额"]),
+    ("currency", CURRENCY),
+    ("reason", &["reason", "refund reason", "退款原因"]),
+];
+
+/// Activity fields.
+pub(crate) const ACTIVITY_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "record id", "id", "activity id", "活动编号"],
+    ),
+    (
+        "kind",
+        &[
+            "kind",
+            "type",
+            "activity type",
+            "task type",
+            "tasksubtype",
+            "活动类型",
+            "跟进方式",
+        ],
+    ),
+    (
+        "date",
+        &[
+            "date",
+            "occurred_on",
+            "activity date",
+            "activitydate",
+            "call start time",
+            "start date",
+            "due date",
+            "活动日期",
+            "跟进时间",
+        ],
+    ),
+    (
+        "owner",
+        &[
+            "owner",
+            "assigned to",
+            "activity owner",
+            "call owner",
+            "负责人",
+        ],
+    ),
+    ("owner_external_id", OWNER_EXTERNAL_ID),
+    ("customer", CUSTOMER),
+    ("customer_external_id", CUSTOMER_EXTERNAL_ID),
+    (
+        "deal_external_id",
+        &[
+            "deal_external_id",
+            "deal id",
+            "opportunity id",
+            "whatid",
+            "商机编号",
+        ],
+    ),
+    ("subject", &["subject", "主题", "跟进内容", "内容"]),
+];
+
+/// Service ticket fields.
+pub(crate) const TICKET_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &[
+            "external_id",
+            "record id",
+            "id",
+            "case id",
+            "case number",
+            "ticket id",
+            "工单编号",
+        ],
+    ),
+    ("customer", CUSTOMER),
+    ("customer_external_id", CUSTOMER_EXTERNAL_ID),
+    (
+        "opened",
+        &[
+            "opened",
+            "opened_at",
+            "created",
+            "created date",
+            "created time",
+            "createddate",
+            "创建时间",
+        ],
+    ),
+    (
+        "first_response",
+        &[
+            "first_response",
+            "first_response_at",
+            "first response",
+            "first response time",
+            "首次响应时间",
+        ],
+    ),
+    (
+        "resolved",
+        &[
+            "resolved",
+            "resolved_at",
+            "closed date",
+            "closeddate",
+            "resolved time",
+            "解决时间",
+        ],
+    ),
+    ("priority", &["priority", "优先级"]),
+    (
+        "category",
+        &["category", "type", "case type", "类别", "工单类型"],
+    ),
+    ("subject", &["subject", "主题", "标题"]),
+];
+
+/// Survey response fields.
+pub(crate) const SURVEY_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "response id", "问卷编号"],
+    ),
+    ("customer", CUSTOMER),
+    ("customer_external_id", CUSTOMER_EXTERNAL_ID),
+    (
+        "kind",
+        &["kind", "survey", "survey type", "type", "问卷类型"],
+    ),
+    ("score", &["score", "rating", "评分", "分数"]),
+    (
+        "date",
+        &[
+            "date",
+            "responded_on",
+            "response date",
+            "submitted",
+            "填写日期",
+        ],
+    ),
+    (
+        "comment",
+        &["comment", "comments", "feedback", "评论", "意见"],
+    ),
+];
+
+/// Spend fields.
+pub(crate) const SPEND_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "expense id", "费用编号"],
+    ),
+    ("channel", &["channel", "campaign type", "渠道"]),
+    ("kind", &["kind", "spend type", "费用类型"]),
+    ("date", &["date", "spent_on", "expense date", "费用日期"]),
+    (
+        "amount",
+        &["amount", "actual cost", "actualcost", "cost", "金额"],
+    ),
+    ("currency", CURRENCY),
+    ("unit", &["unit", "team", "department", "部门", "团队"]),
+    (
+        "description",
+        &["description", "campaign name", "name", "说明", "描述"],
+    ),
+];
+
+/// Training enrolment fields.
+pub(crate) const ENROLMENT_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "enrolment id", "enrollment id"],
+    ),
+    ("course", &["course", "course name", "课程", "课程名称"]),
+    (
+        "user",
+        &[
+            "user", "learner", "employee", "rep", "email", "学员", "员工",
+        ],
+    ),
+    (
+        "assigned",
+        &["assigned", "assigned_on", "assigned date", "分配日期"],
+    ),
+    ("due", &["due", "due_on", "due date", "截止日期"]),
+    (
+        "completed",
+        &["completed", "completed_on", "completion date", "完成日期"],
+    ),
+    ("score", &["score", "成绩", "分数"]),
+];
+
+/// Market size fields.
+pub(crate) const MARKET_SIZE_FIELDS: &[(&str, &[&str])] = &[
+    ("segment", &["segment", "细分市场"]),
+    ("region", &["region", "地区"]),
+    ("period", &["period", "year", "期间", "年份"]),
+    ("amount", &["amount", "market size", "tam", "市场规模"]),
+    ("currency", CURRENCY),
+];
+
+/// Exchange rate fields.
+pub(crate) const RATE_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "currency",
+        &["currency", "currency code", "isocode", "币种"],
+    ),
+    ("month", &["month", "period", "月份"]),
+    (
+        "rate",
+        &[
+            "rate",
+            "rate_to_base",
+            "conversion rate",
+            "conversionrate",
+            "汇率",
+        ],
+    ),
+];
+
+/// A field list is usable only if every key is unique; the tests check it.
+#[cfg(test)]
+pub(crate) const ALL_FIELD_LISTS: &[&[(&str, &[&str])]] = &[
+    DEAL_FIELDS,
+    ORDER_FIELDS,
+    CUSTOMER_FIELDS,
+    CONTACT_FIELDS,
+    PRODUCT_FIELDS,
+    PAYMENT_FIELDS,
+    REFUND_FIELDS,
+    ACTIVITY_FIELDS,
+    TICKET_FIELDS,
+    SURVEY_FIELDS,
+    SPEND_FIELDS,
+    ENROLMENT_FIELDS,
+    MARKET_SIZE_FIELDS,
+    RATE_FIELDS,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use attain_core::sales::DealStatus;
+
+    #[test]
+    fn field_keys_are_unique_and_aliases_lower_case() {
+        for list in ALL_FIELD_LISTS {
+            let mut keys: Vec<&str> = list.iter().map(|(k, _)| *k).collect();
+            keys.sort_unstable();
+            let before = keys.len();
+            keys.dedup();
+            assert_eq!(before, keys.len(), "{keys:?}");
+            for (key, aliases) in *list {
+                assert!(aliases.contains(key), "{key} must match its own name");
+                for a in *aliases {
+                    assert_eq!(*a, a.to_lowercase(), "{a}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stages_mean_what_each_crm_means_by_them() {
+        let r = stage_rule(Preset::Fxiaoke, "谈判审核").unwrap();
+        assert_eq!((r.status, r.probability), (DealStatus::Open, Some(80)));
+        let r = stage_rule(Preset::Salesforce, "Closed Won").unwrap();
+        assert_eq!(r.status, DealStatus::Won);
+        let r = stage_rule(Preset::Zoho, "Closed-Lost to Competition").unwrap();
+        assert_eq!(r.status, DealStatus::Lost);
+        let r = stage_rule(Preset::Hubspot, "closedwon").unwrap();
+        assert_eq!(r.status, DealStatus::Won);
+        assert_eq!(
+            stage_rule(Preset::Zoho, "Value Proposition")
+                .unwrap()
+                .probability,
+            Some(40)
+        );
+        assert_eq!(
+            stage_rule(Preset::Salesforce, "Value Proposition")
+                .unwrap()
+                .probability,
+            Some(50)
+        );
+        assert!(stage_rule(Preset::Generic, "Our own stage").is_none());
+        assert_eq!(
+            stage_rule(Preset::Generic, "Won - signed").unwrap().status,
+            DealStatus::Won
+        );
+    }
+}

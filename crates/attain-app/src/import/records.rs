@@ -1,0 +1,795 @@
+//! Importing the entities without lines: customers, contacts, products,
+//! payments, refunds, activities, tickets, surveys, spend, enrolments,
+//! market sizes and exchange rates.
+
+use std::collections::HashMap;
+
+use attain_core::sales::{
+    ActivityKind, CustomerSize, CustomerStatus, MarketSize, SpendKind, SurveyKind, TicketPriority,
+};
+use attain_core::{Currency, CustomerId, ExternalId};
+use attain_store::{
+    ImportRecords, ImportedActivity, ImportedContact, ImportedCustomer, ImportedEnrolment,
+    ImportedMoneyMove, ImportedProduct, ImportedRate, ImportedSpend, ImportedSurvey,
+    ImportedTicket, Store,
+};
+use rust_decimal::Decimal;
+
+use super::deals::{customer_ref, yes_no};
+use super::parse::ImportProblem;
+use super::rows::{Owners, Sheet};
+use super::{Entity, ImportOptions, ImportReport, ImportStep, OnStep, fail, matched_columns};
+use crate::{AppError, AppResult};
+
+/// Required fields (`a|b`: either) and the fields holding dates.
+fn requirements(entity: Entity) -> (&'static [&'static str], &'static [&'static str]) {
+    match entity {
+        Entity::Customers => (&["name"], &["created"]),
+        Entity::Contacts => (&["name|last_name", "customer|customer_external_id"], &[]),
+        Entity::Products => (&["sku", "name", "list_price"], &[]),
+        Entity::Payments | Entity::Refunds => (&["order", "date", "amount"], &["date"]),
+        Entity::Activities => (&["kind", "date", "owner|owner_external_id"], &["date"]),
+        Entity::Tickets => (
+            &["customer|customer_external_id", "opened", "priority"],
+            &["opened", "first_response", "resolved"],
+        ),
+        Entity::Surveys => (
+            &["customer|customer_external_id", "kind", "score", "date"],
+            &["date"],
+        ),
+        Entity::Spend => (&["channel", "kind", "date", "amount"], &["date"]),
+        Entity::Enrolments => (
+            &["course", "user", "assigned", "due"],
+            &["assigned", "due", "completed"],
+        ),
+        Entity::MarketSizes => (&["segment", "region", "period", "amount"], &[]),
+        Entity::ExchangeRates => (&["currency", "month", "rate"], &[]),
+        Entity::Deals | Entity::Orders => (&[], &[]),
+    }
+}
+
+/// Employees or a size word to a size band.
+fn size_of(text: &str) -> Option<CustomerSize> {
+    let t = text.replace([',', ' '], "");
+    if let Ok(n) = t.parse::<u64>() {
+        return Some(match n {
+            0..50 => CustomerSize::Small,
+            50..250 => CustomerSize::Medium,
+            250..1000 => CustomerSize::Large,
+            _ => CustomerSize::Enterprise,
+        });
+    }
+    // Ranges such as "51-200" or "1000+": the first number decides.
+    let first: String = t.chars().take_while(char::is_ascii_digit).collect();
+    if let Ok(n) = first.parse::<u64>() {
+        return size_of(&(n + u64::from(t.contains('+'))).to_string());
+    }
+    match t.to_lowercase().as_str() {
+        "small" | "小型" | "小" => Some(CustomerSize::Small),
+        "medium" | "中型" | "中" => Some(CustomerSize::Medium),
+        "large" | "大型" | "大" => Some(CustomerSize::Large),
+        "enterprise" | "特大型" | "集团" => Some(CustomerSize::Enterprise),
+        _ => None,
+    }
+}
+
+pub(super) async fn import(
+    store: &Store,
+    entity: Entity,
+    table: &super::Table,
+    file_problems: Vec<ImportProblem>,
+    options: &ImportOptions,
+    base_currency: Currency,
+    on_step: OnStep<'_>,
+) -> AppResult<ImportReport> {
+    let (required, date_fields) = requirements(entity);
+    let mut sheet = Sheet::new(
+        table,
+        entity.field_list(),
+        required,
+        options,
+        base_currency,
+        date_fields,
+    )
+    .map_err(|p| fail(file_problems.clone(), p))?;
+    sheet.problems = file_problems;
+    let mut owners = Owners::load(store, options.create_missing_owners).await?;
+    let records = match entity {
+        Entity::Customers => customers(store, &mut sheet, &mut owners).await?,
+        Entity::Contacts => contacts(&mut sheet, &mut owners),
+        Entity::Products => products(&mut sheet),
+        Entity::Payments | Entity::Refunds => money_moves(store, entity, &mut sheet).await?,
+        Entity::Activities => activities(store, &mut sheet, &mut owners).await?,
+        Entity::Tickets => tickets(&mut sheet),
+        Entity::Surveys => surveys(&mut sheet),
+        Entity::Spend => spend(store, &mut sheet).await?,
+        Entity::Enrolments => enrolments(&mut sheet, &owners),
+        Entity::MarketSizes => market_sizes(&mut sheet, &store.settings().await?.calendar),
+        Entity::ExchangeRates => rates(&mut sheet),
+        Entity::Deals | Entity::Orders => {
+            return Err(AppError::Internal(format!(
+                "{} have their own importer",
+                entity.key()
+            )));
+        }
+    };
+    owners.report_unknown(&mut sheet);
+    sheet.finish().map_err(AppError::Import)?;
+    let mut report = ImportReport {
+        records: records.len(),
+        owners_created: owners.new_names(),
+        notes: std::mem::take(&mut sheet.notes),
+        columns: matched_columns(&sheet.columns, &table.header),
+        ..ImportReport::default()
+    };
+    if !options.dry_run {
+        let new_owners = owners.new_owners(options.actor.clone()).await?;
+        on_step(ImportStep::Writing {
+            records: records.len() as u64,
+        });
+        let wrote = |n| on_step(ImportStep::Wrote(n));
+        report.counts = store.import_records(&records, &new_owners, &wrote).await?;
+    }
+    Ok(report)
+}
+
+async fn customers(
+    store: &Store,
+    sheet: &mut Sheet<'_>,
+    owners: &mut Owners,
+) -> AppResult<ImportRecords> {
+    // Stored customers by name, for rows without an ID: the file updates them.
+    let mut by_name: HashMap<String, (CustomerId, Option<String>)> = HashMap::new();
+    for (id, name, external) in store.customer_keys().await? {
+        by_name
+            .entry(name.trim().to_lowercase())
+            .or_insert((id, external));
+    }
+    let today = chrono::Utc::now().date_naive();
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let name = row.required("name", "a customer name");
+        let found = name
+            .as_ref()
+            .and_then(|n| by_name.get(&n.trim().to_lowercase()).cloned());
+        let has_id = !row.text("external_id").is_empty();
+        let (existing, derived) = match (&found, has_id) {
+            (Some((_, Some(ext))), false) => (None, ext.clone()),
+            (Some((id, None)), false) => (
+                Some(*id),
+                format!("customer:{}", name.clone().unwrap_or_default()),
+            ),
+            _ => (
+                None,
+                format!("customer:{}", name.clone().unwrap_or_default()),
+            ),
+        };
+        let key = row.key("external_id", || derived);
+        let size = row.choice(
+            "size",
+            "an employee count or small, medium, large, enterprise",
+            size_of,
+        );
+        let status = row.choice(
+            "status",
+            "prospect, active, inactive or churned",
+            |t| match t {
+                "prospect" | "潜在客户" | "潜在" | "lead" => Some(CustomerStatus::Prospect),
+                "active" | "customer" | "成交客户" | "已成交" | "活跃" => {
+                    Some(CustomerStatus::Active)
+                }
+                "inactive" | "休眠" | "不活跃" => Some(CustomerStatus::Inactive),
+                "churned" | "lost" | "流失" | "已流失" => Some(CustomerStatus::Churned),
+                _ => None,
+            },
+        );
+        let created = row.opt_date("created");
+        let owner = row.opt_owner(owners);
+        let (Some(name), Some(key), Some(size), Some(status), Some(created), Some(owner)) =
+            (name, key, size, status, created, owner)
+        else {
+            continue;
+        };
+        out.push(ImportedCustomer {
+            external_id: key,
+            existing,
+            name,
+            industry: row.opt("industry"),
+            region: row.opt("region"),
+            size,
+            segment: row.opt("segment"),
+            source_channel: row
+                .opt("source")
+                .map(|s| s.to_lowercase().replace(' ', "_")),
+            owner,
+            status: status.unwrap_or(CustomerStatus::Prospect),
+            created_on: created.unwrap_or(today),
+        });
+    }
+    Ok(ImportRecords::Customers(out))
+}
+
+fn contacts(sheet: &mut Sheet<'_>, owners: &mut Owners) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let name = row.opt("name").or_else(|| {
+            let full = format!("{} {}", row.text("first_name"), row.text("last_name"));
+            Some(full.trim().to_owned()).filter(|s| !s.is_empty())
+        });
+        if name.is_none() {
+            row.bad(
+                if row.has("name") { "name" } else { "last_name" },
+                "a contact name is required",
+            );
+        }
+        let customer = customer_ref(&mut row);
+        let owner = row.opt_owner(owners);
+        let derived = row.derived_key(
+            "contact",
+            &[
+                "customer",
+                "customer_external_id",
+                "name",
+                "first_name",
+                "last_name",
+                "email",
+            ],
+        );
+        let key = row.key("external_id", || derived);
+        let (Some(name), Some(customer), Some(owner), Some(key)) = (name, customer, owner, key)
+        else {
+            continue;
+        };
+        out.push(ImportedContact {
+            external_id: key,
+            customer,
+            name,
+            title: row.opt("title"),
+            email: row.opt("email"),
+            phone: row.opt("phone"),
+            owner,
+        });
+    }
+    ImportRecords::Contacts(out)
+}
+
+fn products(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let sku = row.required("sku", "a SKU / product code");
+        if let Some(s) = &sku
+            && let Some(first) = seen.insert(s.to_lowercase(), *line)
+        {
+            row.bad(
+                "sku",
+                format!("the same SKU appears twice in the file (first on line {first})"),
+            );
+        }
+        let name = row.required("name", "a product name");
+        let currency = row.currency();
+        let list_price = currency.and_then(|c| row.money("list_price", "a list price", c));
+        let unit_cost = currency.and_then(|c| row.opt_money("unit_cost", c));
+        let active = match row.text("active") {
+            "" => Some(true),
+            t => {
+                let v = yes_no(t).or(match t {
+                    "上架" | "active" => Some(true),
+                    "下架" | "inactive" => Some(false),
+                    _ => None,
+                });
+                if v.is_none() {
+                    row.bad("active", "expected true or false");
+                }
+                v
+            }
+        };
+        let external_id = row
+            .opt("external_id")
+            .and_then(|e| ExternalId::new(e.trim_start_matches("zcrm_")).ok());
+        let (Some(sku), Some(name), Some(list_price), Some(unit_cost), Some(active)) =
+            (sku, name, list_price, unit_cost, active)
+        else {
+            continue;
+        };
+        out.push(ImportedProduct {
+            sku,
+            name,
+            category: row
+                .opt("category")
+                .unwrap_or_else(|| "Uncategorised".into()),
+            unit_cost: unit_cost.unwrap_or(attain_core::Money::zero(list_price.currency())),
+            list_price,
+            active,
+            external_id,
+        });
+    }
+    ImportRecords::Products(out)
+}
+
+async fn money_moves(
+    store: &Store,
+    entity: Entity,
+    sheet: &mut Sheet<'_>,
+) -> AppResult<ImportRecords> {
+    let table = sheet.table;
+    let numbers: Vec<&str> = match sheet.columns.get("order") {
+        Some(c) => table
+            .rows
+            .iter()
+            .filter_map(|(_, cells)| cells.get(c).map(String::as_str))
+            .collect(),
+        None => Vec::new(),
+    };
+    let orders = store.order_ids(&numbers).await?;
+    let note_field = if entity == Entity::Payments {
+        "method"
+    } else {
+        "reason"
+    };
+    let prefix = if entity == Entity::Payments {
+        "payment"
+    } else {
+        "refund"
+    };
+    let mut out = Vec::new();
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let order = row.required("order", "an order number").and_then(|n| {
+            let id = orders.get(&n).copied();
+            if id.is_none() {
+                row.bad(
+                    "order",
+                    "no order has this number (import the orders first)",
+                );
+            }
+            id
+        });
+        let on = row.date("date", "a date");
+        let amount = row
+            .currency()
+            .and_then(|c| row.money("amount", "an amount", c));
+        if amount.is_some_and(|a| a.amount().is_zero()) {
+            row.bad("amount", "must be more than zero");
+        }
+        let derived = row.derived_key(prefix, &["order", "date", "amount", note_field]);
+        let key = row.key("external_id", || derived);
+        let (Some(order), Some(on), Some(amount), Some(key)) = (order, on, amount, key) else {
+            continue;
+        };
+        if amount.amount().is_zero() {
+            continue;
+        }
+        out.push(ImportedMoneyMove {
+            external_id: key,
+            order,
+            on,
+            amount,
+            note: row.opt(note_field),
+        });
+    }
+    Ok(if entity == Entity::Payments {
+        ImportRecords::Payments(out)
+    } else {
+        ImportRecords::Refunds(out)
+    })
+}
+
+async fn activities(
+    store: &Store,
+    sheet: &mut Sheet<'_>,
+    owners: &mut Owners,
+) -> AppResult<ImportRecords> {
+    let table = sheet.table;
+    let keys: Vec<&str> = match sheet.columns.get("deal_external_id") {
+        Some(c) => table
+            .rows
+            .iter()
+            .filter_map(|(_, cells)| cells.get(c).map(|s| s.trim_start_matches("zcrm_")))
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => Vec::new(),
+    };
+    let deals = store.deal_ids(&keys).await?;
+    let mut out = Vec::new();
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let kind = row.choice("kind", "call, visit, meeting or email", |t| match t {
+            "call" | "calls" | "phone" | "电话" | "电话拜访" => Some(ActivityKind::Call),
+            "visit" | "拜访" | "上门拜访" | "实地拜访" => Some(ActivityKind::Visit),
+            "meeting" | "meetings" | "event" | "会议" => Some(ActivityKind::Meeting),
+            "email" | "e-mail" | "邮件" => Some(ActivityKind::Email),
+            _ => None,
+        });
+        let kind = match kind {
+            Some(None) => {
+                row.bad("kind", "an activity kind is required");
+                None
+            }
+            k => k.flatten(),
+        };
+        let date = row.date("date", "a date");
+        let owner = row.owner(owners, "an activity");
+        let customer =
+            if row.text("customer").is_empty() && row.text("customer_external_id").is_empty() {
+                Some(None)
+            } else {
+                customer_ref(&mut row).map(Some)
+            };
+        let deal = match row.text("deal_external_id").trim_start_matches("zcrm_") {
+            "" => Some(None),
+            key => match deals.get(key) {
+                Some(id) => Some(Some(*id)),
+                None => {
+                    row.bad(
+                        "deal_external_id",
+                        "no deal has this ID (import the deals first)",
+                    );
+                    None
+                }
+            },
+        };
+        let derived = row.derived_key(
+            "activity",
+            &[
+                "kind",
+                "date",
+                "owner",
+                "owner_external_id",
+                "customer",
+                "subject",
+            ],
+        );
+        let key = row.key("external_id", || derived);
+        let (Some(kind), Some(date), Some(owner), Some(customer), Some(deal), Some(key)) =
+            (kind, date, owner, customer, deal, key)
+        else {
+            continue;
+        };
+        out.push(ImportedActivity {
+            external_id: key,
+            kind,
+            owner,
+            customer,
+            deal,
+            occurred_on: date,
+            subject: row.opt("subject"),
+        });
+    }
+    Ok(ImportRecords::Activities(out))
+}
+
+fn priority_of(t: &str) -> Option<TicketPriority> {
+    match t {
+        "low" | "低" | "p4" => Some(TicketPriority::Low),
+        "normal" | "medium" | "中" | "普通" | "p3" => Some(TicketPriority::Normal),
+        "high" | "高" | "p2" => Some(TicketPriority::High),
+        "urgent" | "critical" | "紧急" | "p1" => Some(TicketPriority::Urgent),
+        _ => None,
+    }
+}
+
+fn tickets(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let customer = customer_ref(&mut row);
+        let opened = row.datetime("opened", "an opening time");
+        let first = row.opt_datetime("first_response");
+        let resolved = row.opt_datetime("resolved");
+        let priority = match row.choice("priority", "low, normal, high or urgent", priority_of) {
+            Some(None) => {
+                row.bad("priority", "a priority is required");
+                None
+            }
+            p => p.flatten(),
+        };
+        if let (Some(o), Some(Some(f))) = (opened, first)
+            && f < o
+        {
+            row.bad(
+                "first_response",
+                "the first response cannot come before the ticket was opened",
+            );
+        }
+        if let (Some(o), Some(Some(r))) = (opened, resolved)
+            && r < o
+        {
+            row.bad(
+                "resolved",
+                "a ticket cannot be resolved before it was opened",
+            );
+        }
+        let derived = row.derived_key(
+            "ticket",
+            &["customer", "customer_external_id", "opened", "subject"],
+        );
+        let key = row.key("external_id", || derived);
+        let (Some(customer), Some(opened), Some(first), Some(resolved), Some(priority), Some(key)) =
+            (customer, opened, first, resolved, priority, key)
+        else {
+            continue;
+        };
+        out.push(ImportedTicket {
+            external_id: key,
+            customer,
+            opened_at: opened,
+            first_response_at: first,
+            resolved_at: resolved,
+            priority,
+            category: row.opt("category"),
+            subject: row.opt("subject"),
+        });
+    }
+    ImportRecords::Tickets(out)
+}
+
+fn surveys(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let customer = customer_ref(&mut row);
+        let kind = match row.choice("kind", "csat or nps", |t| match t {
+            "csat" | "满意度" => Some(SurveyKind::Csat),
+            "nps" | "净推荐值" => Some(SurveyKind::Nps),
+            _ => None,
+        }) {
+            Some(None) => {
+                row.bad("kind", "a survey kind (csat or nps) is required");
+                None
+            }
+            k => k.flatten(),
+        };
+        let score = match row.opt_int("score", 0..=10) {
+            Some(None) => {
+                row.bad("score", "a score is required");
+                None
+            }
+            s => s.flatten(),
+        };
+        if let (Some(SurveyKind::Csat), Some(s)) = (kind, score)
+            && !(1..=5).contains(&s)
+        {
+            row.bad("score", "a CSAT score is 1 to 5");
+        }
+        let date = row.date("date", "a date");
+        let derived = row.derived_key(
+            "survey",
+            &["customer", "customer_external_id", "kind", "date", "score"],
+        );
+        let key = row.key("external_id", || derived);
+        let (Some(customer), Some(kind), Some(score), Some(date), Some(key)) =
+            (customer, kind, score, date, key)
+        else {
+            continue;
+        };
+        let Ok(score) = u8::try_from(score) else {
+            continue;
+        };
+        if kind == SurveyKind::Csat && !(1..=5).contains(&score) {
+            continue;
+        }
+        out.push(ImportedSurvey {
+            external_id: key,
+            customer,
+            kind,
+            score,
+            responded_on: date,
+            comment: row.opt("comment"),
+        });
+    }
+    ImportRecords::Surveys(out)
+}
+
+async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords> {
+    let units: HashMap<String, attain_core::OrgUnitId> = store
+        .org_units()
+        .await?
+        .into_iter()
+        .map(|u| (u.name.trim().to_lowercase(), u.id))
+        .collect();
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let channel = row
+            .required("channel", "a channel")
+            .map(|c| c.to_lowercase().replace(' ', "_"));
+        let kind = match row.choice("kind", "marketing or sales", |t| match t {
+            "marketing" | "市场" | "市场费用" => Some(SpendKind::Marketing),
+            "sales" | "销售" | "销售费用" => Some(SpendKind::Sales),
+            _ => None,
+        }) {
+            Some(None) => {
+                row.bad("kind", "a kind (marketing or sales) is required");
+                None
+            }
+            k => k.flatten(),
+        };
+        let date = row.date("date", "a date");
+        let amount = row
+            .currency()
+            .and_then(|c| row.money("amount", "an amount", c));
+        let unit = match row.text("unit") {
+            "" => Some(None),
+            name => match units.get(&name.to_lowercase()) {
+                Some(id) => Some(Some(*id)),
+                None => {
+                    row.bad("unit", "no org unit has this name");
+                    None
+                }
+            },
+        };
+        let derived = row.derived_key(
+            "spend",
+            &["channel", "kind", "date", "amount", "unit", "description"],
+        );
+        let key = row.key("external_id", || derived);
+        let (Some(channel), Some(kind), Some(date), Some(amount), Some(unit), Some(key)) =
+            (channel, kind, date, amount, unit, key)
+        else {
+            continue;
+        };
+        out.push(ImportedSpend {
+            external_id: key,
+            channel,
+            kind,
+            spent_on: date,
+            amount,
+            unit,
+            description: row.opt("description"),
+        });
+    }
+    Ok(ImportRecords::Spend(out))
+}
+
+fn enrolments(sheet: &mut Sheet<'_>, owners: &Owners) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let course = row.required("course", "a course");
+        let user = row.required("user", "a person").and_then(|u| {
+            let id = owners.existing(&u);
+            if id.is_none() {
+                row.bad("user", "no user has this login, e-mail, name or ID");
+            }
+            id
+        });
+        let assigned = row.date("assigned", "an assignment date");
+        let due = row.date("due", "a due date");
+        let completed = row.opt_date("completed");
+        let score = row.opt_int("score", 0..=100);
+        let derived = row.derived_key("enrolment", &["course", "user"]);
+        let key = row.key("external_id", || derived);
+        let (
+            Some(course),
+            Some(user),
+            Some(assigned),
+            Some(due),
+            Some(completed),
+            Some(score),
+            Some(key),
+        ) = (course, user, assigned, due, completed, score, key)
+        else {
+            continue;
+        };
+        out.push(ImportedEnrolment {
+            external_id: key,
+            course,
+            user,
+            assigned_on: assigned,
+            due_on: due,
+            completed_on: completed,
+            score: score.and_then(|s| u8::try_from(s).ok()),
+        });
+    }
+    ImportRecords::Enrolments(out)
+}
+
+fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -> ImportRecords {
+    let mut out = Vec::new();
+    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let segment = row.required("segment", "a segment");
+        let region = row.required("region", "a region");
+        let period = row
+            .required("period", "a period (e.g. 2026 or 2026-Q3)")
+            .and_then(|p| match calendar.parse(&p) {
+                Ok(parsed) => Some(parsed.to_string()),
+                Err(e) => {
+                    row.bad("period", e.to_string());
+                    None
+                }
+            });
+        let amount = row
+            .currency()
+            .and_then(|c| row.money("amount", "a market size", c));
+        let (Some(segment), Some(region), Some(period), Some(amount)) =
+            (segment, region, period, amount)
+        else {
+            continue;
+        };
+        if let Some(first) = seen.insert((segment.clone(), region.clone(), period.clone()), *line) {
+            row.bad(
+                "period",
+                format!("this segment, region and period appear twice (first on line {first})"),
+            );
+            continue;
+        }
+        out.push(MarketSize {
+            segment,
+            region,
+            period,
+            amount,
+        });
+    }
+    ImportRecords::MarketSizes(out)
+}
+
+fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let currency =
+            row.required("currency", "a currency")
+                .and_then(|c| match Currency::from_code(&c) {
+                    Ok(c) => Some(c.code().to_owned()),
+                    Err(e) => {
+                        row.bad("currency", e.to_string());
+                        None
+                    }
+                });
+        let month = row.required("month", "a month (YYYY-MM)").and_then(|m| {
+            let ok = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok()
+                && m.len() == 7;
+            if !ok {
+                row.bad("month", "expected a month as YYYY-MM");
+            }
+            ok.then_some(m)
+        });
+        let rate = row.required("rate", "a rate").and_then(|r| {
+            match r.replace(',', "").parse::<Decimal>() {
+                Ok(v) if v > Decimal::ZERO => Some(v.normalize().to_string()),
+                _ => {
+                    row.bad("rate", "a rate is a positive decimal number");
+                    None
+                }
+            }
+        });
+        let (Some(currency), Some(month), Some(rate_to_base)) = (currency, month, rate) else {
+            continue;
+        };
+        out.push(ImportedRate {
+            currency,
+            month,
+            rate_to_base,
+        });
+    }
+    ImportRecords::ExchangeRates(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_from_employee_counts_and_words() {
+        assert_eq!(size_of("12"), Some(CustomerSize::Small));
+        assert_eq!(size_of("1,200"), Some(CustomerSize::Enterprise));
+        assert_eq!(size_of("51-200"), Some(CustomerSize::Medium));
+        assert_eq!(size_of("中型"), Some(CustomerSize::Medium));
+        assert_eq!(size_of("huge-ish"), None);
+    }
+}

@@ -1,0 +1,546 @@
+//! Reading the rows of a mapped file: typed cells, every problem recorded
+//! with its row, column and value, and the owners a file names.
+
+use std::collections::HashMap;
+
+use attain_core::{Currency, ExternalId, Login, Money, UserId};
+use attain_store::{Actor, NewOwner, NewOwners, OwnerRef, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::mapping::Columns;
+use super::parse::{
+    DateStyle, ImportProblem, parse_amount, parse_date_as, parse_datetime, parse_int, parse_percent,
+};
+use super::source::Table;
+use super::{ImportOptions, presets};
+use crate::AppResult;
+
+/// A file being read: its columns, how it writes dates, the currency of
+/// amounts without one, and what was found wrong so far.
+pub(crate) struct Sheet<'a> {
+    pub file: &'a str,
+    pub table: &'a Table,
+    pub columns: Columns,
+    pub dates: DateStyle,
+    pub currency: Currency,
+    pub problems: Vec<ImportProblem>,
+    pub notes: Vec<String>,
+    seen: HashMap<String, usize>,
+}
+
+impl<'a> Sheet<'a> {
+    /// Maps the file's columns; `date_fields` are the fields whose values
+    /// show the file's date order.
+    pub(crate) fn new(
+        table: &'a Table,
+        fields: &'static [(&'static str, &'static [&'static str])],
+        required: &[&str],
+        options: &ImportOptions,
+        base_currency: Currency,
+        date_fields: &[&str],
+    ) -> Result<Self, Vec<ImportProblem>> {
+        let file = table.file.as_str();
+        let columns = Columns::resolve(file, &table.header, fields, required, &options.mapping)?;
+        let currency = match &options.mapping.currency {
+            Some(code) => Currency::from_code(code).map_err(|e| {
+                vec![ImportProblem {
+                    file: file.to_owned(),
+                    row: 0,
+                    column: None,
+                    message: format!("the mapping's currency: {e}"),
+                    value: Some(code.clone()),
+                }]
+            })?,
+            None => base_currency,
+        };
+        let default = options
+            .mapping
+            .date_style()
+            .unwrap_or_else(|| presets::default_date_style(options.preset));
+        let date_columns: Vec<usize> = date_fields.iter().filter_map(|f| columns.get(f)).collect();
+        let values = table.rows.iter().flat_map(|(_, cells)| {
+            date_columns
+                .iter()
+                .filter_map(|&c| cells.get(c).map(String::as_str))
+        });
+        let (dates, ambiguous) = DateStyle::infer(values, default);
+        let mut notes = Vec::new();
+        if ambiguous {
+            notes.push(format!(
+                "dates such as 03/04 were read {} (the preset's default); set date_format in a mapping file if that is wrong",
+                if dates == DateStyle::DayFirst { "day first" } else { "month first" }
+            ));
+        }
+        Ok(Self {
+            file,
+            table,
+            columns,
+            dates,
+            currency,
+            problems: Vec::new(),
+            notes,
+            seen: HashMap::new(),
+        })
+    }
+
+    /// The reader of one data row.
+    pub(crate) fn row<'s>(&'s mut self, line: usize, cells: &'s [String]) -> Row<'s, 'a> {
+        Row {
+            line,
+            cells,
+            sheet: self,
+        }
+    }
+
+    /// Sorted problems, or `Ok` when there are none.
+    pub(crate) fn finish(&mut self) -> Result<(), Vec<ImportProblem>> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            let mut problems = std::mem::take(&mut self.problems);
+            problems.sort_by_key(|p| p.row);
+            Err(problems)
+        }
+    }
+}
+
+/// One data row of a [`Sheet`].
+pub(crate) struct Row<'s, 'a> {
+    pub line: usize,
+    cells: &'s [String],
+    sheet: &'s mut Sheet<'a>,
+}
+
+impl Row<'_, '_> {
+    /// Whether the file has a column for `field`.
+    pub(crate) fn has(&self, field: &str) -> bool {
+        self.sheet.columns.get(field).is_some()
+    }
+
+    /// The trimmed cell of `field` ("" without a column).
+    pub(crate) fn text(&self, field: &str) -> &str {
+        self.sheet
+            .columns
+            .get(field)
+            .and_then(|i| self.cells.get(i))
+            .map_or("", |s| s.as_str())
+    }
+
+    /// The cell of `field`, if not empty.
+    pub(crate) fn opt(&self, field: &str) -> Option<String> {
+        Some(self.text(field).to_owned()).filter(|s| !s.is_empty())
+    }
+
+    /// Records a problem with the cell of `field`.
+    pub(crate) fn bad(&mut self, field: &str, message: impl Into<String>) {
+        let column = self
+            .sheet
+            .columns
+            .get(field)
+            .and_then(|i| self.sheet.table.header.get(i))
+            .cloned()
+            .unwrap_or_else(|| field.to_owned());
+        let value = self.text(field).to_owned();
+        self.sheet.problems.push(ImportProblem {
+            file: self.sheet.file.to_owned(),
+            row: self.line,
+            column: Some(column),
+            message: message.into(),
+            value: Some(value),
+        });
+    }
+
+    /// The cell of `field`; empty is a problem (`what` says what is missing).
+    pub(crate) fn required(&mut self, field: &str, what: &str) -> Option<String> {
+        let value = self.opt(field);
+        if value.is_none() {
+            self.bad(field, format!("{what} is required"));
+        }
+        value
+    }
+
+    /// Runs a parser on a non-empty cell: `Some(None)` for empty,
+    /// `Some(Some(v))` parsed, `None` after recording the problem.
+    fn optional<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&str, &Sheet<'_>) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        let text = self.text(field).to_owned();
+        if text.is_empty() {
+            return Some(None);
+        }
+        match parse(&text, self.sheet) {
+            Ok(v) => Some(Some(v)),
+            Err(e) => {
+                self.bad(field, e);
+                None
+            }
+        }
+    }
+
+    /// Like [`Self::optional`], but empty is a problem too.
+    fn mandatory<T>(
+        &mut self,
+        field: &str,
+        what: &str,
+        parse: impl FnOnce(&str, &Sheet<'_>) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.optional(field, parse) {
+            Some(Some(v)) => Some(v),
+            Some(None) => {
+                self.bad(field, format!("{what} is required"));
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// A required date.
+    pub(crate) fn date(&mut self, field: &str, what: &str) -> Option<NaiveDate> {
+        self.mandatory(field, what, |t, s| parse_date_as(t, &s.dates))
+    }
+
+    /// An optional date.
+    pub(crate) fn opt_date(&mut self, field: &str) -> Option<Option<NaiveDate>> {
+        self.optional(field, |t, s| parse_date_as(t, &s.dates))
+    }
+
+    /// A required instant.
+    pub(crate) fn datetime(&mut self, field: &str, what: &str) -> Option<DateTime<Utc>> {
+        self.mandatory(field, what, |t, s| parse_datetime(t, &s.dates))
+    }
+
+    /// An optional instant.
+    pub(crate) fn opt_datetime(&mut self, field: &str) -> Option<Option<DateTime<Utc>>> {
+        self.optional(field, |t, s| parse_datetime(t, &s.dates))
+    }
+
+    /// The row's currency: its currency column, or the file's default.
+    pub(crate) fn currency(&mut self) -> Option<Currency> {
+        let default = self.sheet.currency;
+        self.optional("currency", |t, _| {
+            Currency::from_code(t).map_err(|e| e.to_string())
+        })
+        .map(|c| c.unwrap_or(default))
+    }
+
+    /// A required amount in `currency`; negative amounts are a problem
+    /// unless `negative_ok`.
+    pub(crate) fn money(&mut self, field: &str, what: &str, currency: Currency) -> Option<Money> {
+        let m = self.mandatory(field, what, |t, _| parse_amount(t, currency))?;
+        if m.amount().is_sign_negative() {
+            self.bad(field, format!("{what} cannot be negative"));
+            return None;
+        }
+        Some(m)
+    }
+
+    /// An optional non-negative amount.
+    pub(crate) fn opt_money(&mut self, field: &str, currency: Currency) -> Option<Option<Money>> {
+        let m = self.optional(field, |t, _| parse_amount(t, currency))?;
+        if m.is_some_and(|m| m.amount().is_sign_negative()) {
+            self.bad(field, "cannot be negative");
+            return None;
+        }
+        Some(m)
+    }
+
+    /// An optional whole number within `range`.
+    pub(crate) fn opt_int(
+        &mut self,
+        field: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<Option<i64>> {
+        self.optional(field, |t, _| {
+            let v = parse_int(t)?;
+            if range.contains(&v) {
+                Ok(v)
+            } else {
+                Err(format!(
+                    "must be between {} and {}",
+                    range.start(),
+                    range.end()
+                ))
+            }
+        })
+    }
+
+    /// An optional percentage.
+    pub(crate) fn opt_percent(&mut self, field: &str) -> Option<Option<u8>> {
+        self.optional(field, |t, _| parse_percent(t))
+    }
+
+    /// A value from a fixed list: `choose` maps the lower-cased cell to a
+    /// value; `expected` lists the accepted words for the message.
+    pub(crate) fn choice<T>(
+        &mut self,
+        field: &str,
+        expected: &str,
+        choose: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<Option<T>> {
+        self.optional(field, |t, _| {
+            choose(&t.to_lowercase()).ok_or_else(|| format!("expected {expected}"))
+        })
+    }
+
+    /// The record's key: the file's ID column (Zoho's `zcrm_` prefix
+    /// dropped), or `derived` when the file has none. A key seen earlier in
+    /// the file is a problem.
+    pub(crate) fn key(
+        &mut self,
+        field: &str,
+        derived: impl FnOnce() -> String,
+    ) -> Option<ExternalId> {
+        let text = match self.text(field) {
+            "" => derived(),
+            id => id.trim_start_matches("zcrm_").to_owned(),
+        };
+        let key = match ExternalId::new(&text) {
+            Ok(k) => k,
+            Err(e) => {
+                self.bad(field, e.to_string());
+                return None;
+            }
+        };
+        if let Some(first) = self.sheet.seen.insert(text, self.line) {
+            self.bad(
+                field,
+                format!("the same record appears twice in the file (first on line {first})"),
+            );
+            return None;
+        }
+        Some(key)
+    }
+
+    /// A key derived from the row's content, numbered so that two rows
+    /// with the same content (two equal payments on one day) stay two.
+    pub(crate) fn derived_key(&self, prefix: &str, fields: &[&str]) -> String {
+        let parts: Vec<&str> = fields.iter().map(|f| self.text(f)).collect();
+        let base = format!("{prefix}:{}", parts.join("|"));
+        let mut n = 1;
+        let mut key = base.clone();
+        while self.sheet.seen.contains_key(&key) {
+            n += 1;
+            key = format!("{base}#{n}");
+        }
+        key
+    }
+
+    /// The row's owner from the `owner` (login, e-mail or name) and
+    /// `owner_external_id` columns; `None` (with the problem recorded at
+    /// the end) for an unknown owner.
+    pub(crate) fn owner(&mut self, owners: &mut Owners, what: &str) -> Option<OwnerRef> {
+        let external = self
+            .text("owner_external_id")
+            .trim_start_matches("zcrm_")
+            .to_owned();
+        let name = self.text("owner").to_owned();
+        if name.is_empty() && external.is_empty() {
+            let field = if self.has("owner") {
+                "owner"
+            } else {
+                "owner_external_id"
+            };
+            self.bad(field, format!("{what} needs an owner"));
+            return None;
+        }
+        let field = if name.is_empty() {
+            "owner_external_id"
+        } else {
+            "owner"
+        };
+        let column = self
+            .sheet
+            .columns
+            .get(field)
+            .and_then(|i| self.sheet.table.header.get(i))
+            .cloned()
+            .unwrap_or_default();
+        owners.resolve(&name, &external, self.line, &column)
+    }
+
+    /// An optional owner (customers and contacts may have none).
+    pub(crate) fn opt_owner(&mut self, owners: &mut Owners) -> Option<Option<OwnerRef>> {
+        if self.text("owner").is_empty() && self.text("owner_external_id").is_empty() {
+            return Some(None);
+        }
+        self.owner(owners, "").map(Some)
+    }
+}
+
+/// Who the owner columns of a file name: existing users by external ID,
+/// login, e-mail or display name; the rest unknown (a problem per row and
+/// one listing them all) or, with `--create-missing-owners`, to be created.
+pub(crate) struct Owners {
+    by_key: HashMap<String, UserId>,
+    by_external: HashMap<String, UserId>,
+    taken_logins: std::collections::HashSet<String>,
+    create: bool,
+    new: Vec<(String, Option<String>)>,
+    new_index: HashMap<String, usize>,
+    unknown: Vec<(usize, String, String)>,
+}
+
+impl Owners {
+    /// Active users, indexed.
+    pub(crate) async fn load(store: &Store, create: bool) -> AppResult<Self> {
+        let mut by_key = HashMap::new();
+        let mut by_external = HashMap::new();
+        let mut taken_logins = std::collections::HashSet::new();
+        for u in store.users().await? {
+            taken_logins.insert(u.login.as_str().to_owned());
+            if !u.active {
+                continue;
+            }
+            by_key.insert(u.login.as_str().to_lowercase(), u.id);
+            by_key
+                .entry(u.display_name.trim().to_lowercase())
+                .or_insert(u.id);
+            if let Some(e) = &u.email {
+                by_key.insert(e.trim().to_lowercase(), u.id);
+            }
+            if let Some(x) = &u.external_id {
+                by_external.insert(x.as_str().to_owned(), u.id);
+            }
+        }
+        Ok(Self {
+            by_key,
+            by_external,
+            taken_logins,
+            create,
+            new: Vec::new(),
+            new_index: HashMap::new(),
+            unknown: Vec::new(),
+        })
+    }
+
+    /// An existing user by login, e-mail or name (no creation): for
+    /// enrolments, which name people rather than owners.
+    pub(crate) fn existing(&self, name: &str) -> Option<UserId> {
+        self.by_key
+            .get(&name.trim().to_lowercase())
+            .or_else(|| self.by_external.get(name.trim()))
+            .copied()
+    }
+
+    fn resolve(
+        &mut self,
+        name: &str,
+        external: &str,
+        line: usize,
+        column: &str,
+    ) -> Option<OwnerRef> {
+        if let Some(id) = Some(external)
+            .filter(|e| !e.is_empty())
+            .and_then(|e| self.by_external.get(e))
+            .or_else(|| self.by_key.get(&name.trim().to_lowercase()))
+        {
+            return Some(OwnerRef::Existing(*id));
+        }
+        let key = if external.is_empty() {
+            name.trim().to_lowercase()
+        } else {
+            external.to_owned()
+        };
+        if self.create {
+            let index = match self.new_index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let display = if name.trim().is_empty() {
+                        external
+                    } else {
+                        name.trim()
+                    };
+                    self.new.push((
+                        display.to_owned(),
+                        Some(external.to_owned()).filter(|e| !e.is_empty()),
+                    ));
+                    self.new_index.insert(key, self.new.len() - 1);
+                    self.new.len() - 1
+                }
+            };
+            return Some(OwnerRef::New(index));
+        }
+        let shown = if name.trim().is_empty() {
+            external
+        } else {
+            name.trim()
+        };
+        self.unknown
+            .push((line, column.to_owned(), shown.to_owned()));
+        None
+    }
+
+    /// Records the unknown owners as problems: one per row, and one that
+    /// lists every unknown name.
+    pub(crate) fn report_unknown(&self, sheet: &mut Sheet<'_>) {
+        if self.unknown.is_empty() {
+            return;
+        }
+        let mut names: Vec<&str> = self.unknown.iter().map(|(_, _, n)| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        sheet.problems.push(ImportProblem {
+            file: sheet.file.to_owned(),
+            row: 0,
+            column: None,
+            message: format!(
+                "{} unknown owner(s): {} (add them as users, or import with --create-missing-owners)",
+                names.len(),
+                names.join(", ")
+            ),
+            value: None,
+        });
+        for (line, column, name) in &self.unknown {
+            sheet.problems.push(ImportProblem {
+                file: sheet.file.to_owned(),
+                row: *line,
+                column: Some(column.clone()),
+                message: "unknown owner: no user has this login, e-mail, name or ID".into(),
+                value: Some(name.clone()),
+            });
+        }
+    }
+
+    /// Names of the owners the import creates.
+    pub(crate) fn new_names(&self) -> Vec<String> {
+        self.new.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The people to create, with unused logins and one unknown password.
+    pub(crate) async fn new_owners(&self, actor: Option<Actor>) -> AppResult<NewOwners> {
+        if self.new.is_empty() {
+            return Ok(NewOwners::default());
+        }
+        // Nobody learns this password: an admin resets it to let a person in.
+        let hash = crate::auth::hash_password(&crate::secrets::new_password()?).await?;
+        let mut taken = self.taken_logins.clone();
+        let mut people = Vec::with_capacity(self.new.len());
+        for (i, (name, external)) in self.new.iter().enumerate() {
+            let base = name
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_lowercase()
+                .replace(' ', ".");
+            let mut login = Login::new(&base)
+                .map(|l| l.to_string())
+                .unwrap_or_else(|_| format!("imported.{}", i + 1));
+            let mut n = 1;
+            while taken.contains(&login) {
+                n += 1;
+                login = format!("imported.{}.{n}", i + 1);
+            }
+            taken.insert(login.clone());
+            people.push(NewOwner {
+                login: Login::new(&login).map_err(|e| crate::AppError::Internal(e.to_string()))?,
+                display_name: name.clone(),
+                email: name.contains('@').then(|| name.clone()),
+                external_id: external.as_ref().and_then(|e| ExternalId::new(e).ok()),
+                password_hash: hash.clone(),
+            });
+        }
+        Ok(NewOwners { people, actor })
+    }
+}

@@ -1,0 +1,143 @@
+//! `attain import ENTITY FILE`: an export file of another CRM in, all rows
+//! or none, with a progress bar (rows/s) on a terminal.
+// Rows per second are shown, not stored: floats are fine here.
+#![allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use attain_app::import::{Entity, ImportOptions, ImportStep, Mapping, Preset};
+use attain_store::{Actor, Store};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds: deals, orders (one row per line), customers,
+    /// contacts, products, payments, refunds, activities, tickets, surveys,
+    /// spend, enrolments, market-sizes or exchange-rates.
+    #[arg(value_parser = parse_entity)]
+    entity: Entity,
+    /// A CSV file (any delimiter; UTF-8 with or without BOM, or GBK/GB18030) or an XLSX workbook.
+    file: PathBuf,
+    /// The CRM that wrote the file: zoho, salesforce, fxiaoke, hubspot or generic.
+    #[arg(long, default_value = "generic", value_parser = parse_preset)]
+    preset: Preset,
+    /// A TOML file naming columns, stages, the date layout or the currency (see the README).
+    #[arg(long, value_name = "MAP.toml")]
+    mapping: Option<PathBuf>,
+    /// Check the file and report, without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Add owners the file names but Attain does not know, as reps in an 'Imported' unit.
+    #[arg(long)]
+    create_missing_owners: bool,
+}
+
+fn parse_entity(text: &str) -> Result<Entity, String> {
+    text.parse()
+}
+
+fn parse_preset(text: &str) -> Result<Preset, String> {
+    text.parse()
+}
+
+/// Runs the import and prints what it did; problems go to stderr, one per line.
+pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let name = args.file.display().to_string();
+    let mapping = match &args.mapping {
+        None => Mapping::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Mapping::parse(&path.display().to_string(), &text)
+                .map_err(|p| anyhow::anyhow!("{p}"))?
+        }
+    };
+    let options = ImportOptions {
+        preset: args.preset,
+        mapping,
+        dry_run: args.dry_run,
+        create_missing_owners: args.create_missing_owners,
+        actor: Some(Actor::named("attain import")),
+    };
+    let bar = ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar.set_message(format!("reading {name}"));
+    let started = Instant::now();
+    let on_step = |step: ImportStep| match step {
+        ImportStep::Checking { rows } => bar.set_message(format!("checking {rows} rows")),
+        ImportStep::Writing { records } => {
+            tracing::info!(
+                records,
+                "the file passed every check; writing it in one transaction"
+            );
+            bar.set_length(records);
+            bar.set_position(0);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} writing {bar:40} {human_pos}/{human_len} rows, {per_sec}, {eta} left",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        }
+        ImportStep::Wrote(n) => bar.inc(n),
+    };
+    let result =
+        attain_app::import::import(store, args.entity, &name, &bytes, &options, &on_step).await;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    match result {
+        Ok(report) => {
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
+            let what = args.entity.key();
+            if report.dry_run {
+                println!(
+                    "{name}: {} rows ({} {what}) are valid; nothing was written (dry run)",
+                    report.rows, report.records
+                );
+                if !report.owners_created.is_empty() {
+                    println!("owners to be created: {}", report.owners_created.join(", "));
+                }
+            } else {
+                let c = report.counts;
+                let mut line = format!(
+                    "{name}: {} rows imported in {seconds:.1} s ({:.0} rows/s): {} {what} created, {} updated or unchanged",
+                    report.rows,
+                    report.rows as f64 / seconds.max(1e-9),
+                    c.created,
+                    c.updated
+                );
+                if c.lines > 0 {
+                    line.push_str(&format!(", {} lines", c.lines));
+                }
+                if c.customers_created > 0 {
+                    line.push_str(&format!(", {} customers created", c.customers_created));
+                }
+                println!("{line}");
+                if !report.owners_created.is_empty() {
+                    println!(
+                        "owners created in the 'Imported' unit: {}",
+                        report.owners_created.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(attain_app::AppError::Import(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!(
+                "{} problem(s) in {name}; nothing was imported",
+                problems.len()
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}
