@@ -94,9 +94,9 @@ impl Scale {
             Scale::Large => Params {
                 regions: 25,
                 teams_per_region: 20,
-                reps_per_team: 10,
+                reps_per_team: 11,
                 deals_per_month: 8.0,
-                reorders_per_year: 5.0,
+                reorders_per_year: 9.0,
             },
         }
     }
@@ -1299,6 +1299,8 @@ pub async fn build(
     let reference = reference_data(&mut rng);
     let products = reference.products.clone();
     store.insert_sales_batch(&reference).await?;
+    // The demo fills an empty database: indexes are built once at the end.
+    let indexes = store.drop_fact_indexes().await?;
     let mut sim = Sim {
         rng,
         params,
@@ -1342,6 +1344,9 @@ pub async fn build(
             progress(i + 1, reps.len());
         }
     }
+    let t = std::time::Instant::now();
+    store.restore_indexes(&indexes).await?;
+    writing += t.elapsed();
     store.sync_id_sequences().await?;
     tracing::info!(
         generating_ms = generating.as_millis() as u64,

@@ -81,6 +81,12 @@ impl Principal {
         matches!(self.role, Role::Admin | Role::SalesOps)
     }
 
+    /// Whether the principal may import other systems' data (it writes
+    /// records of every owner, so it is for the people who run the data).
+    pub fn can_import(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::SalesOps)
+    }
+
     /// Whether the principal may change data at all (viewers may not).
     pub fn can_write(&self) -> bool {
         self.role != Role::Viewer

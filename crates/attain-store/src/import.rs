@@ -1253,3 +1253,84 @@ mod tests {
         );
     }
 }
+
+/// Tables whose records the API may replace or delete by ID, with the
+/// column that keys re-imports.
+const KEYED: &[(&str, &str)] = &[
+    ("deals", "external_id"),
+    ("orders", "number"),
+    ("customers", "external_id"),
+    ("contacts", "external_id"),
+    ("products", "sku"),
+    ("payments", "external_id"),
+    ("refunds", "external_id"),
+    ("activities", "external_id"),
+    ("tickets", "external_id"),
+    ("survey_responses", "external_id"),
+    ("spend", "external_id"),
+    ("enrolments", "external_id"),
+    ("market_sizes", "id"),
+];
+
+fn keyed(table: &str) -> StoreResult<(&'static str, &'static str)> {
+    KEYED
+        .iter()
+        .find(|(t, _)| *t == table)
+        .copied()
+        .ok_or_else(|| StoreError::Invalid(format!("records of {table} cannot be changed by ID")))
+}
+
+impl Store {
+    /// The re-import key of record `id` of `table` (its external ID, order
+    /// number or SKU). A record that has no external ID yet (entered
+    /// before, or built by the demo) is given `attain:<table>:<id>`, so
+    /// that a replacement through the importer finds it.
+    pub async fn record_key(&self, table: &str, id: i64) -> StoreResult<String> {
+        let (table, column) = keyed(table)?;
+        let not_found = || StoreError::NotFound {
+            entity: "record",
+            id: id.to_string(),
+        };
+        // Table and column names come from the constant list above.
+        let select = format!("SELECT CAST({column} AS TEXT) FROM {table} WHERE id = $1");
+        let key: Option<Option<String>> = on_pool!(self, pool => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(select)).bind(id).fetch_optional(pool).await?
+        });
+        match key.ok_or_else(not_found)? {
+            Some(key) => Ok(key),
+            None => {
+                let key = format!("attain:{table}:{id}");
+                let update =
+                    format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} IS NULL");
+                on_pool!(self, pool => {
+                    sqlx::query(sqlx::AssertSqlSafe(update)).bind(&key).bind(id).execute(pool).await?;
+                });
+                Ok(key)
+            }
+        }
+    }
+
+    /// Deletes record `id` of `table`. A record others still refer to (a
+    /// customer with deals, an order with payments) is a conflict naming
+    /// the reason; nothing is deleted then.
+    pub async fn delete_record(&self, table: &str, id: i64) -> StoreResult<()> {
+        let (table, _) = keyed(table)?;
+        let sql = format!("DELETE FROM {table} WHERE id = $1");
+        let deleted = on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(pool).await.map(|r| r.rows_affected())
+        });
+        match deleted {
+            Ok(0) => Err(StoreError::NotFound {
+                entity: "record",
+                id: id.to_string(),
+            }),
+            Ok(_) => Ok(()),
+            Err(e) => match StoreError::from(e) {
+                StoreError::Invalid(message) => Err(StoreError::Conflict(format!(
+                    "other records still refer to this one; delete or move them first ({message})"
+                ))),
+                other => Err(other),
+            },
+        }
+    }
+}

@@ -20,6 +20,7 @@ mod import;
 mod migrate;
 mod org;
 mod sales;
+mod uploads;
 
 use sqlx::{PgPool, SqlitePool};
 
@@ -38,6 +39,7 @@ pub use import::{
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
+pub use uploads::Upload;
 
 use attain_core::{Currency, Money};
 

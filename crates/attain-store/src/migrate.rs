@@ -34,6 +34,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_sales.sql"),
         postgres: include_str!("../migrations/postgres/0003_sales.sql"),
     },
+    Migration {
+        version: 4,
+        name: "import_uploads",
+        sqlite: include_str!("../migrations/sqlite/0004_import_uploads.sql"),
+        postgres: include_str!("../migrations/postgres/0004_import_uploads.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

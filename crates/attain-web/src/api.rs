@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/tokens/{id}", delete(revoke_token))
         .route("/audit", get(audit))
         .merge(crate::api_sales::routes())
+        .merge(crate::api_write::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

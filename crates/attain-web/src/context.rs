@@ -29,6 +29,31 @@ pub const SESSION_COOKIE: &str = "attain_session";
 pub const LANG_COOKIE: &str = "attain_lang";
 /// Largest form body inspected for a CSRF token.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// Largest file the import page accepts (the whole request).
+pub(crate) const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// The text of the first multipart field called `name`: how a file-upload
+/// form carries its CSRF token (the hidden field comes before the file).
+async fn multipart_field(
+    content_type: &str,
+    bytes: &axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    use axum::extract::FromRequest;
+    let request = axum::http::Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes.clone()))
+        .ok()?;
+    let mut multipart = axum::extract::Multipart::from_request(request, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
 
 /// Everything known about the request before a handler runs.
 #[derive(Clone, Debug)]
@@ -204,11 +229,21 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
             let supplied = match from_header {
                 Some(token) => Some(token),
                 None => {
-                    let is_form = headers
+                    let content_type = headers
                         .get(header::CONTENT_TYPE)
                         .and_then(|v| v.to_str().ok())
-                        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-                    if is_form {
+                        .unwrap_or_default()
+                        .to_owned();
+                    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+                    if content_type.starts_with("multipart/form-data") {
+                        let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
+                            return (StatusCode::PAYLOAD_TOO_LARGE, "upload too large")
+                                .into_response();
+                        };
+                        let token = multipart_field(&content_type, &bytes, "_csrf").await;
+                        body = Body::from(bytes);
+                        token
+                    } else if is_form {
                         let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
                             return (StatusCode::PAYLOAD_TOO_LARGE, "form too large")
                                 .into_response();

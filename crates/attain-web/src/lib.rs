@@ -19,9 +19,11 @@
 
 mod api;
 mod api_sales;
+mod api_write;
 mod context;
 mod error;
 pub mod i18n;
+mod import_pages;
 mod pages;
 
 use std::future::Future;
@@ -114,6 +116,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(import_pages::routes())
         .nest("/api/v1", api::routes())
         .route("/api", get(api::not_found))
         .route("/api/{*rest}", get(api::not_found).fallback(api::not_found))

@@ -47,10 +47,11 @@ pub(crate) struct Nav {
     pub section: &'static str,
     pub can_manage_users: bool,
     pub can_read_audit: bool,
+    pub can_import: bool,
 }
 
 impl Nav {
-    fn new(user: &SignedIn, section: &'static str, path: &str) -> Option<Nav> {
+    pub(crate) fn new(user: &SignedIn, section: &'static str, path: &str) -> Option<Nav> {
         Some(Nav {
             display_name: user.principal.display_name.clone(),
             csrf: user.csrf.clone(),
@@ -58,6 +59,7 @@ impl Nav {
             section,
             can_manage_users: user.principal.can_manage_users(),
             can_read_audit: user.principal.can_read_audit_log(),
+            can_import: user.principal.can_import(),
         })
     }
 }

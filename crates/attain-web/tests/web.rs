@@ -71,6 +71,28 @@ impl Call {
         self.body = Body::from(body.to_owned());
         self
     }
+    /// A multipart form: text fields, then one file.
+    fn multipart(mut self, fields: &[(&str, &str)], file: (&str, &[u8])) -> Self {
+        let boundary = "----attain-test-boundary";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n", file.0).as_bytes());
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.request = self.request.header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+        self.body = Body::from(body);
+        self
+    }
     fn json(mut self, body: serde_json::Value) -> Self {
         self.request = self.request.header("content-type", "application/json");
         self.body = Body::from(body.to_string());
@@ -674,4 +696,91 @@ store_test!(async fn the_deals_page_lists_only_what_the_person_may_see(store) {
     let (ops, _) = session(&store, "ops").await;
     let won = call(Method::GET, "/deals?status=won").session(&ops).send(&store).await;
     assert!(won.body.contains("3 deals") && !won.body.contains("deal 0"), "{}", won.body);
+});
+
+// ------------------------------------------------------------ import
+
+store_test!(async fn an_upload_is_checked_remapped_and_imported_by_its_owner_only(store) {
+    org(&store).await;
+    let (ops, csrf) = session(&store, "ops").await;
+    let file = "Deal Title,Account Name,Deal Owner,Amount,Stage,Closing Date\nLab,Nova Labs,ana,\"1,200.00\",Closed Won,2026-03-31\nPilot,Nova Labs,ben,800,Qualification,2026-09-30\n";
+    // Without the CSRF field the upload is refused.
+    let r = call(Method::POST, "/import").session(&ops).multipart(&[("entity", "deals"), ("preset", "zoho")], ("Deals.csv", file.as_bytes())).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::POST, "/import").session(&ops).multipart(&[("_csrf", &csrf), ("entity", "deals"), ("preset", "zoho")], ("Deals.csv", file.as_bytes())).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let location = r.headers.iter().find(|(k, _)| k == "location").unwrap().1.clone();
+    // "Deal Title" is no Zoho label: the deal name is missing.
+    let preview = call(Method::GET, &location).session(&ops).send(&store).await;
+    assert_eq!(preview.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(preview.body.contains("required column &#39;name&#39; is missing"), "{}", preview.body);
+    assert!(!preview.body.contains("import-confirm"));
+    // Another person cannot see the upload, as if it did not exist.
+    let (admin, _) = session(&store, "admin").await;
+    assert_eq!(call(Method::GET, &location).session(&admin).send(&store).await.status, StatusCode::NOT_FOUND);
+    // A rep may not import at all.
+    let (ana, _) = session(&store, "ana").await;
+    assert_eq!(call(Method::GET, "/import").session(&ana).send(&store).await.status, StatusCode::FORBIDDEN);
+    // Choose the column, check again: the dry run passes and nothing is written.
+    let r = call(Method::POST, &location).session(&ops).form(&format!("_csrf={csrf}&col.name=Deal+Title")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let preview = call(Method::GET, &location).session(&ops).send(&store).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("id=\"import-ok\"") && preview.body.contains("import-confirm"));
+    assert_eq!(store.count_rows("deals").await.unwrap(), 0, "a dry run writes nothing");
+    let done = call(Method::POST, &format!("{location}/confirm")).session(&ops).form(&format!("_csrf={csrf}")).send(&store).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("id=\"count-created\">2<"), "{}", done.body);
+    assert_eq!(store.count_rows("deals").await.unwrap(), 2);
+    // The upload is gone once imported.
+    assert_eq!(call(Method::GET, &location).session(&ops).send(&store).await.status, StatusCode::NOT_FOUND);
+});
+
+store_test!(async fn the_api_creates_replaces_and_deletes_sales_records_like_an_import(store) {
+    org(&store).await;
+    let ops = token(&store, "ops").await;
+    let deal = serde_json::json!({"external_id": "D-1", "name": "Lab build-out", "customer": "Nova Labs", "owner": "ana", "amount": "12500.50", "stage": "Closed Won", "close_date": "2026-03-31"});
+    let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(deal.clone()).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!((r.json()["created"].as_u64(), r.json()["customers_created"].as_u64()), (Some(1), Some(1)));
+    // The same record again changes nothing.
+    let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(deal).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["updated"].as_u64(), Some(1));
+    let deals = call(Method::GET, "/api/v1/deals").bearer(&ops).send(&store).await.json();
+    let id = deals["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(deals["items"][0]["amount"]["amount"], "12500.50");
+    // Bad values are refused with the field and the value, nothing stored.
+    let bad = serde_json::json!([{"name": "A", "customer": "C", "owner": "ana", "amount": "12a", "stage": "Qualification", "close_date": "2026-01-01"}, {"name": "B", "customer": "C", "owner": "nobody", "amount": "1", "stage": "Qualification", "close_date": "soon"}]);
+    let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(bad).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let details = r.json()["error"]["details"].as_array().unwrap().clone();
+    assert!(details.iter().any(|d| d["row"] == 1 && d["column"] == "amount" && d["value"] == "12a"), "{details:?}");
+    assert!(details.iter().any(|d| d["row"] == 2 && d["column"] == "close_date"), "{details:?}");
+    assert_eq!(store.count_rows("deals").await.unwrap(), 1);
+    // PUT replaces the record with that ID.
+    let r = call(Method::PUT, &format!("/api/v1/deals/{id}")).bearer(&ops).json(serde_json::json!({"name": "Lab build-out II", "customer": "Nova Labs", "owner": "ben", "amount": "9000", "stage": "Negotiation/Review", "close_date": "2026-09-30"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d = call(Method::GET, &format!("/api/v1/deals/{id}")).bearer(&ops).send(&store).await.json();
+    assert_eq!((d["name"].as_str(), d["status"].as_str()), (Some("Lab build-out II"), Some("open")));
+    let r = call(Method::PUT, &format!("/api/v1/deals/{id}")).bearer(&ops).json(serde_json::json!({"external_id": "OTHER", "name": "x"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "the key cannot be changed");
+    // A customer with deals cannot be deleted; the deal can, then the customer.
+    let customer = call(Method::GET, "/api/v1/customers").bearer(&ops).send(&store).await.json()["items"][0]["id"].as_i64().unwrap();
+    let r = call(Method::DELETE, &format!("/api/v1/customers/{customer}")).bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(call(Method::DELETE, &format!("/api/v1/deals/{id}")).bearer(&ops).send(&store).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(call(Method::DELETE, &format!("/api/v1/customers/{customer}")).bearer(&ops).send(&store).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(call(Method::DELETE, &format!("/api/v1/deals/{id}")).bearer(&ops).send(&store).await.status, StatusCode::NOT_FOUND);
+    // Reps may read but not write through the API.
+    let ana = token(&store, "ana").await;
+    let r = call(Method::POST, "/api/v1/activities").bearer(&ana).json(serde_json::json!({"kind": "call", "date": "2026-01-01", "owner": "ana"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Every entity takes records the same way.
+    let r = call(Method::POST, "/api/v1/products").bearer(&ops).json(serde_json::json!([{"sku": "AN-1", "name": "Analyzer", "list_price": 1000, "unit_cost": "400.00"}])).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = call(Method::POST, "/api/v1/exchange-rates").bearer(&ops).json(serde_json::json!({"currency": "USD", "month": "2026-03", "rate": "7.12"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(serde_json::json!({"name": {"nested": true}})).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 });

@@ -12,7 +12,7 @@ use super::rows::{Owners, Row, Sheet};
 use super::{ImportOptions, ImportReport, ImportStep, OnStep, fail, matched_columns};
 use crate::{AppError, AppResult};
 
-const REQUIRED: &[&str] = &[
+pub(super) const REQUIRED: &[&str] = &[
     "name",
     "customer|customer_external_id",
     "owner|owner_external_id",

@@ -8,6 +8,7 @@
 //!
 //! [columns]                  # Attain field = header in the file
 //! name = "Opportunity Title"
+//! lost_reason = ""           # "": not in this file, whatever an alias matches
 //! amount = "Value (EUR)"
 //!
 //! [stages]                   # stage as written = open | won | lost
@@ -164,7 +165,7 @@ impl Columns {
             message,
             value: None,
         };
-        let mut chosen: HashMap<&str, usize> = HashMap::new();
+        let mut chosen: HashMap<&str, Option<usize>> = HashMap::new();
         let mut names: Vec<&String> = mapping.columns.keys().collect();
         names.sort();
         for field in names {
@@ -177,12 +178,17 @@ impl Columns {
                 )));
                 continue;
             };
+            if column.trim().is_empty() {
+                // Explicitly "not in this file", even if an alias matches.
+                chosen.insert(key, None);
+                continue;
+            }
             match normalised
                 .iter()
                 .position(|h| *h == column.trim().to_lowercase())
             {
                 Some(i) => {
-                    chosen.insert(key, i);
+                    chosen.insert(key, Some(i));
                 }
                 None => problems.push(problem(format!(
                     "the mapping puts '{field}' in a column '{column}' the file does not have"
@@ -193,7 +199,7 @@ impl Columns {
             fields: fields
                 .iter()
                 .map(|(field, aliases)| {
-                    let column = chosen.get(field).copied().or_else(|| {
+                    let column = chosen.get(field).copied().unwrap_or_else(|| {
                         aliases
                             .iter()
                             .find_map(|a| normalised.iter().position(|h| h == a))
@@ -221,6 +227,33 @@ impl Columns {
             Ok(columns)
         } else {
             Err(problems)
+        }
+    }
+
+    /// Like [`Self::resolve`] but never failing: what the preview shows
+    /// while the person is still choosing columns.
+    pub(crate) fn loose(
+        header: &[String],
+        fields: &'static [(&'static str, &'static [&'static str])],
+        mapping: &Mapping,
+    ) -> Self {
+        let normalised: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+        Self {
+            fields: fields
+                .iter()
+                .map(|(field, aliases)| {
+                    let column = match mapping.columns.get(*field) {
+                        Some(c) if c.trim().is_empty() => None,
+                        Some(c) => normalised
+                            .iter()
+                            .position(|h| *h == c.trim().to_lowercase()),
+                        None => aliases
+                            .iter()
+                            .find_map(|a| normalised.iter().position(|h| h == a)),
+                    };
+                    (*field, column)
+                })
+                .collect(),
         }
     }
 

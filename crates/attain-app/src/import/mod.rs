@@ -24,6 +24,28 @@ use attain_store::{Actor, ImportCounts, Store};
 pub use mapping::Mapping;
 pub use parse::{DateStyle, ImportProblem, parse_amount, parse_date, parse_date_as};
 pub use presets::{Preset, StageRule};
+
+impl Preset {
+    /// Every preset, for pickers.
+    pub const ALL: [Preset; 5] = [
+        Preset::Generic,
+        Preset::Zoho,
+        Preset::Salesforce,
+        Preset::Fxiaoke,
+        Preset::Hubspot,
+    ];
+
+    /// The name used on the command line and in forms.
+    pub fn key(self) -> &'static str {
+        match self {
+            Preset::Zoho => "zoho",
+            Preset::Salesforce => "salesforce",
+            Preset::Fxiaoke => "fxiaoke",
+            Preset::Hubspot => "hubspot",
+            Preset::Generic => "generic",
+        }
+    }
+}
 pub use source::{Table, read_any, read_table};
 
 use crate::{AppError, AppResult};
@@ -229,6 +251,19 @@ pub async fn import(
     on_step: OnStep<'_>,
 ) -> AppResult<ImportReport> {
     let (table, problems) = read_any(file, bytes).map_err(AppError::Import)?;
+    import_table(store, entity, table, problems, options, on_step).await
+}
+
+/// Imports rows that are already a table (an API request's JSON objects,
+/// say), with the problems found while reading it.
+pub async fn import_table(
+    store: &Store,
+    entity: Entity,
+    table: Table,
+    problems: Vec<ImportProblem>,
+    options: &ImportOptions,
+    on_step: OnStep<'_>,
+) -> AppResult<ImportReport> {
     on_step(ImportStep::Checking {
         rows: table.rows.len() as u64,
     });
@@ -281,6 +316,51 @@ fn fail(mut problems: Vec<ImportProblem>, more: Vec<ImportProblem>) -> AppError 
     problems.extend(more);
     problems.sort_by_key(|p| p.row);
     AppError::Import(problems)
+}
+
+/// One field of an entity as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldMatch {
+    /// Attain's field.
+    pub field: &'static str,
+    /// The column it is read from, by index into the header.
+    pub column: Option<usize>,
+    /// Whether a file must have it (`a|b` requirements count for both).
+    pub required: bool,
+    /// The other fields that meet the same requirement (`customer` for
+    /// `customer_external_id`): either will do.
+    pub alternatives: Vec<&'static str>,
+}
+
+/// How the columns of `header` map to `entity`'s fields under `preset`'s
+/// aliases and `mapping`: for the web preview, before and after the
+/// person changes a choice.
+pub fn preview_columns(entity: Entity, header: &[String], mapping: &Mapping) -> Vec<FieldMatch> {
+    let required = required_fields(entity);
+    let columns = mapping::Columns::loose(header, entity.field_list(), mapping);
+    entity
+        .field_list()
+        .iter()
+        .map(|(field, _)| FieldMatch {
+            field,
+            column: columns.get(field),
+            required: required.iter().any(|r| r.split('|').any(|f| f == *field)),
+            alternatives: required
+                .iter()
+                .filter(|r| r.split('|').any(|f| f == *field))
+                .flat_map(|r| r.split('|'))
+                .filter(|f| f != field)
+                .collect(),
+        })
+        .collect()
+}
+
+fn required_fields(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Deals => deals::REQUIRED,
+        Entity::Orders => orders::REQUIRED,
+        other => records::requirements(other).0,
+    }
 }
 
 /// Attain's fields matched to the file's headers, for the report.

@@ -13,7 +13,7 @@ use super::rows::{Owners, Sheet};
 use super::{ImportOptions, ImportReport, ImportStep, OnStep, fail, matched_columns};
 use crate::{AppError, AppResult};
 
-const REQUIRED: &[&str] = &[
+pub(super) const REQUIRED: &[&str] = &[
     "number",
     "order_date",
     "customer|customer_external_id",

@@ -22,7 +22,7 @@ use super::{Entity, ImportOptions, ImportReport, ImportStep, OnStep, fail, match
 use crate::{AppError, AppResult};
 
 /// Required fields (`a|b`: either) and the fields holding dates.
-fn requirements(entity: Entity) -> (&'static [&'static str], &'static [&'static str]) {
+pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static [&'static str]) {
     match entity {
         Entity::Customers => (&["name"], &["created"]),
         Entity::Contacts => (&["name|last_name", "customer|customer_external_id"], &[]),

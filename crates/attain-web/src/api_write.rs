@@ -1,0 +1,276 @@
+//! Writing sales data through the API: `POST /api/v1/<entity>` creates or
+//! updates (by external ID or natural key) one record or an array of them,
+//! `PUT /api/v1/<entity>/{id}` replaces a record, `DELETE` removes one.
+//!
+//! Bodies use Attain's field names — the same as the generic import
+//! preset, e.g. `{"name": "…", "customer": "…", "owner": "jane",
+//! "amount": "1200.00", "stage": "Closed Won", "close_date": "2026-03-31"}` —
+//! and go through the importer, so the API checks, resolves and refuses
+//! exactly as a file import does, all or nothing.
+
+use attain_app::import::{self, Entity, ImportOptions, ImportProblem, ImportReport, Table};
+use attain_store::Actor;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::context::ApiUser;
+use crate::{ApiError, AppState};
+
+/// Objects accepted in one request.
+const MAX_RECORDS: usize = 10_000;
+
+/// The table each entity is stored in, for replacing and deleting by ID.
+fn table_of(entity: Entity) -> Option<&'static str> {
+    Some(match entity {
+        Entity::Deals => "deals",
+        Entity::Orders => "orders",
+        Entity::Customers => "customers",
+        Entity::Contacts => "contacts",
+        Entity::Products => "products",
+        Entity::Payments => "payments",
+        Entity::Refunds => "refunds",
+        Entity::Activities => "activities",
+        Entity::Tickets => "tickets",
+        Entity::Surveys => "survey_responses",
+        Entity::Spend => "spend",
+        Entity::Enrolments => "enrolments",
+        Entity::MarketSizes => "market_sizes",
+        Entity::ExchangeRates => return None,
+    })
+}
+
+/// The field a replacement keys on: `PUT` sets it from the record's ID.
+fn key_field(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Orders => "number",
+        Entity::Products => "sku",
+        _ => "external_id",
+    }
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    let mut router = Router::new();
+    for entity in Entity::ALL {
+        let path = format!("/{}", entity.key());
+        router = router.route(
+            &path,
+            post(
+                move |state: State<AppState>, user: ApiUser, body: Json<serde_json::Value>| {
+                    create(state, user, entity, body)
+                },
+            ),
+        );
+        if table_of(entity).is_some() {
+            router = router.route(
+                &format!("{path}/{{id}}"),
+                put(
+                    move |state: State<AppState>,
+                          user: ApiUser,
+                          id: Path<i64>,
+                          body: Json<serde_json::Value>| {
+                        replace(state, user, entity, id, body)
+                    },
+                )
+                .delete(
+                    move |state: State<AppState>, user: ApiUser, id: Path<i64>| {
+                        delete(state, user, entity, id)
+                    },
+                ),
+            );
+        }
+    }
+    router
+}
+
+fn may_write(user: &ApiUser) -> Result<(), ApiError> {
+    if user.principal.can_import() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "writing sales data through the API is for sales ops and admins",
+        ))
+    }
+}
+
+/// JSON objects → a table whose header is the union of their keys, in
+/// first-seen order. Row N is the N-th object (1-based). Values may be
+/// strings, numbers, booleans or null.
+fn table_of_json(body: serde_json::Value) -> Result<Table, ApiError> {
+    let items = match body {
+        serde_json::Value::Array(items) => items,
+        object @ serde_json::Value::Object(_) => vec![object],
+        _ => {
+            return Err(ApiError::bad_request(
+                "the body must be a JSON object or an array of objects",
+            ));
+        }
+    };
+    if items.is_empty() || items.len() > MAX_RECORDS {
+        return Err(ApiError::bad_request(format!(
+            "send 1 to {MAX_RECORDS} records per request"
+        )));
+    }
+    let mut header: Vec<String> = Vec::new();
+    let mut objects = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let serde_json::Value::Object(map) = item else {
+            return Err(ApiError::bad_request(format!(
+                "record {} is not a JSON object",
+                i + 1
+            )));
+        };
+        for key in map.keys() {
+            if !header.contains(key) {
+                header.push(key.clone());
+            }
+        }
+        objects.push(map);
+    }
+    let mut rows = Vec::with_capacity(objects.len());
+    for (i, map) in objects.iter().enumerate() {
+        let mut cells = Vec::with_capacity(header.len());
+        for key in &header {
+            let text = match map.get(key) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => s.trim().to_owned(),
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                Some(serde_json::Value::Bool(b)) => b.to_string(),
+                Some(_) => {
+                    return Err(ApiError::bad_request(format!(
+                        "record {}: field '{key}' must be a string, number, boolean or null",
+                        i + 1
+                    ))
+                    .with_details(serde_json::json!({"row": i + 1, "field": key})));
+                }
+            };
+            cells.push(text);
+        }
+        rows.push((i + 1, cells));
+    }
+    Ok(Table {
+        file: "body".into(),
+        header,
+        rows,
+    })
+}
+
+#[derive(Serialize)]
+struct WriteDto {
+    records: usize,
+    created: usize,
+    updated: usize,
+    customers_created: usize,
+    owners_created: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl From<ImportReport> for WriteDto {
+    fn from(r: ImportReport) -> Self {
+        Self {
+            records: r.records,
+            created: r.counts.created,
+            updated: r.counts.updated,
+            customers_created: r.counts.customers_created,
+            owners_created: r.owners_created,
+            notes: r.notes,
+        }
+    }
+}
+
+fn options(user: &ApiUser) -> ImportOptions {
+    ImportOptions {
+        actor: Some(Actor::person(&user.principal)),
+        ..ImportOptions::default()
+    }
+}
+
+async fn write(
+    state: &AppState,
+    user: &ApiUser,
+    entity: Entity,
+    table: Table,
+) -> Result<ImportReport, ApiError> {
+    import::import_table(
+        state.store(),
+        entity,
+        table,
+        Vec::<ImportProblem>::new(),
+        &options(user),
+        &|_| {},
+    )
+    .await
+    .map_err(ApiError::from)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    entity: Entity,
+    Json(body): Json<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    may_write(&user)?;
+    let table = table_of_json(body)?;
+    let report = write(&state, &user, entity, table).await?;
+    let status = if report.counts.created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(WriteDto::from(report))).into_response())
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    user: ApiUser,
+    entity: Entity,
+    Path(id): Path<i64>,
+    Json(body): Json<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    may_write(&user)?;
+    let table_name = table_of(entity).ok_or_else(|| ApiError::not_found("no such record"))?;
+    if entity == Entity::MarketSizes {
+        return Err(ApiError::bad_request(
+            "market sizes are keyed by segment, region and period: POST them to replace one",
+        ));
+    }
+    if !body.is_object() {
+        return Err(ApiError::bad_request("the body must be one JSON object"));
+    }
+    let key = state.store().record_key(table_name, id).await?;
+    let mut table = table_of_json(body)?;
+    let field = key_field(entity);
+    match table.header.iter().position(|h| h == field) {
+        Some(i) => {
+            let given = table.rows[0].1[i].clone();
+            if !given.is_empty() && given != key {
+                return Err(ApiError::bad_request(format!(
+                    "{field} is {key} for record {id}; it cannot be changed here"
+                ))
+                .with_details(serde_json::json!({"field": field, "value": given})));
+            }
+            table.rows[0].1[i] = key;
+        }
+        None => {
+            table.header.push(field.to_owned());
+            table.rows[0].1.push(key);
+        }
+    }
+    let report = write(&state, &user, entity, table).await?;
+    Ok(Json(WriteDto::from(report)).into_response())
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    user: ApiUser,
+    entity: Entity,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    may_write(&user)?;
+    let table_name = table_of(entity).ok_or_else(|| ApiError::not_found("no such record"))?;
+    state.store().delete_record(table_name, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

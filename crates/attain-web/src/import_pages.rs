@@ -1,0 +1,391 @@
+//! The import pages: upload a file, see how its columns map and what a dry
+//! run finds, change the mapping, confirm. The file waits in the database
+//! between the steps, so any instance can serve any step.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use attain_app::AppError;
+use attain_app::import::{
+    self, Entity, ImportOptions, ImportProblem, ImportReport, Mapping, Preset,
+};
+use attain_store::{Actor, Upload};
+use axum::Router;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::context::SignedIn;
+use crate::error::{OrPage, error_page, render};
+use crate::i18n::I18n;
+use crate::pages::Nav;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/import", get(form).post(upload))
+        .route("/import/{id}", get(preview).post(remap))
+        .route("/import/{id}/confirm", post(confirm))
+        .route("/import/{id}/discard", post(discard))
+}
+
+/// Problems shown on one page; the count says how many there are in all.
+const PROBLEMS_SHOWN: usize = 200;
+/// Data rows shown as samples under the mapping.
+const SAMPLE_ROWS: usize = 3;
+
+fn forbidden(i18n: &I18n) -> Response {
+    error_page(
+        i18n,
+        StatusCode::FORBIDDEN,
+        &i18n.t("error-forbidden-title"),
+        &i18n.t("error-forbidden-message"),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct FormPage {
+    i18n: I18n,
+    nav: Option<Nav>,
+    entities: Vec<&'static str>,
+    presets: Vec<&'static str>,
+    error: Option<String>,
+}
+
+async fn form(user: SignedIn) -> Result<Response, Response> {
+    let i18n = user.ctx.i18n();
+    if !user.principal.can_import() {
+        return Err(forbidden(&i18n));
+    }
+    Ok(form_page(&user, i18n, None, StatusCode::OK))
+}
+
+fn form_page(user: &SignedIn, i18n: I18n, error: Option<String>, status: StatusCode) -> Response {
+    let page = FormPage {
+        nav: Nav::new(user, "import", "/import"),
+        entities: Entity::ALL.iter().map(|e| e.key()).collect(),
+        presets: Preset::ALL.iter().map(|p| p.key()).collect(),
+        error,
+        i18n,
+    };
+    (status, render(&page.i18n, &page)).into_response()
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    user: SignedIn,
+    mut multipart: Multipart,
+) -> Result<Response, Response> {
+    let i18n = user.ctx.i18n();
+    let lang = user.ctx.lang;
+    if !user.principal.can_import() {
+        return Err(forbidden(&i18n));
+    }
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                let message = i18n.t1("import-error-upload", "reason", e.body_text());
+                return Ok(form_page(
+                    &user,
+                    i18n,
+                    Some(message),
+                    StatusCode::BAD_REQUEST,
+                ));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("upload.csv").to_owned();
+            match field.bytes().await {
+                Ok(bytes) => file = Some((file_name, bytes.to_vec())),
+                Err(e) => {
+                    let message = i18n.t1("import-error-upload", "reason", e.body_text());
+                    return Ok(form_page(
+                        &user,
+                        i18n,
+                        Some(message),
+                        StatusCode::BAD_REQUEST,
+                    ));
+                }
+            }
+        } else if let Ok(text) = field.text().await {
+            fields.insert(name, text);
+        }
+    }
+    let entity = fields.get("entity").and_then(|e| e.parse::<Entity>().ok());
+    let preset = fields.get("preset").and_then(|p| p.parse::<Preset>().ok());
+    let (Some(entity), Some(preset)) = (entity, preset) else {
+        let message = i18n.t("import-error-choose");
+        return Ok(form_page(
+            &user,
+            i18n,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    };
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let message = i18n.t("import-error-no-file");
+        return Ok(form_page(
+            &user,
+            i18n,
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    };
+    let id = state
+        .store()
+        .save_upload(&Upload {
+            id: 0,
+            user: user.principal.user,
+            created_at: chrono::Utc::now(),
+            file_name,
+            entity: entity.key().to_owned(),
+            preset: preset.key().to_owned(),
+            create_missing_owners: fields.contains_key("create_missing_owners"),
+            columns: BTreeMap::new(),
+            bytes,
+        })
+        .await
+        .or_page(lang)?;
+    Ok(Redirect::to(&format!("/import/{id}")).into_response())
+}
+
+/// One Attain field in the preview: where it is read from and a sample.
+struct FieldView {
+    field: &'static str,
+    column: Option<String>,
+    required: bool,
+    alternatives: String,
+    sample: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_preview.html")]
+struct PreviewPage {
+    i18n: I18n,
+    nav: Option<Nav>,
+    id: i64,
+    file_name: String,
+    entity_label: String,
+    preset_label: String,
+    create_missing_owners: bool,
+    headers: Vec<String>,
+    fields: Vec<FieldView>,
+    report: Option<ImportReport>,
+    problems: Vec<String>,
+    problem_count: usize,
+}
+
+fn options_of(upload: &Upload) -> Result<(Entity, ImportOptions), AppError> {
+    let entity: Entity = upload.entity.parse().map_err(AppError::Invalid)?;
+    let preset: Preset = upload.preset.parse().map_err(AppError::Invalid)?;
+    let options = ImportOptions {
+        preset,
+        mapping: Mapping {
+            columns: upload.columns.clone().into_iter().collect(),
+            ..Mapping::default()
+        },
+        dry_run: true,
+        create_missing_owners: upload.create_missing_owners,
+        actor: None,
+    };
+    Ok((entity, options))
+}
+
+/// Runs the dry run of an upload and renders what it found.
+async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Response, Response> {
+    let lang = user.ctx.lang;
+    let i18n = user.ctx.i18n();
+    let upload = state
+        .store()
+        .upload_of(user.principal.user, id)
+        .await
+        .or_page(lang)?;
+    let (entity, options) = options_of(&upload).or_page(lang)?;
+    let table = import::read_any(&upload.file_name, &upload.bytes);
+    let (headers, samples) = match &table {
+        Ok((t, _)) => (
+            t.header.clone(),
+            t.rows
+                .iter()
+                .take(SAMPLE_ROWS)
+                .map(|(_, cells)| cells.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Err(_) => (Vec::new(), Vec::new()),
+    };
+    let fields = import::preview_columns(entity, &headers, &options.mapping)
+        .into_iter()
+        .map(|m| FieldView {
+            field: m.field,
+            column: m.column.and_then(|c| headers.get(c).cloned()),
+            required: m.required,
+            alternatives: m.alternatives.join(", "),
+            sample: m
+                .column
+                .map(|c| {
+                    samples
+                        .iter()
+                        .filter_map(|row| row.get(c))
+                        .filter(|v| !v.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let outcome = import::import(
+        state.store(),
+        entity,
+        &upload.file_name,
+        &upload.bytes,
+        &options,
+        &|_| {},
+    )
+    .await;
+    let (report, problems) = match outcome {
+        Ok(report) => (Some(report), Vec::new()),
+        Err(AppError::Import(problems)) => (None, problems),
+        Err(other) => return Err(crate::error::app_error_page(lang, other)),
+    };
+    let page = PreviewPage {
+        nav: Nav::new(user, "import", &format!("/import/{id}")),
+        id,
+        file_name: upload.file_name.clone(),
+        entity_label: i18n.t(&format!("entity-{}", entity.key())),
+        preset_label: i18n.t(&format!("preset-{}", options.preset.key())),
+        create_missing_owners: upload.create_missing_owners,
+        headers,
+        fields,
+        report,
+        problem_count: problems.len(),
+        problems: problems
+            .iter()
+            .take(PROBLEMS_SHOWN)
+            .map(ImportProblem::to_string)
+            .collect(),
+        i18n,
+    };
+    let status = if page.problem_count > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page.i18n, &page)).into_response())
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, Response> {
+    if !user.principal.can_import() {
+        return Err(forbidden(&user.ctx.i18n()));
+    }
+    preview_page(&state, &user, id).await
+}
+
+/// The preview form: `col.<field>` = a header or "" (not in this file).
+async fn remap(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    let lang = user.ctx.lang;
+    if !user.principal.can_import() {
+        return Err(forbidden(&user.ctx.i18n()));
+    }
+    let columns: BTreeMap<String, String> = form
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("col.").map(|f| (f.to_owned(), v.clone())))
+        .collect();
+    let create = form.iter().any(|(k, _)| k == "create_missing_owners");
+    state
+        .store()
+        .set_upload_choices(user.principal.user, id, &columns, create)
+        .await
+        .or_page(lang)?;
+    Ok(Redirect::to(&format!("/import/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "import_done.html")]
+struct DonePage {
+    i18n: I18n,
+    nav: Option<Nav>,
+    file_name: String,
+    entity_label: String,
+    report: ImportReport,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, Response> {
+    let lang = user.ctx.lang;
+    let i18n = user.ctx.i18n();
+    if !user.principal.can_import() {
+        return Err(forbidden(&i18n));
+    }
+    let store = state.store();
+    let upload = store
+        .upload_of(user.principal.user, id)
+        .await
+        .or_page(lang)?;
+    let (entity, mut options) = options_of(&upload).or_page(lang)?;
+    options.dry_run = false;
+    options.actor = Some(Actor::person(&user.principal));
+    match import::import(
+        store,
+        entity,
+        &upload.file_name,
+        &upload.bytes,
+        &options,
+        &|_| {},
+    )
+    .await
+    {
+        Ok(report) => {
+            store
+                .delete_upload(user.principal.user, id)
+                .await
+                .or_page(lang)?;
+            let page = DonePage {
+                nav: Nav::new(&user, "import", "/import"),
+                file_name: upload.file_name,
+                entity_label: i18n.t(&format!("entity-{}", entity.key())),
+                report,
+                i18n,
+            };
+            Ok(render(&page.i18n, &page))
+        }
+        // The data changed since the dry run: show what is wrong now.
+        Err(AppError::Import(_)) => preview_page(&state, &user, id).await,
+        Err(other) => Err(crate::error::app_error_page(lang, other)),
+    }
+}
+
+async fn discard(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, Response> {
+    if !user.principal.can_import() {
+        return Err(forbidden(&user.ctx.i18n()));
+    }
+    state
+        .store()
+        .delete_upload(user.principal.user, id)
+        .await
+        .or_page(user.ctx.lang)?;
+    Ok(Redirect::to("/import").into_response())
+}
