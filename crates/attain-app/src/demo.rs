@@ -22,13 +22,13 @@
 )]
 
 use attain_core::sales::{
-    Activity, ActivityKind, Channel, Competitor, Course, CourseKind, Customer, CustomerSize,
+    Activity, ActivityKind, Channel, Competitor, Contact, Course, ExchangeRate, CourseKind, Customer, CustomerSize,
     CustomerStatus, Deal, DealStatus, Enrolment, ForecastCategory, MarketSize, Order, OrderLine,
     Payment, Product, Refund, Spend, SpendKind, StageChange, SurveyKind, SurveyResponse, Ticket,
     TicketPriority,
 };
 use attain_core::{
-    CompetitorId, CourseId, Currency, CustomerId, DealId, Login, Money, OrderId, OrgUnitId,
+    CompetitorId, ContactId, CourseId, Currency, CustomerId, DealId, Login, Money, OrderId, OrgUnitId,
     OrgUnitKind, ProductId, Role, UserId,
 };
 use attain_store::{Actor, NewOrgUnit, NewUser, SalesBatch, Store};
@@ -600,7 +600,21 @@ struct Sim<'a> {
     next_deal: i64,
     next_order: i64,
     regions: &'a [OrgUnitId],
+    /// The build's seed: contacts and exchange rates draw from their own
+    /// streams derived from it, so adding them leaves the sales history as it was.
+    seed: u64,
+    next_contact: i64,
 }
+
+const TITLES: &[&str] = &[
+    "采购经理 Purchasing manager",
+    "实验室主任 Lab director",
+    "技术总监 CTO",
+    "总经理 General manager",
+    "设备工程师 Equipment engineer",
+    "质量经理 Quality manager",
+    "财务经理 Finance manager",
+];
 
 fn channel(rng: &mut ChaCha8Rng) -> String {
     let x: f64 = rng.random();
@@ -659,6 +673,7 @@ impl Sim<'_> {
             created_on,
             external_id: None,
         });
+        self.contacts_of(b, id, owner);
         (id, size)
     }
 
@@ -1311,6 +1326,8 @@ pub async fn build(
         next_deal: 1,
         next_order: 1,
         regions: &regions,
+        seed: options.seed,
+        next_contact: 1,
     };
     let mut summary = DemoSummary {
         units,
@@ -1357,9 +1374,58 @@ pub async fn build(
 }
 
 impl Sim<'_> {
+    /// One to three people at a new customer, from the customer's own stream.
+    fn contacts_of(&mut self, b: &mut SalesBatch, customer: CustomerId, owner: UserId) {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ customer.raw().rotate_left(17) as u64);
+        for _ in 0..rng.random_range(1..=3_u32) {
+            let (s_en, s_zh) = *pick(&mut rng, SURNAMES);
+            let (g_en, g_zh) = *pick(&mut rng, GIVEN);
+            let id = self.next_contact;
+            self.next_contact += 1;
+            b.contacts.push(Contact {
+                id: ContactId::from_raw(id),
+                customer,
+                name: format!("{s_zh}{g_zh}"),
+                title: Some((*pick(&mut rng, TITLES)).into()),
+                email: Some(format!("{g_en}.{s_en}.{id}@customer{}.example.cn", customer.raw())),
+                phone: Some(format!("1{}{:08}", rng.random_range(30..90_u32), rng.random_range(0..100_000_000_u32))),
+                owner: Some(owner),
+                external_id: None,
+            });
+        }
+    }
+
+    /// Monthly rates of the currencies some customers pay in, as a random
+    /// walk from their 2026 levels (one stream per currency).
+    fn exchange_rates(&self, b: &mut SalesBatch) {
+        let hkd = Currency::from_code("HKD").unwrap_or(Currency::USD);
+        for (i, (currency, start_fen)) in [(Currency::USD, 7_10_i64 * 100), (Currency::EUR, 7_80 * 100), (hkd, 91 * 100)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(0xE7 + i as u64));
+            // Rates in ten-thousandths of a yuan, exact.
+            let mut rate = start_fen;
+            let mut month = NaiveDate::from_ymd_opt(self.start.year(), self.start.month(), 1).unwrap_or(self.start);
+            while month <= self.as_of {
+                b.exchange_rates.push(ExchangeRate {
+                    currency,
+                    month,
+                    rate_to_base: rust_decimal::Decimal::new(rate, 4),
+                });
+                rate += rate * rng.random_range(-150..=150_i64) / 10_000;
+                match month.checked_add_months(Months::new(1)) {
+                    Some(next) => month = next,
+                    None => break,
+                }
+            }
+        }
+    }
+
     fn company_wide_if_last(&mut self, b: &mut SalesBatch, reps: &[Rep], last: bool) {
         if last {
             self.company_wide(b, reps);
+            self.exchange_rates(b);
         }
     }
 }

@@ -478,6 +478,39 @@ pub struct Enrolment {
     pub score: Option<u8>,
 }
 
+/// A person at a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// ID.
+    pub id: crate::ids::ContactId,
+    /// The customer the person works for.
+    pub customer: CustomerId,
+    /// Full name.
+    pub name: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// The rep who looks after the contact.
+    pub owner: Option<UserId>,
+    /// ID in the source system.
+    pub external_id: Option<ExternalId>,
+}
+
+/// What one unit of a currency was worth in the base currency in a month:
+/// how amounts in other currencies are converted for KPIs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeRate {
+    /// The foreign currency.
+    pub currency: crate::money::Currency,
+    /// First day of the month.
+    pub month: NaiveDate,
+    /// Base-currency units per unit of `currency`, exact.
+    pub rate_to_base: rust_decimal::Decimal,
+}
+
 /// Size of a market segment in a region for a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketSize {

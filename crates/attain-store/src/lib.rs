@@ -19,6 +19,7 @@ mod error;
 mod import;
 mod migrate;
 mod org;
+mod records;
 mod sales;
 mod uploads;
 
@@ -39,6 +40,7 @@ pub use import::{
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
+pub use records::{FieldValue, Record, RecordFilter, record_entities, record_filters};
 pub use uploads::Upload;
 
 use attain_core::{Currency, Money};

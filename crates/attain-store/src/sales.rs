@@ -1,7 +1,7 @@
 //! Repository for the CRM core: batched writes and scoped reads.
 
 use attain_core::sales::{
-    Activity, Channel, Competitor, Course, Customer, CustomerStatus, Deal, DealStatus, Enrolment,
+    Activity, Channel, Competitor, Contact, Course, Customer, ExchangeRate, CustomerStatus, Deal, DealStatus, Enrolment,
     MarketSize, Order, OrderLine, Payment, Product, Refund, Spend, SpendKind, StageChange,
     SurveyResponse, Ticket,
 };
@@ -27,6 +27,10 @@ pub struct SalesBatch {
     pub courses: Vec<Course>,
     /// Customers.
     pub customers: Vec<Customer>,
+    /// Contacts at customers.
+    pub contacts: Vec<Contact>,
+    /// Monthly exchange rates.
+    pub exchange_rates: Vec<ExchangeRate>,
     /// Deals.
     pub deals: Vec<Deal>,
     /// Stage history of the deals.
@@ -63,6 +67,8 @@ impl SalesBatch {
             + self.competitors.len()
             + self.courses.len()
             + self.customers.len()
+            + self.contacts.len()
+            + self.exchange_rates.len()
             + self.deals.len()
             + self.stage_changes.len()
             + self.deal_competitors.len()
@@ -195,6 +201,42 @@ fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
                     Val::Bool(c.in_pool),
                     Val::Date(c.created_on),
                     ext(&c.external_id),
+                ])
+            })?,
+        ),
+        (
+            "contacts",
+            &[
+                "id",
+                "customer_id",
+                "name",
+                "title",
+                "email",
+                "phone",
+                "owner_id",
+                "external_id",
+            ],
+            rows_of(&b.contacts, |c| {
+                Ok(vec![
+                    Val::I64(c.id.raw()),
+                    Val::I64(c.customer.raw()),
+                    Val::Text(c.name.clone()),
+                    Val::OptText(c.title.clone()),
+                    Val::OptText(c.email.clone()),
+                    Val::OptText(c.phone.clone()),
+                    Val::OptI64(c.owner.map(UserId::raw)),
+                    ext(&c.external_id),
+                ])
+            })?,
+        ),
+        (
+            "exchange_rates",
+            &["currency", "month", "rate_to_base"],
+            rows_of(&b.exchange_rates, |r| {
+                Ok(vec![
+                    Val::Text(r.currency.code().to_owned()),
+                    Val::Text(r.month.format("%Y-%m").to_string()),
+                    Val::Text(r.rate_to_base.normalize().to_string()),
                 ])
             })?,
         ),
@@ -483,6 +525,7 @@ const ID_TABLES: &[&str] = &[
     "competitors",
     "courses",
     "customers",
+    "contacts",
     "deals",
     "orders",
 ];
@@ -537,17 +580,17 @@ pub struct Paged<T> {
 
 /// A WHERE clause under construction: the visibility scope first (as `$1`),
 /// then filters, each value bound.
-struct Where {
-    prefix: &'static str,
-    clauses: Vec<String>,
-    binds: Vec<Val>,
+pub(crate) struct Where {
+    pub(crate) prefix: &'static str,
+    pub(crate) clauses: Vec<String>,
+    pub(crate) binds: Vec<Val>,
 }
 
-const SCOPE_CTE: &str = "WITH RECURSIVE scope_units(id) AS (SELECT id FROM org_units WHERE id = $1 UNION ALL SELECT o.id FROM org_units o JOIN scope_units s ON o.parent_id = s.id) ";
+pub(crate) const SCOPE_CTE: &str = "WITH RECURSIVE scope_units(id) AS (SELECT id FROM org_units WHERE id = $1 UNION ALL SELECT o.id FROM org_units o JOIN scope_units s ON o.parent_id = s.id) ";
 
 impl Where {
     /// `owner` is the column the visibility applies to (e.g. `d.owner_id`).
-    fn scoped(visibility: &Visibility, owner: &str) -> Self {
+    pub(crate) fn scoped(visibility: &Visibility, owner: &str) -> Self {
         let (prefix, clause, key) = match visibility {
             Visibility::Everything => ("", "CAST($1 AS BIGINT) = 0".to_owned(), 0),
             Visibility::Subtree(unit) => (
@@ -566,13 +609,13 @@ impl Where {
         }
     }
 
-    fn add(&mut self, template: &str, value: Val) {
+    pub(crate) fn add(&mut self, template: &str, value: Val) {
         let n = self.binds.len() + 1;
         self.clauses.push(template.replace('?', &format!("${n}")));
         self.binds.push(value);
     }
 
-    fn sql(&self, select: &str, tail: &str) -> String {
+    pub(crate) fn sql(&self, select: &str, tail: &str) -> String {
         format!(
             "{}{select} WHERE {} {tail}",
             self.prefix,
@@ -580,7 +623,7 @@ impl Where {
         )
     }
 
-    fn next_param(&self) -> usize {
+    pub(crate) fn next_param(&self) -> usize {
         self.binds.len() + 1
     }
 }

@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/audit", get(audit))
         .merge(crate::api_sales::routes())
         .merge(crate::api_write::routes())
+        .merge(crate::api_records::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

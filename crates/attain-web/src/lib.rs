@@ -18,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod api_records;
 mod api_sales;
 mod api_write;
 mod context;

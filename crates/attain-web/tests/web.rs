@@ -784,3 +784,42 @@ store_test!(async fn the_api_creates_replaces_and_deletes_sales_records_like_an_
     let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(serde_json::json!({"name": {"nested": true}})).send(&store).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 });
+
+store_test!(async fn every_other_record_is_readable_through_the_api_within_visibility(store) {
+    org(&store).await;
+    sales(&store).await;
+    let ops = token(&store, "ops").await;
+    // Payments of ana's and cai's orders, an activity each, a ticket for ana's customer.
+    for (entity, body) in [
+        ("payments", serde_json::json!([{"order": "SO-1", "date": "2026-03-20", "amount": "1500.00", "method": "wire"}, {"order": "SO-3", "date": "2026-03-21", "amount": "700"}])),
+        ("activities", serde_json::json!([{"kind": "call", "date": "2026-03-02", "owner": "ana", "customer": "ana customer"}, {"kind": "visit", "date": "2026-03-03", "owner": "cai"}])),
+        ("tickets", serde_json::json!({"customer": "ana customer", "opened": "2026-03-05T09:00:00Z", "first_response": "2026-03-05T11:30:00Z", "priority": "high"})),
+    ] {
+        let r = call(Method::POST, &format!("/api/v1/{entity}")).bearer(&ops).json(body).send(&store).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{entity}: {}", r.body);
+    }
+    let all = call(Method::GET, "/api/v1/payments").bearer(&ops).send(&store).await.json();
+    assert_eq!(all["total"], 5, "one per rep from the fixture, two posted");
+    let items = all["items"].as_array().unwrap();
+    let cais = items.iter().find(|p| p["amount"] == serde_json::json!({"amount": "700.00", "currency": "CNY"})).expect("money exact").clone();
+    let order_of_cai = cais["order_id"].clone();
+    let ana = token(&store, "ana").await;
+    let mine = call(Method::GET, "/api/v1/payments").bearer(&ana).send(&store).await.json();
+    assert_eq!(mine["total"], 2, "a rep sees the payments of his own orders only");
+    assert!(mine["items"].as_array().unwrap().iter().all(|p| p["order_id"] != order_of_cai));
+    let cais = cais["id"].as_i64().unwrap();
+    assert_eq!(call(Method::GET, &format!("/api/v1/payments/{cais}")).bearer(&ana).send(&store).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(call(Method::GET, &format!("/api/v1/payments/{cais}")).bearer(&ops).send(&store).await.status, StatusCode::OK);
+    let calls = call(Method::GET, "/api/v1/activities?kind=call&from=2026-03-02&to=2026-03-02").bearer(&ops).send(&store).await.json();
+    assert_eq!(calls["total"], 1, "{calls}");
+    let ticket = &call(Method::GET, "/api/v1/tickets").bearer(&ana).send(&store).await.json()["items"][0];
+    assert_eq!(ticket["first_response_at"], "2026-03-05T11:30:00+00:00");
+    let products = call(Method::GET, "/api/v1/products").bearer(&ana).send(&store).await.json();
+    assert_eq!(products["items"][0]["list_price"]["amount"], "1000.00", "reference data is visible to everyone");
+    let r = call(Method::GET, "/api/v1/activities?colour=red").bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("filters: kind, owner_id, customer_id, deal_id"));
+    let r = call(Method::GET, "/api/v1/payments?from=yesterday").bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(call(Method::GET, "/api/v1/payments").send(&store).await.status, StatusCode::UNAUTHORIZED);
+});

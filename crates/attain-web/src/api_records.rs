@@ -1,0 +1,124 @@
+//! Read endpoints for the sales records without a typed endpoint of their
+//! own: `GET /api/v1/<entity>` (paged; `from`/`to` on the entity's date;
+//! any other parameter filters a field by equality) and
+//! `GET /api/v1/<entity>/{id}`. Every read goes through the caller's
+//! visibility: another rep's payment is a 404, as if it did not exist.
+
+use std::collections::BTreeMap;
+
+use attain_store::{FieldValue, Record, RecordFilter, record_entities};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+
+use crate::context::ApiUser;
+use crate::{ApiError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    let mut router = Router::new();
+    for (entity, has_id) in record_entities() {
+        router = router.route(
+            &format!("/{entity}"),
+            get(move |state: State<AppState>, user: ApiUser, query: Query<BTreeMap<String, String>>| {
+                list(state, user, entity, query)
+            }),
+        );
+        if has_id {
+            router = router.route(
+                &format!("/{entity}/{{id}}"),
+                get(move |state: State<AppState>, user: ApiUser, id: Path<i64>| {
+                    one(state, user, entity, id)
+                }),
+            );
+        }
+    }
+    router
+}
+
+/// A record on the wire: money as `{"amount": "12.30", "currency": "CNY"}`,
+/// dates ISO, instants RFC 3339.
+fn to_json(record: &Record) -> Value {
+    let mut map = Map::new();
+    for (name, value) in &record.fields {
+        let v = match value {
+            FieldValue::Null => Value::Null,
+            FieldValue::Int(i) => json!(i),
+            FieldValue::Text(t) => json!(t),
+            FieldValue::Date(d) => json!(d.to_string()),
+            FieldValue::Time(t) => json!(t.to_rfc3339()),
+            FieldValue::Bool(b) => json!(b),
+            FieldValue::Money(m) => {
+                json!({"amount": m.rounded().amount().to_string(), "currency": m.currency().code()})
+            }
+        };
+        map.insert((*name).to_owned(), v);
+    }
+    Value::Object(map)
+}
+
+fn number(query: &BTreeMap<String, String>, name: &str, default: i64) -> Result<i64, ApiError> {
+    match query.get(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| {
+            ApiError::bad_request(format!("{name}: '{v}' is not a whole number"))
+                .with_details(json!({"field": name, "value": v}))
+        }),
+    }
+}
+
+fn date(query: &BTreeMap<String, String>, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
+    match query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            ApiError::bad_request(format!("{name}: '{v}' is not a date (YYYY-MM-DD)"))
+                .with_details(json!({"field": name, "value": v}))
+        }),
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    entity: &'static str,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let offset = number(&query, "offset", 0)?;
+    let limit = number(&query, "limit", 100)?;
+    let filter = RecordFilter {
+        equals: query
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "offset" | "limit" | "from" | "to"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        from: date(&query, "from")?,
+        to: date(&query, "to")?,
+    };
+    let page = state
+        .store()
+        .records_visible(entity, &user.principal.visibility(), &filter, offset, limit)
+        .await
+        .map_err(|e| match e {
+            attain_store::StoreError::Invalid(message) => ApiError::bad_request(message),
+            other => other.into(),
+        })?;
+    Ok(Json(json!({
+        "items": page.items.iter().map(to_json).collect::<Vec<_>>(),
+        "total": page.total,
+        "offset": offset.max(0),
+        "limit": limit.clamp(1, 1000),
+    })))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    user: ApiUser,
+    entity: &'static str,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let record = state
+        .store()
+        .record_visible(entity, &user.principal.visibility(), id)
+        .await?;
+    Ok(Json(to_json(&record)))
+}
