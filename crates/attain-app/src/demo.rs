@@ -22,14 +22,14 @@
 )]
 
 use attain_core::sales::{
-    Activity, ActivityKind, Channel, Competitor, Contact, Course, ExchangeRate, CourseKind, Customer, CustomerSize,
-    CustomerStatus, Deal, DealStatus, Enrolment, ForecastCategory, MarketSize, Order, OrderLine,
-    Payment, Product, Refund, Spend, SpendKind, StageChange, SurveyKind, SurveyResponse, Ticket,
-    TicketPriority,
+    Activity, ActivityKind, Channel, Competitor, Contact, Course, CourseKind, Customer,
+    CustomerSize, CustomerStatus, Deal, DealStatus, Enrolment, ExchangeRate, ForecastCategory,
+    MarketSize, Order, OrderLine, Payment, Product, Refund, Spend, SpendKind, StageChange,
+    SurveyKind, SurveyResponse, Ticket, TicketPriority,
 };
 use attain_core::{
-    CompetitorId, ContactId, CourseId, Currency, CustomerId, DealId, Login, Money, OrderId, OrgUnitId,
-    OrgUnitKind, ProductId, Role, UserId,
+    CompetitorId, ContactId, CourseId, Currency, CustomerId, DealId, Login, Money, OrderId,
+    OrgUnitId, OrgUnitKind, ProductId, Role, UserId,
 };
 use attain_store::{Actor, NewOrgUnit, NewUser, SalesBatch, Store};
 use chrono::{Datelike, Days, Months, NaiveDate, TimeZone, Utc};
@@ -1387,8 +1387,15 @@ impl Sim<'_> {
                 customer,
                 name: format!("{s_zh}{g_zh}"),
                 title: Some((*pick(&mut rng, TITLES)).into()),
-                email: Some(format!("{g_en}.{s_en}.{id}@customer{}.example.cn", customer.raw())),
-                phone: Some(format!("1{}{:08}", rng.random_range(30..90_u32), rng.random_range(0..100_000_000_u32))),
+                email: Some(format!(
+                    "{g_en}.{s_en}.{id}@customer{}.example.cn",
+                    customer.raw()
+                )),
+                phone: Some(format!(
+                    "1{}{:08}",
+                    rng.random_range(30..90_u32),
+                    rng.random_range(0..100_000_000_u32)
+                )),
                 owner: Some(owner),
                 external_id: None,
             });
@@ -1399,14 +1406,19 @@ impl Sim<'_> {
     /// walk from their 2026 levels (one stream per currency).
     fn exchange_rates(&self, b: &mut SalesBatch) {
         let hkd = Currency::from_code("HKD").unwrap_or(Currency::USD);
-        for (i, (currency, start_fen)) in [(Currency::USD, 7_10_i64 * 100), (Currency::EUR, 7_80 * 100), (hkd, 91 * 100)]
-            .into_iter()
-            .enumerate()
+        for (i, (currency, start_fen)) in [
+            (Currency::USD, 7_10_i64 * 100),
+            (Currency::EUR, 7_80 * 100),
+            (hkd, 91 * 100),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(0xE7 + i as u64));
             // Rates in ten-thousandths of a yuan, exact.
             let mut rate = start_fen;
-            let mut month = NaiveDate::from_ymd_opt(self.start.year(), self.start.month(), 1).unwrap_or(self.start);
+            let mut month = NaiveDate::from_ymd_opt(self.start.year(), self.start.month(), 1)
+                .unwrap_or(self.start);
             while month <= self.as_of {
                 b.exchange_rates.push(ExchangeRate {
                     currency,

@@ -39,8 +39,8 @@ pub use import::{
 };
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
-pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
 pub use records::{FieldValue, Record, RecordFilter, record_entities, record_filters};
+pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
 pub use uploads::Upload;
 
 use attain_core::{Currency, Money};

@@ -100,7 +100,10 @@ const SPECS: &[Spec] = &[
         ],
         scope: Scope::Public,
         date: None,
-        filters: &[("category", "p.category", Text), ("active", "p.active", Bool)],
+        filters: &[
+            ("category", "p.category", Text),
+            ("active", "p.active", Bool),
+        ],
         order: "ORDER BY p.id",
         has_id: true,
     },
@@ -436,7 +439,10 @@ fn bind_filter(w: &mut Where, expr: &str, kind: Kind, field: &str, value: &str) 
     let bad = |what: &str| StoreError::Invalid(format!("{field}: '{value}' is not {what}"));
     let template = format!("{expr} = ?");
     match kind {
-        Int => w.add(&template, Val::I64(value.parse().map_err(|_| bad("a whole number"))?)),
+        Int => w.add(
+            &template,
+            Val::I64(value.parse().map_err(|_| bad("a whole number"))?),
+        ),
         Bool => w.add(
             &template,
             Val::Bool(match value {
@@ -466,13 +472,25 @@ macro_rules! decode_record {
             .and_then(|i| row.try_get::<Option<String>, _>(i).ok().flatten());
         for (i, c) in $spec.cols.iter().enumerate() {
             let value = match c.kind {
-                Int => row.try_get::<Option<i64>, _>(i)?.map_or(FieldValue::Null, FieldValue::Int),
-                Text => row.try_get::<Option<String>, _>(i)?.map_or(FieldValue::Null, FieldValue::Text),
-                Date => row.try_get::<Option<NaiveDate>, _>(i)?.map_or(FieldValue::Null, FieldValue::Date),
-                Time => row.try_get::<Option<DateTime<Utc>>, _>(i)?.map_or(FieldValue::Null, FieldValue::Time),
-                Bool => row.try_get::<Option<bool>, _>(i)?.map_or(FieldValue::Null, FieldValue::Bool),
+                Int => row
+                    .try_get::<Option<i64>, _>(i)?
+                    .map_or(FieldValue::Null, FieldValue::Int),
+                Text => row
+                    .try_get::<Option<String>, _>(i)?
+                    .map_or(FieldValue::Null, FieldValue::Text),
+                Date => row
+                    .try_get::<Option<NaiveDate>, _>(i)?
+                    .map_or(FieldValue::Null, FieldValue::Date),
+                Time => row
+                    .try_get::<Option<DateTime<Utc>>, _>(i)?
+                    .map_or(FieldValue::Null, FieldValue::Time),
+                Bool => row
+                    .try_get::<Option<bool>, _>(i)?
+                    .map_or(FieldValue::Null, FieldValue::Bool),
                 Kind::Money => match (row.try_get::<Option<i64>, _>(i)?, currency.as_deref()) {
-                    (Some(minor), Some(code)) => FieldValue::Money(money_from_columns(minor, code)?),
+                    (Some(minor), Some(code)) => {
+                        FieldValue::Money(money_from_columns(minor, code)?)
+                    }
                     _ => FieldValue::Null,
                 },
             };
@@ -499,7 +517,11 @@ impl Store {
                 let known: Vec<&str> = spec.filters.iter().map(|(f, ..)| *f).collect();
                 return Err(StoreError::Invalid(format!(
                     "{field}: {entity} cannot be filtered by it; filters: {}",
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 )));
             };
             bind_filter(&mut w, expr, *kind, field, value)?;
@@ -521,7 +543,10 @@ impl Store {
         let limit = limit.clamp(1, 1000);
         let offset = offset.max(0);
         let n = w.next_param();
-        let sql = w.sql(&select, &format!("{} LIMIT ${n} OFFSET ${}", spec.order, n + 1));
+        let sql = w.sql(
+            &select,
+            &format!("{} LIMIT ${n} OFFSET ${}", spec.order, n + 1),
+        );
         let count_sql = w.sql(&format!("SELECT COUNT(*) FROM {}", spec.from), "");
         let (items, total) = on_pool!(self, pool => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -560,7 +585,10 @@ impl Store {
         let mut w = scoped(spec, visibility);
         w.add(&format!("{} = ?", spec.cols[0].expr), Val::I64(id));
         let columns: Vec<&str> = spec.cols.iter().map(|c| c.expr).collect();
-        let sql = w.sql(&format!("SELECT {} FROM {}", columns.join(", "), spec.from), "");
+        let sql = w.sql(
+            &format!("SELECT {} FROM {}", columns.join(", "), spec.from),
+            "",
+        );
         let record = on_pool!(self, pool => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for value in &w.binds {

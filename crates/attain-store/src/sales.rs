@@ -1,9 +1,9 @@
 //! Repository for the CRM core: batched writes and scoped reads.
 
 use attain_core::sales::{
-    Activity, Channel, Competitor, Contact, Course, Customer, ExchangeRate, CustomerStatus, Deal, DealStatus, Enrolment,
-    MarketSize, Order, OrderLine, Payment, Product, Refund, Spend, SpendKind, StageChange,
-    SurveyResponse, Ticket,
+    Activity, Channel, Competitor, Contact, Course, Customer, CustomerStatus, Deal, DealStatus,
+    Enrolment, ExchangeRate, MarketSize, Order, OrderLine, Payment, Product, Refund, Spend,
+    SpendKind, StageChange, SurveyResponse, Ticket,
 };
 use attain_core::{CustomerId, DealId, ExternalId, Money, OrderId, UserId, Visibility};
 use chrono::NaiveDate;

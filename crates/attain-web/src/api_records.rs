@@ -20,16 +20,22 @@ pub(crate) fn routes() -> Router<AppState> {
     for (entity, has_id) in record_entities() {
         router = router.route(
             &format!("/{entity}"),
-            get(move |state: State<AppState>, user: ApiUser, query: Query<BTreeMap<String, String>>| {
-                list(state, user, entity, query)
-            }),
+            get(
+                move |state: State<AppState>,
+                      user: ApiUser,
+                      query: Query<BTreeMap<String, String>>| {
+                    list(state, user, entity, query)
+                },
+            ),
         );
         if has_id {
             router = router.route(
                 &format!("/{entity}/{{id}}"),
-                get(move |state: State<AppState>, user: ApiUser, id: Path<i64>| {
-                    one(state, user, entity, id)
-                }),
+                get(
+                    move |state: State<AppState>, user: ApiUser, id: Path<i64>| {
+                        one(state, user, entity, id)
+                    },
+                ),
             );
         }
     }
@@ -67,7 +73,10 @@ fn number(query: &BTreeMap<String, String>, name: &str, default: i64) -> Result<
     }
 }
 
-fn date(query: &BTreeMap<String, String>, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
+fn date(
+    query: &BTreeMap<String, String>,
+    name: &str,
+) -> Result<Option<chrono::NaiveDate>, ApiError> {
     match query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {
