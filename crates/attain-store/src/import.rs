@@ -1241,19 +1241,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_upsert_updates_every_column_but_its_key() {
-        assert_eq!(
-            upsert_suffix(&["a", "b"], &["a", "b", "c", "d"]),
-            " ON CONFLICT (a, b) DO UPDATE SET c = excluded.c, d = excluded.d"
-        );
-    }
-}
-
 /// Tables whose records the API may replace or delete by ID, with the
 /// column that keys re-imports.
 const KEYED: &[(&str, &str)] = &[
@@ -1332,5 +1319,18 @@ impl Store {
                 other => Err(other),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upsert_updates_every_column_but_its_key() {
+        assert_eq!(
+            upsert_suffix(&["a", "b"], &["a", "b", "c", "d"]),
+            " ON CONFLICT (a, b) DO UPDATE SET c = excluded.c, d = excluded.d"
+        );
     }
 }
