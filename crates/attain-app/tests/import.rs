@@ -137,6 +137,7 @@ Jane Smith,Globex,Globex renewal,Existing Business,Partner,\"$45,000.00\",\"$40,
     assert_eq!(d.probability, 75);
     assert_eq!(d.forecast_category, attain_core::sales::ForecastCategory::Commit);
     assert_eq!(d.amount.amount().to_string(), "45000.00");
+    assert_eq!(d.amount.currency(), attain_core::Currency::USD, "the $ names the currency");
 });
 
 store_test!(async fn a_fxiaoke_export_saved_by_chinese_excel_in_gbk_imports(store) {
@@ -302,12 +303,16 @@ store_test!(async fn salesforce_data_loader_exports_resolve_accounts_and_owners_
 0015g00000InItC,Initech,0055g00000AmYAAA,Technology,Beijing,85,Prospect,Web,2026-01-20T02:00:00.000+0000\n";
     let report = import(&store, Entity::Customers, "Account.csv", accounts.as_bytes(), Preset::Salesforce, false, false).await.unwrap();
     assert_eq!((report.counts.created, report.counts.updated), (2, 0));
-    let opportunities = "Id,AccountId,Name,StageName,Amount,Probability,CloseDate,IsClosed,IsWon,ForecastCategoryName,CurrencyIsoCode,OwnerId,CreatedDate\n\
-0065g00000OpP1,0015g00000GlObX,Globex line 2,Closed Won,250000,100,2026-03-31,true,true,Closed,CNY,0055g00000AmYAAA,2026-01-05T09:00:00.000+0000\n\
-0065g00000OpP2,0015g00000InItC,Initech pilot,Perception Analysis,40000,70,2026-09-30,false,false,Best Case,CNY,0055g00000AmYAAA,2026-06-01T09:00:00.000+0000\n\
-0065g00000OpP3,0015g00000InItC,Initech phase 0,Custom Stage X,5000,0,2026-02-28,true,false,Omitted,CNY,0055g00000AmYAAA,2026-01-01T09:00:00.000+0000\n";
+    let opportunities = "Id,IsDeleted,AccountId,Name,StageName,Amount,Probability,CloseDate,IsClosed,IsWon,ForecastCategoryName,CurrencyIsoCode,OwnerId,CreatedDate\n\
+0065g00000OpP0,true,0015g00000GlObX,Deleted one,Closed Won,1,100,2026-03-31,true,true,Closed,CNY,0055g00000AmYAAA,2026-01-05T09:00:00.000+0000\n\
+0065g00000OpP1,false,0015g00000GlObX,Globex line 2,Closed Won,250000,100,2026-03-31,true,true,Closed,CNY,0055g00000AmYAAA,2026-01-05T09:00:00.000+0000\n\
+0065g00000OpP2,false,0015g00000InItC,Initech pilot,Perception Analysis,40000,70,2026-09-30,false,false,Best Case,CNY,0055g00000AmYAAA,2026-06-01T09:00:00.000+0000\n\
+0065g00000OpP3,false,0015g00000InItC,Initech phase 0,Custom Stage X,5000,0,2026-02-28,true,false,Omitted,CNY,0055g00000AmYAAA,2026-01-01T09:00:00.000+0000\n\
+0065g00000OpP4,false,0015g00000InItC,Initech early idea,Prospecting,,10,2026-12-31,false,false,Pipeline,CNY,0055g00000AmYAAA,2026-06-01T09:00:00.000+0000\n";
     let report = import_deals(&store, "Opportunity.csv", opportunities.as_bytes(), Preset::Salesforce, false, false).await.unwrap();
-    assert_eq!((report.counts.created, report.counts.customers_created), (3, 0), "accounts found by their IDs");
+    assert_eq!((report.counts.created, report.counts.customers_created), (4, 0), "accounts found by their IDs; the deleted row skipped");
+    assert!(report.notes.iter().any(|n| n.contains("1 rows marked deleted")), "{:?}", report.notes);
+    assert!(report.notes.iter().any(|n| n.contains("1 deals have no amount")), "{:?}", report.notes);
     let amy = store.user_by_login(&Login::new("amy").unwrap()).await.unwrap().id;
     let all = deals(&store).await;
     assert!(all.iter().all(|d| d.owner == amy), "owners found by Salesforce user ID");
@@ -465,4 +470,15 @@ store_test!(async fn created_owners_are_audited_and_written_with_the_import(stor
     assert_eq!((report.counts.created, report.counts.owners_created), (2, 1), "one person, named once by name and once by ID");
     let log = store.audit_log(Some("user"), 50, None).await.unwrap();
     assert!(log.iter().any(|e| e.entity == "user" && e.actor == "import"), "{log:?}");
+});
+
+store_test!(async fn amounts_in_wan_yuan_columns_and_conflicting_currencies(store) {
+    org(&store).await;
+    let file = "商机名称,客户名称,销售阶段,商机金额（万元）,预计成交日期,负责人\n大单,上海华信科技,赢单,12.5,2026/05/18,王伟\n";
+    import_deals(&store, "商机.csv", file.as_bytes(), Preset::Fxiaoke, false, false).await.unwrap();
+    assert_eq!(deals(&store).await[0].amount.amount().to_string(), "125000.00", "a 万元 column is ten thousands");
+    let file = "Deal Name,Account Name,Deal Owner,Amount,Currency,Stage,Closing Date\nX,Acme,jane,$100,EUR,Qualification,2026-01-01\n";
+    let err = import_deals(&store, "d.csv", file.as_bytes(), Preset::Zoho, false, false).await.unwrap_err();
+    let AppError::Import(problems) = err else { panic!("{err}") };
+    assert_eq!(problems[0].to_string(), "d.csv:2:Amount: the amount is in USD but the currency column says EUR ($100)");
 });

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod ids;
+pub mod kpi;
 pub mod money;
 pub mod org;
 pub mod period;

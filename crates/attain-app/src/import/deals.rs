@@ -93,13 +93,25 @@ pub(super) async fn import(
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let mut deals = Vec::with_capacity(table.rows.len());
     let mut unknown_stages = BTreeSet::new();
+    let (mut deleted, mut without_amount) = (0_usize, 0_usize);
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
+        // Salesforce's "export all" includes deleted records.
+        if yes_no(row.text("is_deleted")) == Some(true) {
+            deleted += 1;
+            continue;
+        }
         let name = row.required("name", "a deal name");
         let customer = customer_ref(&mut row);
-        let amount = row
-            .currency()
-            .and_then(|c| row.money("amount", "an amount", c));
+        // Early-stage deals often have no amount yet: they count as zero.
+        let amount = row.currency().and_then(|c| {
+            if row.text("amount").is_empty() {
+                without_amount += 1;
+                Some(attain_core::Money::zero(c))
+            } else {
+                row.money("amount", "an amount", c)
+            }
+        });
         let stage = row.required("stage", "a stage");
         let rule = stage.as_ref().and_then(|s| {
             options
@@ -186,6 +198,16 @@ pub(super) async fn import(
     }
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
+    if deleted > 0 {
+        sheet.notes.push(format!(
+            "{deleted} rows marked deleted (IsDeleted) were skipped"
+        ));
+    }
+    if without_amount > 0 {
+        sheet.notes.push(format!(
+            "{without_amount} deals have no amount and were imported as 0"
+        ));
+    }
     if !unknown_stages.is_empty() {
         let list: Vec<String> = unknown_stages.into_iter().collect();
         sheet.notes.push(format!(

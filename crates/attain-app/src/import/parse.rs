@@ -81,6 +81,33 @@ fn normalise_separators(text: &str) -> Option<String> {
     }
 }
 
+/// The currency an amount names by code or symbol (`USD 1,200`, `$1,200`,
+/// `€90`, `¥500`, `12万元`), if any. `¥` and `元` are yuan.
+pub fn amount_currency(text: &str) -> Option<Currency> {
+    let t = text.to_uppercase();
+    let code = if t.contains("HK$") || t.contains("HKD") {
+        "HKD"
+    } else if t.contains("USD") || t.contains("US$") || t.contains('$') {
+        "USD"
+    } else if t.contains("EUR") || t.contains('€') {
+        "EUR"
+    } else if t.contains("GBP") || t.contains('£') {
+        "GBP"
+    } else if t.contains("JPY") {
+        "JPY"
+    } else if t.contains("CNY")
+        || t.contains("RMB")
+        || t.contains('¥')
+        || t.contains('￥')
+        || t.contains('元')
+    {
+        "CNY"
+    } else {
+        return None;
+    };
+    Currency::from_code(code).ok()
+}
+
 /// Parses an amount as exports write it: currency symbols and codes,
 /// thousands separators (`,`, spaces, `，`), a unit suffix (`元`, `万元`).
 pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
@@ -91,7 +118,8 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
         scale = Decimal::from(10_000);
     }
     for token in [
-        "CNY", "RMB", "USD", "EUR", "元", "¥", "￥", "$", "€", "US", "CN",
+        "CNY", "RMB", "USD", "EUR", "HKD", "GBP", "JPY", "HK$", "US$", "元", "¥", "￥", "$", "€",
+        "£", "US", "CN",
     ] {
         t = t.replace(token, "");
     }
@@ -319,6 +347,24 @@ mod tests {
         for bad in ["", "abc", "1.2.3", "--", "1,23,4", "12,34.5.6"] {
             assert!(parse_amount(bad, Currency::CNY).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn amounts_name_their_currency() {
+        assert_eq!(amount_currency("$45,000.00"), Some(Currency::USD));
+        assert_eq!(amount_currency("USD 12"), Some(Currency::USD));
+        assert_eq!(amount_currency("€ 9"), Some(Currency::EUR));
+        assert_eq!(amount_currency("¥500"), Some(Currency::CNY));
+        assert_eq!(amount_currency("12.5万元"), Some(Currency::CNY));
+        assert_eq!(amount_currency("HK$ 80").map(|c| c.code()), Some("HKD"));
+        assert_eq!(amount_currency("1,200.00"), None);
+        assert_eq!(
+            parse_amount("HK$ 80", Currency::CNY)
+                .unwrap()
+                .amount()
+                .to_string(),
+            "80"
+        );
     }
 
     #[test]

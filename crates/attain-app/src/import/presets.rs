@@ -107,6 +107,7 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("is_won", &["is_won", "iswon", "won"]),
     ("is_closed", &["is_closed", "isclosed", "closed"]),
+    ("is_deleted", &["is_deleted", "isdeleted"]),
     (
         "amount",
         &[
@@ -116,6 +117,10 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
             "商机金额(元)",
             "金额",
             "金额（元）",
+            "商机金额（万元）",
+            "商机金额(万元)",
+            "金额（万元）",
+            "金额(万元)",
         ],
     ),
     (

@@ -225,10 +225,49 @@ impl Row<'_, '_> {
         .map(|c| c.unwrap_or(default))
     }
 
-    /// A required amount in `currency`; negative amounts are a problem
-    /// unless `negative_ok`.
+    /// The header of a field's column.
+    fn header_of(&self, field: &str) -> &str {
+        self.sheet
+            .columns
+            .get(field)
+            .and_then(|i| self.sheet.table.header.get(i))
+            .map_or("", String::as_str)
+    }
+
+    /// Parses an amount: in the currency the text names (`$1,200`) unless
+    /// the row's currency column says otherwise (a problem), else in
+    /// `currency`; scaled by 10,000 when the header says 万元.
+    fn amount(&self, field: &str, text: &str, currency: Currency) -> Result<Money, String> {
+        let named = super::parse::amount_currency(text);
+        let currency = match named {
+            Some(n) if n != currency && !self.text("currency").is_empty() => {
+                return Err(format!(
+                    "the amount is in {} but the currency column says {}",
+                    n.code(),
+                    currency.code()
+                ));
+            }
+            Some(n) => n,
+            None => currency,
+        };
+        let money = parse_amount(text, currency)?;
+        if self.header_of(field).contains('万') && !text.contains('万') {
+            return money
+                .checked_mul(rust_decimal::Decimal::from(10_000))
+                .map_err(|e| e.to_string());
+        }
+        Ok(money)
+    }
+
+    /// A required amount in `currency` (see [`Self::amount`]); negative
+    /// amounts are a problem.
     pub(crate) fn money(&mut self, field: &str, what: &str, currency: Currency) -> Option<Money> {
-        let m = self.mandatory(field, what, |t, _| parse_amount(t, currency))?;
+        let text = self.text(field).to_owned();
+        let m = self.mandatory(field, what, |_, _| Ok(())).and_then(|()| {
+            self.amount(field, &text, currency)
+                .map_err(|e| self.bad(field, e))
+                .ok()
+        })?;
         if m.amount().is_sign_negative() {
             self.bad(field, format!("{what} cannot be negative"));
             return None;
@@ -238,7 +277,16 @@ impl Row<'_, '_> {
 
     /// An optional non-negative amount.
     pub(crate) fn opt_money(&mut self, field: &str, currency: Currency) -> Option<Option<Money>> {
-        let m = self.optional(field, |t, _| parse_amount(t, currency))?;
+        let text = self.text(field).to_owned();
+        let m = if text.is_empty() {
+            None
+        } else {
+            Some(
+                self.amount(field, &text, currency)
+                    .map_err(|e| self.bad(field, e))
+                    .ok()?,
+            )
+        };
         if m.is_some_and(|m| m.amount().is_sign_negative()) {
             self.bad(field, "cannot be negative");
             return None;
