@@ -1365,9 +1365,13 @@ pub async fn build(
     store.restore_indexes(&indexes).await?;
     writing += t.elapsed();
     store.sync_id_sequences().await?;
+    let t = std::time::Instant::now();
+    store.rebuild_rollups().await?;
+    let rollups = t.elapsed();
     tracing::info!(
         generating_ms = generating.as_millis() as u64,
         writing_ms = writing.as_millis() as u64,
+        rollups_ms = rollups.as_millis() as u64,
         "demo data built"
     );
     Ok(summary)

@@ -76,6 +76,9 @@ pub enum AppError {
     /// Storage failed or refused the change.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A period that the calendar cannot build.
+    #[error(transparent)]
+    Period(#[from] attain_core::PeriodError),
     /// The operating system could not provide randomness or the hash failed.
     #[error("internal error: {0}")]
     Internal(String),

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod demo;
 mod error;
 pub mod import;
+pub mod kpi;
 pub mod secrets;
 pub mod users;
 

@@ -17,6 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::access::{AuditAction, audit};
 use crate::bulk::{Val, bulk_insert};
+use crate::kpi::{Touched, refresh_rollups};
 use crate::{Actor, Store, StoreError, StoreResult, on_pool};
 
 /// Called with the number of rows just written, for progress bars.
@@ -192,6 +193,39 @@ macro_rules! create_owners {
     }};
 }
 
+/// Runs `$sql` (which ends in `IN`) for the keys in chunks, binding each;
+/// evaluates to the (owner, customer) pairs it returns: whose rollups a
+/// write must refresh because a record it replaces belonged to them.
+macro_rules! previous_owners {
+    ($tx:ident, $sql:expr, $keys:expr) => {{
+        let mut found: Vec<(Option<i64>, Option<i64>)> = Vec::new();
+        let keys: Vec<&str> = $keys;
+        for chunk in keys.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            // The statement is one of ours; every key is bound.
+            let sql = format!("{} ({})", $sql, placeholders.join(","));
+            let mut q = sqlx::query_as::<_, (Option<i64>, Option<i64>)>(sqlx::AssertSqlSafe(sql));
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            found.extend(q.fetch_all(&mut *$tx).await?);
+        }
+        found
+    }};
+}
+
+/// Adds (owner, customer) pairs to what a write touched.
+fn touch(touched: &mut Touched, pairs: impl IntoIterator<Item = (Option<i64>, Option<i64>)>) {
+    for (owner, customer) in pairs {
+        if let Some(o) = owner {
+            touched.owners.insert(o);
+        }
+        if let Some(c) = customer {
+            touched.customers.insert(c);
+        }
+    }
+}
+
 fn owner_id(owner: OwnerRef, created: &[UserId]) -> StoreResult<UserId> {
     match owner {
         OwnerRef::Existing(id) => Ok(id),
@@ -288,6 +322,9 @@ impl Store {
                 let rows: Vec<(String, String)> = sqlx::query_as("SELECT external_id, stage FROM deals WHERE external_id IS NOT NULL").fetch_all(&mut *tx).await?;
                 rows.into_iter().collect()
             };
+            let mut touched = Touched::default();
+            let keys: Vec<&str> = deals.iter().filter(|d| before.contains_key(d.external_id.as_str())).map(|d| d.external_id.as_str()).collect();
+            touch(&mut touched, previous_owners!(tx, "SELECT owner_id, NULL FROM deals WHERE external_id IN", keys));
             // One entry per customer: the owner of its first deal, its
             // earliest deal, and whether any deal was won.
             let mut refs: Vec<NewCustomerSeed<'_>> = Vec::new();
@@ -347,6 +384,10 @@ impl Store {
                 }
                 bulk_insert!(tx, "deal_stage_history", &["deal_id", "stage", "entered_on"], &history);
             }
+            for d in deals {
+                touched.owners.insert(owner_id(d.owner, &created_owners)?.raw());
+            }
+            refresh_rollups!(self, tx, Some(&touched));
             tx.commit().await?;
             counts.updated = deals.iter().filter(|d| before.contains_key(d.external_id.as_str())).count();
             counts.created = deals.len() - counts.updated;
@@ -427,6 +468,11 @@ impl Store {
             let mut tx = pool.begin().await?;
             let created_owners = create_owners!(tx, owners);
             let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
+            let mut touched = Touched::default();
+            if before > 0 {
+                let keys: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+                touch(&mut touched, previous_owners!(tx, "SELECT owner_id, customer_id FROM orders WHERE number IN", keys));
+            }
             let mut refs: Vec<NewCustomerSeed<'_>> = Vec::new();
             let mut seen = HashSet::new();
             for o in orders {
@@ -488,6 +534,11 @@ impl Store {
                 counts.lines += lines.len();
                 bulk_insert!(tx, "order_lines", LINE_COLUMNS, &lines, "", progress);
             }
+            for o in orders {
+                touched.owners.insert(owner_id(o.owner, &created_owners)?.raw());
+                touched.customers.insert(customer_of(&customers, &o.customer)?);
+            }
+            refresh_rollups!(self, tx, Some(&touched));
             tx.commit().await?;
         });
         Ok(counts)
@@ -803,6 +854,47 @@ impl ImportRecords {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The statement (ending in `IN`) that finds whose rollups records with
+    /// given keys belong to, as (owner, customer); `None` when the entity
+    /// feeds no rollup.
+    fn touch_query(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Customers(_) => "SELECT owner_id, id FROM customers WHERE external_id IN",
+            Self::Payments(_) => {
+                "SELECT o.owner_id, o.customer_id FROM payments x JOIN orders o ON o.id = x.order_id WHERE x.external_id IN"
+            }
+            Self::Refunds(_) => {
+                "SELECT o.owner_id, o.customer_id FROM refunds x JOIN orders o ON o.id = x.order_id WHERE x.external_id IN"
+            }
+            Self::Activities(_) => "SELECT owner_id, NULL FROM activities WHERE external_id IN",
+            Self::Tickets(_) => {
+                "SELECT cu.owner_id, NULL FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.external_id IN"
+            }
+            Self::Surveys(_) => {
+                "SELECT cu.owner_id, NULL FROM survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE s.external_id IN"
+            }
+            Self::Enrolments(_) => "SELECT user_id, NULL FROM enrolments WHERE external_id IN",
+            _ => return None,
+        })
+    }
+
+    /// The records' external IDs.
+    fn keys(&self) -> Vec<&str> {
+        match self {
+            Self::Customers(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Contacts(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Payments(v) | Self::Refunds(v) => {
+                v.iter().map(|r| r.external_id.as_str()).collect()
+            }
+            Self::Activities(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Tickets(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Surveys(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Spend(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Enrolments(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Products(_) | Self::MarketSizes(_) | Self::ExchangeRates(_) => Vec::new(),
+        }
     }
 
     /// Customers the records name, each with what a new one would start
@@ -1208,6 +1300,10 @@ impl Store {
                     }
                 }
             }
+            let mut touched = Touched::default();
+            if let Some(sql) = records.touch_query() {
+                touch(&mut touched, previous_owners!(tx, sql, records.keys()));
+            }
             let mut courses: HashMap<String, i64> = HashMap::new();
             if let ImportRecords::Enrolments(v) = records {
                 let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, id FROM courses").fetch_all(&mut *tx).await?;
@@ -1233,6 +1329,10 @@ impl Store {
             let suffix = upsert_suffix(upsert.key, upsert.columns);
             bulk_insert!(tx, upsert.table, upsert.columns, &upsert.rows, &suffix, progress);
             let after: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)).fetch_one(&mut *tx).await?;
+            if let Some(sql) = records.touch_query() {
+                touch(&mut touched, previous_owners!(tx, sql, records.keys()));
+                refresh_rollups!(self, tx, Some(&touched));
+            }
             tx.commit().await?;
             counts.created = usize::try_from(after - before).unwrap_or(0);
             counts.updated = records.len().saturating_sub(counts.created);
@@ -1303,8 +1403,38 @@ impl Store {
     pub async fn delete_record(&self, table: &str, id: i64) -> StoreResult<()> {
         let (table, _) = keyed(table)?;
         let sql = format!("DELETE FROM {table} WHERE id = $1");
+        // Whose rollups the record fed, read before it goes.
+        let owner_sql = match table {
+            "deals" | "activities" => {
+                Some(format!("SELECT owner_id, NULL FROM {table} WHERE id = $1"))
+            }
+            "orders" => Some("SELECT owner_id, customer_id FROM orders WHERE id = $1".to_owned()),
+            "customers" => Some("SELECT owner_id, id FROM customers WHERE id = $1".to_owned()),
+            "payments" | "refunds" => Some(format!(
+                "SELECT o.owner_id, o.customer_id FROM {table} x JOIN orders o ON o.id = x.order_id WHERE x.id = $1"
+            )),
+            "tickets" | "survey_responses" => Some(format!(
+                "SELECT cu.owner_id, NULL FROM {table} x JOIN customers cu ON cu.id = x.customer_id WHERE x.id = $1"
+            )),
+            "enrolments" => Some("SELECT user_id, NULL FROM enrolments WHERE id = $1".to_owned()),
+            _ => None,
+        };
         let deleted = on_pool!(self, pool => {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(pool).await.map(|r| r.rows_affected())
+            let mut tx = pool.begin().await?;
+            let mut touched = Touched::default();
+            if let Some(owner_sql) = owner_sql {
+                let pairs: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(owner_sql)).bind(id).fetch_all(&mut *tx).await?;
+                touch(&mut touched, pairs);
+            }
+            match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(&mut *tx).await {
+                Ok(r) if r.rows_affected() > 0 => {
+                    refresh_rollups!(self, tx, Some(&touched));
+                    tx.commit().await?;
+                    Ok(r.rows_affected())
+                }
+                Ok(r) => Ok(r.rows_affected()),
+                Err(e) => Err(e),
+            }
         });
         match deleted {
             Ok(0) => Err(StoreError::NotFound {

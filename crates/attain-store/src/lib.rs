@@ -17,6 +17,7 @@ mod bulk;
 mod config;
 mod error;
 mod import;
+mod kpi;
 mod migrate;
 mod org;
 mod records;
@@ -37,6 +38,7 @@ pub use import::{
     ImportedProduct, ImportedRate, ImportedSpend, ImportedSurvey, ImportedTicket, NewOwner,
     NewOwners, OwnerRef, Progress,
 };
+pub use kpi::{Grain, MEASURES, MeasureRow, NewCustomersBy, OwnerSet, is_money};
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
 pub use records::{FieldValue, Record, RecordFilter, record_entities, record_filters};

@@ -40,6 +40,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_import_uploads.sql"),
         postgres: include_str!("../migrations/postgres/0004_import_uploads.sql"),
     },
+    Migration {
+        version: 5,
+        name: "kpi",
+        sqlite: include_str!("../migrations/sqlite/0005_kpi.sql"),
+        postgres: include_str!("../migrations/postgres/0005_kpi.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

@@ -124,6 +124,15 @@ fn label_key(label: FiscalYearLabel) -> &'static str {
 }
 
 impl Store {
+    /// What counts as revenue: orders (default), bookings or cash.
+    pub async fn revenue_basis(&self) -> StoreResult<attain_core::sales::RevenueBasis> {
+        let key: String = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT revenue_basis FROM org_settings WHERE id = 1").fetch_one(pool).await?
+        });
+        key.parse()
+            .map_err(|_| StoreError::Corrupt(format!("revenue basis '{key}'")))
+    }
+
     /// The organisation's settings.
     pub async fn settings(&self) -> StoreResult<OrgSettings> {
         let (name, currency, first_month, label): (String, String, i32, String) = on_pool!(self, pool => {

@@ -135,7 +135,7 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, err.to_string())
                     .with_details(details)
             }
-            AppError::Invalid(_) => {
+            AppError::Invalid(_) | AppError::Period(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", err.to_string())
             }
             AppError::Import(ref problems) => {

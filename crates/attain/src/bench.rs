@@ -164,3 +164,81 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
 }
+
+/// The KPI benchmark on an existing database (the large demo): (a) revenue
+/// of every rep for one quarter, (b) monthly revenue by region for three
+/// years, (c) win rate by team for a year. Each runs five times; the
+/// fastest and the median are printed.
+pub async fn kpi(store: &Store) -> anyhow::Result<()> {
+    use attain_app::kpi::{Dim, Engine, KpiQuery, Scope};
+    let engine = Engine::new(store).await?;
+    let calendar = engine.calendar();
+    let last = store
+        .latest_rollup_day()
+        .await?
+        .context("the rollups are empty: build a demo or import data first")?;
+    let quarter = calendar
+        .period_containing(last, attain_core::Granularity::Quarter)?
+        .previous()?;
+    let year = calendar
+        .period_containing(last, attain_core::Granularity::Year)?
+        .previous()?;
+    let three_years = calendar.period(attain_core::PeriodKey::Range(
+        year.start()
+            .checked_sub_months(chrono::Months::new(24))
+            .unwrap_or(year.start()),
+        year.end(),
+    ))?;
+    let cases = [
+        (
+            "(a) revenue of every rep, one quarter",
+            KpiQuery {
+                metric: "revenue".into(),
+                formula: None,
+                period: quarter,
+                scope: Scope::Company,
+                by: vec![Dim::Rep],
+                target: None,
+            },
+        ),
+        (
+            "(b) monthly revenue by region, three years",
+            KpiQuery {
+                metric: "revenue".into(),
+                formula: None,
+                period: three_years,
+                scope: Scope::Company,
+                by: vec![Dim::Region, Dim::Month],
+                target: None,
+            },
+        ),
+        (
+            "(c) win rate by team, one year",
+            KpiQuery {
+                metric: "win_rate".into(),
+                formula: None,
+                period: year,
+                scope: Scope::Company,
+                by: vec![Dim::Team],
+                target: None,
+            },
+        ),
+    ];
+    println!("KPI benchmark on {} (5 runs each)", store.describe());
+    for (name, query) in cases {
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..5 {
+            let started = Instant::now();
+            let answer = engine.answer(&query).await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            rows = answer.rows.len();
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{name} [{}]: {rows} rows, fastest {:.1} ms, median {:.1} ms",
+            query.period, times[0], times[2]
+        );
+    }
+    Ok(())
+}

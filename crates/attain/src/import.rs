@@ -71,7 +71,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
     let on_step = |step: ImportStep| match step {
         ImportStep::Checking { rows } => bar.set_message(format!("checking {rows} rows")),
         ImportStep::Writing { records } => {
-            tracing::info!(
+            tracing::debug!(
                 records,
                 "the file passed every check; writing it in one transaction"
             );

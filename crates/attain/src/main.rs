@@ -14,6 +14,7 @@ mod admin;
 mod bench;
 mod demo;
 mod import;
+mod kpi;
 
 /// Attain: sales performance management. Goals, KPIs, forecasts and commissions.
 #[derive(Debug, Parser)]
@@ -70,13 +71,26 @@ enum Command {
     Token(TokenCommand),
     /// Import an export file of another CRM (all rows or none).
     Import(import::ImportArgs),
+    /// Compute a KPI for a scope and period, optionally broken down.
+    Kpi(kpi::KpiArgs),
+    /// Manage the KPI rollups.
+    #[command(subcommand)]
+    Rollup(RollupCommand),
     /// Measure the speed of a job on this machine.
     #[command(subcommand)]
     Bench(BenchCommand),
 }
 
 #[derive(Debug, Subcommand)]
+enum RollupCommand {
+    /// Rebuild every KPI rollup from the facts.
+    Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// Time the KPI benchmark queries on an existing database (e.g. the large demo).
+    Kpi,
     /// Import generated order lines from CSV into a fresh database (SQLite
     /// in a temporary directory unless --database-url names an empty one).
     ImportOrders {
@@ -341,6 +355,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => {
             let store = open(&cli.db).await?;
             import::run(&store, args).await
+        }
+        Command::Kpi(args) => {
+            let store = open(&cli.db).await?;
+            kpi::run(&store, args).await
+        }
+        Command::Rollup(RollupCommand::Rebuild) => {
+            let store = open(&cli.db).await?;
+            let started = std::time::Instant::now();
+            store.rebuild_rollups().await?;
+            println!(
+                "rollups rebuilt in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Kpi) => {
+            let store = open(&cli.db).await?;
+            bench::kpi(&store).await
         }
         Command::Bench(BenchCommand::ImportOrders { rows }) => {
             bench::import_orders(rows, cli.db.database_url.clone()).await

@@ -688,7 +688,7 @@ fn a_killed_import_leaves_the_database_as_it_was() {
     assert!(run(&["--db", db, "migrate"], dir.path()).status.success());
     std::fs::write(dir.path().join("big.csv"), zoho_deals(150_000)).unwrap();
     let mut child = attain()
-        .env("ATTAIN_LOG", "info")
+        .env("ATTAIN_LOG", "attain=debug")
         .args([
             "--db",
             db,

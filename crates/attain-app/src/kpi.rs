@@ -1,0 +1,877 @@
+//! The KPI engine: any metric of the catalogue (or a custom formula over
+//! them) for a scope (the company, an org unit's subtree, a rep) and a
+//! period, optionally broken down by rep, child unit or time. It reads
+//! only the rollups; ratios are computed from the sums of each group,
+//! never averaged; money is converted to the base currency exactly.
+
+use std::collections::{BTreeMap, HashMap};
+
+use attain_core::kpi::{self, Expr, MetricDef, Unit};
+use attain_core::sales::RevenueBasis;
+use attain_core::{Currency, Granularity, Money, OrgTree, OrgUnitId, Period, UserId};
+use attain_store::{Grain, MeasureRow, NewCustomersBy, OwnerSet, Store};
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::{AppError, AppResult};
+
+/// Whose figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole organisation.
+    Company,
+    /// An org unit and everything below it.
+    Unit(OrgUnitId),
+    /// One person.
+    Rep(UserId),
+}
+
+/// How to break a figure down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    /// Per person who owns facts in the scope.
+    Rep,
+    /// Per child unit of the scope's unit (teams of a region, regions of the company).
+    Unit,
+    /// Per team (every unit of kind team) in the scope.
+    Team,
+    /// Per region (every unit of kind region) in the scope.
+    Region,
+    /// Per calendar month.
+    Month,
+    /// Per ISO week.
+    Week,
+    /// Per quarter (fiscal).
+    Quarter,
+}
+
+impl std::str::FromStr for Dim {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "rep" | "person" | "owner" => Ok(Dim::Rep),
+            "unit" | "child" => Ok(Dim::Unit),
+            "team" => Ok(Dim::Team),
+            "region" => Ok(Dim::Region),
+            "month" => Ok(Dim::Month),
+            "week" => Ok(Dim::Week),
+            "quarter" => Ok(Dim::Quarter),
+            other => Err(format!(
+                "'{other}' is not a breakdown: expected rep, unit, team, region, month, week or quarter"
+            )),
+        }
+    }
+}
+
+impl Dim {
+    fn is_time(self) -> bool {
+        matches!(self, Dim::Month | Dim::Week | Dim::Quarter)
+    }
+}
+
+/// A KPI question.
+#[derive(Debug, Clone)]
+pub struct KpiQuery {
+    /// Metric key (built-in or custom formula given in `formula`).
+    pub metric: String,
+    /// A custom formula instead of a catalogue metric.
+    pub formula: Option<Expr>,
+    /// Period.
+    pub period: Period,
+    /// Scope.
+    pub scope: Scope,
+    /// Breakdown: none, one dimension, or a dimension then time.
+    pub by: Vec<Dim>,
+    /// Target for `pipeline_coverage`.
+    pub target: Option<Decimal>,
+}
+
+/// One row of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiRow {
+    /// Breakdown values (empty for a total): unit or rep ID, or period key.
+    pub keys: Vec<String>,
+    /// Their labels: names, or the period again.
+    pub labels: Vec<String>,
+    /// The value; `None` when it has none (a ratio over zero).
+    pub value: Option<Decimal>,
+}
+
+/// An answer.
+#[derive(Debug, Clone)]
+pub struct KpiAnswer {
+    /// The metric's key.
+    pub metric: String,
+    /// Its unit.
+    pub unit: Unit,
+    /// The scope's label.
+    pub scope: String,
+    /// The period's key.
+    pub period: String,
+    /// Rows: one total, or one per breakdown value.
+    pub rows: Vec<KpiRow>,
+}
+
+/// Rollup measures each built-in metric needs (besides new customers,
+/// churn, spend and market size, which have their own tables).
+fn measures_of(metric: &str, basis: RevenueBasis) -> Vec<&'static str> {
+    let revenue: &[&'static str] = match basis {
+        RevenueBasis::Orders => &["order_amount_minor", "refund_amount_minor"],
+        RevenueBasis::Bookings => &["bookings_minor"],
+        RevenueBasis::Cash => &["payments_minor"],
+    };
+    match metric {
+        "revenue" | "growth_yoy" | "growth_pop" | "market_share" | "pipeline_coverage" => {
+            let mut v = revenue.to_vec();
+            if metric == "pipeline_coverage" {
+                v.push("pipeline_minor");
+            }
+            v
+        }
+        "bookings" => vec!["bookings_minor"],
+        "payments" => vec!["payments_minor"],
+        "deals_won" => vec!["deals_won"],
+        "win_rate" => vec!["deals_won", "deals_lost"],
+        "avg_deal_size" => vec!["bookings_minor", "deals_won"],
+        "sales_cycle_days" => vec!["won_cycle_days", "deals_won"],
+        "pipeline" => vec!["pipeline_minor"],
+        "activities" => vec!["activities"],
+        "csat" => vec!["csat_responses", "csat_satisfied"],
+        "nps" => vec!["nps_responses", "nps_promoters", "nps_detractors"],
+        "first_response_hours" => vec!["responded_tickets", "first_response_seconds"],
+        "resolution_hours" => vec!["resolved_tickets", "resolution_seconds"],
+        "training_completion" => vec!["enrolments_due", "enrolments_completed"],
+        "clv" | "clv_cac" => vec![
+            "order_amount_minor",
+            "refund_amount_minor",
+            "order_cost_minor",
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Summed measures of one group, money in the base currency.
+#[derive(Debug, Clone, Default)]
+struct Sums(HashMap<&'static str, Decimal>);
+
+impl Sums {
+    fn get(&self, m: &str) -> Decimal {
+        self.0.get(m).copied().unwrap_or_default()
+    }
+}
+
+fn ratio(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if b.is_zero() { None } else { a.checked_div(b) }
+}
+
+fn percent(a: Decimal, b: Decimal) -> Option<Decimal> {
+    ratio(a, b).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+}
+
+/// The engine, for one organisation's settings and rates.
+pub struct Engine<'s> {
+    store: &'s Store,
+    base: Currency,
+    basis: RevenueBasis,
+    calendar: attain_core::FiscalCalendar,
+    rates: BTreeMap<(String, String), Decimal>,
+    tree: OrgTree,
+    names: HashMap<i64, String>,
+}
+
+impl<'s> Engine<'s> {
+    /// Loads settings, exchange rates and the org tree.
+    pub async fn new(store: &'s Store) -> AppResult<Self> {
+        let settings = store.settings().await?;
+        let basis = store.revenue_basis().await?;
+        let mut rates = BTreeMap::new();
+        for ((c, m), r) in store.exchange_rates().await? {
+            if let Ok(rate) = r.parse::<Decimal>() {
+                rates.insert((c, m), rate);
+            }
+        }
+        let names = store
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| (u.id.raw(), u.display_name))
+            .collect();
+        Ok(Self {
+            store,
+            base: settings.base_currency,
+            basis,
+            calendar: settings.calendar,
+            rates,
+            tree: store.org_tree().await?,
+            names,
+        })
+    }
+
+    /// The organisation's calendar.
+    pub fn calendar(&self) -> attain_core::FiscalCalendar {
+        self.calendar
+    }
+
+    /// Base units per unit of `currency`, at the latest rate on or before
+    /// `month` (`YYYY-MM`).
+    fn rate(&self, currency: &str, month: &str) -> AppResult<Decimal> {
+        if currency == self.base.code() {
+            return Ok(Decimal::ONE);
+        }
+        self.rates
+            .range((currency.to_owned(), String::new())..=(currency.to_owned(), month.to_owned()))
+            .next_back()
+            .map(|(_, r)| *r)
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "no exchange rate for {currency} on or before {month}: import exchange rates to convert it to {}",
+                    self.base.code()
+                ))
+            })
+    }
+
+    /// Rows of the store into sums per key; money converted at the rate of
+    /// the month the range ends in.
+    fn sums(
+        &self,
+        rows: &[MeasureRow],
+        measures: &[&'static str],
+        to: NaiveDate,
+    ) -> AppResult<BTreeMap<String, Sums>> {
+        let month = to.format("%Y-%m").to_string();
+        let mut out: BTreeMap<String, Sums> = BTreeMap::new();
+        for row in rows {
+            let sums = out.entry(row.key.clone()).or_default();
+            for (m, v) in measures.iter().zip(&row.values) {
+                let value = if attain_store::is_money(m) {
+                    if row.currency.is_empty() || *v == 0 {
+                        continue;
+                    }
+                    let currency = Currency::from_code(&row.currency)
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                    let amount = Money::from_minor_units(*v, currency).amount();
+                    amount * self.rate(&row.currency, &month)?
+                } else {
+                    Decimal::from(*v)
+                };
+                *sums.0.entry(m).or_default() += value;
+            }
+        }
+        Ok(out)
+    }
+
+    fn owners(scope: Scope) -> OwnerSet {
+        match scope {
+            Scope::Company => OwnerSet::All,
+            Scope::Unit(u) => OwnerSet::Subtree(u),
+            Scope::Rep(r) => OwnerSet::One(r),
+        }
+    }
+
+    /// The value of a built-in metric for a scope and [from, to], per
+    /// `grain` group (Total gives the key "").
+    async fn metric_values(
+        &self,
+        metric: &str,
+        scope: Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: Grain,
+        target: Option<Decimal>,
+    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        let owners = Self::owners(scope);
+        let measures = measures_of(metric, self.basis);
+        let sums = if measures.is_empty() {
+            BTreeMap::new()
+        } else {
+            let rows = self
+                .store
+                .owner_measures(&owners, from, to, grain, &measures)
+                .await?;
+            self.sums(&rows, &measures, to)?
+        };
+        let revenue = |s: &Sums| match self.basis {
+            RevenueBasis::Orders => s.get("order_amount_minor") - s.get("refund_amount_minor"),
+            RevenueBasis::Bookings => s.get("bookings_minor"),
+            RevenueBasis::Cash => s.get("payments_minor"),
+        };
+        let simple = |f: &dyn Fn(&Sums) -> Option<Decimal>| -> BTreeMap<String, Option<Decimal>> {
+            sums.iter().map(|(k, s)| (k.clone(), f(s))).collect()
+        };
+        let hours = Decimal::from(3600);
+        Ok(match metric {
+            "revenue" => simple(&|s| Some(revenue(s))),
+            "bookings" => simple(&|s| Some(s.get("bookings_minor"))),
+            "payments" => simple(&|s| Some(s.get("payments_minor"))),
+            "deals_won" => simple(&|s| Some(s.get("deals_won"))),
+            "win_rate" => {
+                simple(&|s| percent(s.get("deals_won"), s.get("deals_won") + s.get("deals_lost")))
+            }
+            "avg_deal_size" => simple(&|s| ratio(s.get("bookings_minor"), s.get("deals_won"))),
+            "sales_cycle_days" => simple(&|s| ratio(s.get("won_cycle_days"), s.get("deals_won"))),
+            "pipeline" => simple(&|s| Some(s.get("pipeline_minor"))),
+            "activities" => simple(&|s| Some(s.get("activities"))),
+            "csat" => simple(&|s| percent(s.get("csat_satisfied"), s.get("csat_responses"))),
+            "nps" => simple(&|s| {
+                percent(
+                    s.get("nps_promoters") - s.get("nps_detractors"),
+                    s.get("nps_responses"),
+                )
+            }),
+            "first_response_hours" => simple(&|s| {
+                ratio(
+                    s.get("first_response_seconds"),
+                    s.get("responded_tickets") * hours,
+                )
+            }),
+            "resolution_hours" => simple(&|s| {
+                ratio(
+                    s.get("resolution_seconds"),
+                    s.get("resolved_tickets") * hours,
+                )
+            }),
+            "training_completion" => {
+                simple(&|s| percent(s.get("enrolments_completed"), s.get("enrolments_due")))
+            }
+            "pipeline_coverage" => {
+                let target = target.ok_or_else(|| {
+                    AppError::Invalid("pipeline_coverage needs a target (goals bring it; give --target until then)".into())
+                })?;
+                simple(&|s| ratio(s.get("pipeline_minor"), target - revenue(s)))
+            }
+            "new_customers" => {
+                let by = match grain {
+                    Grain::Total => NewCustomersBy::Total,
+                    Grain::Owner => NewCustomersBy::Owner,
+                    Grain::Month => NewCustomersBy::Month,
+                    Grain::Day => {
+                        return Err(AppError::Invalid(
+                            "new_customers has no daily breakdown".into(),
+                        ));
+                    }
+                };
+                let counts = self.store.new_customers(&owners, from, to, by).await?;
+                let mut out: BTreeMap<String, Option<Decimal>> = counts
+                    .into_iter()
+                    .map(|(k, n)| (k, Some(Decimal::from(n))))
+                    .collect();
+                if grain == Grain::Total {
+                    out.entry(String::new()).or_insert(Some(Decimal::ZERO));
+                }
+                out
+            }
+            "churn_rate" => {
+                if grain != Grain::Total && grain != Grain::Owner {
+                    return Err(AppError::Invalid(
+                        "churn_rate breaks down by time one period at a time".into(),
+                    ));
+                }
+                let counts = self
+                    .store
+                    .churn_counts(&owners, from, to, grain == Grain::Owner)
+                    .await?;
+                counts
+                    .into_iter()
+                    .map(|(k, (active, churned))| {
+                        (k, percent(Decimal::from(churned), Decimal::from(active)))
+                    })
+                    .collect()
+            }
+            "growth_yoy" | "growth_pop" => {
+                return Err(AppError::Internal(format!(
+                    "{metric} is computed from two periods"
+                )));
+            }
+            "cac" => {
+                let new = self
+                    .store
+                    .new_customers(&owners, from, to, NewCustomersBy::Total)
+                    .await?;
+                let spend = self.spend(scope, None, from, to).await?;
+                let n = Decimal::from(new.get("").copied().unwrap_or(0));
+                BTreeMap::from([(String::new(), spend.and_then(|s| ratio(s, n)))])
+            }
+            "clv" | "clv_cac" => {
+                // Trailing year to the end of the range.
+                let year_start = to.checked_sub_days(Days::new(364)).unwrap_or(to);
+                let rows = self
+                    .store
+                    .owner_measures(&owners, year_start, to, Grain::Total, &measures)
+                    .await?;
+                let sums = self.sums(&rows, &measures, to)?;
+                let s = sums.get("").cloned().unwrap_or_default();
+                let margin = s.get("order_amount_minor")
+                    - s.get("refund_amount_minor")
+                    - s.get("order_cost_minor");
+                let counts = self
+                    .store
+                    .churn_counts(&owners, year_start, to, false)
+                    .await?;
+                let (active, churned) = counts.get("").copied().unwrap_or((0, 0));
+                let churn = ratio(Decimal::from(churned), Decimal::from(active));
+                let clv = ratio(margin, Decimal::from(active))
+                    .zip(churn)
+                    .and_then(|(m, c)| ratio(m, c));
+                let value = if metric == "clv" {
+                    clv
+                } else {
+                    let new = self
+                        .store
+                        .new_customers(&owners, from, to, NewCustomersBy::Total)
+                        .await?;
+                    let spend = self.spend(scope, None, from, to).await?;
+                    let cac = spend
+                        .and_then(|s| ratio(s, Decimal::from(new.get("").copied().unwrap_or(0))));
+                    clv.zip(cac).and_then(|(a, b)| ratio(a, b))
+                };
+                BTreeMap::from([(String::new(), value)])
+            }
+            "market_share" => {
+                let s = sums.get("").cloned().unwrap_or_default();
+                let size = self.market_size(from, to).await?;
+                BTreeMap::from([(String::new(), size.and_then(|m| percent(revenue(&s), m)))])
+            }
+            other => return Err(AppError::Invalid(format!("unknown metric '{other}'"))),
+        })
+    }
+
+    /// Spend of a scope (the company: all spend; a unit: spend booked to
+    /// its subtree; a rep: none — spend never belongs to a person).
+    async fn spend(
+        &self,
+        scope: Scope,
+        channel: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> AppResult<Option<Decimal>> {
+        let unit = match scope {
+            Scope::Company => None,
+            Scope::Unit(u) if self.tree.units().next().map(|r| r.id) == Some(u) => None,
+            Scope::Unit(u) => Some(u),
+            Scope::Rep(_) => return Ok(None),
+        };
+        let month = to.format("%Y-%m").to_string();
+        let mut total = Decimal::ZERO;
+        for (currency, minor) in self.store.spend_sum(unit, channel, from, to).await? {
+            let c =
+                Currency::from_code(&currency).map_err(|e| AppError::Internal(e.to_string()))?;
+            total += Money::from_minor_units(minor, c).amount() * self.rate(&currency, &month)?;
+        }
+        Ok(Some(total))
+    }
+
+    /// Total market size for the period whose key matches [from, to].
+    async fn market_size(&self, from: NaiveDate, to: NaiveDate) -> AppResult<Option<Decimal>> {
+        let keys: Vec<String> = [
+            Granularity::FiscalYear,
+            Granularity::Year,
+            Granularity::FiscalQuarter,
+            Granularity::Quarter,
+            Granularity::Month,
+        ]
+        .into_iter()
+        .filter_map(|g| self.calendar.period_containing(from, g).ok())
+        .filter(|p| p.start() == from && p.last_day() == to)
+        .map(|p| p.to_string())
+        .collect();
+        let mut total: Option<Decimal> = None;
+        let month = to.format("%Y-%m").to_string();
+        for key in keys {
+            let page = self
+                .store
+                .records_visible(
+                    "market-sizes",
+                    &attain_core::Visibility::Everything,
+                    &attain_store::RecordFilter {
+                        equals: vec![("period".into(), key)],
+                        ..Default::default()
+                    },
+                    0,
+                    1000,
+                )
+                .await?;
+            for record in page.items {
+                for (_, v) in &record.fields {
+                    if let attain_store::FieldValue::Money(m) = v {
+                        let amount = m.amount() * self.rate(m.currency().code(), &month)?;
+                        total = Some(total.unwrap_or_default() + amount);
+                    }
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// A built-in or custom metric over [from, to] for the scope, per grain group.
+    async fn values(
+        &self,
+        query: &KpiQuery,
+        scope: Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: Grain,
+    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        if let Some(expr) = &query.formula {
+            // Every name is computed for the same groups, then the formula
+            // is applied group by group: a ratio of sums, never of ratios.
+            let mut by_name: HashMap<String, BTreeMap<String, Option<Decimal>>> = HashMap::new();
+            for name in expr.names() {
+                let values = Box::pin(self.named(&name, query, scope, from, to, grain)).await?;
+                by_name.insert(name, values);
+            }
+            let keys: std::collections::BTreeSet<String> =
+                by_name.values().flat_map(|m| m.keys().cloned()).collect();
+            return Ok(keys
+                .into_iter()
+                .map(|k| {
+                    let value = expr.eval(&|n: &str| {
+                        by_name
+                            .get(n)
+                            .and_then(|m| m.get(&k).copied().unwrap_or(Some(Decimal::ZERO)))
+                    });
+                    (k, value)
+                })
+                .collect());
+        }
+        self.named(&query.metric, query, scope, from, to, grain)
+            .await
+    }
+
+    async fn named(
+        &self,
+        name: &str,
+        query: &KpiQuery,
+        scope: Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: Grain,
+    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        match name {
+            "growth_yoy" | "growth_pop" => {
+                let period = self.calendar.period(attain_core::PeriodKey::Range(
+                    from,
+                    to.succ_opt().unwrap_or(to),
+                ))?;
+                let base_period = match (
+                    name,
+                    query.period.start() == from && query.period.last_day() == to,
+                ) {
+                    ("growth_yoy", true) => query.period.same_period_last_year()?,
+                    ("growth_pop", true) => query.period.previous()?,
+                    ("growth_yoy", false) => period.same_period_last_year()?,
+                    _ => period.previous()?,
+                };
+                let now = self
+                    .metric_values("revenue", scope, from, to, grain, None)
+                    .await?;
+                let then = self
+                    .metric_values(
+                        "revenue",
+                        scope,
+                        base_period.start(),
+                        base_period.last_day(),
+                        grain,
+                        None,
+                    )
+                    .await?;
+                Ok(now
+                    .iter()
+                    .map(|(k, v)| {
+                        let before = then.get(k).copied().flatten();
+                        (
+                            k.clone(),
+                            v.zip(before).and_then(|(a, b)| percent(a - b, b)),
+                        )
+                    })
+                    .collect())
+            }
+            other if kpi::metric(other).is_some() => {
+                self.metric_values(other, scope, from, to, grain, query.target)
+                    .await
+            }
+            other => {
+                // A base measure by name (e.g. order_amount_minor as "order_amount").
+                let measure = attain_store::MEASURES
+                    .iter()
+                    .find(|m| **m == other || m.trim_end_matches("_minor") == other)
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("unknown metric or measure '{other}'"))
+                    })?;
+                let rows = self
+                    .store
+                    .owner_measures(&Self::owners(scope), from, to, grain, &[measure])
+                    .await?;
+                let sums = self.sums(&rows, &[measure], to)?;
+                Ok(sums
+                    .into_iter()
+                    .map(|(k, s)| (k, Some(s.get(measure))))
+                    .collect())
+            }
+        }
+    }
+
+    fn scope_label(&self, scope: Scope) -> String {
+        match scope {
+            Scope::Company => self
+                .tree
+                .units()
+                .next()
+                .map_or_else(|| "company".into(), |u| u.name.clone()),
+            Scope::Unit(u) => self
+                .tree
+                .unit(u)
+                .map_or_else(|| u.to_string(), |u| u.name.clone()),
+            Scope::Rep(r) => self
+                .names
+                .get(&r.raw())
+                .cloned()
+                .unwrap_or_else(|| r.to_string()),
+        }
+    }
+
+    /// Time buckets of `period` at a granularity, clipped to it.
+    fn buckets(&self, period: &Period, dim: Dim) -> AppResult<Vec<(String, NaiveDate, NaiveDate)>> {
+        let granularity = match dim {
+            Dim::Month => Granularity::Month,
+            Dim::Week => Granularity::Week,
+            _ => Granularity::FiscalQuarter,
+        };
+        let mut out = Vec::new();
+        let mut day = period.start();
+        while day < period.end() {
+            let bucket = self.calendar.period_containing(day, granularity)?;
+            let end = bucket.last_day().min(period.last_day());
+            out.push((bucket.to_string(), day, end));
+            day = bucket.end();
+        }
+        Ok(out)
+    }
+
+    /// Answers a query.
+    pub async fn answer(&self, query: &KpiQuery) -> AppResult<KpiAnswer> {
+        if query.formula.is_none() && kpi::metric(&query.metric).is_none() {
+            return Err(AppError::Invalid(format!(
+                "unknown metric '{}'; metrics: {}",
+                query.metric,
+                kpi::CATALOGUE
+                    .iter()
+                    .map(|m| m.key)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        if query.by.len() > 2
+            || (query.by.len() == 2 && (!query.by[1].is_time() || query.by[0].is_time()))
+        {
+            return Err(AppError::Invalid(
+                "a breakdown is one dimension, or rep/unit then month/week/quarter".into(),
+            ));
+        }
+        let unit = query.formula.as_ref().map_or_else(
+            || kpi::metric(&query.metric).map_or(Unit::Ratio, |m: &MetricDef| m.unit),
+            |_| Unit::Ratio,
+        );
+        let from = query.period.start();
+        let to = query.period.last_day();
+        let mut rows = Vec::new();
+        // Groups of the first dimension: (key, label, scope of the group).
+        let groups: Vec<(String, String, Scope)> = match query.by.first() {
+            None => vec![(String::new(), String::new(), query.scope)],
+            Some(Dim::Unit) => {
+                let parent = match query.scope {
+                    Scope::Company => self.tree.units().next().map(|u| u.id),
+                    Scope::Unit(u) => Some(u),
+                    Scope::Rep(_) => None,
+                }
+                .ok_or_else(|| AppError::Invalid("a rep has no units below him".into()))?;
+                self.tree
+                    .children(parent)
+                    .map(|u| (u.id.raw().to_string(), u.name.clone(), Scope::Unit(u.id)))
+                    .collect()
+            }
+            Some(kind @ (Dim::Team | Dim::Region)) => {
+                let kind = if *kind == Dim::Team {
+                    attain_core::OrgUnitKind::Team
+                } else {
+                    attain_core::OrgUnitKind::Region
+                };
+                let root = match query.scope {
+                    Scope::Company => self.tree.units().next().map(|u| u.id),
+                    Scope::Unit(u) => Some(u),
+                    Scope::Rep(_) => None,
+                }
+                .ok_or_else(|| AppError::Invalid("a rep has no units below him".into()))?;
+                self.tree
+                    .subtree(root)
+                    .iter()
+                    .filter_map(|id| self.tree.unit(*id))
+                    .filter(|u| u.kind == kind)
+                    .map(|u| (u.id.raw().to_string(), u.name.clone(), Scope::Unit(u.id)))
+                    .collect()
+            }
+            Some(Dim::Rep) => {
+                let values = self
+                    .values(query, query.scope, from, to, Grain::Owner)
+                    .await?;
+                let mut reps: Vec<(String, String, Scope)> = values
+                    .keys()
+                    .filter_map(|k| k.parse::<i64>().ok())
+                    .map(|id| {
+                        let name = self
+                            .names
+                            .get(&id)
+                            .cloned()
+                            .unwrap_or_else(|| id.to_string());
+                        (id.to_string(), name, Scope::Rep(UserId::from_raw(id)))
+                    })
+                    .collect();
+                reps.sort_by(|a, b| a.1.cmp(&b.1));
+                if query.by.len() == 1 {
+                    for (key, label, _) in &reps {
+                        rows.push(KpiRow {
+                            keys: vec![key.clone()],
+                            labels: vec![label.clone()],
+                            value: values.get(key).copied().flatten(),
+                        });
+                    }
+                    return Ok(self.wrap(query, unit, rows));
+                }
+                reps
+            }
+            Some(time) => {
+                let dim = *time;
+                return self
+                    .time_rows(query, query.scope, &[], &[], dim, unit)
+                    .await;
+            }
+        };
+        for (key, label, scope) in groups {
+            match query.by.get(1) {
+                Some(dim) => {
+                    let sub = self
+                        .time_rows(
+                            query,
+                            scope,
+                            std::slice::from_ref(&key),
+                            std::slice::from_ref(&label),
+                            *dim,
+                            unit,
+                        )
+                        .await?;
+                    rows.extend(sub.rows);
+                }
+                None => {
+                    let values = self.values(query, scope, from, to, Grain::Total).await?;
+                    rows.push(KpiRow {
+                        keys: if key.is_empty() { vec![] } else { vec![key] },
+                        labels: if label.is_empty() {
+                            vec![]
+                        } else {
+                            vec![label]
+                        },
+                        value: values.get("").copied().flatten(),
+                    });
+                }
+            }
+        }
+        Ok(self.wrap(query, unit, rows))
+    }
+
+    fn wrap(&self, query: &KpiQuery, unit: Unit, rows: Vec<KpiRow>) -> KpiAnswer {
+        KpiAnswer {
+            metric: query.metric.clone(),
+            unit,
+            scope: self.scope_label(query.scope),
+            period: query.period.to_string(),
+            rows,
+        }
+    }
+
+    /// Rows per time bucket for one scope. Additive built-ins read all
+    /// months in one query; others are computed bucket by bucket.
+    async fn time_rows(
+        &self,
+        query: &KpiQuery,
+        scope: Scope,
+        keys: &[String],
+        labels: &[String],
+        dim: Dim,
+        unit: Unit,
+    ) -> AppResult<KpiAnswer> {
+        let buckets = self.buckets(&query.period, dim)?;
+        let monthly = dim == Dim::Month
+            && query.formula.is_none()
+            && !matches!(
+                query.metric.as_str(),
+                "churn_rate"
+                    | "growth_yoy"
+                    | "growth_pop"
+                    | "cac"
+                    | "clv"
+                    | "clv_cac"
+                    | "market_share"
+                    | "pipeline_coverage"
+            );
+        let mut rows = Vec::with_capacity(buckets.len());
+        let by_month = if monthly {
+            Some(
+                self.values(
+                    query,
+                    scope,
+                    query.period.start(),
+                    query.period.last_day(),
+                    Grain::Month,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        for (bucket, from, to) in buckets {
+            let value = match &by_month {
+                Some(values) => values
+                    .get(&from.format("%Y-%m").to_string())
+                    .copied()
+                    .flatten()
+                    .or(
+                        // A month without any fact: additive sums are zero, ratios have no value.
+                        if matches!(unit, Unit::Money | Unit::Count) {
+                            Some(Decimal::ZERO)
+                        } else {
+                            None
+                        },
+                    ),
+                None => {
+                    let period = self.calendar.period(attain_core::PeriodKey::Range(
+                        from,
+                        to.succ_opt().unwrap_or(to),
+                    ))?;
+                    let q = KpiQuery {
+                        period,
+                        ..query.clone()
+                    };
+                    self.values(&q, scope, from, to, Grain::Total)
+                        .await?
+                        .get("")
+                        .copied()
+                        .flatten()
+                }
+            };
+            let mut k = keys.to_vec();
+            k.push(bucket.clone());
+            let mut l = labels.to_vec();
+            l.push(bucket);
+            rows.push(KpiRow {
+                keys: k,
+                labels: l,
+                value,
+            });
+        }
+        Ok(self.wrap(query, unit, rows))
+    }
+}
+
+/// Answers one query (loads the engine first).
+pub async fn answer(store: &Store, query: &KpiQuery) -> AppResult<KpiAnswer> {
+    Engine::new(store).await?.answer(query).await
+}

@@ -1,0 +1,350 @@
+//! The KPI engine against sums computed here, independently, from the raw
+//! facts of the demo company (read through the store's plain record reads,
+//! not the rollups), on both backends; and rollups kept up to date by
+//! imports equal a rebuild from scratch.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::collections::{BTreeMap, HashMap};
+
+use attain_app::demo::{self, DemoOptions, Scale};
+use attain_app::kpi::{Dim, Engine, KpiQuery, Scope};
+use attain_core::kpi::Expr;
+use attain_core::{OrgUnitKind, Period, UserId, Visibility};
+use attain_store::{FieldValue, Record, RecordFilter, Store};
+use attain_testkit::store_test;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+async fn company(store: &Store) {
+    let options = DemoOptions {
+        seed: 7,
+        scale: Scale::Small,
+        as_of: d("2026-06-30"),
+    };
+    demo::build(store, options, "not-a-real-hash", |_, _| {})
+        .await
+        .unwrap();
+}
+
+async fn all_records(store: &Store, entity: &str) -> Vec<Record> {
+    let mut out = Vec::new();
+    loop {
+        let page = store
+            .records_visible(
+                entity,
+                &Visibility::Everything,
+                &RecordFilter::default(),
+                out.len() as i64,
+                1000,
+            )
+            .await
+            .unwrap();
+        let n = page.items.len();
+        out.extend(page.items);
+        if n < 1000 {
+            return out;
+        }
+    }
+}
+
+fn field<'a>(r: &'a Record, name: &str) -> &'a FieldValue {
+    &r.fields.iter().find(|(n, _)| *n == name).unwrap().1
+}
+fn int(r: &Record, name: &str) -> Option<i64> {
+    match field(r, name) {
+        FieldValue::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+fn date(r: &Record, name: &str) -> Option<NaiveDate> {
+    match field(r, name) {
+        FieldValue::Date(x) => Some(*x),
+        _ => None,
+    }
+}
+fn money(r: &Record, name: &str) -> Decimal {
+    match field(r, name) {
+        FieldValue::Money(m) => m.amount(),
+        _ => Decimal::ZERO,
+    }
+}
+fn text(r: &Record, name: &str) -> String {
+    match field(r, name) {
+        FieldValue::Text(t) => t.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The raw facts, read without the rollups.
+struct Facts {
+    deals: Vec<attain_core::sales::Deal>,
+    orders: Vec<attain_core::sales::Order>,
+    refunds: Vec<Record>,
+    payments: Vec<Record>,
+    activities: Vec<Record>,
+    surveys: Vec<Record>,
+    enrolments: Vec<Record>,
+    customer_owner: HashMap<i64, Option<UserId>>,
+}
+
+async fn facts(store: &Store) -> Facts {
+    let mut deals = Vec::new();
+    loop {
+        let page = store
+            .deals_visible(
+                &Visibility::Everything,
+                &Default::default(),
+                deals.len() as i64,
+                1000,
+            )
+            .await
+            .unwrap();
+        let n = page.items.len();
+        deals.extend(page.items);
+        if n < 1000 {
+            break;
+        }
+    }
+    let mut orders = Vec::new();
+    loop {
+        let page = store
+            .orders_visible(
+                &Visibility::Everything,
+                &Default::default(),
+                orders.len() as i64,
+                1000,
+            )
+            .await
+            .unwrap();
+        let n = page.items.len();
+        orders.extend(page.items);
+        if n < 1000 {
+            break;
+        }
+    }
+    let mut customer_owner = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .customers_visible(&Visibility::Everything, &Default::default(), offset, 1000)
+            .await
+            .unwrap();
+        let n = page.items.len();
+        offset += n as i64;
+        for c in page.items {
+            customer_owner.insert(c.id.raw(), c.owner);
+        }
+        if n < 1000 {
+            break;
+        }
+    }
+    Facts {
+        deals,
+        orders,
+        refunds: all_records(store, "refunds").await,
+        payments: all_records(store, "payments").await,
+        activities: all_records(store, "activities").await,
+        surveys: all_records(store, "surveys").await,
+        enrolments: all_records(store, "enrolments").await,
+        customer_owner,
+    }
+}
+
+async fn value(engine: &Engine<'_>, metric: &str, period: &str, scope: Scope) -> Option<Decimal> {
+    let period = engine.calendar().parse(period).unwrap();
+    let q = KpiQuery {
+        metric: metric.into(),
+        formula: None,
+        period,
+        scope,
+        by: vec![],
+        target: None,
+    };
+    engine.answer(&q).await.unwrap().rows[0].value
+}
+
+fn within(p: &Period, day: NaiveDate) -> bool {
+    p.contains(day)
+}
+
+fn pct(a: usize, b: usize) -> Option<Decimal> {
+    (b > 0).then(|| Decimal::from(a as i64) / Decimal::from(b as i64) * Decimal::ONE_HUNDRED)
+}
+
+store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
+    company(&store).await;
+    let engine = Engine::new(&store).await.unwrap();
+    let f = facts(&store).await;
+    let cal = engine.calendar();
+    let tree = store.org_tree().await.unwrap();
+    let confirmed: Vec<_> = f.orders.iter().filter(|o| !o.cancelled).collect();
+    let order_by_id: HashMap<i64, &attain_core::sales::Order> = confirmed.iter().map(|o| (o.id.raw(), *o)).collect();
+
+    // Revenue: confirmed orders by order date, net of their refunds.
+    let revenue = |p: &Period, owner: &dyn Fn(UserId) -> bool| -> Decimal {
+        let gross: Decimal = confirmed.iter().filter(|o| within(p, o.order_date) && owner(o.owner)).map(|o| o.total.amount()).sum();
+        let refunds: Decimal = f.refunds.iter().filter_map(|r| {
+            let o = order_by_id.get(&int(r, "order_id").unwrap())?;
+            (within(p, o.order_date) && owner(o.owner)).then(|| money(r, "amount"))
+        }).sum();
+        gross - refunds
+    };
+    let q1 = cal.parse("2026-Q1").unwrap();
+    assert_eq!(value(&engine, "revenue", "2026-Q1", Scope::Company).await, Some(revenue(&q1, &|_| true)));
+
+    // Revenue of every rep for a month, in one breakdown.
+    let march = cal.parse("2026-03").unwrap();
+    let answer = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: march, scope: Scope::Company, by: vec![Dim::Rep], target: None }).await.unwrap();
+    assert!(answer.rows.len() > 10);
+    for row in &answer.rows {
+        let rep = UserId::from_raw(row.keys[0].parse().unwrap());
+        assert_eq!(row.value, Some(revenue(&march, &|o| o == rep)), "{}", row.labels[0]);
+    }
+
+    // Bookings by region for a year; win rate by team.
+    let y2025 = cal.parse("2025").unwrap();
+    let regions: Vec<_> = tree.units().filter(|u| u.kind == OrgUnitKind::Region).map(|u| u.id).collect();
+    for region in &regions {
+        let expected: Decimal = f.deals.iter().filter(|x| x.status == attain_core::sales::DealStatus::Won && x.closed_on.is_some_and(|c| within(&y2025, c)) && tree.user_is_within(x.owner, *region)).map(|x| x.amount.amount()).sum();
+        assert_eq!(value(&engine, "bookings", "2025", Scope::Unit(*region)).await, Some(expected));
+    }
+    let team = tree.units().find(|u| u.kind == OrgUnitKind::Team).unwrap().id;
+    let closed: Vec<_> = f.deals.iter().filter(|x| x.closed_on.is_some_and(|c| within(&y2025, c)) && tree.user_is_within(x.owner, team)).collect();
+    let won = closed.iter().filter(|x| x.status == attain_core::sales::DealStatus::Won).count();
+    assert_eq!(value(&engine, "win_rate", "2025", Scope::Unit(team)).await, pct(won, closed.len()));
+    let won_deals: Vec<_> = closed.iter().filter(|x| x.status == attain_core::sales::DealStatus::Won).collect();
+    let days: i64 = won_deals.iter().map(|x| (x.closed_on.unwrap() - x.created_on).num_days()).sum();
+    assert_eq!(value(&engine, "sales_cycle_days", "2025", Scope::Unit(team)).await, Some(Decimal::from(days) / Decimal::from(won_deals.len() as i64)));
+    let bookings: Decimal = won_deals.iter().map(|x| x.amount.amount()).sum();
+    assert_eq!(value(&engine, "avg_deal_size", "2025", Scope::Unit(team)).await, Some(bookings / Decimal::from(won_deals.len() as i64)));
+
+    // Pipeline: open deals expected to close in the period.
+    let q3 = cal.parse("2026-Q3").unwrap();
+    let open: Decimal = f.deals.iter().filter(|x| x.status == attain_core::sales::DealStatus::Open && within(&q3, x.expected_close_on)).map(|x| x.amount.amount()).sum();
+    assert_eq!(value(&engine, "pipeline", "2026-Q3", Scope::Company).await, Some(open));
+
+    // Payments by received date for the order's owner; activities of one rep in a week.
+    let q2 = cal.parse("2026-Q2").unwrap();
+    let region = regions[0];
+    let paid: Decimal = f.payments.iter().filter(|p| within(&q2, date(p, "received_on").unwrap()) && tree.user_is_within(order_by_id[&int(p, "order_id").unwrap()].owner, region)).map(|p| money(p, "amount")).sum();
+    assert_eq!(value(&engine, "payments", "2026-Q2", Scope::Unit(region)).await, Some(paid));
+    let rep = confirmed[0].owner;
+    let week = cal.parse("2026-W10").unwrap();
+    let n = f.activities.iter().filter(|a| int(a, "owner_id") == Some(rep.raw()) && within(&week, date(a, "occurred_on").unwrap())).count();
+    assert_eq!(value(&engine, "activities", "2026-W10", Scope::Rep(rep)).await, Some(Decimal::from(n as i64)));
+
+    // CSAT and NPS for the company.
+    let in_year: Vec<_> = f.surveys.iter().filter(|s| within(&y2025, date(s, "responded_on").unwrap()) && f.customer_owner[&int(s, "customer_id").unwrap()].is_some()).collect();
+    let csat: Vec<_> = in_year.iter().filter(|s| text(s, "kind") == "csat").collect();
+    let satisfied = csat.iter().filter(|s| int(s, "score").unwrap() >= 4).count();
+    assert_eq!(value(&engine, "csat", "2025", Scope::Company).await, pct(satisfied, csat.len()));
+    let nps: Vec<_> = in_year.iter().filter(|s| text(s, "kind") == "nps").collect();
+    let promoters = nps.iter().filter(|s| int(s, "score").unwrap() >= 9).count() as i64;
+    let detractors = nps.iter().filter(|s| int(s, "score").unwrap() <= 6).count() as i64;
+    assert_eq!(value(&engine, "nps", "2025", Scope::Company).await, Some(Decimal::from(promoters - detractors) / Decimal::from(nps.len() as i64) * Decimal::ONE_HUNDRED));
+
+    // Training completion: enrolments due in the period.
+    let due: Vec<_> = f.enrolments.iter().filter(|e| within(&y2025, date(e, "due_on").unwrap())).collect();
+    let done = due.iter().filter(|e| date(e, "completed_on").is_some()).count();
+    assert_eq!(value(&engine, "training_completion", "2025", Scope::Company).await, pct(done, due.len()));
+
+    // New customers and churn, from every customer's order dates.
+    let mut dates: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
+    for o in &confirmed {
+        dates.entry(o.customer.raw()).or_default().push(o.order_date);
+    }
+    for v in dates.values_mut() {
+        v.sort();
+    }
+    let new = dates.iter().filter(|(c, v)| within(&y2025, v[0]) && f.customer_owner[c].is_some()).count();
+    assert_eq!(value(&engine, "new_customers", "2025", Scope::Company).await, Some(Decimal::from(new as i64)));
+    let (start, end) = (y2025.start(), y2025.last_day());
+    let (mut active, mut churned) = (0, 0);
+    for (c, v) in &dates {
+        if f.customer_owner[c].is_none() {
+            continue;
+        }
+        // The chain of orders less than a year apart that covers the start.
+        let Some(mut last) = v.iter().copied().filter(|o| *o <= start).max() else { continue };
+        if (start - last).num_days() >= 365 {
+            continue;
+        }
+        active += 1;
+        while let Some(next) = v.iter().copied().find(|o| *o > last && (*o - last).num_days() < 365) {
+            last = next;
+        }
+        if last + chrono::Days::new(365) <= end {
+            churned += 1;
+        }
+    }
+    assert_eq!(value(&engine, "churn_rate", "2025", Scope::Company).await, pct(churned, active));
+
+    // A custom formula is a ratio of the sums.
+    let formula = Expr::parse("payments / revenue").unwrap();
+    let paid_2025: Decimal = f.payments.iter().filter(|p| within(&y2025, date(p, "received_on").unwrap())).map(|p| money(p, "amount")).sum();
+    let q = KpiQuery { metric: "cash ratio".into(), formula: Some(formula), period: y2025, scope: Scope::Company, by: vec![], target: None };
+    assert_eq!(engine.answer(&q).await.unwrap().rows[0].value, Some(paid_2025 / revenue(&y2025, &|_| true)));
+
+    // Monthly breakdown adds up to the total.
+    let q = KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![Dim::Month], target: None };
+    let months = engine.answer(&q).await.unwrap();
+    assert_eq!(months.rows.len(), 3);
+    assert_eq!(months.rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), revenue(&q1, &|_| true));
+});
+
+async fn snapshot(engine: &Engine<'_>) -> Vec<Vec<attain_app::kpi::KpiRow>> {
+    let metrics = [
+        "revenue",
+        "payments",
+        "bookings",
+        "pipeline",
+        "win_rate",
+        "new_customers",
+        "churn_rate",
+        "deals_won",
+    ];
+    let mut out = Vec::new();
+    for metric in metrics {
+        for period in ["2026-Q1", "2026-Q2", "2025"] {
+            let period = engine.calendar().parse(period).unwrap();
+            let q = KpiQuery {
+                metric: metric.into(),
+                formula: None,
+                period,
+                scope: Scope::Company,
+                by: vec![Dim::Rep],
+                target: None,
+            };
+            out.push(engine.answer(&q).await.unwrap().rows);
+        }
+    }
+    out
+}
+
+store_test!(async fn rollups_kept_by_imports_equal_a_rebuild(store) {
+    company(&store).await;
+    let rep = store.users().await.unwrap().into_iter().find(|u| u.role == attain_core::Role::Rep).unwrap();
+    let product = store.product_index().await.unwrap().into_keys().next().unwrap();
+    let orders = format!("Order Number,Order Date,Customer,Owner,Product,Quantity,Amount\nX-1,2026-03-03,Brand New Co,{0},{product},2,\"1,000.00\"\nX-2,2026-05-20,Brand New Co,{0},{product},1,99.99\n", rep.login);
+    let options = attain_app::import::ImportOptions::default();
+    attain_app::import::import(&store, attain_app::import::Entity::Orders, "o.csv", orders.as_bytes(), &options, &|_| {}).await.unwrap();
+    let payments = "Order Number,Date,Amount\nX-1,2026-04-01,500\n";
+    attain_app::import::import(&store, attain_app::import::Entity::Payments, "p.csv", payments.as_bytes(), &options, &|_| {}).await.unwrap();
+    // A deal moves from one rep to another by re-import.
+    let deal = store.deals_visible(&Visibility::Everything, &Default::default(), 0, 1).await.unwrap().items.remove(0);
+    let other = store.users().await.unwrap().into_iter().filter(|u| u.role == attain_core::Role::Rep && u.id != deal.owner).next().unwrap();
+    let key = store.record_key("deals", deal.id.raw()).await.unwrap();
+    let deals = format!("external_id,name,customer,owner,amount,stage,close_date,created\n{key},{},Moved Customer,{},{},{},{},{}\n", deal.name, other.login, deal.amount.amount(), deal.stage, deal.expected_close_on, deal.created_on);
+    attain_app::import::import(&store, attain_app::import::Entity::Deals, "d.csv", deals.as_bytes(), &options, &|_| {}).await.unwrap();
+
+    let kept = snapshot(&Engine::new(&store).await.unwrap()).await;
+    store.rebuild_rollups().await.unwrap();
+    let rebuilt = snapshot(&Engine::new(&store).await.unwrap()).await;
+    assert_eq!(kept, rebuilt);
+    let q2 = Engine::new(&store).await.unwrap();
+    assert!(value(&q2, "new_customers", "2026-Q1", Scope::Rep(rep.id)).await.unwrap() >= Decimal::ONE, "the imported customer is new in Q1");
+});

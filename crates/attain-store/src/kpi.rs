@@ -1,0 +1,755 @@
+//! KPI rollups: additive measures per owner and day (and month), the first
+//! order of every customer and customers' active spells. Built from the
+//! facts by one statement per table, refreshed for the owners and customers
+//! a write touched inside that write's transaction, rebuilt from scratch by
+//! [`Store::rebuild_rollups`]. The KPI engine reads only these.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use attain_core::{OrgUnitId, UserId};
+use chrono::{Days, NaiveDate};
+
+use crate::{Store, StoreResult, on_pool};
+
+/// The additive measures, in rollup column order.
+pub const MEASURES: &[&str] = &[
+    "order_amount_minor",
+    "refund_amount_minor",
+    "order_cost_minor",
+    "bookings_minor",
+    "pipeline_minor",
+    "payments_minor",
+    "orders",
+    "deals_won",
+    "deals_lost",
+    "won_cycle_days",
+    "activities",
+    "tickets",
+    "responded_tickets",
+    "first_response_seconds",
+    "resolved_tickets",
+    "resolution_seconds",
+    "csat_responses",
+    "csat_satisfied",
+    "nps_responses",
+    "nps_promoters",
+    "nps_detractors",
+    "enrolments_due",
+    "enrolments_completed",
+];
+
+/// Whether a measure is money (in minor units of the row's currency).
+pub fn is_money(measure: &str) -> bool {
+    measure.ends_with("_minor")
+}
+
+/// One contribution branch: owner expression, day expression, currency
+/// expression, FROM/WHERE, and the measure expressions it sets.
+struct Branch {
+    owner: &'static str,
+    day: String,
+    currency: &'static str,
+    from: &'static str,
+    set: Vec<(&'static str, String)>,
+}
+
+/// Expressions that differ between the backends.
+pub(crate) struct Dialect {
+    /// Days from created to closed of a deal `d`.
+    cycle_days: &'static str,
+    /// Seconds between two instants.
+    seconds: fn(&str, &str) -> String,
+    /// The UTC day of an instant, as text.
+    day_of: fn(&str) -> String,
+}
+
+pub(crate) const SQLITE: Dialect = Dialect {
+    cycle_days: "CAST(julianday(d.closed_on) - julianday(d.created_on) AS INTEGER)",
+    seconds: |from, to| {
+        format!("CAST(ROUND((julianday({to}) - julianday({from})) * 86400) AS INTEGER)")
+    },
+    day_of: |t| format!("SUBSTR({t}, 1, 10)"),
+};
+
+pub(crate) const POSTGRES: Dialect = Dialect {
+    cycle_days: "(d.closed_on - d.created_on)",
+    seconds: |from, to| format!("CAST(ROUND(EXTRACT(EPOCH FROM ({to} - {from}))) AS BIGINT)"),
+    day_of: |t| format!("CAST(CAST({t} AT TIME ZONE 'UTC' AS DATE) AS TEXT)"),
+};
+
+fn branches(d: &Dialect) -> Vec<Branch> {
+    let text = |c: &str| format!("CAST({c} AS TEXT)");
+    let one = || "1".to_owned();
+    vec![
+        Branch {
+            owner: "o.owner_id",
+            day: text("o.order_date"),
+            currency: "o.currency",
+            from: "orders o WHERE o.status = 'confirmed'",
+            set: vec![("order_amount_minor", "o.total_minor".into())],
+        },
+        Branch {
+            owner: "o.owner_id",
+            day: text("o.order_date"),
+            currency: "''",
+            from: "orders o WHERE o.status = 'confirmed'",
+            set: vec![("orders", one())],
+        },
+        Branch {
+            owner: "o.owner_id",
+            day: text("o.order_date"),
+            currency: "o.currency",
+            from: "order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status = 'confirmed'",
+            set: vec![("order_cost_minor", "l.cost_minor".into())],
+        },
+        Branch {
+            owner: "o.owner_id",
+            day: text("o.order_date"),
+            currency: "r.currency",
+            from: "refunds r JOIN orders o ON o.id = r.order_id WHERE o.status = 'confirmed'",
+            set: vec![("refund_amount_minor", "r.amount_minor".into())],
+        },
+        Branch {
+            owner: "d.owner_id",
+            day: text("d.closed_on"),
+            currency: "d.currency",
+            from: "deals d WHERE d.status = 'won'",
+            set: vec![("bookings_minor", "d.amount_minor".into())],
+        },
+        Branch {
+            owner: "d.owner_id",
+            day: text("d.closed_on"),
+            currency: "''",
+            from: "deals d WHERE d.status IN ('won', 'lost')",
+            set: vec![
+                (
+                    "deals_won",
+                    "CASE WHEN d.status = 'won' THEN 1 ELSE 0 END".into(),
+                ),
+                (
+                    "deals_lost",
+                    "CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END".into(),
+                ),
+                (
+                    "won_cycle_days",
+                    format!(
+                        "CASE WHEN d.status = 'won' THEN {} ELSE 0 END",
+                        d.cycle_days
+                    ),
+                ),
+            ],
+        },
+        Branch {
+            owner: "d.owner_id",
+            day: text("d.expected_close_on"),
+            currency: "d.currency",
+            from: "deals d WHERE d.status = 'open'",
+            set: vec![("pipeline_minor", "d.amount_minor".into())],
+        },
+        Branch {
+            owner: "o.owner_id",
+            day: text("p.received_on"),
+            currency: "p.currency",
+            from: "payments p JOIN orders o ON o.id = p.order_id",
+            set: vec![("payments_minor", "p.amount_minor".into())],
+        },
+        Branch {
+            owner: "a.owner_id",
+            day: text("a.occurred_on"),
+            currency: "''",
+            from: "activities a WHERE 1 = 1",
+            set: vec![("activities", one())],
+        },
+        Branch {
+            owner: "cu.owner_id",
+            day: (d.day_of)("t.opened_at"),
+            currency: "''",
+            from: "tickets t JOIN customers cu ON cu.id = t.customer_id WHERE cu.owner_id IS NOT NULL",
+            set: vec![
+                ("tickets", one()),
+                (
+                    "responded_tickets",
+                    "CASE WHEN t.first_response_at IS NULL THEN 0 ELSE 1 END".into(),
+                ),
+                (
+                    "first_response_seconds",
+                    format!(
+                        "COALESCE({}, 0)",
+                        (d.seconds)("t.opened_at", "t.first_response_at")
+                    ),
+                ),
+                (
+                    "resolved_tickets",
+                    "CASE WHEN t.resolved_at IS NULL THEN 0 ELSE 1 END".into(),
+                ),
+                (
+                    "resolution_seconds",
+                    format!(
+                        "COALESCE({}, 0)",
+                        (d.seconds)("t.opened_at", "t.resolved_at")
+                    ),
+                ),
+            ],
+        },
+        Branch {
+            owner: "cu.owner_id",
+            day: text("s.responded_on"),
+            currency: "''",
+            from: "survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE cu.owner_id IS NOT NULL",
+            set: vec![
+                (
+                    "csat_responses",
+                    "CASE WHEN s.kind = 'csat' THEN 1 ELSE 0 END".into(),
+                ),
+                (
+                    "csat_satisfied",
+                    "CASE WHEN s.kind = 'csat' AND s.score >= 4 THEN 1 ELSE 0 END".into(),
+                ),
+                (
+                    "nps_responses",
+                    "CASE WHEN s.kind = 'nps' THEN 1 ELSE 0 END".into(),
+                ),
+                (
+                    "nps_promoters",
+                    "CASE WHEN s.kind = 'nps' AND s.score >= 9 THEN 1 ELSE 0 END".into(),
+                ),
+                (
+                    "nps_detractors",
+                    "CASE WHEN s.kind = 'nps' AND s.score <= 6 THEN 1 ELSE 0 END".into(),
+                ),
+            ],
+        },
+        Branch {
+            owner: "e.user_id",
+            day: text("e.due_on"),
+            currency: "''",
+            from: "enrolments e WHERE 1 = 1",
+            set: vec![
+                ("enrolments_due", one()),
+                (
+                    "enrolments_completed",
+                    "CASE WHEN e.completed_on IS NULL THEN 0 ELSE 1 END".into(),
+                ),
+            ],
+        },
+    ]
+}
+
+/// `INSERT INTO kpi_owner_day … SELECT … GROUP BY` over every contribution,
+/// for the owners `filter` admits (`None`: everyone).
+pub(crate) fn day_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    for b in branches(d) {
+        let values: Vec<String> = MEASURES
+            .iter()
+            .map(|m| {
+                b.set
+                    .iter()
+                    .find(|(k, _)| k == m)
+                    .map_or_else(|| "0".to_owned(), |(_, e)| e.clone())
+            })
+            .collect();
+        let owner_filter = filter.map_or(String::new(), |f| format!(" AND {} {f}", b.owner));
+        parts.push(format!(
+            "SELECT {} AS owner_id, {} AS day, {} AS currency, {} FROM {}{owner_filter} AND {} IS NOT NULL",
+            b.owner,
+            b.day,
+            b.currency,
+            values
+                .iter()
+                .zip(MEASURES)
+                .map(|(v, m)| format!("{v} AS {m}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            b.from,
+            b.owner,
+        ));
+    }
+    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    format!(
+        "INSERT INTO kpi_owner_day (owner_id, day, currency, {}) SELECT owner_id, day, currency, {} FROM ({}) f GROUP BY owner_id, day, currency",
+        MEASURES.join(", "),
+        sums.join(", "),
+        parts.join(" UNION ALL ")
+    )
+}
+
+pub(crate) fn month_rollup_sql(filter: Option<&str>) -> String {
+    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    let filter = filter.map_or(String::new(), |f| format!(" WHERE owner_id {f}"));
+    format!(
+        "INSERT INTO kpi_owner_month (owner_id, month, currency, {}) SELECT owner_id, SUBSTR(day, 1, 7), currency, {} FROM kpi_owner_day{filter} GROUP BY owner_id, SUBSTR(day, 1, 7), currency",
+        MEASURES.join(", "),
+        sums.join(", ")
+    )
+}
+
+pub(crate) fn firsts_sql(filter: Option<&str>) -> String {
+    let filter = filter.map_or(String::new(), |f| format!(" AND o.customer_id {f}"));
+    format!(
+        "INSERT INTO customer_firsts (customer_id, owner_id, channel, first_on) SELECT o.customer_id, MAX(cu.owner_id), MAX(cu.source_channel), MIN(CAST(o.order_date AS TEXT)) FROM orders o JOIN customers cu ON cu.id = o.customer_id WHERE o.status = 'confirmed'{filter} GROUP BY o.customer_id"
+    )
+}
+
+/// ` IN (1,2,3)` for IDs read from the database (never text from input).
+pub(crate) fn id_list(ids: &BTreeSet<i64>) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("IN ({})", list.join(","))
+}
+
+/// What a write touched: the rollups of these owners and customers are
+/// recomputed in its transaction.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Touched {
+    pub owners: BTreeSet<i64>,
+    pub customers: BTreeSet<i64>,
+}
+
+/// Beyond this many touched owners a refresh rebuilds everything.
+pub(crate) const REFRESH_ALL_ABOVE: usize = 2_000;
+
+/// Active spells of a customer from its sorted order dates.
+pub(crate) fn spells(dates: &[NaiveDate], window: u64) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for &d in dates {
+        let inactive = d.checked_add_days(Days::new(window)).unwrap_or(d);
+        match out.last_mut() {
+            Some((_, end)) if d < *end => *end = (*end).max(inactive),
+            _ => out.push((d, inactive)),
+        }
+    }
+    out
+}
+
+/// Recomputes the rollups of what `$touched` names (everything when
+/// `None`), inside the open transaction `$tx` of `$store`.
+macro_rules! refresh_rollups {
+    ($store:expr, $tx:ident, $touched:expr) => {{
+        let touched: Option<&$crate::kpi::Touched> = $touched;
+        let dialect = match $store.backend() {
+            $crate::Backend::Sqlite => &$crate::kpi::SQLITE,
+            $crate::Backend::Postgres => &$crate::kpi::POSTGRES,
+        };
+        let all = touched.is_none_or(|t| t.owners.len() > $crate::kpi::REFRESH_ALL_ABOVE);
+        let owners = touched.map(|t| $crate::kpi::id_list(&t.owners));
+        let owner_filter = if all { None } else { owners.as_deref() };
+        if all || touched.is_some_and(|t| !t.owners.is_empty()) {
+            let where_owner = owner_filter.map_or(String::new(), |f| format!(" WHERE owner_id {f}"));
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_owner_day{where_owner}"))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_owner_month{where_owner}"))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::day_rollup_sql(dialect, owner_filter))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::month_rollup_sql(owner_filter))).execute(&mut *$tx).await?;
+        }
+        let customers = touched.map(|t| $crate::kpi::id_list(&t.customers));
+        let all_customers = all || touched.is_some_and(|t| t.customers.len() > $crate::kpi::REFRESH_ALL_ABOVE * 10);
+        let customer_filter = if all_customers { None } else { customers.as_deref() };
+        if all_customers || touched.is_some_and(|t| !t.customers.is_empty()) {
+            let where_customer = customer_filter.map_or(String::new(), |f| format!(" WHERE customer_id {f}"));
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM customer_firsts{where_customer}"))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::firsts_sql(customer_filter))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM customer_spells{where_customer}"))).execute(&mut *$tx).await?;
+            let window: i64 = sqlx::query_scalar("SELECT CAST(inactivity_days AS BIGINT) FROM org_settings WHERE id = 1").fetch_one(&mut *$tx).await?;
+            let order_filter = customer_filter.map_or(String::new(), |f| format!(" AND o.customer_id {f}"));
+            let rows: Vec<(i64, Option<i64>, chrono::NaiveDate)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT o.customer_id, cu.owner_id, o.order_date FROM orders o JOIN customers cu ON cu.id = o.customer_id WHERE o.status = 'confirmed'{order_filter} ORDER BY o.customer_id, o.order_date"
+            )))
+            .fetch_all(&mut *$tx)
+            .await?;
+            let window = u64::try_from(window).unwrap_or(365);
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < rows.len() {
+                let (customer, owner, _) = rows[i];
+                let mut dates = Vec::new();
+                while i < rows.len() && rows[i].0 == customer {
+                    dates.push(rows[i].2);
+                    i += 1;
+                }
+                for (start, inactive) in $crate::kpi::spells(&dates, window) {
+                    out.push(vec![
+                        $crate::bulk::Val::I64(customer),
+                        $crate::bulk::Val::OptI64(owner),
+                        $crate::bulk::Val::Text(start.to_string()),
+                        $crate::bulk::Val::Text(inactive.to_string()),
+                    ]);
+                }
+            }
+            $crate::bulk::bulk_insert!($tx, "customer_spells", &["customer_id", "owner_id", "start_on", "inactive_on"], &out);
+        }
+    }};
+}
+pub(crate) use refresh_rollups;
+
+/// Whose facts a KPI covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerSet {
+    /// Everyone.
+    All,
+    /// The people of an org unit's subtree.
+    Subtree(OrgUnitId),
+    /// One person.
+    One(UserId),
+}
+
+/// How measures are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// One total.
+    Total,
+    /// Per owner.
+    Owner,
+    /// Per calendar month (`YYYY-MM`).
+    Month,
+    /// Per day.
+    Day,
+}
+
+/// Summed measures for one group and currency ("" for the count row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureRow {
+    /// The group: "" (total), an owner ID, a month or a day.
+    pub key: String,
+    /// Currency of the money measures ("" for counts).
+    pub currency: String,
+    /// The requested measures' sums, in request order.
+    pub values: Vec<i64>,
+}
+
+fn owner_clause(owners: &OwnerSet) -> (String, &'static str, i64) {
+    match owners {
+        OwnerSet::All => ("CAST($1 AS BIGINT) = 0".into(), "", 0),
+        OwnerSet::Subtree(unit) => (
+            "owner_id IN (SELECT su.id FROM users su WHERE su.org_unit_id IN (SELECT id FROM scope_units))".into(),
+            crate::sales::SCOPE_CTE,
+            unit.raw(),
+        ),
+        OwnerSet::One(user) => ("owner_id = $1".into(), "", user.raw()),
+    }
+}
+
+/// First and last whole month (`YYYY-MM`), and day ranges around them.
+type SplitRange = (Option<(String, String)>, Vec<(NaiveDate, NaiveDate)>);
+
+/// The whole months inside [from, to] and the days outside them.
+fn split_range(from: NaiveDate, to: NaiveDate) -> SplitRange {
+    use chrono::Datelike;
+    let first_whole = if from.day() == 1 {
+        Some(from)
+    } else {
+        from.with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+    };
+    let Some(first_whole) = first_whole else {
+        return (None, vec![(from, to)]);
+    };
+    // Last day of the last whole month.
+    let after_to = to.succ_opt().unwrap_or(to);
+    let last_whole_end = if after_to.day() == 1 {
+        Some(to)
+    } else {
+        to.with_day(1).and_then(|d| d.pred_opt())
+    };
+    match last_whole_end {
+        Some(end) if first_whole <= end => {
+            let mut days = Vec::new();
+            if from < first_whole {
+                days.push((from, first_whole.pred_opt().unwrap_or(from)));
+            }
+            if end < to {
+                days.push((end.succ_opt().unwrap_or(to), to));
+            }
+            (
+                Some((
+                    first_whole.format("%Y-%m").to_string(),
+                    end.format("%Y-%m").to_string(),
+                )),
+                days,
+            )
+        }
+        _ => (None, vec![(from, to)]),
+    }
+}
+
+impl Store {
+    /// Rebuilds every rollup from the facts (`attain rollup rebuild`).
+    pub async fn rebuild_rollups(&self) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            refresh_rollups!(self, tx, None);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Sums of `measures` for `owners` over [from, to], grouped by `grain`,
+    /// one row per group and currency. Whole months are read from the
+    /// monthly rollup, the days around them from the daily one.
+    pub async fn owner_measures(
+        &self,
+        owners: &OwnerSet,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: Grain,
+        measures: &[&str],
+    ) -> StoreResult<Vec<MeasureRow>> {
+        let measures: Vec<&str> = measures
+            .iter()
+            .copied()
+            .filter(|m| MEASURES.contains(m))
+            .collect();
+        if measures.is_empty() || from > to {
+            return Ok(Vec::new());
+        }
+        let (clause, prefix, bind) = owner_clause(owners);
+        let (months, days) = if grain == Grain::Day {
+            (None, vec![(from, to)])
+        } else {
+            split_range(from, to)
+        };
+        let cols: Vec<String> = measures
+            .iter()
+            .enumerate()
+            .map(|(i, m)| format!("SUM({m}) AS m{i}"))
+            .collect();
+        let group = |table_key: &str| match grain {
+            Grain::Total => "currency".to_owned(),
+            Grain::Owner => "owner_id, currency".to_owned(),
+            Grain::Month => format!("SUBSTR({table_key}, 1, 7), currency"),
+            Grain::Day => format!("{table_key}, currency"),
+        };
+        let key = |table_key: &str| match grain {
+            Grain::Total => "''".to_owned(),
+            Grain::Owner => "CAST(owner_id AS TEXT)".to_owned(),
+            Grain::Month => format!("SUBSTR({table_key}, 1, 7)"),
+            Grain::Day => table_key.to_owned(),
+        };
+        let mut parts = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut next = 2;
+        if let Some((first, last)) = &months {
+            parts.push(format!(
+                "SELECT {} AS k, currency, {} FROM kpi_owner_month WHERE {clause} AND month >= ${next} AND month <= ${} GROUP BY {}",
+                key("month"),
+                cols.join(", "),
+                next + 1,
+                group("month"),
+            ));
+            binds.push(first.clone());
+            binds.push(last.clone());
+            next += 2;
+        }
+        for (a, b) in &days {
+            parts.push(format!(
+                "SELECT {} AS k, currency, {} FROM kpi_owner_day WHERE {clause} AND day >= ${next} AND day <= ${} GROUP BY {}",
+                key("day"),
+                cols.join(", "),
+                next + 1,
+                group("day"),
+            ));
+            binds.push(a.to_string());
+            binds.push(b.to_string());
+            next += 2;
+        }
+        let outer: Vec<String> = (0..measures.len())
+            .map(|i| format!("CAST(SUM(m{i}) AS BIGINT)"))
+            .collect();
+        let sql = format!(
+            "{prefix}SELECT k, currency, {} FROM ({}) x GROUP BY k, currency ORDER BY k, currency",
+            outer.join(", "),
+            parts.join(" UNION ALL "),
+        );
+        let rows = on_pool!(self, pool => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bind);
+            for b in &binds {
+                q = q.bind(b.as_str());
+            }
+            let fetched = q.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(fetched.len());
+            for row in &fetched {
+                use sqlx::Row;
+                let mut values = Vec::with_capacity(measures.len());
+                for i in 0..measures.len() {
+                    values.push(row.try_get::<Option<i64>, _>(i + 2)?.unwrap_or(0));
+                }
+                out.push(MeasureRow {
+                    key: row.try_get::<String, _>(0)?,
+                    currency: row.try_get::<String, _>(1)?,
+                    values,
+                });
+            }
+            out
+        });
+        Ok(rows)
+    }
+
+    /// New customers (first confirmed order in [from, to]) of `owners`,
+    /// counted per group: "" (total), owner ID, month, or source channel.
+    pub async fn new_customers(
+        &self,
+        owners: &OwnerSet,
+        from: NaiveDate,
+        to: NaiveDate,
+        by: NewCustomersBy,
+    ) -> StoreResult<BTreeMap<String, i64>> {
+        let (clause, prefix, bind) = owner_clause(owners);
+        let key = match by {
+            NewCustomersBy::Total => "''",
+            NewCustomersBy::Owner => "CAST(owner_id AS TEXT)",
+            NewCustomersBy::Month => "SUBSTR(first_on, 1, 7)",
+            NewCustomersBy::Channel => "COALESCE(channel, '')",
+        };
+        let group = if by == NewCustomersBy::Total {
+            String::new()
+        } else {
+            format!(" GROUP BY {key}")
+        };
+        let sql = format!(
+            "{prefix}SELECT {key}, COUNT(*) FROM customer_firsts WHERE {clause} AND first_on >= $2 AND first_on <= $3{group}"
+        );
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(bind).bind(from.to_string()).bind(to.to_string()).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Customers of `owners` active on `start` (an order within the
+    /// inactivity window before it) and, of those, the ones that became
+    /// inactive by `end`, per owner ("" key when `per_owner` is false).
+    pub async fn churn_counts(
+        &self,
+        owners: &OwnerSet,
+        start: NaiveDate,
+        end: NaiveDate,
+        per_owner: bool,
+    ) -> StoreResult<BTreeMap<String, (i64, i64)>> {
+        let (clause, prefix, bind) = owner_clause(owners);
+        let key = if per_owner {
+            "CAST(owner_id AS TEXT)"
+        } else {
+            "''"
+        };
+        let group = if per_owner {
+            format!(" GROUP BY {key}")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "{prefix}SELECT {key}, COUNT(*), CAST(SUM(CASE WHEN inactive_on <= $3 THEN 1 ELSE 0 END) AS BIGINT) FROM customer_spells WHERE {clause} AND start_on <= $2 AND inactive_on > $2{group}"
+        );
+        let rows: Vec<(String, i64, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(bind).bind(start.to_string()).bind(end.to_string()).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(k, a, c)| (k, (a, c.unwrap_or(0))))
+            .collect())
+    }
+
+    /// Spend in [from, to] (minor units per currency), optionally only one
+    /// channel's, and only what is booked to `unit`'s subtree (`None`: all
+    /// spend of the company, booked or not).
+    pub async fn spend_sum(
+        &self,
+        unit: Option<OrgUnitId>,
+        channel: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let (prefix, unit_clause, bind) = match unit {
+            Some(u) => (
+                crate::sales::SCOPE_CTE,
+                "org_unit_id IN (SELECT id FROM scope_units)",
+                u.raw(),
+            ),
+            None => ("", "CAST($1 AS BIGINT) = 0", 0),
+        };
+        let channel_clause = if channel.is_some() {
+            " AND channel = $4"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "{prefix}SELECT currency, CAST(SUM(amount_minor) AS BIGINT) FROM spend WHERE {unit_clause} AND spent_on >= $2 AND spent_on <= $3{channel_clause} GROUP BY currency"
+        );
+        let rows: Vec<(String, Option<i64>)> = on_pool!(self, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(bind).bind(from).bind(to);
+            if let Some(c) = channel {
+                q = q.bind(c);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(c, s)| (c, s.unwrap_or(0))).collect())
+    }
+
+    /// The last day any rollup has figures for.
+    pub async fn latest_rollup_day(&self) -> StoreResult<Option<NaiveDate>> {
+        let day: Option<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(day) FROM kpi_owner_day WHERE orders > 0").fetch_one(pool).await?
+        });
+        Ok(day.and_then(|d| d.parse().ok()))
+    }
+
+    /// Exchange rates (currency, month `YYYY-MM`) → base units per unit.
+    pub async fn exchange_rates(&self) -> StoreResult<BTreeMap<(String, String), String>> {
+        let rows: Vec<(String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT currency, month, rate_to_base FROM exchange_rates").fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(c, m, r)| ((c, m), r)).collect())
+    }
+}
+
+/// Groups for [`Store::new_customers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewCustomersBy {
+    /// One total.
+    Total,
+    /// Per customer owner.
+    Owner,
+    /// Per month of the first order.
+    Month,
+    /// Per source channel.
+    Channel,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_range_splits_into_whole_months_and_the_days_around_them() {
+        assert_eq!(
+            split_range(d("2026-01-01"), d("2026-03-31")),
+            (Some(("2026-01".into(), "2026-03".into())), vec![])
+        );
+        assert_eq!(
+            split_range(d("2026-01-15"), d("2026-04-10")),
+            (
+                Some(("2026-02".into(), "2026-03".into())),
+                vec![
+                    (d("2026-01-15"), d("2026-01-31")),
+                    (d("2026-04-01"), d("2026-04-10"))
+                ]
+            )
+        );
+        assert_eq!(
+            split_range(d("2026-03-02"), d("2026-03-08")),
+            (None, vec![(d("2026-03-02"), d("2026-03-08"))])
+        );
+    }
+
+    #[test]
+    fn spells_join_orders_closer_than_the_window() {
+        let s = spells(&[d("2025-01-01"), d("2025-06-01"), d("2026-12-01")], 365);
+        assert_eq!(
+            s,
+            vec![
+                (d("2025-01-01"), d("2026-06-01")),
+                (d("2026-12-01"), d("2027-12-01"))
+            ]
+        );
+    }
+}

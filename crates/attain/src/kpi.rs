@@ -1,0 +1,230 @@
+//! `attain kpi METRIC --period P [--scope S] [--by D] [--format table|json|csv]`
+//! and `attain rollup rebuild`.
+
+use std::io::Write as _;
+
+use anyhow::Context;
+use attain_app::kpi::{Dim, Engine, KpiAnswer, KpiQuery, Scope};
+use attain_core::kpi::Expr;
+use attain_core::{Login, OrgUnitId};
+use attain_store::Store;
+use clap::{Args, ValueEnum};
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct KpiArgs {
+    /// A metric key (see `attain kpi --list`), or a formula in quotes such as "payments / revenue".
+    #[arg(required_unless_present = "list")]
+    metric: Option<String>,
+    /// Period: FY2026, FY2026-Q3, 2026, 2026-Q3, 2026-07, 2026-W14, 2026-07-14 or 2026-01-01..2026-03-31.
+    #[arg(long, required_unless_present = "list")]
+    period: Option<String>,
+    /// company (default), unit:ID or unit:NAME, rep:LOGIN.
+    #[arg(long, default_value = "company")]
+    scope: String,
+    /// Breakdown: rep, unit, month, week, quarter; or rep/unit then a time, e.g. unit,month.
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// Target, for pipeline_coverage.
+    #[arg(long)]
+    target: Option<Decimal>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// List the metrics with their units and definitions.
+    #[arg(long)]
+    list: bool,
+}
+
+async fn scope_of(store: &Store, text: &str) -> anyhow::Result<Scope> {
+    let text = text.trim();
+    if text == "company" {
+        return Ok(Scope::Company);
+    }
+    if let Some(unit) = text.strip_prefix("unit:") {
+        let units = store.org_units().await?;
+        if let Ok(id) = unit.parse::<i64>()
+            && let Some(u) = units.iter().find(|u| u.id.raw() == id)
+        {
+            return Ok(Scope::Unit(u.id));
+        }
+        let found: Vec<OrgUnitId> = units
+            .iter()
+            .filter(|u| u.name == unit)
+            .map(|u| u.id)
+            .collect();
+        return match found.as_slice() {
+            [id] => Ok(Scope::Unit(*id)),
+            [] => anyhow::bail!("--scope: no org unit has the ID or name '{unit}'"),
+            _ => anyhow::bail!("--scope: several org units are named '{unit}'; give the ID"),
+        };
+    }
+    if let Some(login) = text.strip_prefix("rep:") {
+        let login = Login::new(login).map_err(|e| anyhow::anyhow!("--scope: {e}"))?;
+        let user = store
+            .user_by_login(&login)
+            .await
+            .map_err(|_| anyhow::anyhow!("--scope: no user has the login '{login}'"))?;
+        return Ok(Scope::Rep(user.id));
+    }
+    anyhow::bail!("--scope: '{text}' is not company, unit:ID, unit:NAME or rep:LOGIN")
+}
+
+/// Exact decimal text of a value, rounded for display only in tables.
+fn text(value: Option<Decimal>, round: Option<u32>) -> String {
+    match (value, round) {
+        (None, _) => String::new(),
+        (Some(v), Some(dp)) => v.round_dp(dp).normalize().to_string(),
+        (Some(v), None) => v.normalize().to_string(),
+    }
+}
+
+fn print(answer: &KpiAnswer, format: Format) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = answer
+                .rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "metric": answer.metric,
+                        "scope": answer.scope,
+                        "period": answer.period,
+                        "by": r.keys,
+                        "labels": r.labels,
+                        "unit": answer.unit.key(),
+                        "value": r.value.map(|v| v.normalize().to_string()),
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        }
+        Format::Csv => {
+            writeln!(out, "metric,scope,period,by,label,unit,value")?;
+            for r in &answer.rows {
+                let field = |s: &str| {
+                    if s.contains([',', '"', '\n']) {
+                        format!("\"{}\"", s.replace('"', "\"\""))
+                    } else {
+                        s.to_owned()
+                    }
+                };
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{}",
+                    field(&answer.metric),
+                    field(&answer.scope),
+                    answer.period,
+                    field(&r.keys.join("/")),
+                    field(&r.labels.join(" / ")),
+                    answer.unit.key(),
+                    text(r.value, None)
+                )?;
+            }
+        }
+        Format::Table => {
+            writeln!(
+                out,
+                "{} · {} · {} ({})",
+                answer.metric,
+                answer.scope,
+                answer.period,
+                answer.unit.key()
+            )?;
+            let width = answer
+                .rows
+                .iter()
+                .map(|r| r.labels.join(" / ").chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(5);
+            for r in &answer.rows {
+                let label = if r.labels.is_empty() {
+                    "total".to_owned()
+                } else {
+                    r.labels.join(" / ")
+                };
+                let pad = width.saturating_sub(label.chars().count());
+                writeln!(
+                    out,
+                    "{label}{}  {:>18}",
+                    " ".repeat(pad),
+                    text(r.value, Some(2))
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `attain kpi`.
+pub async fn run(store: &Store, args: KpiArgs) -> anyhow::Result<()> {
+    if args.list {
+        let mut out = std::io::stdout().lock();
+        for m in attain_core::kpi::CATALOGUE {
+            writeln!(
+                out,
+                "{:<22} {:<8} {} / {}: {}",
+                m.key,
+                m.unit.key(),
+                m.name_en,
+                m.name_zh,
+                m.definition_en
+            )?;
+        }
+        return Ok(());
+    }
+    let (Some(metric), Some(period)) = (args.metric, args.period) else {
+        anyhow::bail!("a metric and --period are required");
+    };
+    let engine = Engine::new(store).await?;
+    let period = engine
+        .calendar()
+        .parse(&period)
+        .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+    let formula = if attain_core::kpi::metric(&metric).is_some() {
+        None
+    } else if metric
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !metric.chars().all(|c| c.is_ascii_digit())
+    {
+        anyhow::bail!(
+            "'{metric}' is not a metric; see attain kpi --list, or give a formula such as \"payments / revenue\""
+        );
+    } else {
+        Some(Expr::parse(&metric).map_err(|e| anyhow::anyhow!("formula {metric:?}: {e}"))?)
+    };
+    if let Some(f) = &formula {
+        for name in f.names() {
+            let known = attain_core::kpi::metric(&name).is_some()
+                || attain_store::MEASURES
+                    .iter()
+                    .any(|m| *m == name || m.trim_end_matches("_minor") == name);
+            anyhow::ensure!(known, "formula {metric:?}: unknown name '{name}'");
+        }
+    }
+    let by = args
+        .by
+        .iter()
+        .map(|d| d.parse::<Dim>().map_err(|e| anyhow::anyhow!("--by: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let query = KpiQuery {
+        metric,
+        formula,
+        period,
+        scope: scope_of(store, &args.scope).await?,
+        by,
+        target: args.target,
+    };
+    let answer = engine.answer(&query).await.context("computing the KPI")?;
+    print(&answer, args.format)
+}
