@@ -150,6 +150,29 @@ fn measures_of(metric: &str, basis: RevenueBasis) -> Vec<&'static str> {
     }
 }
 
+/// Metrics computed from summed rollup measures alone (so any grouping of
+/// facts can be summed first and the metric taken from the sums).
+fn is_measure_metric(metric: &str) -> bool {
+    matches!(
+        metric,
+        "revenue"
+            | "bookings"
+            | "payments"
+            | "deals_won"
+            | "win_rate"
+            | "avg_deal_size"
+            | "sales_cycle_days"
+            | "pipeline"
+            | "activities"
+            | "csat"
+            | "nps"
+            | "first_response_hours"
+            | "resolution_hours"
+            | "training_completion"
+            | "pipeline_coverage"
+    )
+}
+
 /// Summed measures of one group, money in the base currency.
 #[derive(Debug, Clone, Default)]
 struct Sums(HashMap<&'static str, Decimal>);
@@ -157,6 +180,12 @@ struct Sums(HashMap<&'static str, Decimal>);
 impl Sums {
     fn get(&self, m: &str) -> Decimal {
         self.0.get(m).copied().unwrap_or_default()
+    }
+
+    fn add(&mut self, other: &Sums) {
+        for (k, v) in &other.0 {
+            *self.0.entry(k).or_default() += *v;
+        }
     }
 }
 
@@ -268,6 +297,50 @@ impl<'s> Engine<'s> {
         }
     }
 
+    fn revenue_of(&self, s: &Sums) -> Decimal {
+        match self.basis {
+            RevenueBasis::Orders => s.get("order_amount_minor") - s.get("refund_amount_minor"),
+            RevenueBasis::Bookings => s.get("bookings_minor"),
+            RevenueBasis::Cash => s.get("payments_minor"),
+        }
+    }
+
+    /// A metric computed from one group's summed measures: ratios of sums.
+    fn of_sums(&self, metric: &str, s: &Sums, target: Option<Decimal>) -> Option<Decimal> {
+        let hours = Decimal::from(3600);
+        match metric {
+            "revenue" => Some(self.revenue_of(s)),
+            "bookings" => Some(s.get("bookings_minor")),
+            "payments" => Some(s.get("payments_minor")),
+            "deals_won" => Some(s.get("deals_won")),
+            "win_rate" => percent(s.get("deals_won"), s.get("deals_won") + s.get("deals_lost")),
+            "avg_deal_size" => ratio(s.get("bookings_minor"), s.get("deals_won")),
+            "sales_cycle_days" => ratio(s.get("won_cycle_days"), s.get("deals_won")),
+            "pipeline" => Some(s.get("pipeline_minor")),
+            "activities" => Some(s.get("activities")),
+            "csat" => percent(s.get("csat_satisfied"), s.get("csat_responses")),
+            "nps" => percent(
+                s.get("nps_promoters") - s.get("nps_detractors"),
+                s.get("nps_responses"),
+            ),
+            "first_response_hours" => ratio(
+                s.get("first_response_seconds"),
+                s.get("responded_tickets") * hours,
+            ),
+            "resolution_hours" => ratio(
+                s.get("resolution_seconds"),
+                s.get("resolved_tickets") * hours,
+            ),
+            "training_completion" => {
+                percent(s.get("enrolments_completed"), s.get("enrolments_due"))
+            }
+            "pipeline_coverage" => {
+                target.and_then(|t| ratio(s.get("pipeline_minor"), t - self.revenue_of(s)))
+            }
+            _ => None,
+        }
+    }
+
     /// The value of a built-in metric for a scope and [from, to], per
     /// `grain` group (Total gives the key "").
     async fn metric_values(
@@ -281,7 +354,7 @@ impl<'s> Engine<'s> {
     ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
         let owners = Self::owners(scope);
         let measures = measures_of(metric, self.basis);
-        let sums = if measures.is_empty() {
+        let mut sums = if measures.is_empty() {
             BTreeMap::new()
         } else {
             let rows = self
@@ -290,63 +363,33 @@ impl<'s> Engine<'s> {
                 .await?;
             self.sums(&rows, &measures, to)?
         };
-        let revenue = |s: &Sums| match self.basis {
-            RevenueBasis::Orders => s.get("order_amount_minor") - s.get("refund_amount_minor"),
-            RevenueBasis::Bookings => s.get("bookings_minor"),
-            RevenueBasis::Cash => s.get("payments_minor"),
-        };
-        let simple = |f: &dyn Fn(&Sums) -> Option<Decimal>| -> BTreeMap<String, Option<Decimal>> {
-            sums.iter().map(|(k, s)| (k.clone(), f(s))).collect()
-        };
-        let hours = Decimal::from(3600);
+        if grain == Grain::Total && !measures.is_empty() {
+            // No facts at all: sums are zero, ratios have no value.
+            sums.entry(String::new()).or_default();
+        }
+        if is_measure_metric(metric) {
+            if metric == "pipeline_coverage" && target.is_none() {
+                return Err(AppError::Invalid(
+                    "pipeline_coverage needs a target (goals bring it; give --target until then)"
+                        .into(),
+                ));
+            }
+            return Ok(sums
+                .iter()
+                .map(|(k, s)| (k.clone(), self.of_sums(metric, s, target)))
+                .collect());
+        }
+        let revenue = |s: &Sums| self.revenue_of(s);
         Ok(match metric {
-            "revenue" => simple(&|s| Some(revenue(s))),
-            "bookings" => simple(&|s| Some(s.get("bookings_minor"))),
-            "payments" => simple(&|s| Some(s.get("payments_minor"))),
-            "deals_won" => simple(&|s| Some(s.get("deals_won"))),
-            "win_rate" => {
-                simple(&|s| percent(s.get("deals_won"), s.get("deals_won") + s.get("deals_lost")))
-            }
-            "avg_deal_size" => simple(&|s| ratio(s.get("bookings_minor"), s.get("deals_won"))),
-            "sales_cycle_days" => simple(&|s| ratio(s.get("won_cycle_days"), s.get("deals_won"))),
-            "pipeline" => simple(&|s| Some(s.get("pipeline_minor"))),
-            "activities" => simple(&|s| Some(s.get("activities"))),
-            "csat" => simple(&|s| percent(s.get("csat_satisfied"), s.get("csat_responses"))),
-            "nps" => simple(&|s| {
-                percent(
-                    s.get("nps_promoters") - s.get("nps_detractors"),
-                    s.get("nps_responses"),
-                )
-            }),
-            "first_response_hours" => simple(&|s| {
-                ratio(
-                    s.get("first_response_seconds"),
-                    s.get("responded_tickets") * hours,
-                )
-            }),
-            "resolution_hours" => simple(&|s| {
-                ratio(
-                    s.get("resolution_seconds"),
-                    s.get("resolved_tickets") * hours,
-                )
-            }),
-            "training_completion" => {
-                simple(&|s| percent(s.get("enrolments_completed"), s.get("enrolments_due")))
-            }
-            "pipeline_coverage" => {
-                let target = target.ok_or_else(|| {
-                    AppError::Invalid("pipeline_coverage needs a target (goals bring it; give --target until then)".into())
-                })?;
-                simple(&|s| ratio(s.get("pipeline_minor"), target - revenue(s)))
-            }
             "new_customers" => {
                 let by = match grain {
                     Grain::Total => NewCustomersBy::Total,
                     Grain::Owner => NewCustomersBy::Owner,
                     Grain::Month => NewCustomersBy::Month,
-                    Grain::Day => {
+                    Grain::Day | Grain::Unit | Grain::UnitMonth => {
                         return Err(AppError::Invalid(
-                            "new_customers has no daily breakdown".into(),
+                            "new_customers breaks down by rep, month or unit one group at a time"
+                                .into(),
                         ));
                     }
                 };
@@ -710,9 +753,27 @@ impl<'s> Engine<'s> {
                     .collect()
             }
             Some(Dim::Rep) => {
-                let values = self
+                let mut values = self
                     .values(query, query.scope, from, to, Grain::Owner)
                     .await?;
+                // Everyone in the scope gets a row, with or without figures.
+                if query.formula.is_none() && is_measure_metric(&query.metric) {
+                    let people: Vec<UserId> = match query.scope {
+                        Scope::Company => self
+                            .tree
+                            .units()
+                            .next()
+                            .map(|r| self.tree.users_within(r.id).collect())
+                            .unwrap_or_default(),
+                        Scope::Unit(u) => self.tree.users_within(u).collect(),
+                        Scope::Rep(r) => vec![r],
+                    };
+                    for person in people {
+                        values.entry(person.raw().to_string()).or_insert_with(|| {
+                            self.of_sums(&query.metric, &Sums::default(), query.target)
+                        });
+                    }
+                }
                 let mut reps: Vec<(String, String, Scope)> = values
                     .keys()
                     .filter_map(|k| k.parse::<i64>().ok())
@@ -745,6 +806,14 @@ impl<'s> Engine<'s> {
                     .await;
             }
         };
+        let unit_dim = matches!(query.by.first(), Some(Dim::Unit | Dim::Team | Dim::Region));
+        if unit_dim
+            && query.formula.is_none()
+            && is_measure_metric(&query.metric)
+            && matches!(query.by.get(1), None | Some(Dim::Month))
+        {
+            return self.by_units(query, unit, &groups).await;
+        }
         for (key, label, scope) in groups {
             match query.by.get(1) {
                 Some(dim) => {
@@ -775,6 +844,77 @@ impl<'s> Engine<'s> {
             }
         }
         Ok(self.wrap(query, unit, rows))
+    }
+
+    /// A measure metric per group of units (and month): the facts are
+    /// summed per owner's unit in one query and the sums folded into the
+    /// groups, so a hundred teams cost one query, and ratios still come
+    /// from each group's sums.
+    async fn by_units(
+        &self,
+        query: &KpiQuery,
+        unit: Unit,
+        groups: &[(String, String, Scope)],
+    ) -> AppResult<KpiAnswer> {
+        let from = query.period.start();
+        let to = query.period.last_day();
+        let monthly = query.by.get(1) == Some(&Dim::Month);
+        let mut group_of: HashMap<i64, usize> = HashMap::new();
+        for (i, (_, _, scope)) in groups.iter().enumerate() {
+            if let Scope::Unit(g) = scope {
+                for u in self.tree.subtree(*g) {
+                    group_of.entry(u.raw()).or_insert(i);
+                }
+            }
+        }
+        let measures = measures_of(&query.metric, self.basis);
+        let grain = if monthly {
+            Grain::UnitMonth
+        } else {
+            Grain::Unit
+        };
+        let rows = self
+            .store
+            .owner_measures(&Self::owners(query.scope), from, to, grain, &measures)
+            .await?;
+        let sums = self.sums(&rows, &measures, to)?;
+        let mut folded: HashMap<(usize, String), Sums> = HashMap::new();
+        for (key, s) in &sums {
+            let (unit_id, month) = key.split_once(' ').unwrap_or((key.as_str(), ""));
+            let Some(g) = unit_id.parse::<i64>().ok().and_then(|u| group_of.get(&u)) else {
+                continue;
+            };
+            folded.entry((*g, month.to_owned())).or_default().add(s);
+        }
+        let empty = Sums::default();
+        let mut out = Vec::new();
+        let buckets = if monthly {
+            self.buckets(&query.period, Dim::Month)?
+        } else {
+            vec![(String::new(), from, to)]
+        };
+        for (i, (key, label, _)) in groups.iter().enumerate() {
+            for (bucket, bucket_from, _) in &buckets {
+                let month = if monthly {
+                    bucket_from.format("%Y-%m").to_string()
+                } else {
+                    String::new()
+                };
+                let s = folded.get(&(i, month)).unwrap_or(&empty);
+                let mut keys = vec![key.clone()];
+                let mut labels = vec![label.clone()];
+                if monthly {
+                    keys.push(bucket.clone());
+                    labels.push(bucket.clone());
+                }
+                out.push(KpiRow {
+                    keys,
+                    labels,
+                    value: self.of_sums(&query.metric, s, query.target),
+                });
+            }
+        }
+        Ok(self.wrap(query, unit, out))
     }
 
     fn wrap(&self, query: &KpiQuery, unit: Unit, rows: Vec<KpiRow>) -> KpiAnswer {

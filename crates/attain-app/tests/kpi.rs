@@ -289,6 +289,21 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
     let q = KpiQuery { metric: "cash ratio".into(), formula: Some(formula), period: y2025, scope: Scope::Company, by: vec![], target: None };
     assert_eq!(engine.answer(&q).await.unwrap().rows[0].value, Some(paid_2025 / revenue(&y2025, &|_| true)));
 
+    // Breakdowns by team, and by region and month, agree with each unit on its own.
+    let by_team = engine.answer(&KpiQuery { metric: "win_rate".into(), formula: None, period: y2025, scope: Scope::Company, by: vec![Dim::Team], target: None }).await.unwrap();
+    assert!(by_team.rows.len() >= 3);
+    for row in &by_team.rows {
+        let unit = attain_core::OrgUnitId::from_raw(row.keys[0].parse().unwrap());
+        assert_eq!(row.value, value(&engine, "win_rate", "2025", Scope::Unit(unit)).await, "{}", row.labels[0]);
+    }
+    let grid = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![Dim::Region, Dim::Month], target: None }).await.unwrap();
+    assert_eq!(grid.rows.len(), regions.len() * 3);
+    for row in &grid.rows {
+        let unit = attain_core::OrgUnitId::from_raw(row.keys[0].parse().unwrap());
+        let month = cal.parse(&row.keys[1]).unwrap();
+        assert_eq!(row.value, Some(revenue(&month, &|o| tree.user_is_within(o, unit))), "{} {}", row.labels[0], row.keys[1]);
+    }
+
     // Monthly breakdown adds up to the total.
     let q = KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![Dim::Month], target: None };
     let months = engine.answer(&q).await.unwrap();
@@ -347,4 +362,36 @@ store_test!(async fn rollups_kept_by_imports_equal_a_rebuild(store) {
     assert_eq!(kept, rebuilt);
     let q2 = Engine::new(&store).await.unwrap();
     assert!(value(&q2, "new_customers", "2026-Q1", Scope::Rep(rep.id)).await.unwrap() >= Decimal::ONE, "the imported customer is new in Q1");
+});
+
+store_test!(async fn a_rep_who_moves_teams_takes_his_figures_along(store) {
+    company(&store).await;
+    let tree = store.org_tree().await.unwrap();
+    let teams: Vec<_> = tree.units().filter(|u| u.kind == OrgUnitKind::Team).map(|u| u.id).collect();
+    let engine = Engine::new(&store).await.unwrap();
+    let mut rep = None;
+    for candidate in tree.users_within(teams[0]) {
+        if value(&engine, "revenue", "2025", Scope::Rep(candidate)).await.unwrap() > Decimal::ZERO {
+            rep = Some(candidate);
+            break;
+        }
+    }
+    let rep = rep.unwrap();
+    let by_team = |engine: &Engine<'_>| {
+        let period = engine.calendar().parse("2025").unwrap();
+        KpiQuery { metric: "revenue".into(), formula: None, period, scope: Scope::Company, by: vec![Dim::Team], target: None }
+    };
+    let before = engine.answer(&by_team(&engine)).await.unwrap().rows;
+    let his = value(&engine, "revenue", "2025", Scope::Rep(rep)).await.unwrap();
+    assert!(his > Decimal::ZERO);
+    let changes = attain_store::UserChanges { unit: Some(teams[1]), ..Default::default() };
+    store.update_user_audited(&attain_store::Actor::named("test"), rep, &changes).await.unwrap();
+    let engine = Engine::new(&store).await.unwrap();
+    let after = engine.answer(&by_team(&engine)).await.unwrap().rows;
+    let of = |rows: &[attain_app::kpi::KpiRow], unit: attain_core::OrgUnitId| rows.iter().find(|r| r.keys[0] == unit.raw().to_string()).unwrap().value.unwrap();
+    assert_eq!(of(&after, teams[0]), of(&before, teams[0]) - his);
+    assert_eq!(of(&after, teams[1]), of(&before, teams[1]) + his);
+    store.rebuild_rollups().await.unwrap();
+    let engine = Engine::new(&store).await.unwrap();
+    assert_eq!(engine.answer(&by_team(&engine)).await.unwrap().rows, after);
 });

@@ -434,6 +434,11 @@ impl Store {
             if !after.active {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.raw()).execute(&mut *tx).await?;
             }
+            if after.unit != before.unit {
+                // His figures now count for his new unit.
+                let units: std::collections::BTreeSet<i64> = [before.unit.raw(), after.unit.raw()].into_iter().collect();
+                crate::kpi::refresh_unit_rollups!(tx, &units);
+            }
             audit!(tx, actor, AuditAction::Update, "user", id.to_string(), Some(user_json(&before)), Some(user_json(&after)));
             tx.commit().await?;
         });

@@ -284,6 +284,39 @@ pub(crate) fn month_rollup_sql(filter: Option<&str>) -> String {
     )
 }
 
+/// `INSERT INTO kpi_unit_month …` from the owners' months, for the units
+/// `filter` admits (`None`: all).
+pub(crate) fn unit_rollup_sql(filter: Option<&str>) -> String {
+    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM(t.{m})")).collect();
+    let filter = filter.map_or(String::new(), |f| format!(" WHERE u.org_unit_id {f}"));
+    format!(
+        "INSERT INTO kpi_unit_month (unit_id, month, currency, {}) SELECT u.org_unit_id, t.month, t.currency, {} FROM kpi_owner_month t JOIN users u ON u.id = t.owner_id{filter} GROUP BY u.org_unit_id, t.month, t.currency",
+        MEASURES.join(", "),
+        sums.join(", ")
+    )
+}
+
+/// Recomputes the unit rollup of the units listed (IDs from the database).
+macro_rules! refresh_unit_rollups {
+    ($tx:ident, $units:expr) => {{
+        let units: &std::collections::BTreeSet<i64> = $units;
+        if !units.is_empty() {
+            let list = $crate::kpi::id_list(units);
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM kpi_unit_month WHERE unit_id {list}"
+            )))
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::unit_rollup_sql(Some(
+                &list,
+            ))))
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+pub(crate) use refresh_unit_rollups;
+
 pub(crate) fn firsts_sql(filter: Option<&str>) -> String {
     let filter = filter.map_or(String::new(), |f| format!(" AND o.customer_id {f}"));
     format!(
@@ -339,6 +372,17 @@ macro_rules! refresh_rollups {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_owner_month{where_owner}"))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe($crate::kpi::day_rollup_sql(dialect, owner_filter))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe($crate::kpi::month_rollup_sql(owner_filter))).execute(&mut *$tx).await?;
+            match owner_filter {
+                None => {
+                    sqlx::query("DELETE FROM kpi_unit_month").execute(&mut *$tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe($crate::kpi::unit_rollup_sql(None))).execute(&mut *$tx).await?;
+                }
+                Some(list) => {
+                    let units: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT DISTINCT org_unit_id FROM users WHERE id {list}"))).fetch_all(&mut *$tx).await?;
+                    let units: std::collections::BTreeSet<i64> = units.into_iter().collect();
+                    $crate::kpi::refresh_unit_rollups!($tx, &units);
+                }
+            }
         }
         let customers = touched.map(|t| $crate::kpi::id_list(&t.customers));
         let all_customers = all || touched.is_some_and(|t| t.customers.len() > $crate::kpi::REFRESH_ALL_ABOVE * 10);
@@ -402,6 +446,10 @@ pub enum Grain {
     Month,
     /// Per day.
     Day,
+    /// Per org unit the owners belong to (key: the unit ID).
+    Unit,
+    /// Per org unit and month (key: `"<unit ID> <YYYY-MM>"`).
+    UnitMonth,
 }
 
 /// Summed measures for one group and currency ("" for the count row).
@@ -501,6 +549,15 @@ impl Store {
             return Ok(Vec::new());
         }
         let (clause, prefix, bind) = owner_clause(owners);
+        // Money lives in currency rows, counts in the '' row: read only the rows that hold what is asked.
+        let currency_filter = if measures.iter().all(|m| is_money(m)) {
+            " AND currency <> ''"
+        } else if measures.iter().all(|m| !is_money(m)) {
+            " AND currency = ''"
+        } else {
+            ""
+        };
+        let clause = format!("{clause}{currency_filter}");
         let (months, days) = if grain == Grain::Day {
             (None, vec![(from, to)])
         } else {
@@ -516,19 +573,57 @@ impl Store {
             Grain::Owner => "owner_id, currency".to_owned(),
             Grain::Month => format!("SUBSTR({table_key}, 1, 7), currency"),
             Grain::Day => format!("{table_key}, currency"),
+            Grain::Unit => "u.org_unit_id, currency".to_owned(),
+            Grain::UnitMonth => format!("u.org_unit_id, SUBSTR({table_key}, 1, 7), currency"),
         };
         let key = |table_key: &str| match grain {
             Grain::Total => "''".to_owned(),
             Grain::Owner => "CAST(owner_id AS TEXT)".to_owned(),
             Grain::Month => format!("SUBSTR({table_key}, 1, 7)"),
             Grain::Day => table_key.to_owned(),
+            Grain::Unit => "CAST(u.org_unit_id AS TEXT)".to_owned(),
+            Grain::UnitMonth => {
+                format!("CAST(u.org_unit_id AS TEXT) || ' ' || SUBSTR({table_key}, 1, 7)")
+            }
         };
+        let unit_grain = matches!(grain, Grain::Unit | Grain::UnitMonth);
+        let join = if unit_grain {
+            " t JOIN users u ON u.id = t.owner_id"
+        } else {
+            ""
+        };
+        // Whole months of unit groupings come from the unit rollup.
+        let unit_clause = match owners {
+            OwnerSet::All => "CAST($1 AS BIGINT) = 0",
+            OwnerSet::Subtree(_) => "unit_id IN (SELECT id FROM scope_units)",
+            OwnerSet::One(_) => "",
+        };
+        let use_unit_table = unit_grain && !unit_clause.is_empty();
         let mut parts = Vec::new();
         let mut binds: Vec<String> = Vec::new();
         let mut next = 2;
-        if let Some((first, last)) = &months {
+        if let Some((first, last)) = &months
+            && use_unit_table
+        {
+            let unit_key = match grain {
+                Grain::UnitMonth => "CAST(unit_id AS TEXT) || ' ' || month",
+                _ => "CAST(unit_id AS TEXT)",
+            };
+            let unit_group = match grain {
+                Grain::UnitMonth => "unit_id, month, currency",
+                _ => "unit_id, currency",
+            };
             parts.push(format!(
-                "SELECT {} AS k, currency, {} FROM kpi_owner_month WHERE {clause} AND month >= ${next} AND month <= ${} GROUP BY {}",
+                "SELECT {unit_key} AS k, currency, {} FROM kpi_unit_month WHERE {unit_clause}{currency_filter} AND month >= ${next} AND month <= ${} GROUP BY {unit_group}",
+                cols.join(", "),
+                next + 1,
+            ));
+            binds.push(first.clone());
+            binds.push(last.clone());
+            next += 2;
+        } else if let Some((first, last)) = &months {
+            parts.push(format!(
+                "SELECT {} AS k, currency, {} FROM kpi_owner_month{join} WHERE {clause} AND month >= ${next} AND month <= ${} GROUP BY {}",
                 key("month"),
                 cols.join(", "),
                 next + 1,
@@ -540,7 +635,7 @@ impl Store {
         }
         for (a, b) in &days {
             parts.push(format!(
-                "SELECT {} AS k, currency, {} FROM kpi_owner_day WHERE {clause} AND day >= ${next} AND day <= ${} GROUP BY {}",
+                "SELECT {} AS k, currency, {} FROM kpi_owner_day{join} WHERE {clause} AND day >= ${next} AND day <= ${} GROUP BY {}",
                 key("day"),
                 cols.join(", "),
                 next + 1,

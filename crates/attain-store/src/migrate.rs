@@ -46,6 +46,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_kpi.sql"),
         postgres: include_str!("../migrations/postgres/0005_kpi.sql"),
     },
+    Migration {
+        version: 6,
+        name: "kpi_units",
+        sqlite: include_str!("../migrations/sqlite/0006_kpi_units.sql"),
+        postgres: include_str!("../migrations/postgres/0006_kpi_units.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.
