@@ -351,7 +351,7 @@ store_test!(async fn rollups_kept_by_imports_equal_a_rebuild(store) {
     attain_app::import::import(&store, attain_app::import::Entity::Payments, "p.csv", payments.as_bytes(), &options, &|_| {}).await.unwrap();
     // A deal moves from one rep to another by re-import.
     let deal = store.deals_visible(&Visibility::Everything, &Default::default(), 0, 1).await.unwrap().items.remove(0);
-    let other = store.users().await.unwrap().into_iter().filter(|u| u.role == attain_core::Role::Rep && u.id != deal.owner).next().unwrap();
+    let other = store.users().await.unwrap().into_iter().find(|u| u.role == attain_core::Role::Rep && u.id != deal.owner).unwrap();
     let key = store.record_key("deals", deal.id.raw()).await.unwrap();
     let deals = format!("external_id,name,customer,owner,amount,stage,close_date,created\n{key},{},Moved Customer,{},{},{},{},{}\n", deal.name, other.login, deal.amount.amount(), deal.stage, deal.expected_close_on, deal.created_on);
     attain_app::import::import(&store, attain_app::import::Entity::Deals, "d.csv", deals.as_bytes(), &options, &|_| {}).await.unwrap();

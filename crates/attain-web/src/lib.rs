@@ -18,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod api_kpi;
 mod api_records;
 mod api_sales;
 mod api_write;
@@ -25,6 +26,7 @@ mod context;
 mod error;
 pub mod i18n;
 mod import_pages;
+mod kpi_page;
 mod pages;
 
 use std::future::Future;
@@ -118,6 +120,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(import_pages::routes())
+        .merge(kpi_page::routes())
         .nest("/api/v1", api::routes())
         .route("/api", get(api::not_found))
         .route("/api/{*rest}", get(api::not_found).fallback(api::not_found))

@@ -823,3 +823,42 @@ store_test!(async fn every_other_record_is_readable_through_the_api_within_visib
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(call(Method::GET, "/api/v1/payments").send(&store).await.status, StatusCode::UNAUTHORIZED);
 });
+
+// ------------------------------------------------------------ KPIs
+
+store_test!(async fn kpis_answer_within_the_callers_visibility(store) {
+    org(&store).await;
+    sales(&store).await;
+    store.rebuild_rollups().await.unwrap();
+    let ops = token(&store, "ops").await;
+    let r = call(Method::GET, "/api/v1/kpi?metric=revenue&period=2026-Q1").bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["rows"][0]["value"], "6000", "three orders of 2,000.00: {body}");
+    assert_eq!(body["unit"], "money");
+    let by_rep = call(Method::GET, "/api/v1/kpi?metric=revenue&period=2026-Q1&by=rep").bearer(&ops).send(&store).await.json();
+    assert!(by_rep["rows"].as_array().unwrap().len() >= 3);
+    let formula = call(Method::GET, "/api/v1/kpi?formula=payments%20/%20revenue&period=2026-Q1").bearer(&ops).send(&store).await.json();
+    assert!(formula["rows"][0]["value"].is_string(), "{formula}");
+    let broken = call(Method::GET, "/api/v1/kpi?formula=payments%20/&period=2026-Q1").bearer(&ops).send(&store).await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert_eq!(broken.json()["error"]["details"]["position"], 11);
+    // A rep sees his own figures by default and nobody else's.
+    let ana = token(&store, "ana").await;
+    let mine = call(Method::GET, "/api/v1/kpi?metric=revenue&period=2026-Q1").bearer(&ana).send(&store).await.json();
+    assert_eq!(mine["rows"][0]["value"], "2000");
+    assert_eq!(mine["scope"], "ANA");
+    let cai = id_of(&store, "cai").await;
+    assert_eq!(call(Method::GET, &format!("/api/v1/kpi?metric=revenue&period=2026-Q1&scope=rep:{cai}")).bearer(&ana).send(&store).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(call(Method::GET, "/api/v1/kpi?metric=revenue&period=2026-Q1&scope=company").bearer(&ana).send(&store).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(call(Method::GET, "/api/v1/kpi?metric=revenu&period=2026-Q1").bearer(&ops).send(&store).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(call(Method::GET, "/api/v1/kpi?metric=revenue&period=2026-Q5").bearer(&ops).send(&store).await.status, StatusCode::BAD_REQUEST);
+    let catalogue = call(Method::GET, "/api/v1/kpi/metrics").bearer(&ana).send(&store).await.json();
+    assert_eq!(catalogue.as_array().unwrap().len(), attain_core::kpi::CATALOGUE.len());
+    // The explorer page, in Chinese, with a drill-down link per region.
+    let (ops_session, _) = session(&store, "ops").await;
+    let page = call(Method::GET, "/kpi?metric=revenue&period=2026-Q1&scope=company&by=unit").session(&ops_session).header("accept-language", "zh-CN").send(&store).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("指标分析") && page.body.contains("按下单日期统计的订单金额"), "{}", page.body);
+    assert!(page.body.contains("by=rep"), "rows drill down");
+});

@@ -206,3 +206,27 @@ preset-zoho = Zoho CRM
 preset-salesforce = Salesforce
 preset-fxiaoke = Fxiaoke 纷享销客
 preset-hubspot = HubSpot
+
+## KPI explorer
+nav-kpi = KPIs
+kpi-title = KPI explorer
+kpi-metric = Metric
+kpi-period = Period
+kpi-scope = Scope
+kpi-by = Break down by
+kpi-show = Show
+kpi-row = Breakdown
+kpi-value = Value
+kpi-total = Total
+kpi-scope-company = Whole company
+kpi-by-none = — no breakdown —
+kpi-by-rep = Person
+kpi-by-unit = Unit one level down
+kpi-by-team = Team
+kpi-by-region = Region
+kpi-by-month = Month
+kpi-by-week = Week
+kpi-by-quarter = Quarter
+kpi-error-scope = You cannot see the scope { $scope }; showing your own.
+kpi-error-period = The period is not valid: { $reason }
+kpi-error-metric = There is no metric { $metric }.

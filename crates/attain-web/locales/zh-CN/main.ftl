@@ -206,3 +206,27 @@ preset-zoho = Zoho CRM
 preset-salesforce = Salesforce
 preset-fxiaoke = 纷享销客
 preset-hubspot = HubSpot
+
+## KPI explorer
+nav-kpi = 指标
+kpi-title = 指标分析
+kpi-metric = 指标
+kpi-period = 期间
+kpi-scope = 范围
+kpi-by = 拆分维度
+kpi-show = 查看
+kpi-row = 维度
+kpi-value = 数值
+kpi-total = 合计
+kpi-scope-company = 全公司
+kpi-by-none = — 不拆分 —
+kpi-by-rep = 人员
+kpi-by-unit = 下一级部门
+kpi-by-team = 团队
+kpi-by-region = 大区
+kpi-by-month = 月
+kpi-by-week = 周
+kpi-by-quarter = 季度
+kpi-error-scope = 您无权查看范围 { $scope }，已显示您自己的范围。
+kpi-error-period = 期间无效：{ $reason }
+kpi-error-metric = 没有指标 { $metric }。

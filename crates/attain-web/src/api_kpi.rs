@@ -1,0 +1,183 @@
+//! `GET /api/v1/kpi`: any metric for a scope and period, broken down, within
+//! the caller's visibility; `GET /api/v1/kpi/metrics`: the catalogue.
+
+use attain_app::kpi::{Dim, KpiAnswer, KpiQuery, Scope};
+use attain_core::kpi::{CATALOGUE, Expr};
+use attain_core::{OrgUnitId, UserId, Visibility};
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::context::ApiUser;
+use crate::{ApiError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/kpi", get(kpi))
+        .route("/kpi/metrics", get(metrics))
+}
+
+async fn metrics(_user: ApiUser) -> Json<Value> {
+    Json(Value::Array(
+        CATALOGUE
+            .iter()
+            .map(|m| {
+                json!({
+                    "key": m.key,
+                    "name": {"en": m.name_en, "zh-CN": m.name_zh},
+                    "unit": m.unit.key(),
+                    "higher_is_better": m.direction == attain_core::kpi::Direction::HigherIsBetter,
+                    "definition": {"en": m.definition_en, "zh-CN": m.definition_zh},
+                })
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct KpiParams {
+    metric: Option<String>,
+    formula: Option<String>,
+    period: Option<String>,
+    scope: Option<String>,
+    by: Option<String>,
+    target: Option<String>,
+}
+
+fn bad(field: &str, value: &str, message: String) -> ApiError {
+    ApiError::bad_request(message).with_details(json!({"field": field, "value": value}))
+}
+
+/// A scope from `company`, `unit:ID` or `rep:ID`, refused (as not found)
+/// outside what the caller may see.
+pub(crate) fn parse_scope(
+    text: &str,
+    visibility: &Visibility,
+    tree: &attain_core::OrgTree,
+) -> Result<Scope, ApiError> {
+    let scope = match text.trim() {
+        "" | "company" => Scope::Company,
+        t => {
+            if let Some(id) = t.strip_prefix("unit:").and_then(|i| i.parse::<i64>().ok()) {
+                Scope::Unit(OrgUnitId::from_raw(id))
+            } else if let Some(id) = t.strip_prefix("rep:").and_then(|i| i.parse::<i64>().ok()) {
+                Scope::Rep(UserId::from_raw(id))
+            } else {
+                return Err(bad(
+                    "scope",
+                    t,
+                    format!("scope: '{t}' is not company, unit:ID or rep:ID"),
+                ));
+            }
+        }
+    };
+    let visible = match (visibility, scope) {
+        (Visibility::Everything, Scope::Unit(u)) => tree.unit(u).is_some(),
+        (Visibility::Everything, _) => true,
+        (Visibility::Subtree(root), Scope::Unit(u)) => {
+            tree.unit(u).is_some() && tree.is_within(u, *root)
+        }
+        (Visibility::Subtree(root), Scope::Rep(r)) => tree.user_is_within(r, *root),
+        (Visibility::Own(me), Scope::Rep(r)) => *me == r,
+        _ => false,
+    };
+    if visible {
+        Ok(scope)
+    } else {
+        Err(ApiError::not_found(format!(
+            "no scope {text} that you may see"
+        )))
+    }
+}
+
+/// The default scope of a person: everything → company, a manager → his unit, a rep → himself.
+pub(crate) fn default_scope(visibility: &Visibility) -> Scope {
+    match visibility {
+        Visibility::Everything => Scope::Company,
+        Visibility::Subtree(u) => Scope::Unit(*u),
+        Visibility::Own(me) => Scope::Rep(*me),
+    }
+}
+
+pub(crate) fn answer_json(answer: &KpiAnswer) -> Value {
+    json!({
+        "metric": answer.metric,
+        "unit": answer.unit.key(),
+        "scope": answer.scope,
+        "period": answer.period,
+        "rows": answer.rows.iter().map(|r| json!({
+            "by": r.keys,
+            "labels": r.labels,
+            "value": r.value.map(|v| v.normalize().to_string()),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn kpi(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(p): Query<KpiParams>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store();
+    let engine = attain_app::kpi::Engine::new(store).await?;
+    let visibility = user.principal.visibility();
+    let tree = store.org_tree().await?;
+    let period_text = p.period.as_deref().unwrap_or("").trim();
+    if period_text.is_empty() {
+        return Err(bad(
+            "period",
+            "",
+            "period is required (e.g. 2026-Q3, FY2026, 2026-07)".into(),
+        ));
+    }
+    let period = engine
+        .calendar()
+        .parse(period_text)
+        .map_err(|e| bad("period", period_text, format!("period: {e}")))?;
+    let scope = match p.scope.as_deref() {
+        None => default_scope(&visibility),
+        Some(s) => parse_scope(s, &visibility, &tree)?,
+    };
+    let by = match p.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        None => Vec::new(),
+        Some(b) => b
+            .split(',')
+            .map(|d| {
+                d.parse::<Dim>()
+                    .map_err(|e| bad("by", d, format!("by: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let formula = match p.formula.as_deref() {
+        Some(f) => Some(Expr::parse(f).map_err(|e| {
+            ApiError::bad_request(format!("formula: {e}"))
+                .with_details(json!({"field": "formula", "value": f, "position": e.position}))
+        })?),
+        None => None,
+    };
+    let metric = match (&p.metric, &formula) {
+        (Some(m), _) => m.clone(),
+        (None, Some(_)) => p.formula.clone().unwrap_or_default(),
+        (None, None) => return Err(bad("metric", "", "metric (or formula) is required".into())),
+    };
+    let target = match p.target.as_deref() {
+        None => None,
+        Some(t) => Some(
+            t.parse::<Decimal>()
+                .map_err(|_| bad("target", t, format!("target: '{t}' is not a number")))?,
+        ),
+    };
+    let query = KpiQuery {
+        metric,
+        formula,
+        period,
+        scope,
+        by,
+        target,
+    };
+    let answer = engine.answer(&query).await?;
+    Ok(Json(answer_json(&answer)))
+}
