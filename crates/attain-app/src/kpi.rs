@@ -206,6 +206,116 @@ pub struct Engine<'s> {
     rates: BTreeMap<(String, String), Decimal>,
     tree: OrgTree,
     names: HashMap<i64, String>,
+    custom: BTreeMap<String, (Expr, Unit)>,
+}
+
+fn unit_of_key(key: &str) -> Option<Unit> {
+    [
+        Unit::Money,
+        Unit::Count,
+        Unit::Percent,
+        Unit::Ratio,
+        Unit::Days,
+        Unit::Hours,
+        Unit::Score,
+    ]
+    .into_iter()
+    .find(|u| u.key() == key)
+}
+
+/// Whether a name is a built-in metric or a base measure (`order_amount`, `deals_lost`, …).
+pub fn is_builtin_name(name: &str) -> bool {
+    kpi::metric(name).is_some()
+        || attain_store::MEASURES
+            .iter()
+            .any(|m| *m == name || m.trim_end_matches("_minor") == name)
+}
+
+/// Defines (or redefines) a custom metric after checking its key, its
+/// formula and every custom metric together for unknown names and cycles.
+pub async fn define_metric(
+    store: &Store,
+    actor: &attain_store::Actor,
+    metric: attain_store::CustomMetric,
+) -> AppResult<()> {
+    let key = metric.key.trim().to_lowercase();
+    if key.is_empty()
+        || !key.starts_with(|c: char| c.is_ascii_lowercase())
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(AppError::Invalid(format!(
+            "key '{}': use lower-case letters, digits and _ , starting with a letter",
+            metric.key
+        )));
+    }
+    if is_builtin_name(&key) {
+        return Err(AppError::Invalid(format!(
+            "key '{key}' is already a built-in metric or measure"
+        )));
+    }
+    if unit_of_key(&metric.unit).is_none() {
+        return Err(AppError::Invalid(format!(
+            "unit '{}': expected money, count, percent, ratio, days, hours or score",
+            metric.unit
+        )));
+    }
+    let expr = Expr::parse(&metric.formula)
+        .map_err(|e| AppError::Invalid(format!("formula of {key}: {e}")))?;
+    let mut all: BTreeMap<String, Expr> = BTreeMap::new();
+    for m in store.custom_metrics().await? {
+        if m.key != key
+            && let Ok(e) = Expr::parse(&m.formula)
+        {
+            all.insert(m.key, e);
+        }
+    }
+    all.insert(key.clone(), expr);
+    kpi::check_custom(&all, &is_builtin_name)
+        .map_err(|(k, e)| AppError::Invalid(format!("formula of {k}: {}", e.reason)))?;
+    let name_en = if metric.name_en.trim().is_empty() {
+        key.clone()
+    } else {
+        metric.name_en.trim().to_owned()
+    };
+    let name_zh = if metric.name_zh.trim().is_empty() {
+        name_en.clone()
+    } else {
+        metric.name_zh.trim().to_owned()
+    };
+    store
+        .save_custom_metric(
+            actor,
+            &attain_store::CustomMetric {
+                key,
+                name_en,
+                name_zh,
+                formula: metric.formula.trim().to_owned(),
+                unit: metric.unit,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Removes a custom metric no other custom metric uses.
+pub async fn remove_metric(store: &Store, actor: &attain_store::Actor, key: &str) -> AppResult<()> {
+    let users: Vec<String> = store
+        .custom_metrics()
+        .await?
+        .into_iter()
+        .filter(|m| m.key != key && Expr::parse(&m.formula).is_ok_and(|e| e.names().contains(key)))
+        .map(|m| m.key)
+        .collect();
+    if !users.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "{key} is used by {}: change those first",
+            users.join(", ")
+        )));
+    }
+    store.delete_custom_metric(actor, key).await?;
+    Ok(())
 }
 
 impl<'s> Engine<'s> {
@@ -225,7 +335,14 @@ impl<'s> Engine<'s> {
             .into_iter()
             .map(|u| (u.id.raw(), u.display_name))
             .collect();
+        let mut custom = BTreeMap::new();
+        for m in store.custom_metrics().await? {
+            if let (Ok(expr), Some(unit)) = (Expr::parse(&m.formula), unit_of_key(&m.unit)) {
+                custom.insert(m.key, (expr, unit));
+            }
+        }
         Ok(Self {
+            custom,
             store,
             base: settings.base_currency,
             basis,
@@ -239,6 +356,11 @@ impl<'s> Engine<'s> {
     /// The organisation's calendar.
     pub fn calendar(&self) -> attain_core::FiscalCalendar {
         self.calendar
+    }
+
+    /// The custom metrics: key → unit.
+    pub fn custom_metrics(&self) -> impl Iterator<Item = (&str, Unit)> {
+        self.custom.iter().map(|(k, (_, u))| (k.as_str(), *u))
     }
 
     /// Base units per unit of `currency`, at the latest rate on or before
@@ -628,6 +750,14 @@ impl<'s> Engine<'s> {
                     })
                     .collect())
             }
+            other if self.custom.contains_key(other) => {
+                let expr = self.custom.get(other).map(|(e, _)| e.clone());
+                let q = KpiQuery {
+                    formula: expr,
+                    ..query.clone()
+                };
+                Box::pin(self.values(&q, scope, from, to, grain)).await
+            }
             other if kpi::metric(other).is_some() => {
                 self.metric_values(other, scope, from, to, grain, query.target)
                     .await
@@ -692,6 +822,17 @@ impl<'s> Engine<'s> {
 
     /// Answers a query.
     pub async fn answer(&self, query: &KpiQuery) -> AppResult<KpiAnswer> {
+        if query.formula.is_none()
+            && let Some((expr, unit)) = self.custom.get(&query.metric)
+        {
+            let q = KpiQuery {
+                formula: Some(expr.clone()),
+                ..query.clone()
+            };
+            let mut answer = Box::pin(self.answer(&q)).await?;
+            answer.unit = *unit;
+            return Ok(answer);
+        }
         if query.formula.is_none() && kpi::metric(&query.metric).is_none() {
             return Err(AppError::Invalid(format!(
                 "unknown metric '{}'; metrics: {}",

@@ -395,3 +395,39 @@ store_test!(async fn a_rep_who_moves_teams_takes_his_figures_along(store) {
     let engine = Engine::new(&store).await.unwrap();
     assert_eq!(engine.answer(&by_team(&engine)).await.unwrap().rows, after);
 });
+
+store_test!(async fn custom_metrics_are_checked_stored_audited_and_used_like_built_ins(store) {
+    company(&store).await;
+    let actor = attain_store::Actor::named("test");
+    let define = |key: &str, formula: &str| attain_store::CustomMetric { key: key.into(), name_en: String::new(), name_zh: String::new(), formula: formula.into(), unit: "ratio".into() };
+    attain_app::kpi::define_metric(&store, &actor, define("cash_ratio", "payments / revenue")).await.unwrap();
+    attain_app::kpi::define_metric(&store, &actor, define("cash_pct", "cash_ratio * 100")).await.unwrap();
+    let err = attain_app::kpi::define_metric(&store, &actor, define("typo", "revenu / 2")).await.unwrap_err();
+    assert!(err.to_string().contains("unknown name 'revenu'"), "{err}");
+    let err = attain_app::kpi::define_metric(&store, &actor, define("cash_ratio", "cash_pct / 100")).await.unwrap_err();
+    assert!(err.to_string().contains("defined through itself"), "{err}");
+    let err = attain_app::kpi::define_metric(&store, &actor, define("revenue", "payments")).await.unwrap_err();
+    assert!(err.to_string().contains("already a built-in"), "{err}");
+    let err = attain_app::kpi::define_metric(&store, &actor, define("broken", "payments /")).await.unwrap_err();
+    assert!(err.to_string().contains("position 11"), "{err}");
+
+    let engine = Engine::new(&store).await.unwrap();
+    let ratio = value(&engine, "cash_ratio", "2025", Scope::Company).await.unwrap();
+    let payments = value(&engine, "payments", "2025", Scope::Company).await.unwrap();
+    let revenue = value(&engine, "revenue", "2025", Scope::Company).await.unwrap();
+    assert_eq!(ratio, payments / revenue);
+    assert_eq!(value(&engine, "cash_pct", "2025", Scope::Company).await.unwrap(), payments / revenue * Decimal::ONE_HUNDRED);
+    // Broken down by team, each team's ratio is its own sums' ratio.
+    let period = engine.calendar().parse("2025").unwrap();
+    let teams = engine.answer(&KpiQuery { metric: "cash_ratio".into(), formula: None, period, scope: Scope::Company, by: vec![Dim::Team], target: None }).await.unwrap();
+    for row in &teams.rows {
+        let unit = Scope::Unit(attain_core::OrgUnitId::from_raw(row.keys[0].parse().unwrap()));
+        let (p, r) = (value(&engine, "payments", "2025", unit).await.unwrap(), value(&engine, "revenue", "2025", unit).await.unwrap());
+        assert_eq!(row.value, Some(p / r));
+    }
+    let err = attain_app::kpi::remove_metric(&store, &actor, "cash_ratio").await.unwrap_err();
+    assert!(err.to_string().contains("used by cash_pct"), "{err}");
+    attain_app::kpi::remove_metric(&store, &actor, "cash_pct").await.unwrap();
+    let log = store.audit_log(Some("metric"), 10, None).await.unwrap();
+    assert_eq!(log.len(), 3, "two created, one deleted");
+});

@@ -848,3 +848,89 @@ mod tests {
         );
     }
 }
+
+/// A custom metric as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomMetric {
+    /// Key, used like a built-in metric's.
+    pub key: String,
+    /// Name in English.
+    pub name_en: String,
+    /// Name in Chinese.
+    pub name_zh: String,
+    /// The formula as written.
+    pub formula: String,
+    /// Unit key (`ratio`, `percent`, `money`, …).
+    pub unit: String,
+}
+
+impl Store {
+    /// Every custom metric, by key.
+    pub async fn custom_metrics(&self) -> StoreResult<Vec<CustomMetric>> {
+        let rows: Vec<(String, String, String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT key, name_en, name_zh, formula, unit FROM custom_metrics ORDER BY key").fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(key, name_en, name_zh, formula, unit)| CustomMetric {
+                key,
+                name_en,
+                name_zh,
+                formula,
+                unit,
+            })
+            .collect())
+    }
+
+    /// Creates or replaces a custom metric, recording before and after in
+    /// the audit log. The caller has checked the formula.
+    pub async fn save_custom_metric(
+        &self,
+        actor: &crate::Actor,
+        metric: &CustomMetric,
+    ) -> StoreResult<()> {
+        let json = |m: &CustomMetric| serde_json::json!({"key": m.key, "name_en": m.name_en, "name_zh": m.name_zh, "formula": m.formula, "unit": m.unit});
+        let before = self
+            .custom_metrics()
+            .await?
+            .into_iter()
+            .find(|m| m.key == metric.key);
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO custom_metrics (key, name_en, name_zh, formula, unit, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET name_en = excluded.name_en, name_zh = excluded.name_zh, formula = excluded.formula, unit = excluded.unit, updated_at = excluded.updated_at")
+                .bind(&metric.key)
+                .bind(&metric.name_en)
+                .bind(&metric.name_zh)
+                .bind(&metric.formula)
+                .bind(&metric.unit)
+                .bind(chrono::Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            let action = if before.is_some() { crate::AuditAction::Update } else { crate::AuditAction::Create };
+            crate::access::audit!(tx, actor, action, "metric", metric.key.clone(), before.as_ref().map(json), Some(json(metric)));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes a custom metric (audited); `NotFound` if there is none.
+    pub async fn delete_custom_metric(&self, actor: &crate::Actor, key: &str) -> StoreResult<()> {
+        let before = self
+            .custom_metrics()
+            .await?
+            .into_iter()
+            .find(|m| m.key == key)
+            .ok_or_else(|| crate::StoreError::NotFound {
+                entity: "metric",
+                id: key.to_owned(),
+            })?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM custom_metrics WHERE key = $1").bind(key).execute(&mut *tx).await?;
+            let json = serde_json::json!({"key": before.key, "formula": before.formula, "unit": before.unit});
+            crate::access::audit!(tx, actor, crate::AuditAction::Delete, "metric", key.to_owned(), Some(json), None::<serde_json::Value>);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -52,6 +52,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_kpi_units.sql"),
         postgres: include_str!("../migrations/postgres/0006_kpi_units.sql"),
     },
+    Migration {
+        version: 7,
+        name: "custom_metrics",
+        sqlite: include_str!("../migrations/sqlite/0007_custom_metrics.sql"),
+        postgres: include_str!("../migrations/postgres/0007_custom_metrics.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

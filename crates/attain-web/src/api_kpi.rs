@@ -18,6 +18,84 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/kpi", get(kpi))
         .route("/kpi/metrics", get(metrics))
+        .route("/kpi/custom", get(list_custom).post(save_custom))
+        .route("/kpi/custom/{key}", axum::routing::delete(delete_custom))
+}
+
+async fn list_custom(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let metrics = state.store().custom_metrics().await?;
+    Ok(Json(Value::Array(
+        metrics
+            .into_iter()
+            .map(|m| json!({"key": m.key, "name": {"en": m.name_en, "zh-CN": m.name_zh}, "formula": m.formula, "unit": m.unit}))
+            .collect(),
+    )))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CustomBody {
+    key: String,
+    formula: String,
+    #[serde(default = "ratio")]
+    unit: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    name_zh: String,
+}
+
+fn ratio() -> String {
+    "ratio".into()
+}
+
+async fn save_custom(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(body): Json<CustomBody>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    if !user.principal.can_read_audit_log() {
+        return Err(ApiError::forbidden(
+            "defining metrics is for sales ops and admins",
+        ));
+    }
+    let metric = attain_store::CustomMetric {
+        key: body.key,
+        name_en: body.name_en,
+        name_zh: body.name_zh,
+        formula: body.formula,
+        unit: body.unit,
+    };
+    attain_app::kpi::define_metric(
+        state.store(),
+        &attain_store::Actor::person(&user.principal),
+        metric,
+    )
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+async fn delete_custom(
+    State(state): State<AppState>,
+    user: ApiUser,
+    axum::extract::Path(key): axum::extract::Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    if !user.principal.can_read_audit_log() {
+        return Err(ApiError::forbidden(
+            "defining metrics is for sales ops and admins",
+        ));
+    }
+    attain_app::kpi::remove_metric(
+        state.store(),
+        &attain_store::Actor::person(&user.principal),
+        &key,
+    )
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 async fn metrics(_user: ApiUser) -> Json<Value> {

@@ -48,7 +48,7 @@ struct Row {
 struct ExplorerPage {
     i18n: I18n,
     nav: Option<Nav>,
-    metrics: Vec<(&'static str, &'static str)>,
+    metrics: Vec<(String, String)>,
     metric: String,
     name: String,
     definition: String,
@@ -111,6 +111,8 @@ async fn explorer(
         p.metric.clone()
     };
     let def = attain_core::kpi::metric(&metric);
+    let custom = store.custom_metrics().await.or_page(lang)?;
+    let custom_def = custom.iter().find(|m| m.key == metric);
     let period_text = if p.period.trim().is_empty() {
         engine
             .calendar()
@@ -180,7 +182,7 @@ async fn explorer(
     if error.is_none() {
         match engine.calendar().parse(&period_text) {
             Err(e) => error = Some(i18n.t1("kpi-error-period", "reason", e.to_string())),
-            Ok(period) if def.is_some() => {
+            Ok(period) if def.is_some() || custom_def.is_some() => {
                 let query = KpiQuery {
                     metric: metric.clone(),
                     formula: None,
@@ -254,16 +256,39 @@ async fn explorer(
         nav: Nav::new(&user, "kpi", "/kpi"),
         metrics: CATALOGUE
             .iter()
-            .map(|m| (m.key, if zh { m.name_zh } else { m.name_en }))
+            .map(|m| {
+                (
+                    m.key.to_owned(),
+                    if zh { m.name_zh } else { m.name_en }.to_owned(),
+                )
+            })
+            .chain(custom.iter().map(|m| {
+                (
+                    m.key.clone(),
+                    format!(
+                        "{} ({})",
+                        if zh { &m.name_zh } else { &m.name_en },
+                        m.formula
+                    ),
+                )
+            }))
             .collect(),
         name: def
-            .map(|m| if zh { m.name_zh } else { m.name_en })
-            .unwrap_or_default()
-            .to_owned(),
+            .map(|m| if zh { m.name_zh } else { m.name_en }.to_owned())
+            .or_else(|| {
+                custom_def.map(|m| {
+                    if zh {
+                        m.name_zh.clone()
+                    } else {
+                        m.name_en.clone()
+                    }
+                })
+            })
+            .unwrap_or_default(),
         definition: def
-            .map(|m| if zh { m.definition_zh } else { m.definition_en })
-            .unwrap_or_default()
-            .to_owned(),
+            .map(|m| if zh { m.definition_zh } else { m.definition_en }.to_owned())
+            .or_else(|| custom_def.map(|m| m.formula.clone()))
+            .unwrap_or_default(),
         metric,
         period: period_text,
         scopes,

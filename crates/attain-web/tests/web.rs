@@ -855,6 +855,16 @@ store_test!(async fn kpis_answer_within_the_callers_visibility(store) {
     assert_eq!(call(Method::GET, "/api/v1/kpi?metric=revenue&period=2026-Q5").bearer(&ops).send(&store).await.status, StatusCode::BAD_REQUEST);
     let catalogue = call(Method::GET, "/api/v1/kpi/metrics").bearer(&ana).send(&store).await.json();
     assert_eq!(catalogue.as_array().unwrap().len(), attain_core::kpi::CATALOGUE.len());
+    // Custom metrics: sales ops defines them, everyone uses them.
+    let r = call(Method::POST, "/api/v1/kpi/custom").bearer(&ops).json(serde_json::json!({"key": "cash_ratio", "formula": "payments / revenue", "name_zh": "回款比"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = call(Method::POST, "/api/v1/kpi/custom").bearer(&ana).json(serde_json::json!({"key": "mine", "formula": "revenue"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::POST, "/api/v1/kpi/custom").bearer(&ops).json(serde_json::json!({"key": "bad", "formula": "(revenue"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cash = call(Method::GET, "/api/v1/kpi?metric=cash_ratio&period=2026-Q1").bearer(&ana).send(&store).await.json();
+    assert_eq!(cash["unit"], "ratio");
+    assert!(cash["rows"][0]["value"].is_string(), "{cash}");
     // The explorer page, in Chinese, with a drill-down link per region.
     let (ops_session, _) = session(&store, "ops").await;
     let page = call(Method::GET, "/kpi?metric=revenue&period=2026-Q1&scope=company&by=unit").session(&ops_session).header("accept-language", "zh-CN").send(&store).await;

@@ -190,7 +190,8 @@ pub async fn run(store: &Store, args: KpiArgs) -> anyhow::Result<()> {
         .calendar()
         .parse(&period)
         .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
-    let formula = if attain_core::kpi::metric(&metric).is_some() {
+    let custom = engine.custom_metrics().any(|(k, _)| k == metric);
+    let formula = if attain_core::kpi::metric(&metric).is_some() || custom {
         None
     } else if metric
         .chars()
@@ -227,4 +228,70 @@ pub async fn run(store: &Store, args: KpiArgs) -> anyhow::Result<()> {
     };
     let answer = engine.answer(&query).await.context("computing the KPI")?;
     print(&answer, args.format)
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum MetricCommand {
+    /// Define a custom metric, e.g. `attain metric add cash_ratio "payments / revenue" --unit ratio`.
+    Add {
+        /// Key (lower-case letters, digits, _).
+        key: String,
+        /// Formula over metrics and base measures.
+        formula: String,
+        /// money, count, percent, ratio, days, hours or score.
+        #[arg(long, default_value = "ratio")]
+        unit: String,
+        /// Name in English.
+        #[arg(long, default_value = "")]
+        name_en: String,
+        /// Name in Chinese.
+        #[arg(long, default_value = "")]
+        name_zh: String,
+    },
+    /// List the custom metrics.
+    List,
+    /// Remove a custom metric no other one uses.
+    Remove {
+        /// Key.
+        key: String,
+    },
+}
+
+/// Runs `attain metric`.
+pub async fn metric(store: &Store, command: MetricCommand) -> anyhow::Result<()> {
+    let actor = attain_store::Actor::named("cli");
+    match command {
+        MetricCommand::Add {
+            key,
+            formula,
+            unit,
+            name_en,
+            name_zh,
+        } => {
+            let metric = attain_store::CustomMetric {
+                key: key.clone(),
+                name_en,
+                name_zh,
+                formula,
+                unit,
+            };
+            attain_app::kpi::define_metric(store, &actor, metric).await?;
+            println!("custom metric {} saved", key.trim().to_lowercase());
+        }
+        MetricCommand::List => {
+            let mut out = std::io::stdout().lock();
+            for m in store.custom_metrics().await? {
+                writeln!(
+                    out,
+                    "{:<22} {:<8} {} / {}: {}",
+                    m.key, m.unit, m.name_en, m.name_zh, m.formula
+                )?;
+            }
+        }
+        MetricCommand::Remove { key } => {
+            attain_app::kpi::remove_metric(store, &actor, &key).await?;
+            println!("custom metric {key} removed");
+        }
+    }
+    Ok(())
 }

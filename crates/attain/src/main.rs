@@ -73,6 +73,9 @@ enum Command {
     Import(import::ImportArgs),
     /// Compute a KPI for a scope and period, optionally broken down.
     Kpi(kpi::KpiArgs),
+    /// Define, list and remove custom metrics.
+    #[command(subcommand)]
+    Metric(kpi::MetricCommand),
     /// Manage the KPI rollups.
     #[command(subcommand)]
     Rollup(RollupCommand),
@@ -359,6 +362,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kpi(args) => {
             let store = open(&cli.db).await?;
             kpi::run(&store, args).await
+        }
+        Command::Metric(command) => {
+            let store = open(&cli.db).await?;
+            kpi::metric(&store, command).await
         }
         Command::Rollup(RollupCommand::Rebuild) => {
             let store = open(&cli.db).await?;
