@@ -9,14 +9,17 @@ use std::collections::{BTreeMap, HashMap};
 use attain_core::kpi::{self, Expr, MetricDef, Unit};
 use attain_core::sales::RevenueBasis;
 use attain_core::{Currency, Granularity, Money, OrgTree, OrgUnitId, Period, UserId};
-use attain_store::{Grain, MeasureRow, NewCustomersBy, OwnerSet, Store};
+use attain_store::{
+    CustomerAttr, CustomerGrain, Grain, MeasureRow, NewCustomersBy, OwnerSet, ProductFilter,
+    ProductGrain, Store,
+};
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::{AppError, AppResult};
 
 /// Whose figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// The whole organisation.
     Company,
@@ -24,6 +27,74 @@ pub enum Scope {
     Unit(OrgUnitId),
     /// One person.
     Rep(UserId),
+    /// Customers whose attribute has a value (segment, region, industry,
+    /// channel, size or territory): customer-linked figures, whole months.
+    Customers(CustomerAttr, String),
+    /// One product's order lines (revenue before refunds, which belong to
+    /// orders, not lines).
+    Product(attain_core::ProductId),
+    /// A product category's order lines.
+    Category(String),
+}
+
+impl Scope {
+    /// Parses `company`, `unit:ID`, `rep:ID`, `segment:…`, `area:…` (the
+    /// customer's region), `industry:…`, `channel:…`, `size:…`,
+    /// `territory:ID`, `product:ID` or `category:…`.
+    pub fn parse_key(text: &str) -> Result<Scope, String> {
+        let text = text.trim();
+        if text.is_empty() || text == "company" {
+            return Ok(Scope::Company);
+        }
+        let Some((kind, value)) = text.split_once(':') else {
+            return Err(format!("'{text}' is not company or KIND:VALUE"));
+        };
+        let id = || {
+            value
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("'{value}' is not an ID"))
+        };
+        Ok(match kind.trim() {
+            "unit" => Scope::Unit(OrgUnitId::from_raw(id()?)),
+            "rep" => Scope::Rep(UserId::from_raw(id()?)),
+            "product" => Scope::Product(attain_core::ProductId::from_raw(id()?)),
+            "category" => Scope::Category(value.trim().to_owned()),
+            "segment" => Scope::Customers(CustomerAttr::Segment, value.trim().to_owned()),
+            "area" => Scope::Customers(CustomerAttr::Region, value.trim().to_owned()),
+            "industry" => Scope::Customers(CustomerAttr::Industry, value.trim().to_owned()),
+            "channel" => Scope::Customers(CustomerAttr::Channel, value.trim().to_owned()),
+            "size" => Scope::Customers(CustomerAttr::Size, value.trim().to_owned()),
+            "territory" => Scope::Customers(CustomerAttr::Territory, id()?.to_string()),
+            other => {
+                return Err(format!(
+                    "'{other}' is not a scope kind: expected unit, rep, segment, area, industry, channel, size, territory, product or category"
+                ));
+            }
+        })
+    }
+
+    /// The key [`Self::parse_key`] reads.
+    pub fn key(&self) -> String {
+        match self {
+            Scope::Company => "company".into(),
+            Scope::Unit(u) => format!("unit:{}", u.raw()),
+            Scope::Rep(r) => format!("rep:{}", r.raw()),
+            Scope::Product(p) => format!("product:{}", p.raw()),
+            Scope::Category(c) => format!("category:{c}"),
+            Scope::Customers(attr, value) => {
+                let kind = match attr {
+                    CustomerAttr::Segment => "segment",
+                    CustomerAttr::Region => "area",
+                    CustomerAttr::Industry => "industry",
+                    CustomerAttr::Channel => "channel",
+                    CustomerAttr::Size => "size",
+                    CustomerAttr::Territory => "territory",
+                };
+                format!("{kind}:{value}")
+            }
+        }
+    }
 }
 
 /// How to break a figure down.
@@ -43,6 +114,16 @@ pub enum Dim {
     Week,
     /// Per quarter (fiscal).
     Quarter,
+    /// Per customer segment (company-wide).
+    Segment,
+    /// Per customer source channel (company-wide).
+    Channel,
+    /// Per customer industry (company-wide).
+    Industry,
+    /// Per product (revenue of order lines).
+    Product,
+    /// Per product category (revenue of order lines).
+    Category,
 }
 
 impl std::str::FromStr for Dim {
@@ -56,8 +137,13 @@ impl std::str::FromStr for Dim {
             "month" => Ok(Dim::Month),
             "week" => Ok(Dim::Week),
             "quarter" => Ok(Dim::Quarter),
+            "segment" => Ok(Dim::Segment),
+            "channel" => Ok(Dim::Channel),
+            "industry" => Ok(Dim::Industry),
+            "product" => Ok(Dim::Product),
+            "category" => Ok(Dim::Category),
             other => Err(format!(
-                "'{other}' is not a breakdown: expected rep, unit, team, region, month, week or quarter"
+                "'{other}' is not a breakdown: expected rep, unit, team, region, month, week, quarter, segment, channel, industry, product or category"
             )),
         }
     }
@@ -66,6 +152,13 @@ impl std::str::FromStr for Dim {
 impl Dim {
     fn is_time(self) -> bool {
         matches!(self, Dim::Month | Dim::Week | Dim::Quarter)
+    }
+
+    fn is_attribute(self) -> bool {
+        matches!(
+            self,
+            Dim::Segment | Dim::Channel | Dim::Industry | Dim::Product | Dim::Category
+        )
     }
 }
 
@@ -411,11 +504,11 @@ impl<'s> Engine<'s> {
         Ok(out)
     }
 
-    fn owners(scope: Scope) -> OwnerSet {
+    fn owners(scope: &Scope) -> OwnerSet {
         match scope {
-            Scope::Company => OwnerSet::All,
-            Scope::Unit(u) => OwnerSet::Subtree(u),
-            Scope::Rep(r) => OwnerSet::One(r),
+            Scope::Unit(u) => OwnerSet::Subtree(*u),
+            Scope::Rep(r) => OwnerSet::One(*r),
+            _ => OwnerSet::All,
         }
     }
 
@@ -468,12 +561,54 @@ impl<'s> Engine<'s> {
     async fn metric_values(
         &self,
         metric: &str,
-        scope: Scope,
+        scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
         grain: Grain,
         target: Option<Decimal>,
     ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        match scope {
+            Scope::Customers(attr, value) => {
+                let grain = match grain {
+                    Grain::Total => CustomerGrain::Total,
+                    Grain::Month => CustomerGrain::Month,
+                    _ => {
+                        return Err(AppError::Invalid(
+                            "customer scopes break down by month, segment, channel or industry"
+                                .into(),
+                        ));
+                    }
+                };
+                return self
+                    .customer_values(metric, Some((*attr, value.as_str())), from, to, grain)
+                    .await;
+            }
+            Scope::Product(p) => {
+                return self
+                    .product_values(
+                        metric,
+                        &OwnerSet::All,
+                        &ProductFilter::Product(p.raw()),
+                        from,
+                        to,
+                        grain,
+                    )
+                    .await;
+            }
+            Scope::Category(c) => {
+                return self
+                    .product_values(
+                        metric,
+                        &OwnerSet::All,
+                        &ProductFilter::Category(c.clone()),
+                        from,
+                        to,
+                        grain,
+                    )
+                    .await;
+            }
+            _ => {}
+        }
         let owners = Self::owners(scope);
         let measures = measures_of(metric, self.basis);
         let mut sums = if measures.is_empty() {
@@ -604,16 +739,16 @@ impl<'s> Engine<'s> {
     /// its subtree; a rep: none — spend never belongs to a person).
     async fn spend(
         &self,
-        scope: Scope,
+        scope: &Scope,
         channel: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
     ) -> AppResult<Option<Decimal>> {
         let unit = match scope {
             Scope::Company => None,
-            Scope::Unit(u) if self.tree.units().next().map(|r| r.id) == Some(u) => None,
-            Scope::Unit(u) => Some(u),
-            Scope::Rep(_) => return Ok(None),
+            Scope::Unit(u) if self.tree.units().next().map(|r| r.id) == Some(*u) => None,
+            Scope::Unit(u) => Some(*u),
+            _ => return Ok(None),
         };
         let month = to.format("%Y-%m").to_string();
         let mut total = Decimal::ZERO;
@@ -671,7 +806,7 @@ impl<'s> Engine<'s> {
     async fn values(
         &self,
         query: &KpiQuery,
-        scope: Scope,
+        scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
         grain: Grain,
@@ -706,7 +841,7 @@ impl<'s> Engine<'s> {
         &self,
         name: &str,
         query: &KpiQuery,
-        scope: Scope,
+        scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
         grain: Grain,
@@ -783,7 +918,228 @@ impl<'s> Engine<'s> {
         }
     }
 
-    fn scope_label(&self, scope: Scope) -> String {
+    /// Customer-linked figures of a metric over whole months, per group.
+    async fn customer_values(
+        &self,
+        metric: &str,
+        filter: Option<(CustomerAttr, &str)>,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: CustomerGrain,
+    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        if !is_measure_metric(metric)
+            || matches!(metric, "training_completion" | "pipeline_coverage")
+        {
+            return Err(AppError::Invalid(format!(
+                "{metric} is not available for customer scopes (segment, region, industry, channel); revenue, bookings, payments, deals, pipeline, activities, service and survey metrics are"
+            )));
+        }
+        let (first, last) = whole_months(from, to)?;
+        let measures = measures_of(metric, self.basis);
+        let rows = self
+            .store
+            .customer_measures(filter, &first, &last, grain, &measures)
+            .await?;
+        let mut sums = self.sums(&rows, &measures, to)?;
+        if grain == CustomerGrain::Total {
+            sums.entry(String::new()).or_default();
+        }
+        Ok(sums
+            .iter()
+            .map(|(k, s)| (k.clone(), self.of_sums(metric, s, None)))
+            .collect())
+    }
+
+    /// Revenue of order lines (before refunds, which belong to orders).
+    async fn product_values(
+        &self,
+        metric: &str,
+        owners: &OwnerSet,
+        filter: &ProductFilter,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: Grain,
+    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        let product_grain = match grain {
+            Grain::Total => ProductGrain::Total,
+            Grain::Month => ProductGrain::Month,
+            _ => {
+                return Err(AppError::Invalid(
+                    "product figures break down by month, product or category".into(),
+                ));
+            }
+        };
+        self.product_grouped(metric, owners, filter, from, to, product_grain)
+            .await
+    }
+
+    async fn product_grouped(
+        &self,
+        metric: &str,
+        owners: &OwnerSet,
+        filter: &ProductFilter,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: ProductGrain,
+    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        const LINE: &[&str] = &["line_amount_minor", "line_cost_minor", "quantity"];
+        if metric != "revenue" {
+            return Err(AppError::Invalid(format!(
+                "{metric} is not available by product: products have revenue (their order lines' amounts, before refunds)"
+            )));
+        }
+        let (first, last) = whole_months(from, to)?;
+        let rows = self
+            .store
+            .product_measures(owners, filter, &first, &last, grain)
+            .await?;
+        let mut sums = self.sums(&rows, LINE, to)?;
+        if grain == ProductGrain::Total {
+            sums.entry(String::new()).or_default();
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(k, s)| (k, Some(s.get("line_amount_minor"))))
+            .collect())
+    }
+
+    /// A breakdown by a customer attribute or by product.
+    async fn by_attribute(&self, query: &KpiQuery, unit: Unit, dim: Dim) -> AppResult<KpiAnswer> {
+        if query.by.len() > 1 {
+            return Err(AppError::Invalid(
+                "a breakdown by segment, channel, industry, product or category stands alone"
+                    .into(),
+            ));
+        }
+        let from = query.period.start();
+        let to = query.period.last_day();
+        let metric = query.metric.as_str();
+        if query.formula.is_some() {
+            return Err(AppError::Invalid(
+                "custom formulas break down by rep, unit or time".into(),
+            ));
+        }
+        let values: BTreeMap<String, Option<Decimal>> = match dim {
+            Dim::Product | Dim::Category => {
+                let filter = match &query.scope {
+                    Scope::Product(p) => ProductFilter::Product(p.raw()),
+                    Scope::Category(c) => ProductFilter::Category(c.clone()),
+                    _ => ProductFilter::All,
+                };
+                let grain = if dim == Dim::Product {
+                    ProductGrain::Product
+                } else {
+                    ProductGrain::Category
+                };
+                self.product_grouped(
+                    metric,
+                    &Self::owners(&query.scope),
+                    &filter,
+                    from,
+                    to,
+                    grain,
+                )
+                .await?
+            }
+            _ => {
+                let attr = match dim {
+                    Dim::Segment => CustomerAttr::Segment,
+                    Dim::Channel => CustomerAttr::Channel,
+                    _ => CustomerAttr::Industry,
+                };
+                let filter = match &query.scope {
+                    Scope::Company => None,
+                    Scope::Customers(a, v) => Some((*a, v.as_str())),
+                    _ => {
+                        return Err(AppError::Invalid(
+                            "breakdowns by segment, channel or industry are company-wide".into(),
+                        ));
+                    }
+                };
+                match (metric, dim) {
+                    ("new_customers", Dim::Channel) if filter.is_none() => self
+                        .store
+                        .new_customers(&OwnerSet::All, from, to, NewCustomersBy::Channel)
+                        .await?
+                        .into_iter()
+                        .map(|(k, n)| (k, Some(Decimal::from(n))))
+                        .collect(),
+                    ("cac", Dim::Channel) if filter.is_none() => {
+                        let new = self
+                            .store
+                            .new_customers(&OwnerSet::All, from, to, NewCustomersBy::Channel)
+                            .await?;
+                        let mut out = BTreeMap::new();
+                        for (channel, n) in new {
+                            let spend = self
+                                .spend(&Scope::Company, Some(&channel), from, to)
+                                .await?;
+                            out.insert(channel, spend.and_then(|s| ratio(s, Decimal::from(n))));
+                        }
+                        out
+                    }
+                    _ => {
+                        self.customer_values(metric, filter, from, to, CustomerGrain::Attr(attr))
+                            .await?
+                    }
+                }
+            }
+        };
+        let names: HashMap<String, String> =
+            if dim == Dim::Product {
+                let page = self
+                    .store
+                    .records_visible(
+                        "products",
+                        &attain_core::Visibility::Everything,
+                        &Default::default(),
+                        0,
+                        1000,
+                    )
+                    .await?;
+                page.items
+                    .iter()
+                    .filter_map(|r| {
+                        let id =
+                            r.fields.iter().find(|(n, _)| *n == "id").and_then(
+                                |(_, v)| match v {
+                                    attain_store::FieldValue::Int(i) => Some(i.to_string()),
+                                    _ => None,
+                                },
+                            )?;
+                        let name = r.fields.iter().find(|(n, _)| *n == "name").and_then(
+                            |(_, v)| match v {
+                                attain_store::FieldValue::Text(t) => Some(t.clone()),
+                                _ => None,
+                            },
+                        )?;
+                        Some((id, name))
+                    })
+                    .collect()
+            } else {
+                HashMap::new()
+            };
+        let rows = values
+            .into_iter()
+            .map(|(key, value)| {
+                let label = names.get(&key).cloned().unwrap_or_else(|| {
+                    if key.is_empty() {
+                        "—".to_owned()
+                    } else {
+                        key.clone()
+                    }
+                });
+                KpiRow {
+                    keys: vec![key],
+                    labels: vec![label],
+                    value,
+                }
+            })
+            .collect();
+        Ok(self.wrap(query, unit, rows))
+    }
+
+    fn scope_label(&self, scope: &Scope) -> String {
         match scope {
             Scope::Company => self
                 .tree
@@ -792,13 +1148,16 @@ impl<'s> Engine<'s> {
                 .map_or_else(|| "company".into(), |u| u.name.clone()),
             Scope::Unit(u) => self
                 .tree
-                .unit(u)
+                .unit(*u)
                 .map_or_else(|| u.to_string(), |u| u.name.clone()),
             Scope::Rep(r) => self
                 .names
                 .get(&r.raw())
                 .cloned()
                 .unwrap_or_else(|| r.to_string()),
+            Scope::Customers(_, value) => value.clone(),
+            Scope::Product(p) => format!("product {p}"),
+            Scope::Category(c) => c.clone(),
         }
     }
 
@@ -844,6 +1203,10 @@ impl<'s> Engine<'s> {
                     .join(", ")
             )));
         }
+        if let Some(dim) = query.by.first().copied().filter(|d| d.is_attribute()) {
+            let unit = kpi::metric(&query.metric).map_or(Unit::Ratio, |m| m.unit);
+            return self.by_attribute(query, unit, dim).await;
+        }
         if query.by.len() > 2
             || (query.by.len() == 2 && (!query.by[1].is_time() || query.by[0].is_time()))
         {
@@ -860,14 +1223,16 @@ impl<'s> Engine<'s> {
         let mut rows = Vec::new();
         // Groups of the first dimension: (key, label, scope of the group).
         let groups: Vec<(String, String, Scope)> = match query.by.first() {
-            None => vec![(String::new(), String::new(), query.scope)],
+            None => vec![(String::new(), String::new(), query.scope.clone())],
             Some(Dim::Unit) => {
                 let parent = match query.scope {
                     Scope::Company => self.tree.units().next().map(|u| u.id),
                     Scope::Unit(u) => Some(u),
-                    Scope::Rep(_) => None,
+                    _ => None,
                 }
-                .ok_or_else(|| AppError::Invalid("a rep has no units below him".into()))?;
+                .ok_or_else(|| {
+                    AppError::Invalid("only the company or a unit has units below it".into())
+                })?;
                 self.tree
                     .children(parent)
                     .map(|u| (u.id.raw().to_string(), u.name.clone(), Scope::Unit(u.id)))
@@ -882,9 +1247,11 @@ impl<'s> Engine<'s> {
                 let root = match query.scope {
                     Scope::Company => self.tree.units().next().map(|u| u.id),
                     Scope::Unit(u) => Some(u),
-                    Scope::Rep(_) => None,
+                    _ => None,
                 }
-                .ok_or_else(|| AppError::Invalid("a rep has no units below him".into()))?;
+                .ok_or_else(|| {
+                    AppError::Invalid("only the company or a unit has units below it".into())
+                })?;
                 self.tree
                     .subtree(root)
                     .iter()
@@ -895,7 +1262,7 @@ impl<'s> Engine<'s> {
             }
             Some(Dim::Rep) => {
                 let mut values = self
-                    .values(query, query.scope, from, to, Grain::Owner)
+                    .values(query, &query.scope, from, to, Grain::Owner)
                     .await?;
                 // Everyone in the scope gets a row, with or without figures.
                 if query.formula.is_none() && is_measure_metric(&query.metric) {
@@ -908,6 +1275,7 @@ impl<'s> Engine<'s> {
                             .unwrap_or_default(),
                         Scope::Unit(u) => self.tree.users_within(u).collect(),
                         Scope::Rep(r) => vec![r],
+                        _ => Vec::new(),
                     };
                     for person in people {
                         values.entry(person.raw().to_string()).or_insert_with(|| {
@@ -943,7 +1311,7 @@ impl<'s> Engine<'s> {
             Some(time) => {
                 let dim = *time;
                 return self
-                    .time_rows(query, query.scope, &[], &[], dim, unit)
+                    .time_rows(query, &query.scope, &[], &[], dim, unit)
                     .await;
             }
         };
@@ -961,7 +1329,7 @@ impl<'s> Engine<'s> {
                     let sub = self
                         .time_rows(
                             query,
-                            scope,
+                            &scope,
                             std::slice::from_ref(&key),
                             std::slice::from_ref(&label),
                             *dim,
@@ -971,7 +1339,7 @@ impl<'s> Engine<'s> {
                     rows.extend(sub.rows);
                 }
                 None => {
-                    let values = self.values(query, scope, from, to, Grain::Total).await?;
+                    let values = self.values(query, &scope, from, to, Grain::Total).await?;
                     rows.push(KpiRow {
                         keys: if key.is_empty() { vec![] } else { vec![key] },
                         labels: if label.is_empty() {
@@ -1016,7 +1384,7 @@ impl<'s> Engine<'s> {
         };
         let rows = self
             .store
-            .owner_measures(&Self::owners(query.scope), from, to, grain, &measures)
+            .owner_measures(&Self::owners(&query.scope), from, to, grain, &measures)
             .await?;
         let sums = self.sums(&rows, &measures, to)?;
         let mut folded: HashMap<(usize, String), Sums> = HashMap::new();
@@ -1062,7 +1430,7 @@ impl<'s> Engine<'s> {
         KpiAnswer {
             metric: query.metric.clone(),
             unit,
-            scope: self.scope_label(query.scope),
+            scope: self.scope_label(&query.scope),
             period: query.period.to_string(),
             rows,
         }
@@ -1073,7 +1441,7 @@ impl<'s> Engine<'s> {
     async fn time_rows(
         &self,
         query: &KpiQuery,
-        scope: Scope,
+        scope: &Scope,
         keys: &[String],
         labels: &[String],
         dim: Dim,
@@ -1150,6 +1518,21 @@ impl<'s> Engine<'s> {
         }
         Ok(self.wrap(query, unit, rows))
     }
+}
+
+/// The first and last month (`YYYY-MM`) of a range made of whole months.
+fn whole_months(from: NaiveDate, to: NaiveDate) -> AppResult<(String, String)> {
+    use chrono::Datelike;
+    if from.day() != 1 || to.succ_opt().is_none_or(|d| d.day() != 1) {
+        return Err(AppError::Invalid(
+            "customer and product figures are kept by month: choose a period of whole months"
+                .into(),
+        ));
+    }
+    Ok((
+        from.format("%Y-%m").to_string(),
+        to.format("%Y-%m").to_string(),
+    ))
 }
 
 /// Answers one query (loads the engine first).

@@ -89,6 +89,7 @@ struct Facts {
     surveys: Vec<Record>,
     enrolments: Vec<Record>,
     customer_owner: HashMap<i64, Option<UserId>>,
+    customer_segment: HashMap<i64, Option<String>>,
 }
 
 async fn facts(store: &Store) -> Facts {
@@ -127,6 +128,7 @@ async fn facts(store: &Store) -> Facts {
         }
     }
     let mut customer_owner = HashMap::new();
+    let mut customer_segment = HashMap::new();
     let mut offset = 0;
     loop {
         let page = store
@@ -137,6 +139,7 @@ async fn facts(store: &Store) -> Facts {
         offset += n as i64;
         for c in page.items {
             customer_owner.insert(c.id.raw(), c.owner);
+            customer_segment.insert(c.id.raw(), c.segment.clone());
         }
         if n < 1000 {
             break;
@@ -151,6 +154,7 @@ async fn facts(store: &Store) -> Facts {
         surveys: all_records(store, "surveys").await,
         enrolments: all_records(store, "enrolments").await,
         customer_owner,
+        customer_segment,
     }
 }
 
@@ -304,6 +308,31 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
         assert_eq!(row.value, Some(revenue(&month, &|o| tree.user_is_within(o, unit))), "{} {}", row.labels[0], row.keys[1]);
     }
 
+    // Customer scopes: a segment's revenue, and the breakdown by segment.
+    let segment = f.customer_segment.values().flatten().next().unwrap().clone();
+    let of_segment = |p: &Period| -> Decimal {
+        let gross: Decimal = confirmed.iter().filter(|o| within(p, o.order_date) && f.customer_segment[&o.customer.raw()].as_deref() == Some(segment.as_str())).map(|o| o.total.amount()).sum();
+        let refunds: Decimal = f.refunds.iter().filter_map(|r| {
+            let o = order_by_id.get(&int(r, "order_id").unwrap())?;
+            (within(p, o.order_date) && f.customer_segment[&o.customer.raw()].as_deref() == Some(segment.as_str())).then(|| money(r, "amount"))
+        }).sum();
+        gross - refunds
+    };
+    let scope = Scope::Customers(attain_store::CustomerAttr::Segment, segment.clone());
+    assert_eq!(value(&engine, "revenue", "2025", scope).await, Some(of_segment(&y2025)));
+    let by_segment = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: y2025, scope: Scope::Company, by: vec![Dim::Segment], target: None }).await.unwrap();
+    assert_eq!(by_segment.rows.iter().find(|r| r.keys[0] == segment).unwrap().value, Some(of_segment(&y2025)));
+    assert_eq!(by_segment.rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), revenue(&y2025, &|_| true));
+    // Products: line amounts, before refunds, add up to the orders' totals.
+    let gross: Decimal = confirmed.iter().filter(|o| within(&q1, o.order_date)).map(|o| o.total.amount()).sum();
+    for dim in [Dim::Product, Dim::Category] {
+        let rows = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![dim], target: None }).await.unwrap().rows;
+        assert!(rows.len() > 1);
+        assert_eq!(rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), gross, "{dim:?}");
+    }
+    let week = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: cal.parse("2026-W10").unwrap(), scope: Scope::Company, by: vec![Dim::Product], target: None }).await;
+    assert!(week.unwrap_err().to_string().contains("whole months"));
+
     // Monthly breakdown adds up to the total.
     let q = KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![Dim::Month], target: None };
     let months = engine.answer(&q).await.unwrap();
@@ -422,7 +451,7 @@ store_test!(async fn custom_metrics_are_checked_stored_audited_and_used_like_bui
     let teams = engine.answer(&KpiQuery { metric: "cash_ratio".into(), formula: None, period, scope: Scope::Company, by: vec![Dim::Team], target: None }).await.unwrap();
     for row in &teams.rows {
         let unit = Scope::Unit(attain_core::OrgUnitId::from_raw(row.keys[0].parse().unwrap()));
-        let (p, r) = (value(&engine, "payments", "2025", unit).await.unwrap(), value(&engine, "revenue", "2025", unit).await.unwrap());
+        let (p, r) = (value(&engine, "payments", "2025", unit.clone()).await.unwrap(), value(&engine, "revenue", "2025", unit).await.unwrap());
         assert_eq!(row.value, Some(p / r));
     }
     let err = attain_app::kpi::remove_metric(&store, &actor, "cash_ratio").await.unwrap_err();

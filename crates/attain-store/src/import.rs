@@ -324,7 +324,7 @@ impl Store {
             };
             let mut touched = Touched::default();
             let keys: Vec<&str> = deals.iter().filter(|d| before.contains_key(d.external_id.as_str())).map(|d| d.external_id.as_str()).collect();
-            touch(&mut touched, previous_owners!(tx, "SELECT owner_id, NULL FROM deals WHERE external_id IN", keys));
+            touch(&mut touched, previous_owners!(tx, "SELECT owner_id, customer_id FROM deals WHERE external_id IN", keys));
             // One entry per customer: the owner of its first deal, its
             // earliest deal, and whether any deal was won.
             let mut refs: Vec<NewCustomerSeed<'_>> = Vec::new();
@@ -386,6 +386,7 @@ impl Store {
             }
             for d in deals {
                 touched.owners.insert(owner_id(d.owner, &created_owners)?.raw());
+                touched.customers.insert(customer_of(&ids, &d.customer)?);
             }
             refresh_rollups!(self, tx, Some(&touched));
             tx.commit().await?;

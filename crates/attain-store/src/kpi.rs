@@ -47,6 +47,8 @@ pub fn is_money(measure: &str) -> bool {
 /// expression, FROM/WHERE, and the measure expressions it sets.
 struct Branch {
     owner: &'static str,
+    /// The customer the fact concerns, if any (for the customer rollup).
+    customer: Option<&'static str>,
     day: String,
     currency: &'static str,
     from: &'static str,
@@ -83,6 +85,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
     vec![
         Branch {
             owner: "o.owner_id",
+            customer: Some("o.customer_id"),
             day: text("o.order_date"),
             currency: "o.currency",
             from: "orders o WHERE o.status = 'confirmed'",
@@ -90,6 +93,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "o.owner_id",
+            customer: Some("o.customer_id"),
             day: text("o.order_date"),
             currency: "''",
             from: "orders o WHERE o.status = 'confirmed'",
@@ -97,6 +101,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "o.owner_id",
+            customer: Some("o.customer_id"),
             day: text("o.order_date"),
             currency: "o.currency",
             from: "order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status = 'confirmed'",
@@ -104,6 +109,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "o.owner_id",
+            customer: Some("o.customer_id"),
             day: text("o.order_date"),
             currency: "r.currency",
             from: "refunds r JOIN orders o ON o.id = r.order_id WHERE o.status = 'confirmed'",
@@ -111,6 +117,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "d.owner_id",
+            customer: Some("d.customer_id"),
             day: text("d.closed_on"),
             currency: "d.currency",
             from: "deals d WHERE d.status = 'won'",
@@ -118,6 +125,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "d.owner_id",
+            customer: Some("d.customer_id"),
             day: text("d.closed_on"),
             currency: "''",
             from: "deals d WHERE d.status IN ('won', 'lost')",
@@ -141,6 +149,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "d.owner_id",
+            customer: Some("d.customer_id"),
             day: text("d.expected_close_on"),
             currency: "d.currency",
             from: "deals d WHERE d.status = 'open'",
@@ -148,6 +157,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "o.owner_id",
+            customer: Some("o.customer_id"),
             day: text("p.received_on"),
             currency: "p.currency",
             from: "payments p JOIN orders o ON o.id = p.order_id",
@@ -155,6 +165,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "a.owner_id",
+            customer: Some("a.customer_id"),
             day: text("a.occurred_on"),
             currency: "''",
             from: "activities a WHERE 1 = 1",
@@ -162,9 +173,10 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "cu.owner_id",
+            customer: Some("t.customer_id"),
             day: (d.day_of)("t.opened_at"),
             currency: "''",
-            from: "tickets t JOIN customers cu ON cu.id = t.customer_id WHERE cu.owner_id IS NOT NULL",
+            from: "tickets t JOIN customers cu ON cu.id = t.customer_id WHERE 1 = 1",
             set: vec![
                 ("tickets", one()),
                 (
@@ -193,9 +205,10 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "cu.owner_id",
+            customer: Some("s.customer_id"),
             day: text("s.responded_on"),
             currency: "''",
-            from: "survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE cu.owner_id IS NOT NULL",
+            from: "survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE 1 = 1",
             set: vec![
                 (
                     "csat_responses",
@@ -221,6 +234,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
         },
         Branch {
             owner: "e.user_id",
+            customer: None,
             day: text("e.due_on"),
             currency: "''",
             from: "enrolments e WHERE 1 = 1",
@@ -271,6 +285,49 @@ pub(crate) fn day_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
         MEASURES.join(", "),
         sums.join(", "),
         parts.join(" UNION ALL ")
+    )
+}
+
+/// `INSERT INTO kpi_customer_month …` over every fact that concerns a
+/// customer, for the customers `filter` admits (`None`: all).
+pub(crate) fn customer_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    for b in branches(d) {
+        let Some(customer) = b.customer else { continue };
+        let values: Vec<String> = MEASURES
+            .iter()
+            .map(|m| {
+                let v = b
+                    .set
+                    .iter()
+                    .find(|(k, _)| k == m)
+                    .map_or_else(|| "0".to_owned(), |(_, e)| e.clone());
+                format!("{v} AS {m}")
+            })
+            .collect();
+        let customer_filter = filter.map_or(String::new(), |f| format!(" AND {customer} {f}"));
+        parts.push(format!(
+            "SELECT {customer} AS customer_id, SUBSTR({}, 1, 7) AS month, {} AS currency, {} FROM {}{customer_filter} AND {customer} IS NOT NULL",
+            b.day,
+            b.currency,
+            values.join(", "),
+            b.from,
+        ));
+    }
+    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    format!(
+        "INSERT INTO kpi_customer_month (customer_id, month, currency, {}) SELECT customer_id, month, currency, {} FROM ({}) f GROUP BY customer_id, month, currency",
+        MEASURES.join(", "),
+        sums.join(", "),
+        parts.join(" UNION ALL ")
+    )
+}
+
+/// `INSERT INTO kpi_product_month …`: order lines per owner, product and month.
+pub(crate) fn product_rollup_sql(filter: Option<&str>) -> String {
+    let filter = filter.map_or(String::new(), |f| format!(" AND o.owner_id {f}"));
+    format!(
+        "INSERT INTO kpi_product_month (owner_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status = 'confirmed'{filter} GROUP BY o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency"
     )
 }
 
@@ -372,6 +429,8 @@ macro_rules! refresh_rollups {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_owner_month{where_owner}"))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe($crate::kpi::day_rollup_sql(dialect, owner_filter))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe($crate::kpi::month_rollup_sql(owner_filter))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_product_month{where_owner}"))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::product_rollup_sql(owner_filter))).execute(&mut *$tx).await?;
             match owner_filter {
                 None => {
                     sqlx::query("DELETE FROM kpi_unit_month").execute(&mut *$tx).await?;
@@ -389,6 +448,8 @@ macro_rules! refresh_rollups {
         let customer_filter = if all_customers { None } else { customers.as_deref() };
         if all_customers || touched.is_some_and(|t| !t.customers.is_empty()) {
             let where_customer = customer_filter.map_or(String::new(), |f| format!(" WHERE customer_id {f}"));
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_customer_month{where_customer}"))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::customer_rollup_sql(dialect, customer_filter))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM customer_firsts{where_customer}"))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe($crate::kpi::firsts_sql(customer_filter))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM customer_spells{where_customer}"))).execute(&mut *$tx).await?;
@@ -932,5 +993,179 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+/// A customer attribute that scopes or breaks down customer-linked figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerAttr {
+    /// Segment (SMB, key account, …).
+    Segment,
+    /// Region of the customer (province, city).
+    Region,
+    /// Industry.
+    Industry,
+    /// Source channel.
+    Channel,
+    /// Size band.
+    Size,
+    /// Territory (by ID).
+    Territory,
+}
+
+impl CustomerAttr {
+    fn column(self) -> &'static str {
+        match self {
+            CustomerAttr::Segment => "COALESCE(cu.segment, '')",
+            CustomerAttr::Region => "COALESCE(cu.region, '')",
+            CustomerAttr::Industry => "COALESCE(cu.industry, '')",
+            CustomerAttr::Channel => "COALESCE(cu.source_channel, '')",
+            CustomerAttr::Size => "COALESCE(cu.size, '')",
+            CustomerAttr::Territory => "COALESCE(CAST(cu.territory_id AS TEXT), '')",
+        }
+    }
+}
+
+/// Groups of customer-linked figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerGrain {
+    /// One total.
+    Total,
+    /// Per month.
+    Month,
+    /// Per value of an attribute.
+    Attr(CustomerAttr),
+}
+
+/// Which order lines a product figure covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductFilter {
+    /// All products.
+    All,
+    /// One product.
+    Product(i64),
+    /// A category.
+    Category(String),
+}
+
+/// Groups of product figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductGrain {
+    /// One total.
+    Total,
+    /// Per month.
+    Month,
+    /// Per product (key: its ID).
+    Product,
+    /// Per category.
+    Category,
+}
+
+impl Store {
+    /// Customer-linked measures over whole months [`first`, `last`]
+    /// (`YYYY-MM`), for customers whose attribute has a value (or all).
+    pub async fn customer_measures(
+        &self,
+        filter: Option<(CustomerAttr, &str)>,
+        first: &str,
+        last: &str,
+        grain: CustomerGrain,
+        measures: &[&str],
+    ) -> StoreResult<Vec<MeasureRow>> {
+        let measures: Vec<&str> = measures
+            .iter()
+            .copied()
+            .filter(|m| MEASURES.contains(m))
+            .collect();
+        if measures.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cols: Vec<String> = measures
+            .iter()
+            .map(|m| format!("CAST(SUM(m.{m}) AS BIGINT)"))
+            .collect();
+        let (key, group) = match grain {
+            CustomerGrain::Total => ("''".to_owned(), "m.currency".to_owned()),
+            CustomerGrain::Month => ("m.month".to_owned(), "m.month, m.currency".to_owned()),
+            CustomerGrain::Attr(a) => {
+                (a.column().to_owned(), format!("{}, m.currency", a.column()))
+            }
+        };
+        let currency = if measures.iter().all(|m| is_money(m)) {
+            " AND m.currency <> ''"
+        } else if measures.iter().all(|m| !is_money(m)) {
+            " AND m.currency = ''"
+        } else {
+            ""
+        };
+        let attr = filter.map_or(String::new(), |(a, _)| format!(" AND {} = $3", a.column()));
+        let sql = format!(
+            "SELECT {key}, m.currency, {} FROM kpi_customer_month m JOIN customers cu ON cu.id = m.customer_id WHERE m.month >= $1 AND m.month <= $2{attr}{currency} GROUP BY {group}",
+            cols.join(", ")
+        );
+        on_pool!(self, pool => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(first).bind(last);
+            if let Some((_, value)) = filter {
+                q = q.bind(value);
+            }
+            let fetched = q.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(fetched.len());
+            for row in &fetched {
+                use sqlx::Row;
+                let mut values = Vec::with_capacity(measures.len());
+                for i in 0..measures.len() {
+                    values.push(row.try_get::<Option<i64>, _>(i + 2)?.unwrap_or(0));
+                }
+                out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, values });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Order-line amounts, costs and quantities over whole months, for
+    /// `owners` and the products `filter` admits, per `grain`.
+    pub async fn product_measures(
+        &self,
+        owners: &OwnerSet,
+        filter: &ProductFilter,
+        first: &str,
+        last: &str,
+        grain: ProductGrain,
+    ) -> StoreResult<Vec<MeasureRow>> {
+        let (clause, prefix, bind) = owner_clause(owners);
+        let (key, group) = match grain {
+            ProductGrain::Total => ("''", "m.currency"),
+            ProductGrain::Month => ("m.month", "m.month, m.currency"),
+            ProductGrain::Product => ("CAST(m.product_id AS TEXT)", "m.product_id, m.currency"),
+            ProductGrain::Category => ("p.category", "p.category, m.currency"),
+        };
+        let product = match filter {
+            ProductFilter::All => "",
+            ProductFilter::Product(_) => " AND m.product_id = $4",
+            ProductFilter::Category(_) => " AND p.category = $4",
+        };
+        let sql = format!(
+            "{prefix}SELECT {key}, m.currency, CAST(SUM(m.line_amount_minor) AS BIGINT), CAST(SUM(m.line_cost_minor) AS BIGINT), CAST(SUM(m.quantity) AS BIGINT) FROM kpi_product_month m JOIN products p ON p.id = m.product_id WHERE {} AND m.month >= $2 AND m.month <= $3{product} GROUP BY {group}",
+            clause.replace("owner_id", "m.owner_id")
+        );
+        on_pool!(self, pool => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bind).bind(first).bind(last);
+            match filter {
+                ProductFilter::All => {}
+                ProductFilter::Product(id) => q = q.bind(*id),
+                ProductFilter::Category(c) => q = q.bind(c.as_str()),
+            }
+            let fetched = q.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(fetched.len());
+            for row in &fetched {
+                use sqlx::Row;
+                let mut values = Vec::with_capacity(3);
+                for i in 2..5 {
+                    values.push(row.try_get::<Option<i64>, _>(i)?.unwrap_or(0));
+                }
+                out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, values });
+            }
+            Ok(out)
+        })
     }
 }

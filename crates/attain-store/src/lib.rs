@@ -38,7 +38,10 @@ pub use import::{
     ImportedProduct, ImportedRate, ImportedSpend, ImportedSurvey, ImportedTicket, NewOwner,
     NewOwners, OwnerRef, Progress,
 };
-pub use kpi::{CustomMetric, Grain, MEASURES, MeasureRow, NewCustomersBy, OwnerSet, is_money};
+pub use kpi::{
+    CustomMetric, CustomerAttr, CustomerGrain, Grain, MEASURES, MeasureRow, NewCustomersBy,
+    OwnerSet, ProductFilter, ProductGrain, is_money,
+};
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
 pub use records::{FieldValue, Record, RecordFilter, record_entities, record_filters};

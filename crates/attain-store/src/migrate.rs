@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_custom_metrics.sql"),
         postgres: include_str!("../migrations/postgres/0007_custom_metrics.sql"),
     },
+    Migration {
+        version: 8,
+        name: "kpi_attributes",
+        sqlite: include_str!("../migrations/sqlite/0008_kpi_attributes.sql"),
+        postgres: include_str!("../migrations/postgres/0008_kpi_attributes.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

@@ -2,8 +2,8 @@
 //! the caller's visibility; `GET /api/v1/kpi/metrics`: the catalogue.
 
 use attain_app::kpi::{Dim, KpiAnswer, KpiQuery, Scope};
+use attain_core::Visibility;
 use attain_core::kpi::{CATALOGUE, Expr};
-use attain_core::{OrgUnitId, UserId, Visibility};
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -136,30 +136,17 @@ pub(crate) fn parse_scope(
     visibility: &Visibility,
     tree: &attain_core::OrgTree,
 ) -> Result<Scope, ApiError> {
-    let scope = match text.trim() {
-        "" | "company" => Scope::Company,
-        t => {
-            if let Some(id) = t.strip_prefix("unit:").and_then(|i| i.parse::<i64>().ok()) {
-                Scope::Unit(OrgUnitId::from_raw(id))
-            } else if let Some(id) = t.strip_prefix("rep:").and_then(|i| i.parse::<i64>().ok()) {
-                Scope::Rep(UserId::from_raw(id))
-            } else {
-                return Err(bad(
-                    "scope",
-                    t,
-                    format!("scope: '{t}' is not company, unit:ID or rep:ID"),
-                ));
-            }
-        }
-    };
-    let visible = match (visibility, scope) {
-        (Visibility::Everything, Scope::Unit(u)) => tree.unit(u).is_some(),
+    let scope = attain_app::kpi::Scope::parse_key(text)
+        .map_err(|e| bad("scope", text, format!("scope: {e}")))?;
+    let visible = match (visibility, &scope) {
+        (Visibility::Everything, Scope::Unit(u)) => tree.unit(*u).is_some(),
         (Visibility::Everything, _) => true,
         (Visibility::Subtree(root), Scope::Unit(u)) => {
-            tree.unit(u).is_some() && tree.is_within(u, *root)
+            tree.unit(*u).is_some() && tree.is_within(*u, *root)
         }
-        (Visibility::Subtree(root), Scope::Rep(r)) => tree.user_is_within(r, *root),
-        (Visibility::Own(me), Scope::Rep(r)) => *me == r,
+        (Visibility::Subtree(root), Scope::Rep(r)) => tree.user_is_within(*r, *root),
+        (Visibility::Own(me), Scope::Rep(r)) => me == r,
+        // Customer and product figures are company-wide.
         _ => false,
     };
     if visible {

@@ -66,12 +66,8 @@ const DIMS: &[&str] = &[
     "", "rep", "unit", "team", "region", "month", "week", "quarter",
 ];
 
-fn scope_key(scope: Scope) -> String {
-    match scope {
-        Scope::Company => "company".into(),
-        Scope::Unit(u) => format!("unit:{}", u.raw()),
-        Scope::Rep(r) => format!("rep:{}", r.raw()),
-    }
+fn scope_key(scope: &Scope) -> String {
+    scope.key()
 }
 
 fn format_value(
@@ -160,7 +156,7 @@ async fn explorer(
             user.principal.display_name.clone(),
         ));
     }
-    let scope_text = scope_key(scope);
+    let scope_text = scope_key(&scope);
     if !scopes.iter().any(|(k, _)| *k == scope_text) {
         let label = match scope {
             Scope::Rep(r) => store

@@ -26,7 +26,7 @@ pub struct KpiArgs {
     /// Period: FY2026, FY2026-Q3, 2026, 2026-Q3, 2026-07, 2026-W14, 2026-07-14 or 2026-01-01..2026-03-31.
     #[arg(long, required_unless_present = "list")]
     period: Option<String>,
-    /// company (default), unit:ID or unit:NAME, rep:LOGIN.
+    /// company (default), unit:ID or unit:NAME, rep:LOGIN, segment:…, area:…, industry:…, channel:…, size:…, territory:ID, product:ID or category:….
     #[arg(long, default_value = "company")]
     scope: String,
     /// Breakdown: rep, unit, month, week, quarter; or rep/unit then a time, e.g. unit,month.
@@ -74,7 +74,7 @@ async fn scope_of(store: &Store, text: &str) -> anyhow::Result<Scope> {
             .map_err(|_| anyhow::anyhow!("--scope: no user has the login '{login}'"))?;
         return Ok(Scope::Rep(user.id));
     }
-    anyhow::bail!("--scope: '{text}' is not company, unit:ID, unit:NAME or rep:LOGIN")
+    Scope::parse_key(text).map_err(|e| anyhow::anyhow!("--scope: {e}"))
 }
 
 /// Exact decimal text of a value, rounded for display only in tables.
