@@ -50,3 +50,14 @@ test('a rep sees his own win rate by month, in Chinese', async () => {
   await page.screenshot({ path: join(artifacts, 'kpi-rep-zh.png'), fullPage: true });
   await context.close();
 });
+
+test('revenue by product and CAC by channel for the company', async () => {
+  const { context, page } = await newPage(browser);
+  await signIn(page, server.baseUrl, 'ops', server.password);
+  await page.goto(server.baseUrl + '/kpi?metric=revenue&period=2026-Q1&scope=company&by=product');
+  assert.ok(await page.locator('#kpi-table tbody tr').count() > 3, 'one row per product');
+  await page.goto(server.baseUrl + '/kpi?metric=cac&period=2025&scope=company&by=channel');
+  assert.ok(await page.locator('#kpi-table tbody tr').count() >= 2, 'one row per channel');
+  await page.screenshot({ path: join(artifacts, 'kpi-cac-channel.png'), fullPage: true });
+  await context.close();
+});
