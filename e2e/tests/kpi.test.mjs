@@ -57,6 +57,7 @@ test('revenue by product and CAC by channel for the company', async () => {
   await page.goto(server.baseUrl + '/kpi?metric=revenue&period=2026-Q1&scope=company&by=product');
   assert.ok(await page.locator('#kpi-table tbody tr').count() > 3, 'one row per product');
   await page.goto(server.baseUrl + '/kpi?metric=cac&period=2025&scope=company&by=channel');
+  assert.equal(await page.locator('#kpi-by').inputValue(), 'channel');
   assert.ok(await page.locator('#kpi-table tbody tr').count() >= 2, 'one row per channel');
   await page.screenshot({ path: join(artifacts, 'kpi-cac-channel.png'), fullPage: true });
   await context.close();

@@ -63,7 +63,8 @@ struct ExplorerPage {
 }
 
 const DIMS: &[&str] = &[
-    "", "rep", "unit", "team", "region", "month", "week", "quarter",
+    "", "rep", "unit", "team", "region", "month", "week", "quarter", "segment", "channel",
+    "industry", "product", "category",
 ];
 
 fn scope_key(scope: &Scope) -> String {

@@ -871,4 +871,6 @@ store_test!(async fn kpis_answer_within_the_callers_visibility(store) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("指标分析") && page.body.contains("按下单日期统计的订单金额"), "{}", page.body);
     assert!(page.body.contains("by=rep"), "rows drill down");
+    let selected: Vec<&str> = page.body.lines().filter(|l| l.contains("selected")).collect();
+    assert!(page.body.contains("<option value=\"unit\" selected>"), "{selected:#?}");
 });
