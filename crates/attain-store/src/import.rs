@@ -439,6 +439,7 @@ const ORDER_COLUMNS: &[&str] = &[
     "order_date",
     "currency",
     "total_minor",
+    "cost_minor",
     "status",
     "external_id",
 ];
@@ -487,8 +488,10 @@ impl Store {
             for o in orders {
                 let currency = o.lines.first().map_or("CNY", |l| l.amount.currency().code());
                 let mut total: i64 = 0;
+                let mut cost: i64 = 0;
                 for l in &o.lines {
                     total = total.checked_add(minor(&l.amount)?).ok_or_else(|| StoreError::Invalid(format!("order {} total overflows", o.number)))?;
+                    cost = cost.checked_add(minor(&l.cost)?).ok_or_else(|| StoreError::Invalid(format!("order {} cost overflows", o.number)))?;
                 }
                 rows.push(vec![
                     Val::Text(o.number.clone()),
@@ -498,6 +501,7 @@ impl Store {
                     Val::Date(o.order_date),
                     Val::Text(currency.to_owned()),
                     Val::I64(total),
+                    Val::I64(cost),
                     Val::Text(if o.cancelled { "cancelled" } else { "confirmed" }.into()),
                     Val::Text(o.number.clone()),
                 ]);

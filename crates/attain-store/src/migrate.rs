@@ -64,6 +64,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_kpi_attributes.sql"),
         postgres: include_str!("../migrations/postgres/0008_kpi_attributes.sql"),
     },
+    Migration {
+        version: 9,
+        name: "order_cost",
+        sqlite: include_str!("../migrations/sqlite/0009_order_cost.sql"),
+        postgres: include_str!("../migrations/postgres/0009_order_cost.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

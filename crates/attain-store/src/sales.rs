@@ -110,6 +110,11 @@ type PaymentRow = (NaiveDate, String, i64, Option<String>, Option<String>);
 
 /// Every table of the batch as (table, columns, rows), in foreign-key order.
 fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
+    // An order's cost is the sum of its lines' (which come in the same batch).
+    let mut cost_of: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for l in &b.order_lines {
+        *cost_of.entry(l.order.raw()).or_default() += minor(&l.cost)?;
+    }
     Ok(vec![
         (
             "channels",
@@ -310,10 +315,12 @@ fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
                 "order_date",
                 "currency",
                 "total_minor",
+                "cost_minor",
                 "status",
                 "external_id",
             ],
             rows_of(&b.orders, |o| {
+                let cost = cost_of.get(&o.id.raw()).copied().unwrap_or(0);
                 Ok(vec![
                     Val::I64(o.id.raw()),
                     Val::Text(o.number.clone()),
@@ -323,6 +330,7 @@ fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
                     Val::Date(o.order_date),
                     Val::Text(o.total.currency().code().into()),
                     Val::I64(minor(&o.total)?),
+                    Val::I64(cost),
                     Val::Text(
                         if o.cancelled {
                             "cancelled"
