@@ -579,6 +579,29 @@ impl<'s> Engine<'s> {
                         ));
                     }
                 };
+                if metric == "market_share"
+                    && matches!(attr, CustomerAttr::Segment | CustomerAttr::Region)
+                {
+                    let revenue = self
+                        .customer_values(
+                            "revenue",
+                            Some((*attr, value.as_str())),
+                            from,
+                            to,
+                            CustomerGrain::Total,
+                        )
+                        .await?
+                        .get("")
+                        .copied()
+                        .flatten();
+                    let size = self
+                        .market_size(from, to, Some((*attr, value.as_str())))
+                        .await?;
+                    return Ok(BTreeMap::from([(
+                        String::new(),
+                        revenue.zip(size).and_then(|(r, m)| percent(r, m)),
+                    )]));
+                }
                 return self
                     .customer_values(metric, Some((*attr, value.as_str())), from, to, grain)
                     .await;
@@ -728,7 +751,7 @@ impl<'s> Engine<'s> {
             }
             "market_share" => {
                 let s = sums.get("").cloned().unwrap_or_default();
-                let size = self.market_size(from, to).await?;
+                let size = self.market_size(from, to, None).await?;
                 BTreeMap::from([(String::new(), size.and_then(|m| percent(revenue(&s), m)))])
             }
             other => return Err(AppError::Invalid(format!("unknown metric '{other}'"))),
@@ -760,8 +783,14 @@ impl<'s> Engine<'s> {
         Ok(Some(total))
     }
 
-    /// Total market size for the period whose key matches [from, to].
-    async fn market_size(&self, from: NaiveDate, to: NaiveDate) -> AppResult<Option<Decimal>> {
+    /// Market size for the period whose key matches [from, to]: all of it,
+    /// or one segment's or region's.
+    async fn market_size(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        only: Option<(CustomerAttr, &str)>,
+    ) -> AppResult<Option<Decimal>> {
         let keys: Vec<String> = [
             Granularity::FiscalYear,
             Granularity::Year,
@@ -783,7 +812,16 @@ impl<'s> Engine<'s> {
                     "market-sizes",
                     &attain_core::Visibility::Everything,
                     &attain_store::RecordFilter {
-                        equals: vec![("period".into(), key)],
+                        equals: std::iter::once(("period".to_owned(), key))
+                            .chain(only.map(|(attr, value)| {
+                                let field = if attr == CustomerAttr::Segment {
+                                    "segment"
+                                } else {
+                                    "region"
+                                };
+                                (field.to_owned(), value.to_owned())
+                            }))
+                            .collect(),
                         ..Default::default()
                     },
                     0,
@@ -1286,6 +1324,7 @@ impl<'s> Engine<'s> {
                 let mut reps: Vec<(String, String, Scope)> = values
                     .keys()
                     .filter_map(|k| k.parse::<i64>().ok())
+                    .filter(|id| *id != 0)
                     .map(|id| {
                         let name = self
                             .names

@@ -417,6 +417,9 @@ store_test!(async fn payments_refunds_and_service_data_import_and_reimport_idemp
         (Entity::Enrolments, "training.csv", "Course,User,Assigned,Due,Completed,Score\nNegotiation basics,jane,2026-01-10,2026-02-10,2026-02-01,88\nAnalyzer X product,wang.wei@acme.cn,2026-01-10,2026-02-10,,\n", 2),
         (Entity::MarketSizes, "market.csv", "Segment,Region,Period,Market Size\nLife science,East,2026,\"500,000,000\"\nLife science,North,FY2026,300000000\n", 2),
         (Entity::ExchangeRates, "rates.csv", "Currency,Month,Rate\nUSD,2026-03,7.1234\nEUR,2026-03,7.80\n", 2),
+        (Entity::Competitors, "competitors.csv", "Competitor,Website,Price Position,Strengths\nAgilent,agilent.example,higher,Brand\n岛津,shimadzu.example,similar,渠道\n", 2),
+        (Entity::Territories, "territories.csv", "Territory,Parent\nChina,\nEast China,China\nShanghai,East China\n", 3),
+        (Entity::Courses, "courses.csv", "Course,Type\nValue selling,skill\nAnalyzer X deep dive,product\n", 2),
     ];
     for (entity, name, text, n) in files {
         let report = import(&store, *entity, name, text.as_bytes(), Preset::Generic, false, false).await.unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -424,7 +427,7 @@ store_test!(async fn payments_refunds_and_service_data_import_and_reimport_idemp
         let again = import(&store, *entity, name, text.as_bytes(), Preset::Generic, false, false).await.unwrap();
         assert_eq!((again.counts.created, again.counts.updated), (0, *n), "{name}: a re-import changes nothing");
     }
-    for (table, n) in [("payments", 3), ("refunds", 1), ("activities", 3), ("tickets", 2), ("survey_responses", 3), ("spend", 2), ("enrolments", 2), ("courses", 2), ("market_sizes", 2), ("exchange_rates", 2)] {
+    for (table, n) in [("payments", 3), ("refunds", 1), ("activities", 3), ("tickets", 2), ("survey_responses", 3), ("spend", 2), ("enrolments", 2), ("courses", 4), ("market_sizes", 2), ("exchange_rates", 2), ("competitors", 2), ("territories", 3)] {
         assert_eq!(store.count_rows(table).await.unwrap(), n, "{table}");
     }
 });

@@ -217,9 +217,8 @@ macro_rules! previous_owners {
 /// Adds (owner, customer) pairs to what a write touched.
 fn touch(touched: &mut Touched, pairs: impl IntoIterator<Item = (Option<i64>, Option<i64>)>) {
     for (owner, customer) in pairs {
-        if let Some(o) = owner {
-            touched.owners.insert(o);
-        }
+        // Facts of unowned customers are rolled up under owner 0.
+        touched.owners.insert(owner.unwrap_or(0));
         if let Some(c) = customer {
             touched.customers.insert(c);
         }
@@ -809,6 +808,45 @@ pub struct ImportedRate {
     pub rate_to_base: String,
 }
 
+/// A competitor read from a file; its name is unique.
+#[derive(Debug, Clone)]
+pub struct ImportedCompetitor {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Name.
+    pub name: String,
+    /// Website.
+    pub website: Option<String>,
+    /// `lower`, `similar` or `higher` than ours.
+    pub price_position: Option<String>,
+    /// Strengths.
+    pub strengths: Option<String>,
+    /// Weaknesses.
+    pub weaknesses: Option<String>,
+}
+
+/// A sales territory read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedTerritory {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Name.
+    pub name: String,
+    /// Parent territory by name (must exist, or come earlier in the file).
+    pub parent: Option<String>,
+}
+
+/// A training course read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedCourse {
+    /// Key for re-imports.
+    pub external_id: ExternalId,
+    /// Name.
+    pub name: String,
+    /// Skill or product course.
+    pub kind: attain_core::sales::CourseKind,
+}
+
 /// The records of one imported file of an entity without lines.
 #[derive(Debug, Clone)]
 pub enum ImportRecords {
@@ -836,6 +874,12 @@ pub enum ImportRecords {
     MarketSizes(Vec<MarketSize>),
     /// Exchange rates.
     ExchangeRates(Vec<ImportedRate>),
+    /// Competitors.
+    Competitors(Vec<ImportedCompetitor>),
+    /// Territories.
+    Territories(Vec<ImportedTerritory>),
+    /// Courses.
+    Courses(Vec<ImportedCourse>),
 }
 
 impl ImportRecords {
@@ -853,6 +897,9 @@ impl ImportRecords {
             Self::Enrolments(v) => v.len(),
             Self::MarketSizes(v) => v.len(),
             Self::ExchangeRates(v) => v.len(),
+            Self::Competitors(v) => v.len(),
+            Self::Territories(v) => v.len(),
+            Self::Courses(v) => v.len(),
         }
     }
 
@@ -898,6 +945,9 @@ impl ImportRecords {
             Self::Surveys(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
             Self::Spend(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
             Self::Enrolments(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Competitors(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Territories(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
+            Self::Courses(v) => v.iter().map(|r| r.external_id.as_str()).collect(),
             Self::Products(_) | Self::MarketSizes(_) | Self::ExchangeRates(_) => Vec::new(),
         }
     }
@@ -949,6 +999,7 @@ fn upsert_of(
     owners: &[UserId],
     courses: &HashMap<String, i64>,
     channels: &HashSet<String>,
+    territories: &HashMap<String, i64>,
 ) -> StoreResult<Upsert> {
     let ext = |e: &ExternalId| Val::Text(e.as_str().to_owned());
     let opt_owner = |o: &Option<OwnerRef>| -> StoreResult<Val> {
@@ -1250,6 +1301,61 @@ fn upsert_of(
                 })
                 .collect::<StoreResult<_>>()?,
         },
+        ImportRecords::Competitors(v) => Upsert {
+            table: "competitors",
+            columns: &[
+                "name",
+                "website",
+                "price_position",
+                "strengths",
+                "weaknesses",
+                "external_id",
+            ],
+            key: &["name"],
+            rows: v
+                .iter()
+                .map(|c| {
+                    vec![
+                        Val::Text(c.name.clone()),
+                        Val::OptText(c.website.clone()),
+                        Val::OptText(c.price_position.clone()),
+                        Val::OptText(c.strengths.clone()),
+                        Val::OptText(c.weaknesses.clone()),
+                        ext(&c.external_id),
+                    ]
+                })
+                .collect(),
+        },
+        ImportRecords::Territories(v) => Upsert {
+            table: "territories",
+            columns: &["name", "parent_id", "external_id"],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|t| {
+                    vec![
+                        Val::Text(t.name.clone()),
+                        Val::OptI64(t.parent.as_ref().and_then(|p| territories.get(p).copied())),
+                        ext(&t.external_id),
+                    ]
+                })
+                .collect(),
+        },
+        ImportRecords::Courses(v) => Upsert {
+            table: "courses",
+            columns: &["name", "kind", "external_id"],
+            key: &["external_id"],
+            rows: v
+                .iter()
+                .map(|c| {
+                    vec![
+                        Val::Text(c.name.clone()),
+                        Val::Text(c.kind.key().into()),
+                        ext(&c.external_id),
+                    ]
+                })
+                .collect(),
+        },
         ImportRecords::ExchangeRates(v) => Upsert {
             table: "exchange_rates",
             columns: &["currency", "month", "rate_to_base"],
@@ -1328,7 +1434,29 @@ impl Store {
                     }
                 }
             }
-            let upsert = upsert_of(records, &customers, &created_owners, &courses, &channels)?;
+            // Territories name their parent: parents are written first, one
+            // level at a time, so a file may hold a whole hierarchy.
+            let mut territories: HashMap<String, i64> = HashMap::new();
+            let mut created_first = 0_usize;
+            if let ImportRecords::Territories(v) = records {
+                let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, id FROM territories").fetch_all(&mut *tx).await?;
+                territories.extend(rows);
+                for t in v {
+                    if !territories.contains_key(&t.name) {
+                        let id: i64 = sqlx::query_scalar("INSERT INTO territories (name, external_id) VALUES ($1, $2) ON CONFLICT (external_id) DO UPDATE SET name = excluded.name RETURNING id").bind(&t.name).bind(t.external_id.as_str()).fetch_one(&mut *tx).await?;
+                        territories.insert(t.name.clone(), id);
+                        created_first += 1;
+                    }
+                }
+                for t in v {
+                    if let Some(parent) = &t.parent
+                        && !territories.contains_key(parent)
+                    {
+                        return Err(StoreError::Invalid(format!("territory {}: no territory is called {parent}", t.name)));
+                    }
+                }
+            }
+            let upsert = upsert_of(records, &customers, &created_owners, &courses, &channels, &territories)?;
             let count_sql = format!("SELECT COUNT(*) FROM {}", upsert.table);
             let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())).fetch_one(&mut *tx).await?;
             let suffix = upsert_suffix(upsert.key, upsert.columns);
@@ -1339,7 +1467,7 @@ impl Store {
                 refresh_rollups!(self, tx, Some(&touched));
             }
             tx.commit().await?;
-            counts.created = usize::try_from(after - before).unwrap_or(0);
+            counts.created = usize::try_from(after - before).unwrap_or(0) + created_first;
             counts.updated = records.len().saturating_sub(counts.created);
         });
         Ok(counts)
@@ -1349,6 +1477,9 @@ impl Store {
 /// Tables whose records the API may replace or delete by ID, with the
 /// column that keys re-imports.
 const KEYED: &[(&str, &str)] = &[
+    ("competitors", "name"),
+    ("territories", "external_id"),
+    ("courses", "external_id"),
     ("deals", "external_id"),
     ("orders", "number"),
     ("customers", "external_id"),

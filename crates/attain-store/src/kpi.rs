@@ -263,10 +263,12 @@ pub(crate) fn day_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
                     .map_or_else(|| "0".to_owned(), |(_, e)| e.clone())
             })
             .collect();
-        let owner_filter = filter.map_or(String::new(), |f| format!(" AND {} {f}", b.owner));
+        // Facts of customers nobody owns (the pool) count for the company
+        // as owner 0, a person who does not exist: no unit or rep sees them.
+        let owner = format!("COALESCE({}, 0)", b.owner);
+        let owner_filter = filter.map_or(String::new(), |f| format!(" AND {owner} {f}"));
         parts.push(format!(
-            "SELECT {} AS owner_id, {} AS day, {} AS currency, {} FROM {}{owner_filter} AND {} IS NOT NULL",
-            b.owner,
+            "SELECT {owner} AS owner_id, {} AS day, {} AS currency, {} FROM {}{owner_filter}",
             b.day,
             b.currency,
             values
@@ -276,7 +278,6 @@ pub(crate) fn day_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
                 .collect::<Vec<_>>()
                 .join(", "),
             b.from,
-            b.owner,
         ));
     }
     let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();

@@ -33,10 +33,10 @@ pub use access::{
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use import::{
-    CustomerRef, ImportCounts, ImportRecords, ImportedActivity, ImportedContact, ImportedCustomer,
-    ImportedDeal, ImportedEnrolment, ImportedLine, ImportedMoneyMove, ImportedOrder,
-    ImportedProduct, ImportedRate, ImportedSpend, ImportedSurvey, ImportedTicket, NewOwner,
-    NewOwners, OwnerRef, Progress,
+    CustomerRef, ImportCounts, ImportRecords, ImportedActivity, ImportedCompetitor,
+    ImportedContact, ImportedCourse, ImportedCustomer, ImportedDeal, ImportedEnrolment,
+    ImportedLine, ImportedMoneyMove, ImportedOrder, ImportedProduct, ImportedRate, ImportedSpend,
+    ImportedSurvey, ImportedTerritory, ImportedTicket, NewOwner, NewOwners, OwnerRef, Progress,
 };
 pub use kpi::{
     CustomMetric, CustomerAttr, CustomerGrain, Grain, MEASURES, MeasureRow, NewCustomersBy,

@@ -934,6 +934,8 @@ impl Store {
             "enrolments",
             "market_sizes",
             "exchange_rates",
+            "territories",
+            "contacts",
             "users",
             "org_units",
         ];

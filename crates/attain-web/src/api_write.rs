@@ -39,6 +39,9 @@ fn table_of(entity: Entity) -> Option<&'static str> {
         Entity::Spend => "spend",
         Entity::Enrolments => "enrolments",
         Entity::MarketSizes => "market_sizes",
+        Entity::Competitors => "competitors",
+        Entity::Territories => "territories",
+        Entity::Courses => "courses",
         Entity::ExchangeRates => return None,
     })
 }
@@ -48,6 +51,7 @@ fn key_field(entity: Entity) -> &'static str {
     match entity {
         Entity::Orders => "number",
         Entity::Products => "sku",
+        Entity::Competitors => "name",
         _ => "external_id",
     }
 }

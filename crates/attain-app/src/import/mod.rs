@@ -81,11 +81,20 @@ pub enum Entity {
     MarketSizes,
     /// Monthly exchange rates to the base currency.
     ExchangeRates,
+    /// Competitors.
+    Competitors,
+    /// Territories.
+    Territories,
+    /// Training courses.
+    Courses,
 }
 
 impl Entity {
     /// Every entity, in the order a full migration imports them.
-    pub const ALL: [Entity; 14] = [
+    pub const ALL: [Entity; 17] = [
+        Self::Territories,
+        Self::Competitors,
+        Self::Courses,
         Self::Products,
         Self::Customers,
         Self::Contacts,
@@ -119,6 +128,9 @@ impl Entity {
             Self::Enrolments => "enrolments",
             Self::MarketSizes => "market-sizes",
             Self::ExchangeRates => "exchange-rates",
+            Self::Competitors => "competitors",
+            Self::Territories => "territories",
+            Self::Courses => "courses",
         }
     }
 
@@ -147,6 +159,9 @@ impl Entity {
             Self::Enrolments => ENROLMENT_FIELDS,
             Self::MarketSizes => MARKET_SIZE_FIELDS,
             Self::ExchangeRates => RATE_FIELDS,
+            Self::Competitors => COMPETITOR_FIELDS,
+            Self::Territories => TERRITORY_FIELDS,
+            Self::Courses => COURSE_FIELDS,
         }
     }
 }

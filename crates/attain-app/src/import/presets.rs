@@ -913,6 +913,57 @@ pub(crate) const RATE_FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Competitor fields; the name is the key.
+pub(crate) const COMPETITOR_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "competitor id", "竞争对手编号"],
+    ),
+    (
+        "name",
+        &[
+            "name",
+            "competitor",
+            "competitor name",
+            "竞争对手",
+            "竞争对手名称",
+        ],
+    ),
+    ("website", &["website", "url", "网站"]),
+    (
+        "price_position",
+        &["price_position", "price position", "pricing", "价格定位"],
+    ),
+    ("strengths", &["strengths", "strength", "优势"]),
+    ("weaknesses", &["weaknesses", "weakness", "劣势"]),
+];
+
+/// Territory fields.
+pub(crate) const TERRITORY_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "territory id", "区域编号"],
+    ),
+    (
+        "name",
+        &["name", "territory", "territory name", "区域", "区域名称"],
+    ),
+    ("parent", &["parent", "parent territory", "上级区域"]),
+];
+
+/// Training course fields.
+pub(crate) const COURSE_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "external_id",
+        &["external_id", "id", "course id", "课程编号"],
+    ),
+    (
+        "name",
+        &["name", "course", "course name", "课程", "课程名称"],
+    ),
+    ("kind", &["kind", "type", "course type", "课程类型"]),
+];
+
 /// A field list is usable only if every key is unique; the tests check it.
 #[cfg(test)]
 pub(crate) const ALL_FIELD_LISTS: &[&[(&str, &[&str])]] = &[
@@ -930,6 +981,9 @@ pub(crate) const ALL_FIELD_LISTS: &[&[(&str, &[&str])]] = &[
     ENROLMENT_FIELDS,
     MARKET_SIZE_FIELDS,
     RATE_FIELDS,
+    COMPETITOR_FIELDS,
+    TERRITORY_FIELDS,
+    COURSE_FIELDS,
 ];
 
 #[cfg(test)]

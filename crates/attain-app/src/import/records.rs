@@ -5,13 +5,14 @@
 use std::collections::HashMap;
 
 use attain_core::sales::{
-    ActivityKind, CustomerSize, CustomerStatus, MarketSize, SpendKind, SurveyKind, TicketPriority,
+    ActivityKind, CourseKind, CustomerSize, CustomerStatus, MarketSize, SpendKind, SurveyKind,
+    TicketPriority,
 };
 use attain_core::{Currency, CustomerId, ExternalId};
 use attain_store::{
-    ImportRecords, ImportedActivity, ImportedContact, ImportedCustomer, ImportedEnrolment,
-    ImportedMoneyMove, ImportedProduct, ImportedRate, ImportedSpend, ImportedSurvey,
-    ImportedTicket, Store,
+    ImportRecords, ImportedActivity, ImportedCompetitor, ImportedContact, ImportedCourse,
+    ImportedCustomer, ImportedEnrolment, ImportedMoneyMove, ImportedProduct, ImportedRate,
+    ImportedSpend, ImportedSurvey, ImportedTerritory, ImportedTicket, Store,
 };
 use rust_decimal::Decimal;
 
@@ -44,6 +45,7 @@ pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static
         ),
         Entity::MarketSizes => (&["segment", "region", "period", "amount"], &[]),
         Entity::ExchangeRates => (&["currency", "month", "rate"], &[]),
+        Entity::Competitors | Entity::Territories | Entity::Courses => (&["name"], &[]),
         Entity::Deals | Entity::Orders => (&[], &[]),
     }
 }
@@ -106,6 +108,9 @@ pub(super) async fn import(
         Entity::Enrolments => enrolments(&mut sheet, &owners),
         Entity::MarketSizes => market_sizes(&mut sheet, &store.settings().await?.calendar),
         Entity::ExchangeRates => rates(&mut sheet),
+        Entity::Competitors => competitors(&mut sheet),
+        Entity::Territories => territories(&mut sheet),
+        Entity::Courses => courses(&mut sheet),
         Entity::Deals | Entity::Orders => {
             return Err(AppError::Internal(format!(
                 "{} have their own importer",
@@ -778,6 +783,80 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
         });
     }
     ImportRecords::ExchangeRates(out)
+}
+
+fn competitors(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let name = row.required("name", "a competitor name");
+        let position = row.choice("price_position", "lower, similar or higher", |t| match t {
+            "lower" | "低" | "较低" => Some("lower"),
+            "similar" | "same" | "持平" | "相当" => Some("similar"),
+            "higher" | "高" | "较高" => Some("higher"),
+            _ => None,
+        });
+        let derived = row.derived_key("competitor", &["name"]);
+        let key = row.key("external_id", || derived);
+        let (Some(name), Some(position), Some(key)) = (name, position, key) else {
+            continue;
+        };
+        out.push(ImportedCompetitor {
+            external_id: key,
+            name,
+            website: row.opt("website"),
+            price_position: position.map(str::to_owned),
+            strengths: row.opt("strengths"),
+            weaknesses: row.opt("weaknesses"),
+        });
+    }
+    ImportRecords::Competitors(out)
+}
+
+fn territories(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let name = row.required("name", "a territory name");
+        let derived = row.derived_key("territory", &["name"]);
+        let key = row.key("external_id", || derived);
+        let (Some(name), Some(key)) = (name, key) else {
+            continue;
+        };
+        out.push(ImportedTerritory {
+            external_id: key,
+            name,
+            parent: row.opt("parent"),
+        });
+    }
+    ImportRecords::Territories(out)
+}
+
+fn courses(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let mut out = Vec::new();
+    let table = sheet.table;
+    for (line, cells) in &table.rows {
+        let mut row = sheet.row(*line, cells);
+        let name = row.required("name", "a course name");
+        let kind = row.choice("kind", "skill or product", |t| match t {
+            "skill" | "skills" | "技能" => Some(CourseKind::Skill),
+            "product" | "产品" => Some(CourseKind::Product),
+            _ => None,
+        });
+        let derived = row.derived_key("course", &["name"]);
+        let key = row.key("external_id", || derived);
+        let (Some(name), Some(kind), Some(key)) = (name, kind, key) else {
+            continue;
+        };
+        out.push(ImportedCourse {
+            external_id: key,
+            name,
+            kind: kind.unwrap_or(CourseKind::Skill),
+        });
+    }
+    ImportRecords::Courses(out)
 }
 
 #[cfg(test)]

@@ -235,3 +235,6 @@ kpi-by-channel = Source channel
 kpi-by-industry = Industry
 kpi-by-product = Product
 kpi-by-category = Product category
+entity-competitors = Competitors
+entity-territories = Territories
+entity-courses = Training courses

@@ -235,3 +235,6 @@ kpi-by-channel = 来源渠道
 kpi-by-industry = 行业
 kpi-by-product = 产品
 kpi-by-category = 产品类别
+entity-competitors = 竞争对手
+entity-territories = 销售区域
+entity-courses = 培训课程
