@@ -329,3 +329,105 @@ pub(crate) fn describe_user_error(err: sqlx::Error, user: &NewUser) -> StoreErro
         other => other,
     }
 }
+
+impl Store {
+    /// Creates an org unit, recording it in the audit log.
+    pub async fn create_org_unit_audited(
+        &self,
+        actor: &crate::Actor,
+        unit: &NewOrgUnit,
+    ) -> StoreResult<OrgUnitId> {
+        let id = self.create_org_unit(unit).await?;
+        let after = serde_json::json!({"name": unit.name.trim(), "parent": unit.parent.map(OrgUnitId::raw), "kind": unit.kind.key()});
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            crate::access::audit!(tx, actor, crate::AuditAction::Create, "org_unit", id.raw().to_string(), None::<serde_json::Value>, Some(after));
+            tx.commit().await?;
+        });
+        Ok(id)
+    }
+
+    /// Renames or moves an org unit (audited). A unit cannot move below
+    /// itself, and the company stays at the root. People's figures follow
+    /// their unit without any refresh: units are folded at query time.
+    pub async fn update_org_unit_audited(
+        &self,
+        actor: &crate::Actor,
+        id: OrgUnitId,
+        name: Option<&str>,
+        parent: Option<OrgUnitId>,
+    ) -> StoreResult<()> {
+        let tree = self.org_tree().await?;
+        let before = tree.unit(id).cloned().ok_or_else(|| StoreError::NotFound {
+            entity: "org unit",
+            id: id.to_string(),
+        })?;
+        let new_name = name.map(str::trim).unwrap_or(&before.name).to_owned();
+        if new_name.is_empty() {
+            return Err(StoreError::Invalid("an org unit needs a name".into()));
+        }
+        let new_parent = match parent {
+            None => before.parent,
+            Some(p) => {
+                if before.parent.is_none() {
+                    return Err(StoreError::Invalid(
+                        "the company sits at the root and cannot move".into(),
+                    ));
+                }
+                if tree.unit(p).is_none() {
+                    return Err(StoreError::Invalid(format!("org unit {p} does not exist")));
+                }
+                if tree.is_within(p, id) {
+                    return Err(StoreError::Invalid(format!(
+                        "{} cannot move below itself",
+                        before.name
+                    )));
+                }
+                Some(p)
+            }
+        };
+        let json = |name: &str, parent: Option<OrgUnitId>| serde_json::json!({"name": name, "parent": parent.map(OrgUnitId::raw)});
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE org_units SET name = $1, parent_id = $2 WHERE id = $3")
+                .bind(&new_name)
+                .bind(new_parent.map(OrgUnitId::raw))
+                .bind(id.raw())
+                .execute(&mut *tx)
+                .await?;
+            crate::access::audit!(tx, actor, crate::AuditAction::Update, "org_unit", id.raw().to_string(), Some(json(&before.name, before.parent)), Some(json(&new_name, new_parent)));
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes an empty org unit (no units below it, nobody in it), audited.
+    pub async fn delete_org_unit_audited(
+        &self,
+        actor: &crate::Actor,
+        id: OrgUnitId,
+    ) -> StoreResult<()> {
+        let tree = self.org_tree().await?;
+        let unit = tree.unit(id).cloned().ok_or_else(|| StoreError::NotFound {
+            entity: "org unit",
+            id: id.to_string(),
+        })?;
+        if tree.children(id).next().is_some() {
+            return Err(StoreError::Conflict(format!(
+                "{} still has units below it",
+                unit.name
+            )));
+        }
+        on_pool!(self, pool => {
+            let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_unit_id = $1").bind(id.raw()).fetch_one(pool).await?;
+            if people > 0 {
+                return Err(StoreError::Conflict(format!("{} still has {people} people in it (inactive ones too)", unit.name)));
+            }
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM org_units WHERE id = $1").bind(id.raw()).execute(&mut *tx).await?;
+            crate::access::audit!(tx, actor, crate::AuditAction::Delete, "org_unit", id.raw().to_string(), Some(serde_json::json!({"name": unit.name, "parent": unit.parent.map(OrgUnitId::raw)})), None::<serde_json::Value>);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -21,6 +21,7 @@ mod api;
 mod api_kpi;
 mod api_records;
 mod api_sales;
+mod api_units;
 mod api_write;
 mod context;
 mod error;

@@ -874,3 +874,28 @@ store_test!(async fn kpis_answer_within_the_callers_visibility(store) {
     let selected: Vec<&str> = page.body.lines().filter(|l| l.contains("selected")).collect();
     assert!(page.body.contains("<option value=\"unit\" selected>"), "{selected:#?}");
 });
+
+store_test!(async fn org_units_are_listed_within_visibility_and_changed_by_admins_only(store) {
+    let org = org(&store).await;
+    let admin = token(&store, "admin").await;
+    let r = call(Method::POST, "/api/v1/units").bearer(&admin).json(serde_json::json!({"parent": org.east.raw(), "name": "Team B", "kind": "team"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let team_b = r.json()["id"].as_i64().unwrap();
+    let r = call(Method::PUT, &format!("/api/v1/units/{team_b}")).bearer(&admin).json(serde_json::json!({"name": "Team B2", "parent": org.company.raw()})).send(&store).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = call(Method::PUT, &format!("/api/v1/units/{}", org.east.raw())).bearer(&admin).json(serde_json::json!({"parent": org.east.raw()})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a unit cannot move below itself");
+    let r = call(Method::DELETE, &format!("/api/v1/units/{}", org.east.raw())).bearer(&admin).send(&store).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "East still has teams and people");
+    assert_eq!(call(Method::DELETE, &format!("/api/v1/units/{team_b}")).bearer(&admin).send(&store).await.status, StatusCode::NO_CONTENT);
+    let ops = token(&store, "ops").await;
+    assert_eq!(call(Method::POST, "/api/v1/units").bearer(&ops).json(serde_json::json!({"parent": org.company.raw(), "name": "X"})).send(&store).await.status, StatusCode::FORBIDDEN);
+    let mgr = token(&store, "mgr").await;
+    let seen = call(Method::GET, "/api/v1/units").bearer(&mgr).send(&store).await.json();
+    let names: Vec<&str> = seen.as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["East <script>", "Team A"], "a manager sees his subtree");
+    let ana = token(&store, "ana").await;
+    assert_eq!(call(Method::GET, "/api/v1/units").bearer(&ana).send(&store).await.json().as_array().unwrap().len(), 1);
+    let log = store.audit_log(Some("org_unit"), 10, None).await.unwrap();
+    assert_eq!(log.len(), 3, "created, moved, deleted");
+});

@@ -1,0 +1,129 @@
+//! `/api/v1/units`: the org units a caller may see; admins create, rename,
+//! move and delete them (audited).
+
+use attain_core::{OrgUnitId, OrgUnitKind, Visibility};
+use attain_store::{Actor, NewOrgUnit};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::context::ApiUser;
+use crate::{ApiError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/units", get(list).post(create))
+        .route("/units/{id}", put(update).delete(remove))
+}
+
+async fn list(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value>, ApiError> {
+    let tree = state.store().org_tree().await?;
+    let root = match user.principal.visibility() {
+        Visibility::Everything => tree.units().next().map(|u| u.id),
+        Visibility::Subtree(u) => Some(u),
+        Visibility::Own(_) => tree.unit_of(user.principal.user),
+    };
+    let ids: Vec<OrgUnitId> = match (user.principal.visibility(), root) {
+        (Visibility::Own(_), Some(u)) => vec![u],
+        (_, Some(r)) => tree.subtree(r).to_vec(),
+        _ => Vec::new(),
+    };
+    Ok(Json(Value::Array(
+        ids.iter()
+            .filter_map(|id| tree.unit(*id))
+            .map(|u| json!({"id": u.id.raw(), "parent": u.parent.map(OrgUnitId::raw), "name": u.name, "kind": u.kind.key(), "path": tree.path(u.id)}))
+            .collect(),
+    )))
+}
+
+fn admin(user: &ApiUser) -> Result<(), ApiError> {
+    if user.principal.can_manage_users() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only an administrator changes the organisation",
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewUnitBody {
+    parent: i64,
+    name: String,
+    #[serde(default = "team")]
+    kind: String,
+}
+
+fn team() -> String {
+    "team".into()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(body): Json<NewUnitBody>,
+) -> Result<Response, ApiError> {
+    admin(&user)?;
+    let kind: OrgUnitKind = body.kind.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "kind: '{}' is not region, department or team",
+            body.kind
+        ))
+        .with_details(json!({"field": "kind", "value": body.kind}))
+    })?;
+    let id = state
+        .store()
+        .create_org_unit_audited(
+            &Actor::person(&user.principal),
+            &NewOrgUnit {
+                parent: Some(OrgUnitId::from_raw(body.parent)),
+                name: body.name,
+                kind,
+                external_id: None,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UnitChangesBody {
+    name: Option<String>,
+    parent: Option<i64>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<UnitChangesBody>,
+) -> Result<Response, ApiError> {
+    admin(&user)?;
+    state
+        .store()
+        .update_org_unit_audited(
+            &Actor::person(&user.principal),
+            OrgUnitId::from_raw(id),
+            body.name.as_deref(),
+            body.parent.map(OrgUnitId::from_raw),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    admin(&user)?;
+    state
+        .store()
+        .delete_org_unit_audited(&Actor::person(&user.principal), OrgUnitId::from_raw(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
