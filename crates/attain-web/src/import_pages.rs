@@ -18,9 +18,9 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 use crate::context::SignedIn;
-use crate::error::{OrPage, error_page, render};
+use crate::error::{OrPage, render};
 use crate::i18n::I18n;
-use crate::pages::Nav;
+use crate::pages::{Nav, forbidden};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -34,15 +34,6 @@ pub(crate) fn routes() -> Router<AppState> {
 const PROBLEMS_SHOWN: usize = 200;
 /// Data rows shown as samples under the mapping.
 const SAMPLE_ROWS: usize = 3;
-
-fn forbidden(i18n: &I18n) -> Response {
-    error_page(
-        i18n,
-        StatusCode::FORBIDDEN,
-        &i18n.t("error-forbidden-title"),
-        &i18n.t("error-forbidden-message"),
-    )
-}
 
 #[derive(Template)]
 #[template(path = "import.html")]

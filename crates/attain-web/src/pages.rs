@@ -92,7 +92,7 @@ fn kind_key(kind: OrgUnitKind) -> &'static str {
     }
 }
 
-fn forbidden(i18n: &I18n) -> Response {
+pub(crate) fn forbidden(i18n: &I18n) -> Response {
     error_page(
         i18n,
         StatusCode::FORBIDDEN,

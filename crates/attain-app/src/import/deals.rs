@@ -9,7 +9,7 @@ use attain_store::{CustomerRef, ImportedDeal, Store};
 use super::parse::ImportProblem;
 use super::presets::{self, DEAL_FIELDS};
 use super::rows::{Owners, Row, Sheet};
-use super::{ImportOptions, ImportReport, ImportStep, OnStep, fail, matched_columns};
+use super::{ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -82,9 +82,8 @@ pub(super) async fn import(
         options,
         base_currency,
         &["close_date", "created"],
-    )
-    .map_err(|p| fail(file_problems.clone(), p))?;
-    sheet.problems = file_problems;
+        file_problems,
+    )?;
     if sheet.columns.get("external_id").is_none() {
         sheet.notes.push(
             "the file has no ID column: deals are matched on re-import by name and customer".into(),
@@ -215,13 +214,7 @@ pub(super) async fn import(
             list.join(", ")
         ));
     }
-    let mut report = ImportReport {
-        records: deals.len(),
-        owners_created: owners.new_names(),
-        notes: std::mem::take(&mut sheet.notes),
-        columns: matched_columns(&sheet.columns, &table.header),
-        ..ImportReport::default()
-    };
+    let mut report = sheet.report(deals.len(), &owners);
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {

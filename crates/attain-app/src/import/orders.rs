@@ -10,7 +10,7 @@ use super::deals::customer_ref;
 use super::parse::ImportProblem;
 use super::presets::ORDER_FIELDS;
 use super::rows::{Owners, Sheet};
-use super::{ImportOptions, ImportReport, ImportStep, OnStep, fail, matched_columns};
+use super::{ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -37,9 +37,8 @@ pub(super) async fn import(
         options,
         base_currency,
         &["order_date"],
-    )
-    .map_err(|p| fail(file_problems.clone(), p))?;
-    sheet.problems = file_problems;
+        file_problems,
+    )?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let products = store.product_index().await?;
     let deal_ids = match sheet.columns.get("deal_external_id") {
@@ -173,13 +172,7 @@ pub(super) async fn import(
     }
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
-    let mut report = ImportReport {
-        records: orders.len(),
-        owners_created: owners.new_names(),
-        notes: std::mem::take(&mut sheet.notes),
-        columns: matched_columns(&sheet.columns, &table.header),
-        ..ImportReport::default()
-    };
+    let mut report = sheet.report(orders.len(), &owners);
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {

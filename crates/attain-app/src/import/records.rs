@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use super::deals::{customer_ref, yes_no};
 use super::parse::ImportProblem;
 use super::rows::{Owners, Sheet};
-use super::{Entity, ImportOptions, ImportReport, ImportStep, OnStep, fail, matched_columns};
+use super::{Entity, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 /// Required fields (`a|b`: either) and the fields holding dates.
@@ -92,9 +92,8 @@ pub(super) async fn import(
         options,
         base_currency,
         date_fields,
-    )
-    .map_err(|p| fail(file_problems.clone(), p))?;
-    sheet.problems = file_problems;
+        file_problems,
+    )?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let records = match entity {
         Entity::Customers => customers(store, &mut sheet, &mut owners).await?,
@@ -120,13 +119,7 @@ pub(super) async fn import(
     };
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
-    let mut report = ImportReport {
-        records: records.len(),
-        owners_created: owners.new_names(),
-        notes: std::mem::take(&mut sheet.notes),
-        columns: matched_columns(&sheet.columns, &table.header),
-        ..ImportReport::default()
-    };
+    let mut report = sheet.report(records.len(), &owners);
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {

@@ -31,7 +31,24 @@ pub(crate) struct Sheet<'a> {
 impl<'a> Sheet<'a> {
     /// Maps the file's columns; `date_fields` are the fields whose values
     /// show the file's date order.
+    /// The file's own problems (cut-off lines) are kept: they are reported
+    /// with the rows', or with the header's when the mapping fails.
     pub(crate) fn new(
+        table: &'a Table,
+        fields: &'static [(&'static str, &'static [&'static str])],
+        required: &[&str],
+        options: &ImportOptions,
+        base_currency: Currency,
+        date_fields: &[&str],
+        file_problems: Vec<ImportProblem>,
+    ) -> Result<Self, crate::AppError> {
+        let mut sheet = Self::mapped(table, fields, required, options, base_currency, date_fields)
+            .map_err(|p| super::fail(file_problems.clone(), p))?;
+        sheet.problems = file_problems;
+        Ok(sheet)
+    }
+
+    fn mapped(
         table: &'a Table,
         fields: &'static [(&'static str, &'static [&'static str])],
         required: &[&str],
@@ -89,6 +106,17 @@ impl<'a> Sheet<'a> {
             line,
             cells,
             sheet: self,
+        }
+    }
+
+    /// What the import will write, before it writes: the report of a dry run.
+    pub(crate) fn report(&mut self, records: usize, owners: &Owners) -> super::ImportReport {
+        super::ImportReport {
+            records,
+            owners_created: owners.new_names(),
+            notes: std::mem::take(&mut self.notes),
+            columns: super::matched_columns(&self.columns, &self.table.header),
+            ..super::ImportReport::default()
         }
     }
 
