@@ -451,6 +451,16 @@ impl<'s> Engine<'s> {
         self.calendar
     }
 
+    /// The org tree the engine folds units with.
+    pub fn tree(&self) -> &OrgTree {
+        &self.tree
+    }
+
+    /// The base currency every money figure is in.
+    pub fn base_currency(&self) -> Currency {
+        self.base
+    }
+
     /// The custom metrics: key → unit.
     pub fn custom_metrics(&self) -> impl Iterator<Item = (&str, Unit)> {
         self.custom.iter().map(|(k, (_, u))| (k.as_str(), *u))

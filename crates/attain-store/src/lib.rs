@@ -44,7 +44,7 @@ pub use kpi::{
 };
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
-pub use records::{FieldValue, Record, RecordFilter, record_entities, record_filters};
+pub use records::{FieldValue, Record, RecordFilter, record_entities};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
 pub use uploads::Upload;
 

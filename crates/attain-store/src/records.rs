@@ -407,13 +407,6 @@ fn spec(entity: &str) -> StoreResult<&'static Spec> {
         })
 }
 
-/// The filter fields of an entity, for messages.
-pub fn record_filters(entity: &str) -> Vec<&'static str> {
-    spec(entity)
-        .map(|s| s.filters.iter().map(|(f, ..)| *f).collect())
-        .unwrap_or_default()
-}
-
 fn scoped(spec: &Spec, visibility: &Visibility) -> Where {
     match spec.scope {
         Scope::Public => Where::scoped(&Visibility::Everything, ""),

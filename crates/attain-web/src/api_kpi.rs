@@ -126,7 +126,7 @@ pub(crate) struct KpiParams {
 }
 
 fn bad(field: &str, value: &str, message: String) -> ApiError {
-    ApiError::bad_request(message).with_details(json!({"field": field, "value": value}))
+    ApiError::bad_field(field, value, message)
 }
 
 /// A scope from `company`, `unit:ID` or `rep:ID`, refused (as not found)
@@ -189,7 +189,7 @@ async fn kpi(
     let store = state.store();
     let engine = attain_app::kpi::Engine::new(store).await?;
     let visibility = user.principal.visibility();
-    let tree = store.org_tree().await?;
+    let tree = engine.tree();
     let period_text = p.period.as_deref().unwrap_or("").trim();
     if period_text.is_empty() {
         return Err(bad(
@@ -204,7 +204,7 @@ async fn kpi(
         .map_err(|e| bad("period", period_text, format!("period: {e}")))?;
     let scope = match p.scope.as_deref() {
         None => default_scope(&visibility),
-        Some(s) => parse_scope(s, &visibility, &tree)?,
+        Some(s) => parse_scope(s, &visibility, tree)?,
     };
     let by = match p.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
         None => Vec::new(),

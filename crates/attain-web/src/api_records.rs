@@ -67,21 +67,7 @@ fn number(query: &BTreeMap<String, String>, name: &str, default: i64) -> Result<
     match query.get(name) {
         None => Ok(default),
         Some(v) => v.trim().parse().map_err(|_| {
-            ApiError::bad_request(format!("{name}: '{v}' is not a whole number"))
-                .with_details(json!({"field": name, "value": v}))
-        }),
-    }
-}
-
-fn date(
-    query: &BTreeMap<String, String>,
-    name: &str,
-) -> Result<Option<chrono::NaiveDate>, ApiError> {
-    match query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            ApiError::bad_request(format!("{name}: '{v}' is not a date (YYYY-MM-DD)"))
-                .with_details(json!({"field": name, "value": v}))
+            ApiError::bad_field(name, v, format!("{name}: '{v}' is not a whole number"))
         }),
     }
 }
@@ -100,8 +86,8 @@ async fn list(
             .filter(|(k, _)| !matches!(k.as_str(), "offset" | "limit" | "from" | "to"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        from: date(&query, "from")?,
-        to: date(&query, "to")?,
+        from: ApiError::query_date("from", query.get("from").map(String::as_str))?,
+        to: ApiError::query_date("to", query.get("to").map(String::as_str))?,
     };
     let page = state
         .store()

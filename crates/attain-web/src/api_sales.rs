@@ -57,7 +57,7 @@ fn page<S, T: for<'a> From<&'a S>>(p: Paged<S>, offset: i64, limit: i64) -> Page
 }
 
 fn bad(field: &str, value: &str, message: String) -> ApiError {
-    ApiError::bad_request(message).with_details(serde_json::json!({"field": field, "value": value}))
+    ApiError::bad_field(field, value, message)
 }
 
 fn parse_opt<T: std::str::FromStr>(
@@ -77,18 +77,7 @@ where
 }
 
 fn parse_date(field: &str, value: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
-    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| {
-                bad(
-                    field,
-                    text,
-                    format!("{field}: '{text}' is not a date (YYYY-MM-DD)"),
-                )
-            }),
-    }
+    ApiError::query_date(field, value.as_deref())
 }
 
 fn paging(offset: Option<i64>, limit: Option<i64>) -> (i64, i64) {

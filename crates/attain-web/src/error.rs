@@ -73,6 +73,27 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// 400 naming the field and the value that could not be understood.
+    pub fn bad_field(field: &str, value: &str, message: impl Into<String>) -> Self {
+        Self::bad_request(message).with_details(serde_json::json!({"field": field, "value": value}))
+    }
+
+    /// An optional `YYYY-MM-DD` query parameter; anything else is a 400 naming it.
+    pub fn query_date(field: &str, value: Option<&str>) -> Result<Option<chrono::NaiveDate>, Self> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    Self::bad_field(
+                        field,
+                        text,
+                        format!("{field}: '{text}' is not a date (YYYY-MM-DD)"),
+                    )
+                }),
+        }
+    }
+
     /// 403 for an action the caller's role does not allow.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)

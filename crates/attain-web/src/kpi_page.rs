@@ -67,10 +67,6 @@ const DIMS: &[&str] = &[
     "industry", "product", "category",
 ];
 
-fn scope_key(scope: &Scope) -> String {
-    scope.key()
-}
-
 fn format_value(
     i18n: &I18n,
     unit: Unit,
@@ -98,8 +94,7 @@ async fn explorer(
     let i18n = user.ctx.i18n();
     let store = state.store();
     let engine = Engine::new(store).await.or_page(lang)?;
-    let settings = store.settings().await.or_page(lang)?;
-    let tree = store.org_tree().await.or_page(lang)?;
+    let tree = engine.tree();
     let visibility = user.principal.visibility();
     let zh = lang == Lang::ZhCn;
     let metric = if p.metric.is_empty() {
@@ -123,7 +118,7 @@ async fn explorer(
     let scope = if p.scope.is_empty() {
         default_scope(&visibility)
     } else {
-        match parse_scope(&p.scope, &visibility, &tree) {
+        match parse_scope(&p.scope, &visibility, tree) {
             Ok(s) => s,
             Err(_) => {
                 error = Some(i18n.t1("kpi-error-scope", "scope", &p.scope));
@@ -157,7 +152,7 @@ async fn explorer(
             user.principal.display_name.clone(),
         ));
     }
-    let scope_text = scope_key(&scope);
+    let scope_text = scope.key();
     if !scopes.iter().any(|(k, _)| *k == scope_text) {
         let label = match scope {
             Scope::Rep(r) => store
@@ -238,7 +233,7 @@ async fn explorer(
                                     &i18n,
                                     answer.unit,
                                     r.value,
-                                    settings.base_currency,
+                                    engine.base_currency(),
                                 ),
                                 bar,
                             });

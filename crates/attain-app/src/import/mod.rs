@@ -22,7 +22,7 @@ mod source;
 use attain_store::{Actor, ImportCounts, Store};
 
 pub use mapping::Mapping;
-pub use parse::{DateStyle, ImportProblem, parse_amount, parse_date, parse_date_as};
+pub use parse::{DateStyle, ImportProblem, parse_amount, parse_date_as};
 pub use presets::{Preset, StageRule};
 
 impl Preset {
