@@ -1368,6 +1368,7 @@ pub async fn build(
     let t = std::time::Instant::now();
     store.rebuild_rollups().await?;
     let rollups = t.elapsed();
+    seed_goals(store, options.as_of).await?;
     tracing::info!(
         generating_ms = generating.as_millis() as u64,
         writing_ms = writing.as_millis() as u64,
@@ -1375,6 +1376,99 @@ pub async fn build(
         "demo data built"
     );
     Ok(summary)
+}
+
+/// The demo's goals for the year and quarter of `as_of`: revenue cascaded
+/// from the company to regions, teams and reps by last year's shares, a
+/// quarter's revenue split into months by season, new customers and a win
+/// rate; a revision with its reason, and check-ins.
+async fn seed_goals(store: &Store, as_of: NaiveDate) -> AppResult<()> {
+    use crate::goals::{self, By, GoalSpec, SplitInto, SplitMethod};
+    use crate::kpi::{Engine, Scope};
+    use attain_core::Granularity;
+    let engine = Engine::new(store).await?;
+    let calendar = engine.calendar();
+    let year = calendar.period_containing(as_of, Granularity::FiscalYear)?;
+    let quarter = calendar.period_containing(as_of, Granularity::FiscalQuarter)?;
+    let grow = |base: Option<rust_decimal::Decimal>, pct: i64, round: i64| {
+        let base = base.unwrap_or_default() * rust_decimal::Decimal::new(100 + pct, 2);
+        let step = rust_decimal::Decimal::from(round);
+        ((base / step).round() * step).max(step)
+    };
+    let spec = |metric: &str, period, target, name: &str| GoalSpec {
+        metric: metric.into(),
+        scope: Scope::Company,
+        period,
+        target,
+        direction: None,
+        parent: None,
+        name: name.into(),
+    };
+    let last = |p: attain_core::Period, metric: &'static str| {
+        let engine = &engine;
+        async move { goals::actual(engine, metric, &Scope::Company, p.same_period_last_year()?).await }
+    };
+    let history = SplitMethod::History(None);
+    // The year's revenue, down to every rep.
+    let target = grow(last(year, "revenue").await?, 15, 100_000);
+    let annual = goals::create(
+        &engine,
+        By::System,
+        &spec("revenue", year, target, "Annual revenue 年度销售额"),
+    )
+    .await?;
+    let regions = goals::split(&engine, By::System, annual, SplitInto::Units, &history).await?;
+    for region in regions {
+        let teams =
+            goals::split(&engine, By::System, region.goal, SplitInto::Units, &history).await?;
+        for team in teams {
+            goals::split(&engine, By::System, team.goal, SplitInto::Reps, &history).await?;
+        }
+    }
+    // The quarter: revenue by region and by month, raised once with a reason.
+    let target = grow(last(quarter, "revenue").await?, 12, 100_000);
+    let q = goals::create(&engine, By::System, &spec("revenue", quarter, target, "")).await?;
+    goals::split(&engine, By::System, q, SplitInto::Units, &history).await?;
+    goals::revise(
+        &engine,
+        By::System,
+        q,
+        target + rust_decimal::Decimal::from(500_000),
+        "Two key-account renewals moved into this quarter 两个大客户续约提前到本季度",
+    )
+    .await?;
+    let target = grow(last(quarter, "new_customers").await?, 10, 1);
+    let nc = goals::create(
+        &engine,
+        By::System,
+        &spec("new_customers", quarter, target, ""),
+    )
+    .await?;
+    goals::split(&engine, By::System, nc, SplitInto::Units, &history).await?;
+    let wr = goals::create(
+        &engine,
+        By::System,
+        &spec("win_rate", quarter, rust_decimal::Decimal::from(35), ""),
+    )
+    .await?;
+    goals::split(
+        &engine,
+        By::System,
+        wr,
+        SplitInto::Units,
+        &SplitMethod::Equal,
+    )
+    .await?;
+    goals::check_in(&engine, By::System, q, 70, "Pipeline is healthy; two large deals to close in the last month. 管道健康，最后一个月有两笔大单待签。").await?;
+    goals::check_in(
+        &engine,
+        By::System,
+        annual,
+        60,
+        "Behind in the first half, catching up since. 上半年落后，之后在追赶。",
+    )
+    .await?;
+    Ok(())
 }
 
 impl Sim<'_> {

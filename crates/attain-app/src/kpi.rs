@@ -446,6 +446,11 @@ impl<'s> Engine<'s> {
         })
     }
 
+    /// The store it reads.
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
     /// The organisation's calendar.
     pub fn calendar(&self) -> attain_core::FiscalCalendar {
         self.calendar
@@ -1187,7 +1192,8 @@ impl<'s> Engine<'s> {
         Ok(self.wrap(query, unit, rows))
     }
 
-    fn scope_label(&self, scope: &Scope) -> String {
+    /// A scope's name for people: the unit's or person's name, the value.
+    pub fn scope_label(&self, scope: &Scope) -> String {
         match scope {
             Scope::Company => self
                 .tree

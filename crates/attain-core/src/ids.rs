@@ -101,6 +101,11 @@ id_type!(
     "course ID"
 );
 id_type!(
+    /// Identifies a goal.
+    GoalId,
+    "goal ID"
+);
+id_type!(
     /// Identifies a sales territory.
     TerritoryId,
     "territory ID"

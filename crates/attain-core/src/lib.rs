@@ -7,6 +7,7 @@
 //! reproducible and testable.
 
 pub mod access;
+pub mod goal;
 pub mod ids;
 pub mod kpi;
 pub mod money;
@@ -17,7 +18,7 @@ pub mod user;
 
 pub use access::{Principal, Visibility};
 pub use ids::{
-    CompetitorId, ContactId, CourseId, CustomerId, DealId, ExternalId, OrderId, OrgUnitId,
+    CompetitorId, ContactId, CourseId, CustomerId, DealId, ExternalId, GoalId, OrderId, OrgUnitId,
     ProductId, TerritoryId, UserId,
 };
 pub use money::{Currency, Money, MoneyError};

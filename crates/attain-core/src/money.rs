@@ -240,59 +240,67 @@ impl Money {
     /// to the rounded whole (largest-remainder method; ties go to the earlier
     /// part so the result is deterministic).
     pub fn allocate(&self, weights: &[Decimal]) -> Result<Vec<Money>, MoneyError> {
-        let total_weight = weights
-            .iter()
-            .try_fold(Decimal::ZERO, |acc, w| {
-                if w.is_sign_negative() {
-                    None
-                } else {
-                    acc.checked_add(*w)
-                }
-            })
-            .ok_or(MoneyError::InvalidWeights)?;
-        if weights.is_empty() || total_weight <= Decimal::ZERO {
-            return Err(MoneyError::InvalidWeights);
-        }
-        let total_minor = self.to_minor_units()?;
-        let whole = Decimal::from(total_minor);
-        let mut parts = Vec::with_capacity(weights.len());
-        let mut assigned: i64 = 0;
-        for (index, weight) in weights.iter().enumerate() {
-            let exact = whole
-                .checked_mul(*weight)
-                .and_then(|x| x.checked_div(total_weight))
-                .ok_or(MoneyError::Overflow)?;
-            let floor = exact.floor();
-            let floor_i = i64::try_from(floor).map_err(|_| MoneyError::Overflow)?;
-            assigned = assigned.checked_add(floor_i).ok_or(MoneyError::Overflow)?;
-            parts.push((index, floor_i, exact - floor));
-        }
-        // Remainder to distribute, one minor unit at a time. For negative totals
-        // the floors overshoot downwards, so the remainder is still >= 0.
-        let mut remainder = total_minor - assigned;
-        let mut order: Vec<usize> = (0..parts.len()).collect();
-        order.sort_by(|&a, &b| parts[b].2.cmp(&parts[a].2).then(a.cmp(&b)));
-        let mut cursor = 0;
-        while remainder > 0 {
-            let slot = order[cursor % order.len()];
-            parts[slot].1 += 1;
-            remainder -= 1;
-            cursor += 1;
-        }
-        // Decimal division keeps 28 significant digits; should it ever round a
-        // share up past a whole unit, take the excess back from the smallest
-        // fractions so the parts still add up.
-        while remainder < 0 {
-            let slot = order[order.len() - 1 - (cursor % order.len())];
-            parts[slot].1 -= 1;
-            remainder += 1;
-            cursor += 1;
-        }
-        Ok(parts
+        Ok(allocate_units(self.to_minor_units()?, weights)?
             .into_iter()
-            .map(|(_, minor, _)| Money::from_minor_units(minor, self.currency))
+            .map(|minor| Money::from_minor_units(minor, self.currency))
             .collect())
     }
+}
+
+/// Splits `total` whole units (minor units of money, or items, or
+/// hundredths of a percent) into parts proportional to `weights` that add up
+/// exactly to `total`: the largest-remainder method, ties to the earlier
+/// part, so the same input always gives the same split. Weights must not be
+/// negative and must not all be zero.
+pub fn allocate_units(total: i64, weights: &[Decimal]) -> Result<Vec<i64>, MoneyError> {
+    let total_weight = weights
+        .iter()
+        .try_fold(Decimal::ZERO, |acc, w| {
+            if w.is_sign_negative() {
+                None
+            } else {
+                acc.checked_add(*w)
+            }
+        })
+        .ok_or(MoneyError::InvalidWeights)?;
+    if weights.is_empty() || total_weight <= Decimal::ZERO {
+        return Err(MoneyError::InvalidWeights);
+    }
+    let whole = Decimal::from(total);
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut assigned: i64 = 0;
+    for (index, weight) in weights.iter().enumerate() {
+        let exact = whole
+            .checked_mul(*weight)
+            .and_then(|x| x.checked_div(total_weight))
+            .ok_or(MoneyError::Overflow)?;
+        let floor = exact.floor();
+        let floor_i = i64::try_from(floor).map_err(|_| MoneyError::Overflow)?;
+        assigned = assigned.checked_add(floor_i).ok_or(MoneyError::Overflow)?;
+        parts.push((index, floor_i, exact - floor));
+    }
+    // Remainder to distribute, one unit at a time. For negative totals the
+    // floors overshoot downwards, so the remainder is still >= 0.
+    let mut remainder = total - assigned;
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| parts[b].2.cmp(&parts[a].2).then(a.cmp(&b)));
+    let mut cursor = 0;
+    while remainder > 0 {
+        let slot = order[cursor % order.len()];
+        parts[slot].1 += 1;
+        remainder -= 1;
+        cursor += 1;
+    }
+    // Decimal division keeps 28 significant digits; should it ever round a
+    // share up past a whole unit, take the excess back from the smallest
+    // fractions so the parts still add up.
+    while remainder < 0 {
+        let slot = order[order.len() - 1 - (cursor % order.len())];
+        parts[slot].1 -= 1;
+        remainder += 1;
+        cursor += 1;
+    }
+    Ok(parts.into_iter().map(|(_, units, _)| units).collect())
 }
 
 impl fmt::Display for Money {

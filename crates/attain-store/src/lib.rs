@@ -16,6 +16,7 @@ mod access;
 mod bulk;
 mod config;
 mod error;
+mod goals;
 mod import;
 mod kpi;
 mod migrate;
@@ -32,6 +33,7 @@ pub use access::{
 };
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
+pub use goals::{Goal, GoalChanges, GoalCheckin, GoalFilter, GoalRevision, NewGoal, Revision};
 pub use import::{
     CustomerRef, ImportCounts, ImportRecords, ImportedActivity, ImportedCompetitor,
     ImportedContact, ImportedCourse, ImportedCustomer, ImportedDeal, ImportedEnrolment,

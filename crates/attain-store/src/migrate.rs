@@ -70,6 +70,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_order_cost.sql"),
         postgres: include_str!("../migrations/postgres/0009_order_cost.sql"),
     },
+    Migration {
+        version: 10,
+        name: "goals",
+        sqlite: include_str!("../migrations/sqlite/0010_goals.sql"),
+        postgres: include_str!("../migrations/postgres/0010_goals.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.
