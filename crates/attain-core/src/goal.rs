@@ -368,6 +368,47 @@ pub enum SmartReason {
     Ended,
 }
 
+impl fmt::Display for SmartReason {
+    /// The reason in English (interfaces translate from the variant).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pct = |d: Decimal| (d * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+        match self {
+            SmartReason::Concrete => {
+                f.write_str("the metric is defined and the scope names who or what")
+            }
+            SmartReason::InactivePerson => {
+                f.write_str("the scope names a person who is no longer active")
+            }
+            SmartReason::HasData => f.write_str("the metric has values for this scope in the data"),
+            SmartReason::NoData => {
+                f.write_str("no value of this metric for this scope in the past year")
+            }
+            SmartReason::Growth {
+                last_year,
+                required,
+                reached,
+                windows,
+            } => write!(
+                f,
+                "needs {}% on the same period last year ({last_year}); {reached} of {windows} comparable past periods grew that much",
+                pct(*required)
+            ),
+            SmartReason::Level { reached, windows } => {
+                write!(
+                    f,
+                    "{reached} of {windows} comparable past periods reached this level"
+                )
+            }
+            SmartReason::NoHistory => f.write_str("no history to compare the target with"),
+            SmartReason::ChildOf(id) => write!(f, "a part of goal {id}"),
+            SmartReason::CompanyObjective => f.write_str("a company objective"),
+            SmartReason::Unlinked => f.write_str("linked to no parent goal and not a company goal"),
+            SmartReason::Period { days_left } => write!(f, "has a period; {days_left} days left"),
+            SmartReason::Ended => f.write_str("its period is over"),
+        }
+    }
+}
+
 /// One letter of the check, its verdict and its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmartCheck {

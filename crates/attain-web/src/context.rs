@@ -337,15 +337,19 @@ pub struct ApiUser {
     pub principal: Principal,
     /// How the request authenticated.
     pub via: Via,
+    /// The language messages are written in.
+    pub lang: Lang,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match context(parts).identity {
+        let ctx = context(parts);
+        match ctx.identity {
             Some(identity) => Ok(ApiUser {
                 principal: identity.principal,
                 via: identity.via,
+                lang: ctx.lang,
             }),
             None => {
                 let mut response = ApiError::new(

@@ -94,6 +94,11 @@ impl ApiError {
         }
     }
 
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// 403 for an action the caller's role does not allow.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)

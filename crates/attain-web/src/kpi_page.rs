@@ -67,7 +67,7 @@ const DIMS: &[&str] = &[
     "industry", "product", "category",
 ];
 
-fn format_value(
+pub(crate) fn format_value(
     i18n: &I18n,
     unit: Unit,
     value: Option<Decimal>,

@@ -18,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 mod api;
+mod api_goals;
 mod api_kpi;
 mod api_records;
 mod api_sales;
@@ -25,6 +26,7 @@ mod api_units;
 mod api_write;
 mod context;
 mod error;
+mod goals_page;
 pub mod i18n;
 mod import_pages;
 mod kpi_page;
@@ -55,8 +57,17 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
-    today: fn() -> chrono::NaiveDate,
+    today: Today,
     secure_cookies: bool,
+}
+
+/// Where "today" comes from.
+#[derive(Clone, Copy)]
+enum Today {
+    /// A clock (the local one in production, a fixed function in tests).
+    Clock(fn() -> chrono::NaiveDate),
+    /// One day, for a demo whose history ends on it.
+    Fixed(chrono::NaiveDate),
 }
 
 impl AppState {
@@ -70,7 +81,19 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 store,
-                today,
+                today: Today::Clock(today),
+                secure_cookies: false,
+            }),
+        }
+    }
+
+    /// State whose "today" is one fixed day: a demo built with `--as-of`
+    /// shows its goals and pace as of the last day of its history.
+    pub fn on_day(store: Store, day: chrono::NaiveDate) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                today: Today::Fixed(day),
                 secure_cookies: false,
             }),
         }
@@ -106,7 +129,10 @@ impl AppState {
 
     /// Today's date, as the pages and reports see it.
     pub fn today(&self) -> chrono::NaiveDate {
-        (self.inner.today)()
+        match self.inner.today {
+            Today::Clock(clock) => clock(),
+            Today::Fixed(day) => day,
+        }
     }
 }
 
@@ -122,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(import_pages::routes())
         .merge(kpi_page::routes())
+        .merge(goals_page::routes())
         .nest("/api/v1", api::routes())
         .route("/api", get(api::not_found))
         .route("/api/{*rest}", get(api::not_found).fallback(api::not_found))

@@ -899,3 +899,161 @@ store_test!(async fn org_units_are_listed_within_visibility_and_changed_by_admin
     let log = store.audit_log(Some("org_unit"), 10, None).await.unwrap();
     assert_eq!(log.len(), 3, "created, moved, deleted");
 });
+
+// ------------------------------------------------------------ goals
+
+/// Ops sets a company revenue goal and splits it to the regions; the East
+/// manager splits East to Team A and Team A to its reps. Returns the IDs of
+/// the company goal, East's and West's, and ana's and ben's.
+async fn goal_tree(store: &Store) -> [i64; 5] {
+    let ops = token(store, "ops").await;
+    let mgr = token(store, "mgr").await;
+    let r = call(Method::POST, "/api/v1/goals")
+        .bearer(&ops)
+        .json(serde_json::json!({"metric": "revenue", "period": "FY2026", "target": "1200000.00"}))
+        .send(store)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let company = r.json()["id"].as_i64().unwrap();
+    let r = call(Method::POST, &format!("/api/v1/goals/{company}/split")).bearer(&ops).json(serde_json::json!({"into": "units", "method": "weights", "weights": {"East <script>": 2, "West": "1"}})).send(store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let parts = r.json()["parts"].as_array().unwrap().clone();
+    assert_eq!(parts[0]["target"], "800000.00");
+    assert_eq!(parts[1]["target"], "400000.00");
+    let (east, west) = (
+        parts[0]["id"].as_i64().unwrap(),
+        parts[1]["id"].as_i64().unwrap(),
+    );
+    let r = call(Method::POST, &format!("/api/v1/goals/{east}/split"))
+        .bearer(&mgr)
+        .json(serde_json::json!({"into": "units", "method": "equal"}))
+        .send(store)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let team = r.json()["parts"][0]["id"].as_i64().unwrap();
+    let r = call(Method::POST, &format!("/api/v1/goals/{team}/split"))
+        .bearer(&mgr)
+        .json(serde_json::json!({"into": "reps", "method": "equal"}))
+        .send(store)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let reps = r.json()["parts"].as_array().unwrap().clone();
+    let id_for = |login: &str| {
+        reps.iter()
+            .find(|p| p["label"] == login.to_uppercase())
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    [company, east, west, id_for("ana"), id_for("ben")]
+}
+
+store_test!(async fn goals_follow_visibility_and_roles_even_by_guessed_ids(store) {
+    org(&store).await;
+    let [company, east, west, ana_goal, ben_goal] = goal_tree(&store).await;
+    assert_eq!(call(Method::GET, "/api/v1/goals").send(&store).await.status, StatusCode::UNAUTHORIZED);
+    // A rep sees his own goal only; every other ID is a 404, as if it did not exist.
+    let ana = token(&store, "ana").await;
+    let list = call(Method::GET, "/api/v1/goals").bearer(&ana).send(&store).await.json();
+    let ids: Vec<i64> = list["items"].as_array().unwrap().iter().map(|g| g["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![ana_goal]);
+    for guess in 1..=ben_goal + 3 {
+        let r = call(Method::GET, &format!("/api/v1/goals/{guess}")).bearer(&ana).send(&store).await;
+        let expected = if guess == ana_goal { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        assert_eq!(r.status, expected, "goal {guess}");
+    }
+    // He may not change goals, not even his own, but he checks in on it.
+    let r = call(Method::PUT, &format!("/api/v1/goals/{ana_goal}")).bearer(&ana).json(serde_json::json!({"target": 1, "reason": "x"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::PUT, &format!("/api/v1/goals/{ben_goal}")).bearer(&ana).json(serde_json::json!({"target": 1, "reason": "x"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = call(Method::POST, "/api/v1/goals").bearer(&ana).json(serde_json::json!({"metric": "revenue", "period": "FY2026", "target": 1, "scope": format!("rep:{}", id_of(&store, "ana").await)})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::POST, &format!("/api/v1/goals/{ana_goal}/checkins")).bearer(&ana).json(serde_json::json!({"confidence": 75, "comment": "两个演示已约"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let detail = call(Method::GET, &format!("/api/v1/goals/{ana_goal}")).bearer(&ana).send(&store).await.json();
+    assert_eq!(detail["checkins"][0]["comment"], "两个演示已约");
+    assert_eq!(detail["target"], "400000.00");
+    assert_eq!(detail["smart"].as_array().unwrap().len(), 5);
+    // The East manager sees exactly East's goals: not the company's, not West's.
+    let mgr = token(&store, "mgr").await;
+    let list = call(Method::GET, "/api/v1/goals").bearer(&mgr).send(&store).await.json();
+    let mut seen: Vec<i64> = list["items"].as_array().unwrap().iter().map(|g| g["id"].as_i64().unwrap()).collect();
+    seen.sort_unstable();
+    assert!(seen.contains(&east) && seen.contains(&ana_goal) && seen.contains(&ben_goal), "{seen:?}");
+    assert!(!seen.contains(&company) && !seen.contains(&west), "{seen:?}");
+    assert_eq!(seen.len(), 4, "East, Team A, ana, ben");
+    assert_eq!(call(Method::GET, &format!("/api/v1/goals/{west}")).bearer(&mgr).send(&store).await.status, StatusCode::NOT_FOUND);
+    // He does not set his own region's goal, which comes from above.
+    let r = call(Method::PUT, &format!("/api/v1/goals/{east}")).bearer(&mgr).json(serde_json::json!({"target": 1, "reason": "x"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Bad input names the field.
+    let ops = token(&store, "ops").await;
+    let r = call(Method::POST, "/api/v1/goals").bearer(&ops).json(serde_json::json!({"metric": "revenue", "period": "FY2026-Q9", "target": 1})).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["details"]["field"], "period");
+    let r = call(Method::POST, "/api/v1/goals").bearer(&ops).json(serde_json::json!({"metric": "revenue", "period": "FY2026-Q3", "target": "lots"})).send(&store).await;
+    assert_eq!(r.json()["error"]["details"]["field"], "target");
+    let r = call(Method::POST, "/api/v1/goals").bearer(&ops).json(serde_json::json!({"metric": "happiness", "period": "FY2026-Q3", "target": 1})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("happiness"));
+});
+
+store_test!(async fn a_changed_target_shows_in_the_audit_log_with_before_and_after(store) {
+    org(&store).await;
+    let [company, east, west, ..] = goal_tree(&store).await;
+    let ops = token(&store, "ops").await;
+    let r = call(Method::PUT, &format!("/api/v1/goals/{company}")).bearer(&ops).json(serde_json::json!({"target": "1500000", "reason": "Board approved the expansion"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Its parts follow in proportion and still add up.
+    let east_target = call(Method::GET, &format!("/api/v1/goals/{east}")).bearer(&ops).send(&store).await.json()["target"].clone();
+    let west_target = call(Method::GET, &format!("/api/v1/goals/{west}")).bearer(&ops).send(&store).await.json()["target"].clone();
+    assert_eq!((east_target.as_str().unwrap(), west_target.as_str().unwrap()), ("1000000.00", "500000.00"));
+    let entries = call(Method::GET, "/api/v1/audit?entity=goal&limit=50").bearer(&ops).send(&store).await.json();
+    let e = entries.as_array().unwrap().iter().find(|e| e["entity_id"] == company.to_string() && e["action"] == "update" && e["after"]["reason"].is_string()).unwrap();
+    assert_eq!(e["actor"], "ops");
+    assert_eq!(e["before"]["target"], "1200000.00");
+    assert_eq!(e["after"]["target"], "1500000.00");
+    assert_eq!(e["after"]["reason"], "Board approved the expansion");
+    let detail = call(Method::GET, &format!("/api/v1/goals/{company}")).bearer(&ops).send(&store).await.json();
+    assert_eq!(detail["revisions"][0]["old_target"], "1200000.00");
+    assert_eq!(detail["revisions"][0]["by"], "ops");
+    // A part of the split changes only through its parent.
+    let r = call(Method::PUT, &format!("/api/v1/goals/{east}")).bearer(&ops).json(serde_json::json!({"target": 1, "reason": "x"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The audit page shows it to sales ops.
+    let (cookie, _) = session(&store, "ops").await;
+    let page = call(Method::GET, "/audit?entity=goal").session(&cookie).send(&store).await;
+    assert!(page.body.contains("1200000.00") && page.body.contains("1500000.00"), "{}", page.body);
+});
+
+store_test!(async fn goal_pages_show_what_the_person_may_see_and_refuse_forged_posts(store) {
+    org(&store).await;
+    let [company, _east, _west, ana_goal, ben_goal] = goal_tree(&store).await;
+    let (cookie, csrf) = session(&store, "ana").await;
+    let page = call(Method::GET, "/goals").session(&cookie).send(&store).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("href=\"/goals/{ana_goal}\"")));
+    assert!(!page.body.contains(&format!("href=\"/goals/{ben_goal}\"")));
+    assert!(!page.body.contains("id=\"goal-new\""), "a rep gets no form to set goals");
+    assert_eq!(call(Method::GET, &format!("/goals/{ben_goal}")).session(&cookie).send(&store).await.status, StatusCode::NOT_FOUND);
+    let page = call(Method::GET, &format!("/goals/{ana_goal}")).session(&cookie).header("accept-language", "zh-CN").send(&store).await;
+    assert!(page.body.contains("SMART 检查") && page.body.contains("它是目标"), "{}", page.body);
+    assert!(!page.body.contains("id=\"goal-revise\""));
+    // A check-in through the form, with and without the CSRF token.
+    let form = "confidence=60&comment=on+track";
+    let r = call(Method::POST, &format!("/goals/{ana_goal}/checkin")).session(&cookie).form(form).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::POST, &format!("/goals/{ana_goal}/checkin")).session(&cookie).header("origin", "http://attain.test").form(&format!("{form}&_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(store.goal_checkins(attain_core::GoalId::from_raw(ana_goal)).await.unwrap().len(), 1);
+    // Ops revises through the form; a missing reason is explained on the page.
+    let (cookie, csrf) = session(&store, "ops").await;
+    let r = call(Method::POST, &format!("/goals/{company}/revise")).session(&cookie).header("origin", "http://attain.test").form(&format!("target=1300000&reason=&_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"goal-error\"") && r.body.contains("reason"), "{}", r.body);
+    let r = call(Method::POST, &format!("/goals/{company}/revise")).session(&cookie).header("origin", "http://attain.test").form(&format!("target=1300000&reason=New+plan&_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = call(Method::GET, &format!("/goals/{company}?done=revised")).session(&cookie).send(&store).await;
+    assert!(page.body.contains("New plan") && page.body.contains("id=\"goal-notice\""));
+});

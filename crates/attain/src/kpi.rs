@@ -43,7 +43,7 @@ pub struct KpiArgs {
     list: bool,
 }
 
-async fn scope_of(store: &Store, text: &str) -> anyhow::Result<Scope> {
+pub(crate) async fn scope_of(store: &Store, text: &str) -> anyhow::Result<Scope> {
     let text = text.trim();
     if text == "company" {
         return Ok(Scope::Company);

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 mod admin;
 mod bench;
 mod demo;
+mod goal;
 mod import;
 mod kpi;
 
@@ -76,6 +77,9 @@ enum Command {
     /// Define, list and remove custom metrics.
     #[command(subcommand)]
     Metric(kpi::MetricCommand),
+    /// Set, split, revise, check in on and list goals.
+    #[command(subcommand)]
+    Goal(goal::GoalCommand),
     /// Manage the KPI rollups.
     #[command(subcommand)]
     Rollup(RollupCommand),
@@ -316,7 +320,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("Sign in and choose a new password; this one is not shown again.");
             }
-            serve(store, args.bind).await
+            serve(store, args.bind, None).await
         }
         Command::Migrate => {
             let config = cli.db.config("attain.db");
@@ -345,7 +349,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("demo data written to {}", config.describe());
                 return Ok(());
             }
-            serve(store, args.bind).await
+            serve(store, args.bind, args.as_of).await
         }
         Command::User(command) => {
             let store = open(&cli.db).await?;
@@ -366,6 +370,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Metric(command) => {
             let store = open(&cli.db).await?;
             kpi::metric(&store, command).await
+        }
+        Command::Goal(command) => {
+            let store = open(&cli.db).await?;
+            goal::run(&store, command, chrono::Local::now().date_naive()).await
         }
         Command::Rollup(RollupCommand::Rebuild) => {
             let store = open(&cli.db).await?;
@@ -394,14 +402,22 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
         .with_context(|| format!("opening {}", config.describe()))
 }
 
-async fn serve(store: Store, bind: SocketAddr) -> anyhow::Result<()> {
+/// Serves until a shutdown signal; `day` pins "today" (a demo's `--as-of`).
+async fn serve(
+    store: Store,
+    bind: SocketAddr,
+    day: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %local, database = store.describe(), "Attain is serving");
     println!("Attain is serving {} at http://{local}", store.describe());
-    let state = attain_web::AppState::new(store.clone());
+    let state = match day {
+        Some(day) => attain_web::AppState::on_day(store.clone(), day),
+        None => attain_web::AppState::new(store.clone()),
+    };
     attain_web::serve(listener, state, shutdown_signal())
         .await
         .context("serving HTTP")?;
