@@ -1369,6 +1369,7 @@ pub async fn build(
     store.rebuild_rollups().await?;
     let rollups = t.elapsed();
     seed_goals(store, options.as_of).await?;
+    crate::pay::seed_demo(store, options.as_of).await?;
     tracing::info!(
         generating_ms = generating.as_millis() as u64,
         writing_ms = writing.as_millis() as u64,

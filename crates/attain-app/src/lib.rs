@@ -13,6 +13,7 @@ mod error;
 pub mod goals;
 pub mod import;
 pub mod kpi;
+pub mod pay;
 pub mod secrets;
 pub mod users;
 

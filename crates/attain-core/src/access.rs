@@ -71,6 +71,24 @@ impl Principal {
         }
     }
 
+    /// Whose commission statements the principal may read: everyone's
+    /// (admin, sales ops), the people in his subtree (a manager), or his
+    /// own (a rep, a viewer). The same rule as [`Self::can_see_pay_of`], in
+    /// the form storage filters by.
+    pub fn pay_visibility(&self) -> Visibility {
+        match self.role {
+            Role::Admin | Role::SalesOps => Visibility::Everything,
+            Role::Manager => Visibility::Subtree(self.unit),
+            Role::Rep | Role::Viewer => Visibility::Own(self.user),
+        }
+    }
+
+    /// Whether the principal defines commission plans and runs, approves
+    /// and locks payouts.
+    pub fn can_run_payouts(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::SalesOps)
+    }
+
     /// Whether the principal may create users, change roles and reset passwords.
     pub fn can_manage_users(&self) -> bool {
         self.role == Role::Admin
@@ -185,6 +203,37 @@ mod tests {
             !team_a.can_see_pay_of(p(20), &t),
             "his own manager's pay is not his to see"
         );
+    }
+
+    /// Storage filters statements by `pay_visibility`; it must say exactly
+    /// what `can_see_pay_of` says, for every role and person.
+    #[test]
+    fn pay_visibility_agrees_with_can_see_pay_of() {
+        let t = tree();
+        let people = [10, 11, 20, 21, 30, 31, 32, 40];
+        let roles = [
+            (10, Role::Admin, 1),
+            (11, Role::SalesOps, 1),
+            (20, Role::Manager, 2),
+            (21, Role::Manager, 3),
+            (30, Role::Rep, 3),
+            (40, Role::Viewer, 2),
+        ];
+        for (user, role, unit) in roles {
+            let who = who(user, role, unit);
+            for person in people {
+                let by_filter = match who.pay_visibility() {
+                    Visibility::Everything => true,
+                    Visibility::Subtree(u) => t.user_is_within(p(person), u),
+                    Visibility::Own(me) => me == p(person),
+                };
+                assert_eq!(
+                    by_filter,
+                    who.can_see_pay_of(p(person), &t),
+                    "{role:?} {user} on {person}"
+                );
+            }
+        }
     }
 
     #[test]

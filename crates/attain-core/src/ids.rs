@@ -101,6 +101,21 @@ id_type!(
     "course ID"
 );
 id_type!(
+    /// Identifies a commission plan.
+    PlanId,
+    "plan ID"
+);
+id_type!(
+    /// Identifies a payout run.
+    PayoutRunId,
+    "payout run ID"
+);
+id_type!(
+    /// Identifies a commission statement.
+    StatementId,
+    "statement ID"
+);
+id_type!(
     /// Identifies a goal.
     GoalId,
     "goal ID"

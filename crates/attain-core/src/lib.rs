@@ -7,6 +7,7 @@
 //! reproducible and testable.
 
 pub mod access;
+pub mod comp;
 pub mod goal;
 pub mod ids;
 pub mod kpi;
@@ -19,7 +20,7 @@ pub mod user;
 pub use access::{Principal, Visibility};
 pub use ids::{
     CompetitorId, ContactId, CourseId, CustomerId, DealId, ExternalId, GoalId, OrderId, OrgUnitId,
-    ProductId, TerritoryId, UserId,
+    PayoutRunId, PlanId, ProductId, StatementId, TerritoryId, UserId,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind};

@@ -21,6 +21,7 @@ mod import;
 mod kpi;
 mod migrate;
 mod org;
+mod pay;
 mod records;
 mod sales;
 mod uploads;
@@ -46,6 +47,7 @@ pub use kpi::{
 };
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
+pub use pay::{Assignment, NewPlan, NewStatement, PayoutRun, Plan, RunStatus, Statement};
 pub use records::{FieldValue, Record, RecordFilter, record_entities};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
 pub use uploads::Upload;

@@ -76,6 +76,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_goals.sql"),
         postgres: include_str!("../migrations/postgres/0010_goals.sql"),
     },
+    Migration {
+        version: 11,
+        name: "pay",
+        sqlite: include_str!("../migrations/sqlite/0011_pay.sql"),
+        postgres: include_str!("../migrations/postgres/0011_pay.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

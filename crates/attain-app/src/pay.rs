@@ -1,0 +1,418 @@
+//! Commission: plans (tiers on the attainment of a quota, threshold, cap),
+//! who is on which plan, payout runs that calculate every person's
+//! statement for a period with the whole calculation kept, and their
+//! approval and locking. Sales ops and admins run it all; everyone reads the
+//! statements his pay visibility allows (his own, his subtree's, or all).
+//!
+//! The credited amount is the plan's metric for the person over the period,
+//! from the KPI engine (so it follows product.md's definitions and
+//! attribution). The quota is the person's goal for that metric and period;
+//! failing that, his goal for a period containing it, in proportion to the
+//! days (a quarter of an annual goal), as the statement says.
+
+use std::collections::HashMap;
+
+use attain_core::comp::{self, Calculation, PlanRules, Tier};
+use attain_core::goal::is_additive;
+use attain_core::kpi::Unit;
+use attain_core::{Money, PayoutRunId, Period, PlanId, Role, UserId, Visibility};
+use attain_store::{GoalFilter, NewPlan, NewStatement, RunStatus, Store};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::goals::By;
+use crate::kpi::{Dim, Engine, KpiQuery, Scope};
+use crate::{AppError, AppResult};
+
+fn may_run(by: By<'_>) -> AppResult<()> {
+    match by {
+        By::Cli | By::System => Ok(()),
+        By::Person(p) if p.can_run_payouts() => Ok(()),
+        By::Person(_) => Err(AppError::Forbidden(
+            "only sales operations and administrators define plans and run payouts".into(),
+        )),
+    }
+}
+
+/// A plan as given: tiers as (attainment from, rate), both fractions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSpec {
+    /// Name.
+    pub name: String,
+    /// Credited metric: an additive money metric (revenue, bookings, payments).
+    pub metric: String,
+    /// Tiers.
+    pub tiers: Vec<Tier>,
+    /// Attainment below which nothing is paid.
+    pub threshold: Option<Decimal>,
+    /// Most one person earns per period, in the base currency.
+    pub cap: Option<Decimal>,
+}
+
+/// Creates (`id` None) or replaces a plan.
+pub async fn save_plan(
+    engine: &Engine<'_>,
+    by: By<'_>,
+    id: Option<PlanId>,
+    spec: &PlanSpec,
+) -> AppResult<PlanId> {
+    may_run(by)?;
+    if spec.name.trim().is_empty() {
+        return Err(AppError::Invalid("name: a plan needs a name".into()));
+    }
+    let unit = crate::goals::metric_unit(&spec.metric, engine)?;
+    if unit != Unit::Money || !is_additive(&spec.metric) {
+        return Err(AppError::Invalid(format!(
+            "metric: '{}' is not an amount credited to people; use revenue, bookings or payments",
+            spec.metric
+        )));
+    }
+    let base = engine.base_currency();
+    let rules = PlanRules {
+        tiers: spec.tiers.clone(),
+        threshold: spec.threshold,
+        cap: spec.cap.map(|c| Money::new(c, base)),
+    };
+    rules
+        .validate()
+        .map_err(|e| AppError::Invalid(format!("tiers: {e}")))?;
+    Ok(engine
+        .store()
+        .save_plan_audited(
+            &actor(by),
+            id,
+            &NewPlan {
+                name: spec.name.trim().to_owned(),
+                metric: spec.metric.clone(),
+                rules,
+            },
+            base,
+        )
+        .await?)
+}
+
+fn actor(by: By<'_>) -> attain_store::Actor {
+    match by {
+        By::Person(p) => attain_store::Actor::person(p),
+        By::Cli => attain_store::Actor::named("cli"),
+        By::System => attain_store::Actor::named("system"),
+    }
+}
+
+/// Deletes a plan nobody is or was on.
+pub async fn delete_plan(store: &Store, by: By<'_>, id: PlanId) -> AppResult<()> {
+    may_run(by)?;
+    Ok(store.delete_plan_audited(&actor(by), id).await?)
+}
+
+/// Puts people on a plan from a day (until a day, or for good).
+pub async fn assign(
+    store: &Store,
+    by: By<'_>,
+    plan: PlanId,
+    users: &[UserId],
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+) -> AppResult<usize> {
+    may_run(by)?;
+    Ok(store
+        .assign_plan_audited(&actor(by), plan, users, from, to)
+        .await?)
+}
+
+/// The quota of a person for a plan's metric and a period, and where it
+/// came from, for the statement.
+async fn quota_of(
+    engine: &Engine<'_>,
+    metric: &str,
+    user: UserId,
+    period: &Period,
+) -> AppResult<Option<(Money, serde_json::Value)>> {
+    let goals = engine
+        .store()
+        .goals_visible(
+            &Visibility::Everything,
+            &GoalFilter {
+                metric: Some(metric.to_owned()),
+                scope: Some(Scope::Rep(user).key()),
+                overlapping: Some((period.start(), period.end())),
+                ..GoalFilter::default()
+            },
+            0,
+            100,
+        )
+        .await?;
+    let base = engine.base_currency();
+    if let Some(g) = goals.iter().find(|g| g.period == period.to_string()) {
+        return Ok(Some((
+            Money::new(g.target(), base),
+            json!({"goal": g.id.raw(), "period": g.period, "target": g.target().to_string()}),
+        )));
+    }
+    // The shortest goal that contains the period, in proportion to the days.
+    let containing = goals
+        .iter()
+        .filter(|g| g.start <= period.start() && g.end >= period.end())
+        .min_by_key(|g| (g.end - g.start).num_days());
+    Ok(containing.map(|g| {
+        let of_days = (g.end - g.start).num_days().max(1);
+        let quota = Money::new(
+            g.target() * Decimal::from(period.days()) / Decimal::from(of_days),
+            base,
+        )
+        .rounded();
+        (
+            quota,
+            json!({"goal": g.id.raw(), "period": g.period, "target": g.target().to_string(), "days": period.days(), "of_days": of_days}),
+        )
+    }))
+}
+
+fn trace(
+    plan: &attain_store::Plan,
+    period: &Period,
+    c: &Calculation,
+    source: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let m = |x: &Money| x.amount().to_string();
+    json!({
+        "plan": plan.name,
+        "metric": plan.metric,
+        "period": period.to_string(),
+        "credited": m(&c.credited),
+        "quota": c.quota.as_ref().map(m),
+        "quota_source": source,
+        "attainment": c.attainment.map(|a| a.round_dp(6).normalize().to_string()),
+        "lines": c.lines.iter().map(|l| json!({
+            "from": l.from.to_string(),
+            "to": l.to.map(|t| t.to_string()),
+            "base": m(&l.base),
+            "rate": l.rate.to_string(),
+            "amount": m(&l.amount),
+        })).collect::<Vec<_>>(),
+        "earned": m(&c.earned),
+        "threshold": plan.rules.threshold.map(|t| t.to_string()),
+        "below_threshold": c.below_threshold,
+        "cap": plan.rules.cap.as_ref().map(m),
+        "capped_by": m(&c.capped_by),
+        "total": m(&c.total),
+        "currency": c.total.currency().code(),
+    })
+}
+
+/// Calculates every statement of a period: a new draft run, or the
+/// recalculation of a draft (`run`).
+pub async fn calculate(
+    engine: &Engine<'_>,
+    by: By<'_>,
+    period: Period,
+    run: Option<PayoutRunId>,
+) -> AppResult<PayoutRunId> {
+    may_run(by)?;
+    let store = engine.store();
+    let period = match run {
+        Some(id) => engine
+            .calendar()
+            .parse(&store.payout_run(id).await?.period)?,
+        None => period,
+    };
+    if run.is_none()
+        && let Some(existing) = store
+            .payout_runs()
+            .await?
+            .into_iter()
+            .find(|r| r.period == period.to_string())
+    {
+        return Err(AppError::Invalid(format!(
+            "period: payout run {} already covers {period}; recalculate it while it is a draft",
+            existing.id
+        )));
+    }
+    let plans: HashMap<PlanId, attain_store::Plan> = store
+        .plans()
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let last = period.last_day();
+    // Everyone on a plan on some day of the period, on the plan of his last day in it.
+    let mut on_plan: HashMap<UserId, (NaiveDate, PlanId)> = HashMap::new();
+    for a in store.assignments(None).await? {
+        let start = a.from.max(period.start());
+        let end = a.to.unwrap_or(last).min(last);
+        if start <= end && on_plan.get(&a.user).is_none_or(|(d, _)| *d < end) {
+            on_plan.insert(a.user, (end, a.plan));
+        }
+    }
+    let base = engine.base_currency();
+    // One breakdown query per metric for everyone's credited amount.
+    let mut credited: HashMap<(String, String), Decimal> = HashMap::new();
+    let mut metrics: Vec<&str> = plans.values().map(|p| p.metric.as_str()).collect();
+    metrics.sort_unstable();
+    metrics.dedup();
+    for metric in metrics {
+        let answer = engine
+            .answer(&KpiQuery {
+                metric: metric.to_owned(),
+                formula: None,
+                period,
+                scope: Scope::Company,
+                by: vec![Dim::Rep],
+                target: None,
+            })
+            .await?;
+        for row in answer.rows {
+            if let (Some(key), Some(v)) = (row.keys.first(), row.value) {
+                credited.insert((metric.to_owned(), key.clone()), v);
+            }
+        }
+    }
+    let mut people: Vec<(UserId, PlanId)> = on_plan.into_iter().map(|(u, (_, p))| (u, p)).collect();
+    people.sort_unstable();
+    let mut statements = Vec::with_capacity(people.len());
+    for (user, plan_id) in people {
+        let plan = plans
+            .get(&plan_id)
+            .ok_or_else(|| AppError::Internal(format!("plan {plan_id} vanished")))?;
+        let amount = credited
+            .get(&(plan.metric.clone(), user.to_string()))
+            .copied()
+            .unwrap_or_default();
+        let quota = quota_of(engine, &plan.metric, user, &period).await?;
+        let c = comp::commission(
+            &plan.rules,
+            Money::new(amount, base).rounded(),
+            quota.as_ref().map(|q| q.0),
+        )
+        .map_err(|e| AppError::Invalid(format!("user {user}: {e}")))?;
+        statements.push(NewStatement {
+            user,
+            plan: plan_id,
+            trace: trace(plan, &period, &c, quota.map(|q| q.1)),
+            credited: c.credited,
+            quota: c.quota,
+            commission: c.total,
+        });
+    }
+    Ok(store
+        .save_payout_run_audited(
+            &actor(by),
+            run,
+            (&period.to_string(), period.start(), period.end()),
+            &statements,
+        )
+        .await?)
+}
+
+/// Approves a draft run, or locks an approved one.
+pub async fn advance(store: &Store, by: By<'_>, run: PayoutRunId, to: RunStatus) -> AppResult<()> {
+    may_run(by)?;
+    Ok(store
+        .advance_payout_run_audited(&actor(by), run, to)
+        .await?)
+}
+
+/// The payroll file of a locked run: one line per person with his login,
+/// name, external ID and amount, as CSV.
+pub async fn payroll_csv(store: &Store, by: By<'_>, run: PayoutRunId) -> AppResult<String> {
+    may_run(by)?;
+    let r = store.payout_run(run).await?;
+    if r.status != RunStatus::Locked {
+        return Err(AppError::Invalid(format!(
+            "payout run {run} is {}; lock it before exporting it to payroll",
+            r.status.key()
+        )));
+    }
+    let people: HashMap<UserId, attain_store::User> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut out = String::from("period,login,name,external_id,amount,currency\n");
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n']) || s.starts_with(['=', '+', '-', '@']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    for s in store
+        .statements_visible(&Visibility::Everything, Some(run), None, 0, i64::MAX)
+        .await?
+    {
+        let u = people.get(&s.user);
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r.period,
+            quote(u.map_or("", |u| u.login.as_str())),
+            quote(&s.user_name),
+            quote(
+                u.and_then(|u| u.external_id.as_ref())
+                    .map_or("", |e| e.as_str())
+            ),
+            s.commission.amount(),
+            s.commission.currency().code()
+        ));
+    }
+    Ok(out)
+}
+
+/// The demo's plan: every rep on it from the start of the fiscal year of
+/// `as_of`; each finished quarter of that year calculated, all but the last
+/// approved and locked.
+pub async fn seed_demo(store: &Store, as_of: NaiveDate) -> AppResult<()> {
+    let engine = Engine::new(store).await?;
+    let calendar = engine.calendar();
+    let year = calendar.period_containing(as_of, attain_core::Granularity::FiscalYear)?;
+    let pct = |n: i64| Decimal::new(n, 2);
+    let plan = save_plan(
+        &engine,
+        By::System,
+        None,
+        &PlanSpec {
+            name: "Sales rep plan 销售代表提成方案".into(),
+            metric: "revenue".into(),
+            tiers: vec![
+                Tier {
+                    from: Decimal::ZERO,
+                    rate: pct(2),
+                },
+                Tier {
+                    from: pct(50),
+                    rate: pct(4),
+                },
+                Tier {
+                    from: Decimal::ONE,
+                    rate: pct(7),
+                },
+            ],
+            threshold: Some(pct(30)),
+            cap: Some(Decimal::from(250_000)),
+        },
+    )
+    .await?;
+    let reps: Vec<UserId> = store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::Rep && u.active)
+        .map(|u| u.id)
+        .collect();
+    assign(store, By::System, plan, &reps, year.start(), None).await?;
+    let quarters: Vec<Period> = year
+        .sub_periods()
+        .into_iter()
+        .flat_map(|h| h.sub_periods())
+        .filter(|q| q.last_day() <= as_of)
+        .collect();
+    for (i, q) in quarters.iter().enumerate() {
+        let run = calculate(&engine, By::System, *q, None).await?;
+        if i + 1 < quarters.len() {
+            advance(store, By::System, run, RunStatus::Approved).await?;
+            advance(store, By::System, run, RunStatus::Locked).await?;
+        }
+    }
+    Ok(())
+}
