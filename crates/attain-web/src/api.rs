@@ -32,6 +32,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(crate::api_kpi::routes())
         .merge(crate::api_units::routes())
         .merge(crate::api_goals::routes())
+        .merge(crate::api_pay::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

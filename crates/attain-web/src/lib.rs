@@ -20,6 +20,7 @@
 mod api;
 mod api_goals;
 mod api_kpi;
+mod api_pay;
 mod api_records;
 mod api_sales;
 mod api_units;
@@ -31,6 +32,7 @@ pub mod i18n;
 mod import_pages;
 mod kpi_page;
 mod pages;
+mod pay_page;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -149,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .merge(import_pages::routes())
         .merge(kpi_page::routes())
         .merge(goals_page::routes())
+        .merge(pay_page::routes())
         .nest("/api/v1", api::routes())
         .route("/api", get(api::not_found))
         .route("/api/{*rest}", get(api::not_found).fallback(api::not_found))

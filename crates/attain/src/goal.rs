@@ -1,6 +1,8 @@
 //! `attain goal add|list|show|revise|split|checkin|remove`: the goal use
 //! cases from the command line, audited with the actor `cli`.
 
+use std::io::Write as _;
+
 use anyhow::Context;
 use attain_app::goals::{self, By, GoalSpec, SplitInto, SplitMethod};
 use attain_app::kpi::Engine;
@@ -122,6 +124,7 @@ pub async fn run(
     today: chrono::NaiveDate,
 ) -> anyhow::Result<()> {
     let engine = Engine::new(store).await?;
+    let mut out = std::io::stdout().lock();
     match command {
         GoalCommand::Add {
             metric,
@@ -145,7 +148,7 @@ pub async fn run(
                 name,
             };
             let id = goals::create(&engine, By::Cli, &spec).await?;
-            println!("goal {id} set");
+            writeln!(out, "goal {id} set")?;
         }
         GoalCommand::List { period, parent } => {
             let period = match period {
@@ -170,13 +173,15 @@ pub async fn run(
                     i64::MAX,
                 )
                 .await?;
-            println!(
+            writeln!(
+                out,
                 "{:>6}  {:>6}  {:<14} {:<28} {:<11} {:>16} {:>16} {:>8}  status",
                 "id", "parent", "metric", "scope", "period", "target", "actual", "attain"
-            );
+            )?;
             for v in goals::views(&engine, found, today).await? {
                 let g = &v.goal;
-                println!(
+                writeln!(
+                    out,
                     "{:>6}  {:>6}  {:<14} {:<28} {:<11} {:>16} {:>16} {:>8}  {}",
                     g.id,
                     g.parent.map_or_else(String::new, |p| p.to_string()),
@@ -187,7 +192,7 @@ pub async fn run(
                     num(v.actual),
                     pct(v.progress.and_then(|p| p.attainment)),
                     v.progress.map_or("no data", |p| p.status.key()),
-                );
+                )?;
             }
         }
         GoalCommand::Show { id } => {
@@ -197,57 +202,64 @@ pub async fn run(
                 .await?
                 .pop()
                 .context("no goal")?;
-            println!(
+            writeln!(
+                out,
                 "goal {id}: {} for {} in {}",
                 goal.metric, view.scope_label, goal.period
-            );
-            println!("  target      {} ({})", goal.target(), goal.direction);
-            println!("  actual      {}", num(view.actual));
+            )?;
+            writeln!(out, "  target      {} ({})", goal.target(), goal.direction)?;
+            writeln!(out, "  actual      {}", num(view.actual))?;
             if let Some(p) = view.progress {
-                println!("  attainment  {}", pct(p.attainment));
-                println!("  expected    {} today", num(Some(p.expected)));
-                println!("  projected   {}", num(p.projected));
-                println!("  status      {}", p.status.key());
+                writeln!(out, "  attainment  {}", pct(p.attainment))?;
+                writeln!(out, "  expected    {} today", num(Some(p.expected)))?;
+                writeln!(out, "  projected   {}", num(p.projected))?;
+                writeln!(out, "  status      {}", p.status.key())?;
             }
             if !goal.split.is_empty() {
-                println!("  split       {}", goal.split);
+                writeln!(out, "  split       {}", goal.split)?;
             }
-            println!("SMART:");
+            writeln!(out, "SMART:")?;
             for c in smart {
                 let probability = c
                     .probability
                     .map(|p| format!(" (probability {})", pct(Some(p))))
                     .unwrap_or_default();
-                println!(
+                writeln!(
+                    out,
                     "  {} {:<5} {}{probability}",
                     c.letter.letter(),
                     c.verdict.key(),
                     c.reason
-                );
+                )?;
             }
             for r in store.goal_revisions(id).await? {
-                println!(
+                writeln!(
+                    out,
                     "revised {} by {}: {} → {} ({})",
                     r.at.format("%Y-%m-%d %H:%M"),
                     r.actor,
                     r.old_target,
                     r.new_target,
                     r.reason
-                );
+                )?;
             }
             for c in store.goal_checkins(id).await? {
-                println!(
+                writeln!(
+                    out,
                     "check-in {} by {}: {}% {}",
                     c.at.format("%Y-%m-%d %H:%M"),
                     c.author,
                     c.confidence,
                     c.comment
-                );
+                )?;
             }
         }
         GoalCommand::Revise { id, target, reason } => {
             let n = goals::revise(&engine, By::Cli, id, target, &reason).await?;
-            println!("goal {id} revised ({n} goal(s) changed with its parts)");
+            writeln!(
+                out,
+                "goal {id} revised ({n} goal(s) changed with its parts)"
+            )?;
         }
         GoalCommand::Split {
             id,
@@ -286,16 +298,17 @@ pub async fn run(
             };
             let parts = goals::split(&engine, By::Cli, id, into, &method).await?;
             for p in &parts {
-                println!(
+                writeln!(
+                    out,
                     "{:>6}  {:<28} {:<11} weight {:>14}  target {}",
                     p.goal,
                     p.label.chars().take(28).collect::<String>(),
                     p.period,
                     p.weight.round_dp(2).normalize(),
                     p.target
-                );
+                )?;
             }
-            println!("goal {id} split into {} part(s)", parts.len());
+            writeln!(out, "goal {id} split into {} part(s)", parts.len())?;
         }
         GoalCommand::Checkin {
             id,
@@ -303,11 +316,11 @@ pub async fn run(
             comment,
         } => {
             goals::check_in(&engine, By::Cli, id, confidence, &comment).await?;
-            println!("check-in added to goal {id}");
+            writeln!(out, "check-in added to goal {id}")?;
         }
         GoalCommand::Remove { id } => {
             let n = goals::delete(&engine, By::Cli, id).await?;
-            println!("deleted goal {id} ({n} goal(s) with its parts)");
+            writeln!(out, "deleted goal {id} ({n} goal(s) with its parts)")?;
         }
     }
     Ok(())

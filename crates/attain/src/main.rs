@@ -16,6 +16,7 @@ mod demo;
 mod goal;
 mod import;
 mod kpi;
+mod pay;
 
 /// Attain: sales performance management. Goals, KPIs, forecasts and commissions.
 #[derive(Debug, Parser)]
@@ -80,6 +81,9 @@ enum Command {
     /// Set, split, revise, check in on and list goals.
     #[command(subcommand)]
     Goal(goal::GoalCommand),
+    /// Commission plans, assignments and payout runs.
+    #[command(subcommand)]
+    Pay(pay::PayCommand),
     /// Manage the KPI rollups.
     #[command(subcommand)]
     Rollup(RollupCommand),
@@ -254,6 +258,15 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`attain … | head`): not an error of ours.
+        Err(err)
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -370,6 +383,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Metric(command) => {
             let store = open(&cli.db).await?;
             kpi::metric(&store, command).await
+        }
+        Command::Pay(command) => {
+            let store = open(&cli.db).await?;
+            pay::run(&store, command).await
         }
         Command::Goal(command) => {
             let store = open(&cli.db).await?;

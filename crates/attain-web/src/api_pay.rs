@@ -1,0 +1,408 @@
+//! `/api/v1/plans`, `/api/v1/payout-runs` and `/api/v1/statements`:
+//! commission plans (readable by everyone, changed by sales ops and
+//! admins), payout runs (sales ops and admins calculate, approve, lock and
+//! export them) and statements, each read through the caller's pay
+//! visibility: his own, his subtree's as a manager, or all.
+
+use attain_app::goals::By;
+use attain_app::kpi::Engine;
+use attain_app::pay::{self, PlanSpec};
+use attain_core::comp::Tier;
+use attain_core::{PayoutRunId, PlanId, StatementId, UserId};
+use attain_store::{Plan, RunStatus, Statement};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::context::ApiUser;
+use crate::{ApiError, AppState};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans", get(plans).post(create_plan))
+        .route(
+            "/plans/{id}",
+            get(plan).put(update_plan).delete(delete_plan),
+        )
+        .route("/plans/{id}/assignments", post(assign))
+        .route("/payout-runs", get(runs).post(create_run))
+        .route("/payout-runs/{id}", get(run))
+        .route("/payout-runs/{id}/recalculate", post(recalculate))
+        .route("/payout-runs/{id}/approve", post(approve))
+        .route("/payout-runs/{id}/lock", post(lock))
+        .route("/payout-runs/{id}/payroll.csv", get(payroll))
+        .route("/statements", get(statements))
+        .route("/statements/{id}", get(statement))
+}
+
+fn id<T: std::str::FromStr<Err = attain_core::ids::IdParseError>>(
+    raw: &str,
+) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|e: attain_core::ids::IdParseError| ApiError::bad_field("id", raw, e.to_string()))
+}
+
+fn pct(d: Decimal) -> String {
+    (d * Decimal::ONE_HUNDRED).normalize().to_string()
+}
+
+pub(crate) fn plan_json(p: &Plan) -> Value {
+    json!({
+        "id": p.id.raw(),
+        "name": p.name,
+        "metric": p.metric,
+        "tiers": p.rules.tiers.iter().map(|t| json!({"from_percent": pct(t.from), "rate_percent": pct(t.rate)})).collect::<Vec<_>>(),
+        "threshold_percent": p.rules.threshold.map(pct),
+        "cap": p.rules.cap.map(|c| c.amount().to_string()),
+        "currency": p.rules.cap.map(|c| c.currency().code()),
+    })
+}
+
+pub(crate) fn statement_json(s: &Statement) -> Value {
+    json!({
+        "id": s.id.raw(),
+        "run": s.run.raw(),
+        "period": s.period,
+        "status": s.status.key(),
+        "user": s.user.raw(),
+        "user_name": s.user_name,
+        "plan": s.plan.raw(),
+        "plan_name": s.plan_name,
+        "credited": s.credited.amount().to_string(),
+        "quota": s.quota.map(|q| q.amount().to_string()),
+        "commission": s.commission.amount().to_string(),
+        "currency": s.commission.currency().code(),
+        "trace": s.trace,
+    })
+}
+
+async fn plans(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Value>, ApiError> {
+    let plans = state.store().plans().await?;
+    Ok(Json(Value::Array(plans.iter().map(plan_json).collect())))
+}
+
+async fn plan(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let plan = state.store().plan(id::<PlanId>(&raw)?).await?;
+    Ok(Json(plan_json(&plan)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TierBody {
+    from_percent: Value,
+    rate_percent: Value,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PlanBody {
+    name: String,
+    #[serde(default = "revenue")]
+    metric: String,
+    tiers: Vec<TierBody>,
+    #[serde(default)]
+    threshold_percent: Option<Value>,
+    #[serde(default)]
+    cap: Option<Value>,
+}
+
+fn revenue() -> String {
+    "revenue".into()
+}
+
+/// A JSON number or numeric string, read exactly.
+pub(crate) fn number(field: &str, value: &Value) -> Result<Decimal, ApiError> {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    };
+    text.trim().parse().map_err(|_| {
+        ApiError::bad_field(field, &text, format!("{field}: '{text}' is not a number"))
+    })
+}
+
+fn spec_of(body: PlanBody) -> Result<PlanSpec, ApiError> {
+    let hundred = Decimal::ONE_HUNDRED;
+    let mut tiers = Vec::new();
+    for (i, t) in body.tiers.iter().enumerate() {
+        tiers.push(Tier {
+            from: number(&format!("tiers[{i}].from_percent"), &t.from_percent)? / hundred,
+            rate: number(&format!("tiers[{i}].rate_percent"), &t.rate_percent)? / hundred,
+        });
+    }
+    Ok(PlanSpec {
+        name: body.name,
+        metric: body.metric,
+        tiers,
+        threshold: body
+            .threshold_percent
+            .as_ref()
+            .map(|t| number("threshold_percent", t).map(|t| t / hundred))
+            .transpose()?,
+        cap: body.cap.as_ref().map(|c| number("cap", c)).transpose()?,
+    })
+}
+
+async fn create_plan(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(body): Json<PlanBody>,
+) -> Result<Response, ApiError> {
+    let engine = Engine::new(state.store()).await?;
+    let id = pay::save_plan(&engine, By::Person(&user.principal), None, &spec_of(body)?).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
+}
+
+async fn update_plan(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+    Json(body): Json<PlanBody>,
+) -> Result<Json<Value>, ApiError> {
+    let plan_id = id::<PlanId>(&raw)?;
+    let engine = Engine::new(state.store()).await?;
+    pay::save_plan(
+        &engine,
+        By::Person(&user.principal),
+        Some(plan_id),
+        &spec_of(body)?,
+    )
+    .await?;
+    Ok(Json(plan_json(&state.store().plan(plan_id).await?)))
+}
+
+async fn delete_plan(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    pay::delete_plan(
+        state.store(),
+        By::Person(&user.principal),
+        id::<PlanId>(&raw)?,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AssignBody {
+    users: Vec<i64>,
+    from: String,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+    Json(body): Json<AssignBody>,
+) -> Result<Response, ApiError> {
+    let from = ApiError::query_date("from", Some(&body.from))?
+        .ok_or_else(|| ApiError::bad_field("from", "", "from: give the first day (YYYY-MM-DD)"))?;
+    let to = ApiError::query_date("to", body.to.as_deref())?;
+    let users: Vec<UserId> = body.users.iter().map(|u| UserId::from_raw(*u)).collect();
+    let n = pay::assign(
+        state.store(),
+        By::Person(&user.principal),
+        id::<PlanId>(&raw)?,
+        &users,
+        from,
+        to,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({"assigned": n}))).into_response())
+}
+
+fn ops_only(user: &ApiUser) -> Result<(), ApiError> {
+    if user.principal.can_run_payouts() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only sales operations and administrators see payout runs",
+        ))
+    }
+}
+
+pub(crate) fn run_json(r: &attain_store::PayoutRun, currency: attain_core::Currency) -> Value {
+    json!({
+        "id": r.id.raw(),
+        "period": r.period,
+        "status": r.status.key(),
+        "statements": r.statements,
+        "total": attain_core::Money::from_minor_units(r.total_minor, currency).amount().to_string(),
+        "currency": currency.code(),
+        "created_by": r.created_by,
+        "created_at": r.created_at,
+        "approved_by": r.approved.as_ref().map(|a| &a.0),
+        "approved_at": r.approved.as_ref().map(|a| a.1),
+        "locked_by": r.locked.as_ref().map(|a| &a.0),
+        "locked_at": r.locked.as_ref().map(|a| a.1),
+    })
+}
+
+async fn runs(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value>, ApiError> {
+    ops_only(&user)?;
+    let currency = state.store().settings().await?.base_currency;
+    let runs = state.store().payout_runs().await?;
+    Ok(Json(Value::Array(
+        runs.iter().map(|r| run_json(r, currency)).collect(),
+    )))
+}
+
+async fn run(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    ops_only(&user)?;
+    let currency = state.store().settings().await?.base_currency;
+    Ok(Json(run_json(
+        &state.store().payout_run(id::<PayoutRunId>(&raw)?).await?,
+        currency,
+    )))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RunBody {
+    period: String,
+}
+
+async fn create_run(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(body): Json<RunBody>,
+) -> Result<Response, ApiError> {
+    let engine = Engine::new(state.store()).await?;
+    let period = engine
+        .calendar()
+        .parse(&body.period)
+        .map_err(|e| ApiError::bad_field("period", &body.period, format!("period: {e}")))?;
+    let run = pay::calculate(&engine, By::Person(&user.principal), period, None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(run_json(
+            &state.store().payout_run(run).await?,
+            engine.base_currency(),
+        )),
+    )
+        .into_response())
+}
+
+async fn recalculate(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let run = id::<PayoutRunId>(&raw)?;
+    let engine = Engine::new(state.store()).await?;
+    let period = engine
+        .calendar()
+        .parse(&state.store().payout_run(run).await?.period)
+        .map_err(attain_app::AppError::Period)?;
+    pay::calculate(&engine, By::Person(&user.principal), period, Some(run)).await?;
+    Ok(Json(run_json(
+        &state.store().payout_run(run).await?,
+        engine.base_currency(),
+    )))
+}
+
+async fn advance(
+    state: &AppState,
+    user: &ApiUser,
+    raw: &str,
+    to: RunStatus,
+) -> Result<Json<Value>, ApiError> {
+    let run = id::<PayoutRunId>(raw)?;
+    pay::advance(state.store(), By::Person(&user.principal), run, to).await?;
+    let currency = state.store().settings().await?.base_currency;
+    Ok(Json(run_json(
+        &state.store().payout_run(run).await?,
+        currency,
+    )))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    advance(&state, &user, &raw, RunStatus::Approved).await
+}
+
+async fn lock(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    advance(&state, &user, &raw, RunStatus::Locked).await
+}
+
+async fn payroll(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let run = id::<PayoutRunId>(&raw)?;
+    let csv = pay::payroll_csv(state.store(), By::Person(&user.principal), run).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"payroll-run-{run}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StatementParams {
+    run: Option<String>,
+    user: Option<String>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn statements(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(p): Query<StatementParams>,
+) -> Result<Json<Value>, ApiError> {
+    let run = p.run.as_deref().map(id::<PayoutRunId>).transpose()?;
+    let person = p.user.as_deref().map(id::<UserId>).transpose()?;
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    let offset = p.offset.unwrap_or(0).max(0);
+    let items = state
+        .store()
+        .statements_visible(&user.principal.pay_visibility(), run, person, offset, limit)
+        .await?;
+    Ok(Json(json!({
+        "offset": offset,
+        "limit": limit,
+        "items": items.iter().map(statement_json).collect::<Vec<_>>(),
+    })))
+}
+
+async fn statement(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let s = state
+        .store()
+        .statement_visible(&user.principal.pay_visibility(), id::<StatementId>(&raw)?)
+        .await?;
+    Ok(Json(statement_json(&s)))
+}
