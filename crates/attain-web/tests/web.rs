@@ -1057,3 +1057,129 @@ store_test!(async fn goal_pages_show_what_the_person_may_see_and_refuse_forged_p
     let page = call(Method::GET, &format!("/goals/{company}?done=revised")).session(&cookie).send(&store).await;
     assert!(page.body.contains("New plan") && page.body.contains("id=\"goal-notice\""));
 });
+
+// ------------------------------------------------------------ pay
+
+/// Ops defines a plan, puts ana, ben, cai and mgr on it and calculates
+/// FY2026-Q1. Returns the run and each login's statement ID.
+async fn pay_run(store: &Store) -> (i64, std::collections::HashMap<String, i64>) {
+    let ops = token(store, "ops").await;
+    let r = call(Method::POST, "/api/v1/plans").bearer(&ops).json(serde_json::json!({"name": "Reps 2026", "tiers": [{"from_percent": 0, "rate_percent": "2.5"}, {"from_percent": 100, "rate_percent": 6}], "threshold_percent": 20, "cap": "100000"})).send(store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let plan = r.json()["id"].as_i64().unwrap();
+    let mut users = Vec::new();
+    for login in ["ana", "ben", "cai", "mgr"] {
+        users.push(id_of(store, login).await);
+    }
+    let r = call(Method::POST, &format!("/api/v1/plans/{plan}/assignments"))
+        .bearer(&ops)
+        .json(serde_json::json!({"users": users, "from": "2026-01-01"}))
+        .send(store)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = call(Method::POST, "/api/v1/payout-runs")
+        .bearer(&ops)
+        .json(serde_json::json!({"period": "FY2026-Q1"}))
+        .send(store)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["statements"], 4);
+    let run = r.json()["id"].as_i64().unwrap();
+    let list = call(Method::GET, &format!("/api/v1/statements?run={run}"))
+        .bearer(&ops)
+        .send(store)
+        .await
+        .json();
+    let mut ids = std::collections::HashMap::new();
+    for s in list["items"].as_array().unwrap() {
+        ids.insert(
+            s["user_name"].as_str().unwrap().to_lowercase(),
+            s["id"].as_i64().unwrap(),
+        );
+    }
+    (run, ids)
+}
+
+store_test!(async fn commission_is_visible_to_the_person_his_managers_ops_and_admin_only(store) {
+    let org = org(&store).await;
+    person(&store, "vic", org.east, Role::Viewer).await;
+    let (run, ids) = pay_run(&store).await;
+    assert_eq!(call(Method::GET, "/api/v1/statements").send(&store).await.status, StatusCode::UNAUTHORIZED);
+    // A rep reads his own statement; every other ID is a 404, even guessed.
+    let ana = token(&store, "ana").await;
+    let mine = call(Method::GET, "/api/v1/statements").bearer(&ana).send(&store).await.json();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["items"][0]["user_name"], "ANA");
+    assert_eq!(mine["items"][0]["trace"]["quota"], serde_json::Value::Null);
+    let max = ids.values().max().copied().unwrap();
+    for guess in 1..=max + 3 {
+        let r = call(Method::GET, &format!("/api/v1/statements/{guess}")).bearer(&ana).send(&store).await;
+        let expected = if guess == ids["ana"] { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        assert_eq!(r.status, expected, "statement {guess}");
+    }
+    let r = call(Method::GET, &format!("/api/v1/statements?user={}", id_of(&store, "ben").await)).bearer(&ana).send(&store).await;
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 0, "filtering by another person shows nothing");
+    // The East manager reads his people's (and his own), not West's.
+    let mgr = token(&store, "mgr").await;
+    let seen = call(Method::GET, "/api/v1/statements").bearer(&mgr).send(&store).await.json();
+    let mut names: Vec<String> = seen["items"].as_array().unwrap().iter().map(|s| s["user_name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["ANA", "BEN", "MGR"]);
+    assert_eq!(call(Method::GET, &format!("/api/v1/statements/{}", ids["cai"])).bearer(&mgr).send(&store).await.status, StatusCode::NOT_FOUND);
+    // A viewer of East sees East's records but nobody's pay.
+    let vic = token(&store, "vic").await;
+    let seen = call(Method::GET, "/api/v1/statements").bearer(&vic).send(&store).await.json();
+    assert_eq!(seen["items"].as_array().unwrap().len(), 0);
+    assert_eq!(call(Method::GET, &format!("/api/v1/statements/{}", ids["ana"])).bearer(&vic).send(&store).await.status, StatusCode::NOT_FOUND);
+    // Runs are for sales ops and admins.
+    assert_eq!(call(Method::GET, "/api/v1/payout-runs").bearer(&mgr).send(&store).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(Method::POST, &format!("/api/v1/payout-runs/{run}/approve")).bearer(&mgr).send(&store).await.status, StatusCode::FORBIDDEN);
+    let admin = token(&store, "admin").await;
+    let all = call(Method::GET, "/api/v1/statements").bearer(&admin).send(&store).await.json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 4);
+    // The pages follow the same rule.
+    let (cookie, _) = session(&store, "ana").await;
+    let page = call(Method::GET, "/pay").session(&cookie).send(&store).await;
+    assert!(page.body.contains(&format!("/pay/statements/{}", ids["ana"])) && !page.body.contains(&format!("/pay/statements/{}\"", ids["ben"])));
+    assert!(!page.body.contains("id=\"pay-runs\""));
+    assert_eq!(call(Method::GET, &format!("/pay/statements/{}", ids["ben"])).session(&cookie).send(&store).await.status, StatusCode::NOT_FOUND);
+    let page = call(Method::GET, &format!("/pay/statements/{}", ids["ana"])).session(&cookie).header("accept-language", "zh-CN").send(&store).await;
+    assert!(page.body.contains("本期未设配额"), "{}", page.body);
+});
+
+store_test!(async fn payout_runs_are_approved_locked_exported_and_audited(store) {
+    org(&store).await;
+    let (run, _) = pay_run(&store).await;
+    let ops = token(&store, "ops").await;
+    let r = call(Method::POST, "/api/v1/payout-runs").bearer(&ops).json(serde_json::json!({"period": "FY2026-Q1"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "one run per period");
+    let r = call(Method::GET, &format!("/api/v1/payout-runs/{run}/payroll.csv")).bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a draft is not exported");
+    // Through the page: a forged post is refused, the genuine one approves.
+    let (cookie, csrf) = session(&store, "ops").await;
+    let r = call(Method::POST, &format!("/pay/runs/{run}/approve")).session(&cookie).form("").send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::POST, &format!("/pay/runs/{run}/approve")).session(&cookie).header("origin", "http://attain.test").form(&format!("_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = call(Method::POST, &format!("/api/v1/payout-runs/{run}/recalculate")).bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "an approved run is not recalculated");
+    let r = call(Method::POST, &format!("/api/v1/payout-runs/{run}/lock")).bearer(&ops).send(&store).await;
+    assert_eq!(r.json()["status"], "locked");
+    let r = call(Method::GET, &format!("/api/v1/payout-runs/{run}/payroll.csv")).bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(r.body.lines().count(), 5);
+    let entries = call(Method::GET, "/api/v1/audit?entity=payout_run").bearer(&ops).send(&store).await.json();
+    let statuses: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["after"]["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["locked", "approved", "draft"]);
+    assert_eq!(entries[1]["actor"], "ops");
+    // Plans: changes are audited with before and after.
+    let plan = call(Method::GET, "/api/v1/plans").bearer(&ops).send(&store).await.json()[0]["id"].as_i64().unwrap();
+    let r = call(Method::PUT, &format!("/api/v1/plans/{plan}")).bearer(&ops).json(serde_json::json!({"name": "Reps 2026", "tiers": [{"from_percent": 0, "rate_percent": 3}]})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let entries = call(Method::GET, "/api/v1/audit?entity=plan&limit=1").bearer(&ops).send(&store).await.json();
+    assert_eq!(entries[0]["before"]["tiers"][0]["rate"], "0.025");
+    assert_eq!(entries[0]["after"]["tiers"][0]["rate"], "0.03");
+    let r = call(Method::POST, "/api/v1/plans").bearer(&ops).json(serde_json::json!({"name": "x", "tiers": [{"from_percent": "ten", "rate_percent": 3}]})).send(&store).await;
+    assert_eq!(r.json()["error"]["details"]["field"], "tiers[0].from_percent");
+});
