@@ -218,7 +218,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
     let mut body = body;
     if is_unsafe(&parts.method) {
         if !same_origin(headers) {
-            return forbidden_csrf(api, &i18n);
+            return localized(api, &i18n, forbidden_csrf(api, &i18n)).await;
         }
         if let Some(identity) = identity.as_ref().filter(|i| i.via == Via::Session) {
             let expected = identity.csrf_token.clone().unwrap_or_default();
@@ -258,7 +258,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
             };
             if !supplied.is_some_and(|s| same_secret(&s, &expected)) {
                 tracing::warn!(path = %parts.uri.path(), "refused a request without a valid CSRF token");
-                return forbidden_csrf(api, &i18n);
+                return localized(api, &i18n, forbidden_csrf(api, &i18n)).await;
             }
         }
     }
@@ -269,7 +269,100 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         client_address,
         secure,
     });
-    next.run(Request::from_parts(parts, body)).await
+    let response = next.run(Request::from_parts(parts, body)).await;
+    localized(api, &i18n, response).await
+}
+
+/// Most an API error body may be for [`localized`] to translate it.
+const MAX_ERROR_BYTES: usize = 4 * 1024 * 1024;
+
+/// An API error in the caller's language: `message` from the catalogue by
+/// the error's `code`, the original English explanation kept as
+/// `details.reason` (when `details` is an object or empty) so nothing a
+/// script or a support engineer needs is lost. English answers, successes
+/// and pages pass through untouched.
+async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || i18n.lang() == Lang::En || response.status().as_u16() < 400 || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_ERROR_BYTES).await else {
+        return (parts.status, "").into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if let Some(error) = value.get_mut("error").and_then(|e| e.as_object_mut()) {
+        let code = error
+            .get("code")
+            .and_then(|c| c.as_str())
+            .unwrap_or("")
+            .to_owned();
+        let details = error.get("details").cloned().unwrap_or_default();
+        let field = details
+            .get("field")
+            .and_then(|f| f.as_str())
+            .map(str::to_owned);
+        let detail_value = details
+            .get("value")
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+        let message = match code.as_str() {
+            "unauthorized" => Some(i18n.t("api-error-unauthorized")),
+            "forbidden" => Some(i18n.t("api-error-forbidden")),
+            "not_found" => Some(i18n.t("api-error-not-found")),
+            "csrf" => Some(i18n.t("api-error-csrf")),
+            "throttled" => Some(i18n.t("api-error-throttled")),
+            "bad_credentials" => Some(i18n.t("login-failed")),
+            "storage_unavailable" => Some(i18n.t("error-unavailable-message")),
+            "internal" => Some(i18n.t("api-error-internal")),
+            "bad_request" => Some(match &field {
+                Some(f) => i18n.t1("api-error-bad-field", "field", f),
+                None => i18n.t("api-error-bad-request"),
+            }),
+            "invalid" => Some(i18n.t("api-error-invalid")),
+            "conflict" => Some(i18n.t("api-error-conflict")),
+            "import_rejected" => Some(i18n.t1(
+                "api-error-import-rejected",
+                "count",
+                details.as_array().map_or(0, Vec::len),
+            )),
+            "weak_password" => Some(i18n.t("api-error-weak-password")),
+            "login_taken" => Some(i18n.t1(
+                "rejected-login-taken",
+                "login",
+                detail_value.unwrap_or_default(),
+            )),
+            "unknown_unit" => Some(i18n.t1(
+                "rejected-unknown-unit",
+                "unit",
+                detail_value.unwrap_or_default(),
+            )),
+            "empty_name" => Some(i18n.t("rejected-empty-name")),
+            "self_lockout" => Some(i18n.t("rejected-self-lockout")),
+            _ => None,
+        };
+        if let Some(message) = message {
+            let english = error.insert("message".into(), serde_json::Value::String(message));
+            match error.get_mut("details") {
+                Some(serde_json::Value::Object(map)) => {
+                    if let Some(english) = english {
+                        map.entry("reason").or_insert(english);
+                    }
+                }
+                Some(serde_json::Value::Array(_)) => {}
+                _ => {
+                    error.insert("details".into(), serde_json::json!({"reason": english}));
+                }
+            }
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(value.to_string()))
 }
 
 fn context(parts: &Parts) -> RequestContext {

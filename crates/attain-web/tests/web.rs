@@ -1183,3 +1183,26 @@ store_test!(async fn payout_runs_are_approved_locked_exported_and_audited(store)
     let r = call(Method::POST, "/api/v1/plans").bearer(&ops).json(serde_json::json!({"name": "x", "tiers": [{"from_percent": "ten", "rate_percent": 3}]})).send(&store).await;
     assert_eq!(r.json()["error"]["details"]["field"], "tiers[0].from_percent");
 });
+
+store_test!(async fn api_errors_speak_the_callers_language_and_keep_the_english_reason(store) {
+    org(&store).await;
+    let ana = token(&store, "ana").await;
+    let r = call(Method::GET, "/api/v1/goals/999").bearer(&ana).header("accept-language", "zh-CN,zh;q=0.9").send(&store).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let e = r.json()["error"].clone();
+    assert_eq!(e["code"], "not_found");
+    assert_eq!(e["message"], "该内容不存在，或您无权查看。");
+    assert_eq!(e["details"]["reason"], "goal 999 not found");
+    let r = call(Method::GET, "/api/v1/kpi?metric=revenue&period=FY2026-Q9").bearer(&ana).header("accept-language", "zh-CN").send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = r.json()["error"].clone();
+    assert_eq!(e["message"], "无法理解 period 的值。");
+    assert_eq!(e["details"]["field"], "period");
+    assert!(e["details"]["reason"].as_str().unwrap().contains("FY2026-Q9"));
+    let r = call(Method::GET, "/api/v1/me").header("accept-language", "zh-CN").send(&store).await;
+    assert_eq!(r.json()["error"]["message"], "请先登录，或以 'Authorization: Bearer atn_…' 发送 API 令牌。");
+    // English callers get the English explanation as the message.
+    let r = call(Method::GET, "/api/v1/goals/999").bearer(&ana).header("accept-language", "en").send(&store).await;
+    assert_eq!(r.json()["error"]["message"], "goal 999 not found");
+    assert_eq!(r.json()["error"]["details"], serde_json::Value::Null);
+});

@@ -359,3 +359,16 @@ pay-note-threshold = Attainment stayed below the threshold of { $threshold }, so
 pay-note-cap = The cap of { $cap } per period took { $capped_by } off.
 pay-statement-heading = Statement of { $person }, { $period }
 pay-error-forbidden = Only sales operations and administrators run payouts.
+
+api-error-unauthorized = Sign in, or send an API token as 'Authorization: Bearer atn_…'.
+api-error-forbidden = Your role does not allow this.
+api-error-not-found = It does not exist, or you may not see it.
+api-error-csrf = Missing or wrong CSRF token for a cookie-authenticated request.
+api-error-throttled = Too many failed sign-ins; try again later.
+api-error-internal = Internal error.
+api-error-bad-request = The request could not be understood.
+api-error-bad-field = The value of { $field } could not be understood.
+api-error-invalid = The request was refused by the rules; details.reason says why.
+api-error-conflict = This conflicts with what is stored; details.reason says why.
+api-error-import-rejected = { $count } problem(s) in the data; nothing was stored.
+api-error-weak-password = The password does not meet the password policy.

@@ -359,3 +359,16 @@ pay-note-threshold = 完成率低于门槛 { $threshold }，本期不发放提�
 pay-note-cap = 每期上限 { $cap }，扣减了 { $capped_by }。
 pay-statement-heading = { $person } 的对账单，{ $period }
 pay-error-forbidden = 只有销售运营和管理员可以执行发放。
+
+api-error-unauthorized = 请先登录，或以 'Authorization: Bearer atn_…' 发送 API 令牌。
+api-error-forbidden = 您的角色不允许此操作。
+api-error-not-found = 该内容不存在，或您无权查看。
+api-error-csrf = 基于 Cookie 的请求缺少或带有错误的 CSRF 令牌。
+api-error-throttled = 登录失败次数过多，请稍后再试。
+api-error-internal = 内部错误。
+api-error-bad-request = 无法理解该请求。
+api-error-bad-field = 无法理解 { $field } 的值。
+api-error-invalid = 请求不符合规则，未被接受；原因见 details.reason。
+api-error-conflict = 与已保存的数据冲突；原因见 details.reason。
+api-error-import-rejected = 数据中有 { $count } 处问题，未保存任何内容。
+api-error-weak-password = 密码不符合密码策略。
