@@ -133,6 +133,24 @@ store_test!(async fn runs_are_approved_and_locked_and_then_never_change(store) {
     pay::calculate(&engine, By::Person(&ops), period, Some(q2.id)).await.unwrap();
     let again = store.payout_run(q2.id).await.unwrap();
     assert_eq!((again.statements, again.total_minor), (q2.statements, q2.total_minor));
+    assert!(store.audit_log(Some("statement"), 10, None).await.unwrap().is_empty(), "nothing changed, nothing to record");
+    // A plan change and a recalculation: each changed statement is recorded with before and after.
+    let plan = store.plans().await.unwrap().remove(0);
+    let richer = PlanSpec {
+        name: plan.name.clone(),
+        metric: plan.metric.clone(),
+        tiers: plan.rules.tiers.iter().map(|t| Tier { from: t.from, rate: t.rate + dec("0.01") }).collect(),
+        threshold: plan.rules.threshold,
+        cap: None,
+    };
+    pay::save_plan(&engine, By::Person(&ops), Some(plan.id), &richer).await.unwrap();
+    pay::calculate(&engine, By::Person(&ops), period, Some(q2.id)).await.unwrap();
+    let changed = store.audit_log(Some("statement"), 1000, None).await.unwrap();
+    assert!(!changed.is_empty());
+    for e in &changed {
+        assert!(dec(e.after.as_ref().unwrap()["commission"].as_str().unwrap()) > dec(e.before.as_ref().unwrap()["commission"].as_str().unwrap()));
+    }
+    assert!(store.payout_run(q2.id).await.unwrap().total_minor > q2.total_minor);
     // Locking needs approval first; once approved nothing is recalculated.
     let err = pay::advance(&store, By::Person(&ops), q2.id, RunStatus::Locked).await.unwrap_err();
     assert!(err.to_string().contains("only a approved run") || err.to_string().contains("draft"), "{err}");
@@ -148,7 +166,7 @@ store_test!(async fn runs_are_approved_and_locked_and_then_never_change(store) {
     // Every step is in the audit log.
     let log = store.audit_log(Some("payout_run"), 100, None).await.unwrap();
     let steps: Vec<String> = log.iter().filter(|e| e.entity_id == q2.id.to_string()).map(|e| e.after.as_ref().unwrap()["status"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(steps, ["locked", "approved", "draft", "draft"]);
+    assert_eq!(steps, ["locked", "approved", "draft", "draft", "draft"]);
 });
 
 store_test!(async fn plans_and_assignments_are_checked(store) {

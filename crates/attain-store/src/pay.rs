@@ -542,6 +542,18 @@ impl Store {
                     .bind(period.0).bind(period.1).bind(period.2).bind(actor.label.as_str()).bind(now)
                     .fetch_one(&mut *tx).await?,
                 Some(id) => {
+                    // Each person whose commission a recalculation changes gets his own entry.
+                    let old: Vec<(i64, i64, String)> = sqlx::query_as("SELECT user_id, commission_minor, currency FROM statements WHERE run_id = $1")
+                        .bind(id.raw()).fetch_all(&mut *tx).await?;
+                    for (user, was, currency) in &old {
+                        let now_minor = rows.iter().find(|r| r.0.user.raw() == *user).map(|r| r.3);
+                        if now_minor != Some(*was) {
+                            let money = |m: i64| Currency::from_code(currency).map(|c| Money::from_minor_units(m, c).amount().to_string()).unwrap_or_default();
+                            audit!(tx, actor, AuditAction::Update, "statement", format!("{id}/{user}"),
+                                Some(serde_json::json!({"user": user, "commission": money(*was)})),
+                                Some(serde_json::json!({"user": user, "commission": now_minor.map(money)})));
+                        }
+                    }
                     sqlx::query("DELETE FROM statements WHERE run_id = $1").bind(id.raw()).execute(&mut *tx).await?;
                     sqlx::query("UPDATE payout_runs SET created_by = $1, created_at = $2 WHERE id = $3").bind(actor.label.as_str()).bind(now).bind(id.raw()).execute(&mut *tx).await?;
                     id.raw()

@@ -1044,7 +1044,7 @@ struct AuditPage {
     i18n: I18n,
     nav: Option<Nav>,
     entity: String,
-    entities: Vec<&'static str>,
+    entities: Vec<(&'static str, String)>,
     rows: Vec<AuditRow>,
     older: Option<i64>,
 }
@@ -1058,6 +1058,35 @@ struct AuditQuery {
 }
 
 const AUDIT_PAGE_SIZE: i64 = 50;
+
+/// The kinds of record the audit log holds.
+const AUDITED: &[&str] = &[
+    "user",
+    "api_token",
+    "org_unit",
+    "metric",
+    "goal",
+    "plan",
+    "plan_assignment",
+    "payout_run",
+    "statement",
+];
+
+/// A kind of record for people, in their language.
+fn entity_label(i18n: &I18n, entity: &str) -> String {
+    match entity {
+        "user" => i18n.t("audit-entity-user"),
+        "api_token" => i18n.t("audit-entity-api_token"),
+        "org_unit" => i18n.t("audit-entity-org_unit"),
+        "metric" => i18n.t("audit-entity-metric"),
+        "goal" => i18n.t("audit-entity-goal"),
+        "plan" => i18n.t("audit-entity-plan"),
+        "plan_assignment" => i18n.t("audit-entity-plan_assignment"),
+        "payout_run" => i18n.t("audit-entity-payout_run"),
+        "statement" => i18n.t("audit-entity-statement"),
+        other => other.to_owned(),
+    }
+}
 
 async fn audit(
     State(state): State<AppState>,
@@ -1087,7 +1116,7 @@ async fn audit(
                 "delete" => "action-delete",
                 _ => "action-update",
             },
-            entity: e.entity.clone(),
+            entity: entity_label(&i18n, &e.entity),
             entity_id: e.entity_id.clone(),
             changes: field_changes(e.before.as_ref(), e.after.as_ref()),
         })
@@ -1095,7 +1124,10 @@ async fn audit(
     let page = AuditPage {
         nav: Nav::new(&user, "audit", "/audit"),
         entity: q.entity.clone(),
-        entities: vec!["user", "api_token"],
+        entities: AUDITED
+            .iter()
+            .map(|e| (*e, entity_label(&i18n, e)))
+            .collect(),
         rows,
         older,
         i18n,

@@ -746,3 +746,141 @@ fn a_killed_import_leaves_the_database_as_it_was() {
         "nothing of the killed import is stored: {stdout}"
     );
 }
+
+#[test]
+fn goals_and_payouts_are_run_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let demo = run(
+        &[
+            "--db",
+            db,
+            "demo",
+            "--scale",
+            "small",
+            "--as-of",
+            "2026-06-30",
+            "--no-serve",
+        ],
+        dir.path(),
+    );
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).into_owned();
+
+    let out = run(
+        &[
+            "--db",
+            db,
+            "goal",
+            "add",
+            "deals_won",
+            "--period",
+            "2026-Q3",
+            "--target",
+            "90",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = stdout(&out).split_whitespace().nth(1).unwrap().to_owned();
+    let out = run(
+        &[
+            "--db", db, "goal", "split", &id, "--into", "months", "--method", "equal",
+        ],
+        dir.path(),
+    );
+    assert!(
+        stdout(&out).contains(&format!("goal {id} split into 3 part(s)")),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(
+        &[
+            "--db",
+            db,
+            "goal",
+            "revise",
+            &id,
+            "--target",
+            "120",
+            "--reason",
+            "new hires",
+        ],
+        dir.path(),
+    );
+    assert!(
+        stdout(&out).contains("4 goal(s) changed"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["--db", db, "goal", "list", "--parent", &id], dir.path());
+    let parts: Vec<String> = stdout(&out).lines().skip(1).map(str::to_owned).collect();
+    assert_eq!(parts.len(), 3);
+    for (part, month) in parts.iter().zip(["2026-07", "2026-08", "2026-09"]) {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        assert!(words.contains(&month) && words.contains(&"40"), "{part}");
+    }
+    let out = run(&["--db", db, "goal", "show", &id], dir.path());
+    assert!(
+        stdout(&out).contains("revised") && stdout(&out).contains("90 → 120 (new hires)"),
+        "{}",
+        stdout(&out)
+    );
+    // A bad target is one line naming it, exit 1.
+    let out = run(
+        &[
+            "--db", db, "goal", "revise", &id, "--target", "1.5", "--reason", "x",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_lines(&out),
+        [
+            "error: target: 1.5 has more than 0 decimal(s), which is all a target of this metric keeps"
+        ]
+    );
+
+    let out = run(&["--db", db, "pay", "runs"], dir.path());
+    let runs = stdout(&out);
+    assert!(
+        runs.contains("FY2026-Q2   draft") && runs.contains("FY2026-Q1   locked"),
+        "{runs}"
+    );
+    let out = run(&["--db", db, "pay", "export", "2"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_lines(&out)[0].contains("lock it before exporting"));
+    for step in ["approve", "lock"] {
+        let out = run(&["--db", db, "pay", step, "2"], dir.path());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = run(&["--db", db, "pay", "export", "2"], dir.path());
+    let csv = stdout(&out);
+    assert!(
+        csv.starts_with("period,login,name,external_id,amount,currency\nFY2026-Q2,"),
+        "{csv}"
+    );
+    let out = run(
+        &[
+            "--db", db, "pay", "plan-add", "Broken", "--tiers", "0:2,abc",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        stderr_lines(&out),
+        ["error: --tiers: 'abc' is not FROM%:RATE%"]
+    );
+}

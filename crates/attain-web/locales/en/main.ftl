@@ -372,3 +372,13 @@ api-error-invalid = The request was refused by the rules; details.reason says wh
 api-error-conflict = This conflicts with what is stored; details.reason says why.
 api-error-import-rejected = { $count } problem(s) in the data; nothing was stored.
 api-error-weak-password = The password does not meet the password policy.
+
+audit-entity-user = User
+audit-entity-api_token = API token
+audit-entity-org_unit = Org unit
+audit-entity-metric = Custom metric
+audit-entity-goal = Goal
+audit-entity-plan = Commission plan
+audit-entity-plan_assignment = Plan assignment
+audit-entity-payout_run = Payout run
+audit-entity-statement = Statement

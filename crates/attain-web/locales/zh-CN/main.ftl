@@ -372,3 +372,13 @@ api-error-invalid = 请求不符合规则，未被接受；原因见 details.rea
 api-error-conflict = 与已保存的数据冲突；原因见 details.reason。
 api-error-import-rejected = 数据中有 { $count } 处问题，未保存任何内容。
 api-error-weak-password = 密码不符合密码策略。
+
+audit-entity-user = 用户
+audit-entity-api_token = API 令牌
+audit-entity-org_unit = 组织单元
+audit-entity-metric = 自定义指标
+audit-entity-goal = 目标
+audit-entity-plan = 提成方案
+audit-entity-plan_assignment = 方案分配
+audit-entity-payout_run = 发放批次
+audit-entity-statement = 对账单
