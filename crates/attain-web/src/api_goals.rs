@@ -30,14 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 fn id_of(raw: &str) -> Result<GoalId, ApiError> {
-    raw.parse()
-        .map_err(|e: attain_core::ids::IdParseError| ApiError::bad_field("id", raw, e.to_string()))
-}
-
-fn decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
-    text.trim()
-        .parse()
-        .map_err(|_| ApiError::bad_field(field, text, format!("{field}: '{text}' is not a number")))
+    ApiError::path_id(raw)
 }
 
 pub(crate) fn view_json(v: &GoalView) -> Value {
@@ -252,17 +245,8 @@ pub(crate) struct NewGoalBody {
     name: Option<String>,
 }
 
-/// A number given as JSON number or string, read exactly.
 fn target_of(value: &Value) -> Result<Decimal, ApiError> {
-    match value {
-        Value::String(s) => decimal("target", s),
-        Value::Number(n) => decimal("target", &n.to_string()),
-        other => Err(ApiError::bad_field(
-            "target",
-            &other.to_string(),
-            "target: give a number or a string holding one",
-        )),
-    }
+    ApiError::number("target", value)
 }
 
 async fn create(
@@ -370,7 +354,10 @@ pub(crate) fn method_of(
         "weights" => {
             let mut out = Vec::new();
             for (key, text) in weights {
-                out.push((key.clone(), decimal(&format!("weights.{key}"), &text)?));
+                out.push((
+                    key.clone(),
+                    ApiError::number(&format!("weights.{key}"), &Value::String(text))?,
+                ));
             }
             if out.is_empty() {
                 return Err(ApiError::bad_field(

@@ -11,7 +11,7 @@ use attain_core::comp::Tier;
 use attain_core::{PayoutRunId, PlanId, StatementId, UserId};
 use attain_store::{Plan, RunStatus, Statement};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -117,16 +117,8 @@ fn revenue() -> String {
     "revenue".into()
 }
 
-/// A JSON number or numeric string, read exactly.
-pub(crate) fn number(field: &str, value: &Value) -> Result<Decimal, ApiError> {
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
-    };
-    text.trim().parse().map_err(|_| {
-        ApiError::bad_field(field, &text, format!("{field}: '{text}' is not a number"))
-    })
+fn number(field: &str, value: &Value) -> Result<Decimal, ApiError> {
+    ApiError::number(field, value)
 }
 
 fn spec_of(body: PlanBody) -> Result<PlanSpec, ApiError> {
@@ -354,17 +346,10 @@ async fn payroll(
 ) -> Result<Response, ApiError> {
     let run = id::<PayoutRunId>(&raw)?;
     let csv = pay::payroll_csv(state.store(), By::Person(&user.principal), run).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"payroll-run-{run}.csv\""),
-            ),
-        ],
+    Ok(crate::error::csv_download(
+        &format!("payroll-run-{run}.csv"),
         csv,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Deserialize)]

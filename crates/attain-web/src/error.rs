@@ -94,6 +94,26 @@ impl ApiError {
         }
     }
 
+    /// A record ID from the path; anything else is a 400 naming `id`.
+    pub fn path_id<T: std::str::FromStr<Err = attain_core::ids::IdParseError>>(
+        raw: &str,
+    ) -> Result<T, Self> {
+        raw.parse()
+            .map_err(|e: attain_core::ids::IdParseError| Self::bad_field("id", raw, e.to_string()))
+    }
+
+    /// A JSON number or numeric string, read exactly (never through a
+    /// float); anything else is a 400 naming the field.
+    pub fn number(field: &str, value: &serde_json::Value) -> Result<rust_decimal::Decimal, Self> {
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.trim().parse().map_err(|_| {
+            Self::bad_field(field, &text, format!("{field}: '{text}' is not a number"))
+        })
+    }
+
     /// The message for people.
     pub fn message(&self) -> &str {
         &self.message
@@ -280,6 +300,34 @@ pub(crate) fn app_error_page(lang: Lang, err: AppError) -> Response {
             )
         }
     }
+}
+
+/// A record ID from a page's path; anything else is the friendly 404.
+pub(crate) fn page_id<T: std::str::FromStr>(lang: Lang, raw: &str) -> Result<T, Response> {
+    raw.parse().map_err(|_| {
+        app_error_page(
+            lang,
+            AppError::Store(StoreError::NotFound {
+                entity: "page",
+                id: raw.to_owned(),
+            }),
+        )
+    })
+}
+
+/// A CSV file download.
+pub(crate) fn csv_download(filename: &str, csv: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response()
 }
 
 /// Turns a failed use case or store call into the friendly page for it.

@@ -587,15 +587,7 @@ async fn create(
 }
 
 fn goal_id(lang: Lang, raw: &str) -> Result<GoalId, Response> {
-    raw.parse().map_err(|_| {
-        crate::error::app_error_page(
-            lang,
-            AppError::Store(StoreError::NotFound {
-                entity: "goal",
-                id: raw.to_owned(),
-            }),
-        )
-    })
+    crate::error::page_id(lang, raw)
 }
 
 #[derive(Deserialize)]

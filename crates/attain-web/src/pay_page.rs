@@ -11,7 +11,6 @@ use attain_app::pay;
 use attain_core::{Money, PayoutRunId, StatementId};
 use attain_store::{RunStatus, Statement, StoreError};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -20,7 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::context::SignedIn;
-use crate::error::{OrPage, app_error_page, render};
+use crate::error::{OrPage, app_error_page, page_id, render};
 use crate::i18n::I18n;
 use crate::pages::Nav;
 
@@ -31,16 +30,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/pay/runs", post(create_run))
         .route("/pay/runs/{id}/{action}", post(run_action))
         .route("/pay/runs/{id}/payroll.csv", get(payroll))
-}
-
-fn not_found(lang: crate::i18n::Lang, raw: &str) -> Response {
-    app_error_page(
-        lang,
-        AppError::Store(StoreError::NotFound {
-            entity: "page",
-            id: raw.to_owned(),
-        }),
-    )
 }
 
 fn status_label(i18n: &I18n, status: RunStatus) -> String {
@@ -214,7 +203,7 @@ async fn statement(
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
-    let id: StatementId = raw.parse().map_err(|_| not_found(lang, &raw))?;
+    let id: StatementId = page_id(lang, &raw)?;
     let s = state
         .store()
         .statement_visible(&user.principal.pay_visibility(), id)
@@ -396,7 +385,7 @@ async fn run_action(
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
-    let run: PayoutRunId = raw.parse().map_err(|_| not_found(lang, &raw))?;
+    let run: PayoutRunId = page_id(lang, &raw)?;
     let by = By::Person(&user.principal);
     let result = match action.as_str() {
         "approve" => pay::advance(state.store(), by, run, RunStatus::Approved).await,
@@ -413,7 +402,15 @@ async fn run_action(
                 Err(e) => Err(e.into()),
             }
         }
-        _ => return Err(not_found(lang, &action)),
+        _ => {
+            return Err(app_error_page(
+                lang,
+                AppError::Store(StoreError::NotFound {
+                    entity: "page",
+                    id: action,
+                }),
+            ));
+        }
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/pay?run={run}")).into_response()),
@@ -428,19 +425,12 @@ async fn payroll(
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
-    let run: PayoutRunId = raw.parse().map_err(|_| not_found(lang, &raw))?;
+    let run: PayoutRunId = page_id(lang, &raw)?;
     match pay::payroll_csv(state.store(), By::Person(&user.principal), run).await {
-        Ok(csv) => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"payroll-run-{run}.csv\""),
-                ),
-            ],
+        Ok(csv) => Ok(crate::error::csv_download(
+            &format!("payroll-run-{run}.csv"),
             csv,
-        )
-            .into_response()),
+        )),
         Err(AppError::Forbidden(m)) => Err(app_error_page(lang, AppError::Forbidden(m))),
         Err(e) => list_page(&state, &user, Some(run.raw()), Some(refusal(&i18n, &e))).await,
     }
