@@ -415,7 +415,7 @@ async fn show_page(
         ),
     ];
     if !goal.split.is_empty() {
-        facts.push((i18n.t("goal-split-how"), goal.split.clone()));
+        facts.push((i18n.t("goal-split-how"), split_text(&i18n, &goal.split)));
     }
     facts.push((i18n.t("goal-created-by"), goal.created_by.clone()));
     let revisions = store
@@ -517,6 +517,27 @@ async fn show_page(
         i18n,
     };
     Ok(render(&page.i18n, &page))
+}
+
+/// How a goal was split (`units/history:FY2025`), for people.
+fn split_text(i18n: &I18n, note: &str) -> String {
+    let (into, how) = note.split_once('/').unwrap_or((note, ""));
+    let into = match into {
+        "units" => i18n.t("goal-split-units"),
+        "reps" => i18n.t("goal-split-reps"),
+        "months" => i18n.t("goal-split-months"),
+        other => other.to_owned(),
+    };
+    let how = match how.split_once(':') {
+        Some(("history", basis)) => i18n.t1("goal-split-by-history", "basis", basis),
+        _ => match how {
+            "equal" => i18n.t("goal-method-equal"),
+            "weights" => i18n.t("goal-method-weights"),
+            "seasonal" => i18n.t("goal-split-seasonal"),
+            other => other.to_owned(),
+        },
+    };
+    format!("{into} · {how}")
 }
 
 /// A refused form's reason in the reader's language where there is a

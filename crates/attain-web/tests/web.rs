@@ -226,7 +226,7 @@ store_test!(async fn healthz_reports_unavailable_when_the_database_is_gone(store
 
 store_test!(async fn pages_without_a_session_redirect_to_sign_in_and_keep_the_target(store) {
     org(&store).await;
-    for path in ["/", "/people", "/account", "/admin/users", "/audit"] {
+    for path in ["/", "/people", "/account", "/admin/users", "/audit", "/goals", "/goals/1", "/pay", "/pay/statements/1"] {
         let r = call(Method::GET, path).send(&store).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
         let location = r.header("location").unwrap();
@@ -239,7 +239,7 @@ store_test!(async fn pages_without_a_session_redirect_to_sign_in_and_keep_the_ta
 
 store_test!(async fn api_calls_without_a_session_or_token_get_401(store) {
     org(&store).await;
-    for path in ["/api/v1/me", "/api/v1/users", "/api/v1/users/1", "/api/v1/audit", "/api/v1/status", "/api/v1/periods/FY2026", "/api/v1/tokens"] {
+    for path in ["/api/v1/me", "/api/v1/users", "/api/v1/users/1", "/api/v1/audit", "/api/v1/status", "/api/v1/periods/FY2026", "/api/v1/tokens", "/api/v1/goals", "/api/v1/goals/1", "/api/v1/statements", "/api/v1/statements/1", "/api/v1/plans", "/api/v1/payout-runs"] {
         let r = call(Method::GET, path).send(&store).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(r.json()["error"]["code"], "unauthorized", "{path}");

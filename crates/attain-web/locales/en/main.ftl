@@ -382,3 +382,6 @@ audit-entity-plan = Commission plan
 audit-entity-plan_assignment = Plan assignment
 audit-entity-payout_run = Payout run
 audit-entity-statement = Statement
+
+goal-split-by-history = by the shares of { $basis }
+goal-split-seasonal = by the seasonal profile of the two years before

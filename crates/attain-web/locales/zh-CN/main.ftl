@@ -382,3 +382,6 @@ audit-entity-plan = 提成方案
 audit-entity-plan_assignment = 方案分配
 audit-entity-payout_run = 发放批次
 audit-entity-statement = 对账单
+
+goal-split-by-history = 按 { $basis } 的占比
+goal-split-seasonal = 按前两年的季节性分布
