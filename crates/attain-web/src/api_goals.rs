@@ -80,10 +80,14 @@ pub(crate) fn smart_message(
             reached,
             windows,
         } => i18n.ta(
-            "smart-growth",
+            if required.is_sign_negative() {
+                "smart-growth-fall"
+            } else {
+                "smart-growth"
+            },
             &[
                 ("last_year", value(*last_year)),
-                ("required", pct(*required)),
+                ("required", pct(required.abs())),
                 ("reached", reached.to_string()),
                 ("windows", windows.to_string()),
             ],
