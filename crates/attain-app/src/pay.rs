@@ -121,41 +121,54 @@ pub async fn assign(
         .await?)
 }
 
-/// The quota of a person for a plan's metric and a period, and where it
-/// came from, for the statement.
-async fn quota_of(
+/// The goals of people for a metric that overlap a period, by scope key,
+/// read once for a whole run.
+async fn rep_goals(
     engine: &Engine<'_>,
     metric: &str,
-    user: UserId,
     period: &Period,
-) -> AppResult<Option<(Money, serde_json::Value)>> {
-    let goals = engine
+) -> AppResult<HashMap<String, Vec<attain_store::Goal>>> {
+    let mut out: HashMap<String, Vec<attain_store::Goal>> = HashMap::new();
+    for g in engine
         .store()
         .goals_visible(
             &Visibility::Everything,
             &GoalFilter {
                 metric: Some(metric.to_owned()),
-                scope: Some(Scope::Rep(user).key()),
                 overlapping: Some((period.start(), period.end())),
                 ..GoalFilter::default()
             },
             0,
-            100,
+            i64::MAX,
         )
-        .await?;
-    let base = engine.base_currency();
+        .await?
+    {
+        if g.user.is_some() {
+            out.entry(g.scope.clone()).or_default().push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// The quota of a person for a period among his goals of the plan's
+/// metric, and where it came from, for the statement.
+fn quota_of(
+    goals: &[attain_store::Goal],
+    period: &Period,
+    base: attain_core::Currency,
+) -> Option<(Money, serde_json::Value)> {
     if let Some(g) = goals.iter().find(|g| g.period == period.to_string()) {
-        return Ok(Some((
+        return Some((
             Money::new(g.target(), base),
             json!({"goal": g.id.raw(), "period": g.period, "target": g.target().to_string()}),
-        )));
+        ));
     }
     // The shortest goal that contains the period, in proportion to the days.
     let containing = goals
         .iter()
         .filter(|g| g.start <= period.start() && g.end >= period.end())
         .min_by_key(|g| (g.end - g.start).num_days());
-    Ok(containing.map(|g| {
+    containing.map(|g| {
         let of_days = (g.end - g.start).num_days().max(1);
         let quota = Money::new(
             g.target() * Decimal::from(period.days()) / Decimal::from(of_days),
@@ -166,7 +179,7 @@ async fn quota_of(
             quota,
             json!({"goal": g.id.raw(), "period": g.period, "target": g.target().to_string(), "days": period.days(), "of_days": of_days}),
         )
-    }))
+    })
 }
 
 fn trace(
@@ -246,12 +259,15 @@ pub async fn calculate(
         }
     }
     let base = engine.base_currency();
-    // One breakdown query per metric for everyone's credited amount.
+    // One breakdown query per metric for everyone's credited amount, and
+    // one read of everyone's goals for it.
     let mut credited: HashMap<(String, String), Decimal> = HashMap::new();
+    let mut goals: HashMap<&str, HashMap<String, Vec<attain_store::Goal>>> = HashMap::new();
     let mut metrics: Vec<&str> = plans.values().map(|p| p.metric.as_str()).collect();
     metrics.sort_unstable();
     metrics.dedup();
     for metric in metrics {
+        goals.insert(metric, rep_goals(engine, metric, &period).await?);
         let answer = engine
             .answer(&KpiQuery {
                 metric: metric.to_owned(),
@@ -279,7 +295,10 @@ pub async fn calculate(
             .get(&(plan.metric.clone(), user.to_string()))
             .copied()
             .unwrap_or_default();
-        let quota = quota_of(engine, &plan.metric, user, &period).await?;
+        let quota = goals
+            .get(plan.metric.as_str())
+            .and_then(|by_scope| by_scope.get(&Scope::Rep(user).key()))
+            .and_then(|mine| quota_of(mine, &period, base));
         let c = comp::commission(
             &plan.rules,
             Money::new(amount, base).rounded(),
