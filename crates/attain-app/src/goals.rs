@@ -964,8 +964,53 @@ pub async fn smart(
     } else {
         0
     };
+    let ref_month = NaiveDate::from_ymd_opt(reference.year(), reference.month(), 1)
+        .ok_or_else(|| AppError::Invalid(format!("{reference} has no month")))?;
+    if additive && span_months > 0 {
+        // A figure that adds up: one monthly series covers every window and
+        // its year-earlier twin, summed here month by month.
+        let span = span_months.unsigned_abs();
+        let months = |back: u32| ref_month.checked_sub_months(Months::new(back));
+        if let Some(first) = months(11 + span + 12) {
+            let series = engine
+                .answer(&KpiQuery {
+                    metric: goal.metric.clone(),
+                    formula: None,
+                    period: engine.calendar().period(PeriodKey::Range(
+                        first,
+                        ref_month.pred_opt().unwrap_or(ref_month),
+                    ))?,
+                    scope: scope.clone(),
+                    by: vec![Dim::Month],
+                    target: None,
+                })
+                .await?;
+            let by_month: HashMap<String, Decimal> = series
+                .rows
+                .iter()
+                .filter_map(|r| Some((r.keys.first()?.clone(), r.value?)))
+                .collect();
+            let sum = |end_back: u32| -> Decimal {
+                (end_back..end_back + span)
+                    .filter_map(|b| months(b + 1))
+                    .map(|m| {
+                        by_month
+                            .get(&format!("{:04}-{:02}", m.year(), m.month()))
+                            .copied()
+                            .unwrap_or_default()
+                    })
+                    .sum()
+            };
+            for i in 0..12_u32 {
+                windows.push((Some(sum(i)), Some(sum(i + 12))));
+            }
+        }
+    }
     let mut previous = period;
     for i in 0..12_u32 {
+        if additive && span_months > 0 {
+            break;
+        }
         let window = if span_months > 0 {
             let end = NaiveDate::from_ymd_opt(reference.year(), reference.month(), 1)
                 .and_then(|d| d.checked_sub_months(Months::new(i)));

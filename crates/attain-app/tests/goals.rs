@@ -301,8 +301,22 @@ store_test!(async fn the_smart_check_says_why_letter_by_letter(store) {
     assert_eq!(checks[1].reason, SmartReason::HasData);
     assert_eq!(checks[3].reason, SmartReason::CompanyObjective);
     match &checks[2].reason {
-        SmartReason::Growth { required, windows, .. } => {
+        SmartReason::Growth { required, windows, reached, .. } => {
             assert_eq!(*windows, 12, "twelve trailing years ending at each month");
+            // The same count, window by window, from the engine here: the
+            // windows end where the goal starts.
+            let mut by_hand = 0;
+            for i in 0..12_u32 {
+                let end = d("2026-01-01").checked_sub_months(chrono::Months::new(i)).unwrap();
+                let start = end.checked_sub_months(chrono::Months::new(12)).unwrap();
+                let window = engine.calendar().period(attain_core::PeriodKey::Range(start, end.pred_opt().unwrap())).unwrap();
+                let now = goals::actual(&engine, "revenue", &Scope::Company, window).await.unwrap().unwrap();
+                let before = goals::actual(&engine, "revenue", &Scope::Company, window.same_period_last_year().unwrap()).await.unwrap().unwrap();
+                if !before.is_zero() && now / before - Decimal::ONE >= *required {
+                    by_hand += 1;
+                }
+            }
+            assert_eq!(*reached, by_hand);
             // The demo asks for 15 % on last year (rounded to 100,000).
             assert!((Decimal::new(13, 2)..Decimal::new(17, 2)).contains(required), "{required}");
         }
