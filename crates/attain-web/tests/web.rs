@@ -1010,7 +1010,7 @@ store_test!(async fn a_changed_target_shows_in_the_audit_log_with_before_and_aft
     let west_target = call(Method::GET, &format!("/api/v1/goals/{west}")).bearer(&ops).send(&store).await.json()["target"].clone();
     assert_eq!((east_target.as_str().unwrap(), west_target.as_str().unwrap()), ("1000000.00", "500000.00"));
     let entries = call(Method::GET, "/api/v1/audit?entity=goal&limit=50").bearer(&ops).send(&store).await.json();
-    let e = entries.as_array().unwrap().iter().find(|e| e["entity_id"] == company.to_string() && e["action"] == "update" && e["after"]["reason"].is_string()).unwrap();
+    let e = entries.as_array().unwrap().iter().find(|e| e["entity_id"].as_str() == Some(company.to_string().as_str()) && e["action"] == "update" && e["after"]["reason"].is_string()).unwrap();
     assert_eq!(e["actor"], "ops");
     assert_eq!(e["before"]["target"], "1200000.00");
     assert_eq!(e["after"]["target"], "1500000.00");
