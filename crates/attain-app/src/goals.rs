@@ -870,31 +870,48 @@ pub async fn views(
     goals: Vec<Goal>,
     today: NaiveDate,
 ) -> AppResult<Vec<GoalView>> {
-    let mut by_rep: BTreeMap<(String, String), HashMap<String, Option<Decimal>>> = BTreeMap::new();
-    let mut groups: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // Goals of people, or of sibling units, that share a metric and period
+    // are measured with one breakdown query per group.
+    let tree = engine.tree();
+    let group_of = |goal: &Goal| -> Option<(Option<OrgUnitId>, String)> {
+        match Scope::parse_key(&goal.scope).ok()? {
+            Scope::Rep(r) => Some((None, r.to_string())),
+            Scope::Unit(u) => Some((Some(tree.unit(u)?.parent?), u.to_string())),
+            _ => None,
+        }
+    };
+    let mut sizes: BTreeMap<(String, String, Option<OrgUnitId>), usize> = BTreeMap::new();
     for g in &goals {
-        if g.user.is_some() {
-            *groups
-                .entry((g.metric.clone(), g.period.clone()))
+        if let Some((parent, _)) = group_of(g) {
+            *sizes
+                .entry((g.metric.clone(), g.period.clone(), parent))
                 .or_default() += 1;
         }
     }
-    for ((metric, period), n) in &groups {
-        if *n < 4 {
+    let mut batches: BTreeMap<
+        (String, String, Option<OrgUnitId>),
+        HashMap<String, Option<Decimal>>,
+    > = BTreeMap::new();
+    for ((metric, period, parent), n) in sizes {
+        if n < 3 {
             continue;
         }
+        let (scope, dim) = match parent {
+            None => (Scope::Company, Dim::Rep),
+            Some(p) => (Scope::Unit(p), Dim::Unit),
+        };
         let answer = engine
             .answer(&KpiQuery {
                 metric: metric.clone(),
                 formula: None,
-                period: engine.calendar().parse(period)?,
-                scope: Scope::Company,
-                by: vec![Dim::Rep],
+                period: engine.calendar().parse(&period)?,
+                scope,
+                by: vec![dim],
                 target: None,
             })
             .await?;
-        by_rep.insert(
-            (metric.clone(), period.clone()),
+        batches.insert(
+            (metric, period, parent),
             answer
                 .rows
                 .into_iter()
@@ -907,13 +924,18 @@ pub async fn views(
         let scope = scope_of(&goal)?;
         let period = engine.calendar().parse(&goal.period)?;
         let unit = metric_unit(&goal.metric, engine)?;
-        let batch = by_rep.get(&(goal.metric.clone(), goal.period.clone()));
-        let value = match (batch, goal.user) {
-            (Some(values), Some(user)) => values
-                .get(&user.to_string())
-                .copied()
-                .unwrap_or_else(|| is_additive(&goal.metric).then_some(Decimal::ZERO)),
-            _ => actual(engine, &goal.metric, &scope, period).await?,
+        let batched = group_of(&goal).and_then(|(parent, key)| {
+            let values = batches.get(&(goal.metric.clone(), goal.period.clone(), parent))?;
+            Some(
+                values
+                    .get(&key)
+                    .copied()
+                    .unwrap_or_else(|| is_additive(&goal.metric).then_some(Decimal::ZERO)),
+            )
+        });
+        let value = match batched {
+            Some(v) => v,
+            None => actual(engine, &goal.metric, &scope, period).await?,
         };
         let progress = value.map(|v| {
             goal::progress(

@@ -344,3 +344,18 @@ store_test!(async fn the_smart_check_says_why_letter_by_letter(store) {
     assert_eq!(progress.attainment, Some(actual / annual.target()));
     assert_eq!(progress.elapsed, Decimal::from(181) / Decimal::from(365));
 });
+
+store_test!(async fn goals_measured_in_batches_equal_goals_measured_one_by_one(store) {
+    company(&store).await;
+    let engine = Engine::new(&store).await.unwrap();
+    let everything = all_goals(&store, GoalFilter::default()).await;
+    assert!(everything.iter().any(|g| g.metric == "new_customers" && g.unit.is_some()));
+    assert!(everything.iter().any(|g| g.metric == "win_rate" && g.unit.is_some()));
+    let views = goals::views(&engine, everything.clone(), d(TODAY)).await.unwrap();
+    for (goal, view) in everything.iter().zip(&views) {
+        let scope = Scope::parse_key(&goal.scope).unwrap();
+        let period = engine.calendar().parse(&goal.period).unwrap();
+        let alone = goals::actual(&engine, &goal.metric, &scope, period).await.unwrap();
+        assert_eq!(view.actual, alone, "goal {} ({} {} {})", goal.id, goal.metric, goal.scope, goal.period);
+    }
+});
