@@ -423,6 +423,10 @@ impl Store {
             if people > 0 {
                 return Err(StoreError::Conflict(format!("{} still has {people} people in it (inactive ones too)", unit.name)));
             }
+            let goals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM goals WHERE org_unit_id = $1").bind(id.raw()).fetch_one(pool).await?;
+            if goals > 0 {
+                return Err(StoreError::Conflict(format!("{} still has {goals} goal(s); delete them first", unit.name)));
+            }
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM org_units WHERE id = $1").bind(id.raw()).execute(&mut *tx).await?;
             crate::access::audit!(tx, actor, crate::AuditAction::Delete, "org_unit", id.raw().to_string(), Some(serde_json::json!({"name": unit.name, "parent": unit.parent.map(OrgUnitId::raw)})), None::<serde_json::Value>);

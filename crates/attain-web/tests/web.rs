@@ -887,6 +887,14 @@ store_test!(async fn org_units_are_listed_within_visibility_and_changed_by_admin
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a unit cannot move below itself");
     let r = call(Method::DELETE, &format!("/api/v1/units/{}", org.east.raw())).bearer(&admin).send(&store).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "East still has teams and people");
+    // A unit with goals is not deleted under them.
+    let r = call(Method::POST, "/api/v1/goals").bearer(&admin).json(serde_json::json!({"metric": "deals_won", "period": "FY2026", "target": 12, "scope": format!("unit:{team_b}")})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let goal = r.json()["id"].as_i64().unwrap();
+    let r = call(Method::DELETE, &format!("/api/v1/units/{team_b}")).bearer(&admin).send(&store).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("1 goal(s)"), "{}", r.body);
+    assert_eq!(call(Method::DELETE, &format!("/api/v1/goals/{goal}")).bearer(&admin).send(&store).await.status, StatusCode::OK);
     assert_eq!(call(Method::DELETE, &format!("/api/v1/units/{team_b}")).bearer(&admin).send(&store).await.status, StatusCode::NO_CONTENT);
     let ops = token(&store, "ops").await;
     assert_eq!(call(Method::POST, "/api/v1/units").bearer(&ops).json(serde_json::json!({"parent": org.company.raw(), "name": "X"})).send(&store).await.status, StatusCode::FORBIDDEN);
