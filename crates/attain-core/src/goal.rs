@@ -232,7 +232,7 @@ pub fn progress(
     };
     let status = if passed == 0 {
         GoalStatus::NotStarted
-    } else if passed >= period.days() {
+    } else if today >= period.end() {
         if meets(actual, target) {
             GoalStatus::Achieved
         } else {

@@ -103,7 +103,16 @@ pub(crate) fn smart_message(
         SmartReason::ChildOf(id) => i18n.t1("smart-child-of", "goal", id),
         SmartReason::CompanyObjective => i18n.t("smart-company-objective"),
         SmartReason::Unlinked => i18n.t("smart-unlinked"),
-        SmartReason::Period { days_left } => i18n.t1("smart-period", "days", days_left),
+        SmartReason::Period { days_left } => i18n.ta(
+            "smart-period",
+            &[
+                ("days", days_left.to_string()),
+                (
+                    "plural",
+                    if *days_left == 1 { "one" } else { "other" }.to_owned(),
+                ),
+            ],
+        ),
         SmartReason::Ended => i18n.t("smart-ended"),
     }
 }
@@ -458,4 +467,39 @@ async fn check_in(
     )
     .await?;
     Ok(StatusCode::CREATED.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use attain_core::goal::{SmartLetter, Verdict};
+
+    fn period(days_left: i64) -> SmartCheck {
+        SmartCheck {
+            letter: SmartLetter::TimeBound,
+            verdict: Verdict::Pass,
+            reason: SmartReason::Period { days_left },
+            probability: None,
+        }
+    }
+
+    #[test]
+    fn days_left_agree_in_number() {
+        let en = I18n::new(Lang::En);
+        let plain = |d: Decimal| d.to_string();
+        assert_eq!(
+            smart_message(&en, &period(1), &plain),
+            "It has a period; one day is left."
+        );
+        assert_eq!(
+            smart_message(&en, &period(12), &plain),
+            "It has a period; 12 days are left."
+        );
+        let zh = I18n::new(Lang::ZhCn);
+        assert_eq!(
+            smart_message(&zh, &period(1), &plain),
+            "有明确期间，还剩 1 天。"
+        );
+    }
 }

@@ -317,7 +317,10 @@ smart-no-history = There is no history to compare the target with.
 smart-child-of = It is a part of goal { $goal }.
 smart-company-objective = It is a company objective.
 smart-unlinked = It is linked to no parent goal and is not a company goal.
-smart-period = It has a period; { $days } days are left.
+smart-period = It has a period; { $plural ->
+    [one] one day is left.
+   *[other] { $days } days are left.
+}
 smart-ended = Its period is over.
 smart-probability = Estimated probability: { $percent } %.
 goal-confidence-value = confidence { $percent } %
