@@ -560,6 +560,8 @@ pub(crate) struct CreateForm {
     direction: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    parent: String,
 }
 
 async fn create(
@@ -580,6 +582,13 @@ async fn create(
             "" => None,
             d => Some(d.parse().map_err(AppError::Invalid)?),
         };
+        let parent = match f.parent.trim() {
+            "" => None,
+            p => Some(
+                p.parse::<GoalId>()
+                    .map_err(|e| AppError::Invalid(format!("parent: {e}")))?,
+            ),
+        };
         goals::create(
             &engine,
             By::Person(&user.principal),
@@ -589,7 +598,7 @@ async fn create(
                 period,
                 target,
                 direction,
-                parent: None,
+                parent,
                 name: f.name.clone(),
             },
         )

@@ -1064,6 +1064,12 @@ store_test!(async fn goal_pages_show_what_the_person_may_see_and_refuse_forged_p
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = call(Method::GET, &format!("/goals/{company}?done=revised")).session(&cookie).send(&store).await;
     assert!(page.body.contains("New plan") && page.body.contains("id=\"goal-notice\""));
+    // A supporting goal linked to the revenue goal through the form.
+    let r = call(Method::POST, "/goals").session(&cookie).header("origin", "http://attain.test").form(&format!("metric=activities&scope=company&period=FY2026&target=5000&parent={company}&_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let location = r.header("location").unwrap().to_owned();
+    let page = call(Method::GET, &location).session(&cookie).send(&store).await;
+    assert!(page.body.contains(&format!("It is a part of goal {company}.")), "{}", page.body);
 });
 
 // ------------------------------------------------------------ pay

@@ -47,11 +47,17 @@ pub enum GoalCommand {
         /// Only parts of this goal.
         #[arg(long)]
         parent: Option<GoalId>,
+        /// The day to judge pace and status on [default: today].
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
     },
     /// One goal: where it stands, its SMART check, revisions and check-ins.
     Show {
         /// Goal ID.
         id: GoalId,
+        /// The day to judge pace, status and the SMART check on [default: today].
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
     },
     /// Change a goal's target, with the reason (its parts follow).
     Revise {
@@ -150,7 +156,12 @@ pub async fn run(
             let id = goals::create(&engine, By::Cli, &spec).await?;
             writeln!(out, "goal {id} set")?;
         }
-        GoalCommand::List { period, parent } => {
+        GoalCommand::List {
+            period,
+            parent,
+            as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
             let period = match period {
                 Some(p) => Some(
                     engine
@@ -195,7 +206,8 @@ pub async fn run(
                 )?;
             }
         }
-        GoalCommand::Show { id } => {
+        GoalCommand::Show { id, as_of } => {
+            let today = as_of.unwrap_or(today);
             let goal = store.goal(id).await?;
             let smart = goals::smart(&engine, &goal, today).await?;
             let view = goals::views(&engine, vec![goal.clone()], today)

@@ -829,7 +829,15 @@ fn goals_and_payouts_are_run_from_the_shell() {
         let words: Vec<&str> = part.split_whitespace().collect();
         assert!(words.contains(&month) && words.contains(&"40"), "{part}");
     }
-    let out = run(&["--db", db, "goal", "show", &id], dir.path());
+    let out = run(
+        &["--db", db, "goal", "show", &id, "--as-of", "2026-06-30"],
+        dir.path(),
+    );
+    assert!(
+        stdout(&out).contains("status      not_started") && stdout(&out).contains("92 days left"),
+        "{}",
+        stdout(&out)
+    );
     assert!(
         stdout(&out).contains("revised") && stdout(&out).contains("90 → 120 (new hires)"),
         "{}",

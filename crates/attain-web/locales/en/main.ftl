@@ -390,3 +390,5 @@ goal-split-by-history = by the shares of { $basis }
 goal-split-seasonal = by the seasonal profile of the two years before
 
 smart-growth-fall = It allows a fall of { $required } % on the same period last year ({ $last_year }); { $reached } of { $windows } comparable past periods did at least that well.
+
+goal-parent-id = Part of goal (ID, optional)

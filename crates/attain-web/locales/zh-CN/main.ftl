@@ -387,3 +387,5 @@ goal-split-by-history = 按 { $basis } 的占比
 goal-split-seasonal = 按前两年的季节性分布
 
 smart-growth-fall = 允许比去年同期（{ $last_year }）下降 { $required }%；过去 { $windows } 个可比期间中有 { $reached } 个至少达到了这一水平。
+
+goal-parent-id = 上级目标编号（可选）
