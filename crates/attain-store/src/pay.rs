@@ -449,6 +449,13 @@ impl Store {
                 to.unwrap_or(from)
             )));
         }
+        let known: std::collections::HashSet<UserId> =
+            self.users().await?.into_iter().map(|u| u.id).collect();
+        if let Some(unknown) = users.iter().find(|u| !known.contains(u)) {
+            return Err(StoreError::Invalid(format!(
+                "users: user {unknown} does not exist"
+            )));
+        }
         let existing = self.assignments(None).await?;
         for user in users {
             if let Some(a) = existing.iter().find(|a| {

@@ -281,22 +281,59 @@ const MAX_ERROR_BYTES: usize = 4 * 1024 * 1024;
 /// `details.reason` (when `details` is an object or empty) so nothing a
 /// script or a support engineer needs is lost. English answers, successes
 /// and pages pass through untouched.
+///
+/// An API error that did not come from a handler (a body that is not JSON,
+/// a method the path does not take, a body too large) is first put into the
+/// one error shape, so scripts never meet plain text.
 async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
+    if !api || response.status().as_u16() < 400 {
+        return response;
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !api || i18n.lang() == Lang::En || response.status().as_u16() < 400 || !is_json {
+    if is_json && i18n.lang() == Lang::En {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BYTES).await else {
         return (parts.status, "").into_response();
     };
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
+    let mut value = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(value) if is_json => value,
+        _ => {
+            let status = parts.status;
+            let code = match status.as_u16() {
+                400 => "bad_request",
+                401 => "unauthorized",
+                403 => "forbidden",
+                404 => "not_found",
+                405 => "method_not_allowed",
+                408 => "timeout",
+                413 => "too_large",
+                415 => "unsupported_media_type",
+                422 => "bad_request",
+                _ => "error",
+            };
+            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+            let message = if text.is_empty() {
+                status.canonical_reason().unwrap_or("error").to_owned()
+            } else {
+                text
+            };
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            serde_json::json!({"error": {"code": code, "message": message, "details": null}})
+        }
     };
+    if i18n.lang() == Lang::En {
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from(value.to_string()));
+    }
     if let Some(error) = value.get_mut("error").and_then(|e| e.as_object_mut()) {
         let code = error
             .get("code")
@@ -332,6 +369,9 @@ async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
                 details.as_array().map_or(0, Vec::len),
             )),
             "weak_password" => Some(i18n.t("api-error-weak-password")),
+            "method_not_allowed" => Some(i18n.t("api-error-method-not-allowed")),
+            "too_large" => Some(i18n.t("api-error-too-large")),
+            "unsupported_media_type" => Some(i18n.t("api-error-unsupported-media-type")),
             "login_taken" => Some(i18n.t1(
                 "rejected-login-taken",
                 "login",

@@ -1220,3 +1220,26 @@ store_test!(async fn api_errors_speak_the_callers_language_and_keep_the_english_
     assert_eq!(r.json()["error"]["message"], "goal 999 not found");
     assert_eq!(r.json()["error"]["details"], serde_json::Value::Null);
 });
+
+store_test!(async fn every_api_error_has_the_json_shape_even_before_a_handler_runs(store) {
+    org(&store).await;
+    let ops = token(&store, "ops").await;
+    // A body that is not JSON, a missing field, a wrong method.
+    let r = call(Method::POST, "/api/v1/goals").bearer(&ops).header("content-type", "application/json").form("not json").send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.json()["error"]["code"], "bad_request");
+    let r = call(Method::POST, "/api/v1/goals").bearer(&ops).json(serde_json::json!({"metric": "revenue"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("missing field `period`"), "{}", r.body);
+    let r = call(Method::PATCH, "/api/v1/goals").bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.json()["error"]["code"], "method_not_allowed");
+    let r = call(Method::PATCH, "/api/v1/goals").bearer(&ops).header("accept-language", "zh-CN").send(&store).await;
+    assert_eq!(r.json()["error"]["message"], "该地址不支持此请求方法。");
+    // An unknown person named in an assignment is named, not a database error.
+    let plan = call(Method::POST, "/api/v1/plans").bearer(&ops).json(serde_json::json!({"name": "P", "tiers": [{"from_percent": 0, "rate_percent": 1}]})).send(&store).await.json()["id"].as_i64().unwrap();
+    let r = call(Method::POST, &format!("/api/v1/plans/{plan}/assignments")).bearer(&ops).json(serde_json::json!({"users": [99999], "from": "2026-01-01"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["message"].as_str().unwrap().ends_with("users: user 99999 does not exist"), "{}", r.body);
+});

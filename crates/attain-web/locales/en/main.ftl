@@ -392,3 +392,7 @@ goal-split-seasonal = by the seasonal profile of the two years before
 smart-growth-fall = It allows a fall of { $required } % on the same period last year ({ $last_year }); { $reached } of { $windows } comparable past periods did at least that well.
 
 goal-parent-id = Part of goal (ID, optional)
+
+api-error-method-not-allowed = This address does not take that method.
+api-error-too-large = The request body is too large.
+api-error-unsupported-media-type = Send the body as JSON (Content-Type: application/json).

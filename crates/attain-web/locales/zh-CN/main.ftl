@@ -389,3 +389,7 @@ goal-split-seasonal = 按前两年的季节性分布
 smart-growth-fall = 允许比去年同期（{ $last_year }）下降 { $required }%；过去 { $windows } 个可比期间中有 { $reached } 个至少达到了这一水平。
 
 goal-parent-id = 上级目标编号（可选）
+
+api-error-method-not-allowed = 该地址不支持此请求方法。
+api-error-too-large = 请求体过大。
+api-error-unsupported-media-type = 请以 JSON 发送请求体（Content-Type: application/json）。
