@@ -863,6 +863,10 @@ pub struct GoalView {
     pub progress: Option<Progress>,
 }
 
+/// Goals measured together: metric, period, and the parent unit of sibling
+/// units' goals (`None` for people's goals).
+type BatchKey = (String, String, Option<OrgUnitId>);
+
 /// Where each goal stands on `today`. Goals of people sharing a metric and
 /// period are measured with one breakdown query.
 pub async fn views(
@@ -880,7 +884,7 @@ pub async fn views(
             _ => None,
         }
     };
-    let mut sizes: BTreeMap<(String, String, Option<OrgUnitId>), usize> = BTreeMap::new();
+    let mut sizes: BTreeMap<BatchKey, usize> = BTreeMap::new();
     for g in &goals {
         if let Some((parent, _)) = group_of(g) {
             *sizes
@@ -888,10 +892,7 @@ pub async fn views(
                 .or_default() += 1;
         }
     }
-    let mut batches: BTreeMap<
-        (String, String, Option<OrgUnitId>),
-        HashMap<String, Option<Decimal>>,
-    > = BTreeMap::new();
+    let mut batches: BTreeMap<BatchKey, HashMap<String, Option<Decimal>>> = BTreeMap::new();
     for ((metric, period, parent), n) in sizes {
         if n < 3 {
             continue;
