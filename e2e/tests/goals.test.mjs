@@ -21,6 +21,8 @@ after(async () => {
 test('the head of sales revises the quarter goal and its regions follow', async () => {
   const { context, page, problems } = await newPage(browser);
   await signIn(page, server.baseUrl, 'ceo', server.password);
+  assert.equal(await page.locator('#home-goals tbody tr').count(), 4, 'the year and the quarter\'s three company goals');
+  await page.screenshot({ path: join(artifacts, 'home-goals.png'), fullPage: true });
   await page.click('nav.menu a:has-text("Goals")');
   await page.waitForURL(server.baseUrl + '/goals');
   assert.equal(await page.locator('h1').innerText(), 'Goals');
@@ -84,6 +86,7 @@ test('a rep sees only his own goals, in Chinese, and checks in', async () => {
   const rep = server.logins.find((l) => l.role === 'rep');
   const { context, page, problems } = await newPage(browser, 'zh-CN');
   await signIn(page, server.baseUrl, rep.login, server.password);
+  assert.equal(await page.locator('#home-goals tbody tr').count(), 1, 'his goal in progress on the home page');
   await page.click('nav.menu a:has-text("目标")');
   await page.waitForURL(server.baseUrl + '/goals');
   assert.equal(await page.locator('h1').innerText(), '目标');

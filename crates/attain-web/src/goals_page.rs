@@ -37,18 +37,18 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// A goal as a table row.
-struct Row {
-    id: i64,
-    depth: usize,
-    title: String,
-    period: String,
-    target: String,
-    actual: String,
-    attainment: String,
+pub(crate) struct Row {
+    pub(crate) id: i64,
+    pub(crate) depth: usize,
+    pub(crate) title: String,
+    pub(crate) period: String,
+    pub(crate) target: String,
+    pub(crate) actual: String,
+    pub(crate) attainment: String,
     /// Bar length in pixels (0–120), attainment capped at 100 %.
-    bar: u32,
-    status: &'static str,
-    status_label: String,
+    pub(crate) bar: u32,
+    pub(crate) status: &'static str,
+    pub(crate) status_label: String,
 }
 
 fn metric_name(metric: &str, zh: bool) -> String {
@@ -100,6 +100,39 @@ fn row(i18n: &I18n, engine: &Engine<'_>, v: &GoalView, depth: usize) -> Row {
         status: progress.map_or("none", |p| p.status.key()),
         status_label: status_label(i18n, progress.map(|p| p.status)),
     }
+}
+
+/// The goals a person sees at the top of his tree today (his own as a
+/// rep, his unit's as a manager, the company's for sales ops), where each
+/// stands, for the home page. Empty when the org has no engine data yet.
+pub(crate) async fn current_roots(
+    state: &AppState,
+    user: &SignedIn,
+    i18n: &I18n,
+    most: usize,
+) -> Result<Vec<Row>, attain_app::AppError> {
+    let store = state.store();
+    let engine = Engine::new(store).await?;
+    let today = state.today();
+    let found = store
+        .goals_visible(
+            &user.principal.visibility(),
+            &GoalFilter {
+                overlapping: Some((today, today.succ_opt().unwrap_or(today))),
+                ..GoalFilter::default()
+            },
+            0,
+            5_000,
+        )
+        .await?;
+    let ids: std::collections::HashSet<GoalId> = found.iter().map(|g| g.id).collect();
+    let roots: Vec<_> = found
+        .into_iter()
+        .filter(|g| g.parent.is_none_or(|p| !ids.contains(&p)))
+        .take(most)
+        .collect();
+    let views = goals::views(&engine, roots, today).await?;
+    Ok(views.iter().map(|v| row(i18n, &engine, v, 0)).collect())
 }
 
 #[derive(Template)]

@@ -124,6 +124,7 @@ struct HomePage {
     fiscal_quarter_range: String,
     base_currency: &'static str,
     units: Vec<UnitRow>,
+    goals: Vec<crate::goals_page::Row>,
 }
 
 async fn home(State(state): State<AppState>, user: SignedIn) -> Result<Response, Response> {
@@ -204,6 +205,9 @@ async fn home(State(state): State<AppState>, user: SignedIn) -> Result<Response,
         fiscal_quarter_range,
         base_currency: settings.base_currency.code(),
         units: rows,
+        goals: crate::goals_page::current_roots(&state, &user, &i18n, 12)
+            .await
+            .or_page(lang)?,
         i18n,
     };
     Ok(render(&page.i18n, &page))

@@ -1044,6 +1044,10 @@ store_test!(async fn goal_pages_show_what_the_person_may_see_and_refuse_forged_p
     assert!(page.body.contains(&format!("href=\"/goals/{ana_goal}\"")));
     assert!(!page.body.contains(&format!("href=\"/goals/{ben_goal}\"")));
     assert!(!page.body.contains("id=\"goal-new\""), "a rep gets no form to set goals");
+    // His home page shows where his own goal stands, and nobody else's.
+    let home = call(Method::GET, "/").session(&cookie).send(&store).await;
+    assert!(home.body.contains("id=\"home-goals\"") && home.body.contains(&format!("href=\"/goals/{ana_goal}\"")), "{}", home.body);
+    assert!(!home.body.contains(&format!("href=\"/goals/{ben_goal}\"")) && !home.body.contains(&format!("href=\"/goals/{company}\"")));
     assert_eq!(call(Method::GET, &format!("/goals/{ben_goal}")).session(&cookie).send(&store).await.status, StatusCode::NOT_FOUND);
     let page = call(Method::GET, &format!("/goals/{ana_goal}")).session(&cookie).header("accept-language", "zh-CN").send(&store).await;
     assert!(page.body.contains("SMART 检查") && page.body.contains("它是目标"), "{}", page.body);

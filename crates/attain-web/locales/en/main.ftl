@@ -396,3 +396,5 @@ goal-parent-id = Part of goal (ID, optional)
 api-error-method-not-allowed = This address does not take that method.
 api-error-too-large = The request body is too large.
 api-error-unsupported-media-type = Send the body as JSON (Content-Type: application/json).
+
+home-goals = Goals in progress

@@ -393,3 +393,5 @@ goal-parent-id = 上级目标编号（可选）
 api-error-method-not-allowed = 该地址不支持此请求方法。
 api-error-too-large = 请求体过大。
 api-error-unsupported-media-type = 请以 JSON 发送请求体（Content-Type: application/json）。
+
+home-goals = 进行中的目标
