@@ -38,7 +38,8 @@ pub enum By<'a> {
 }
 
 impl By<'_> {
-    fn actor(&self) -> Actor {
+    /// Who the audit log names for a change made this way.
+    pub(crate) fn actor(&self) -> Actor {
         match self {
             By::Person(p) => Actor::person(p),
             By::Cli => Actor::named("cli"),

@@ -80,7 +80,7 @@ pub async fn save_plan(
     Ok(engine
         .store()
         .save_plan_audited(
-            &actor(by),
+            &by.actor(),
             id,
             &NewPlan {
                 name: spec.name.trim().to_owned(),
@@ -92,18 +92,10 @@ pub async fn save_plan(
         .await?)
 }
 
-fn actor(by: By<'_>) -> attain_store::Actor {
-    match by {
-        By::Person(p) => attain_store::Actor::person(p),
-        By::Cli => attain_store::Actor::named("cli"),
-        By::System => attain_store::Actor::named("system"),
-    }
-}
-
 /// Deletes a plan nobody is or was on.
 pub async fn delete_plan(store: &Store, by: By<'_>, id: PlanId) -> AppResult<()> {
     may_run(by)?;
-    Ok(store.delete_plan_audited(&actor(by), id).await?)
+    Ok(store.delete_plan_audited(&by.actor(), id).await?)
 }
 
 /// Puts people on a plan from a day (until a day, or for good).
@@ -117,7 +109,7 @@ pub async fn assign(
 ) -> AppResult<usize> {
     may_run(by)?;
     Ok(store
-        .assign_plan_audited(&actor(by), plan, users, from, to)
+        .assign_plan_audited(&by.actor(), plan, users, from, to)
         .await?)
 }
 
@@ -316,7 +308,7 @@ pub async fn calculate(
     }
     Ok(store
         .save_payout_run_audited(
-            &actor(by),
+            &by.actor(),
             run,
             (&period.to_string(), period.start(), period.end()),
             &statements,
@@ -328,7 +320,7 @@ pub async fn calculate(
 pub async fn advance(store: &Store, by: By<'_>, run: PayoutRunId, to: RunStatus) -> AppResult<()> {
     may_run(by)?;
     Ok(store
-        .advance_payout_run_audited(&actor(by), run, to)
+        .advance_payout_run_audited(&by.actor(), run, to)
         .await?)
 }
 

@@ -251,7 +251,7 @@ fn visibility_clause(visibility: &Visibility) -> (&'static str, &'static str, i6
     match visibility {
         Visibility::Everything => ("", "CAST($1 AS BIGINT) = 0", 0),
         Visibility::Subtree(unit) => (
-            "WITH RECURSIVE scope_units(id) AS (SELECT id FROM org_units WHERE id = $1 UNION ALL SELECT o.id FROM org_units o JOIN scope_units s ON o.parent_id = s.id) ",
+            crate::sales::SCOPE_CTE,
             "(g.org_unit_id IN (SELECT id FROM scope_units) OR g.user_id IN (SELECT su.id FROM users su WHERE su.org_unit_id IN (SELECT id FROM scope_units)))",
             unit.raw(),
         ),
@@ -334,6 +334,35 @@ impl Store {
         row.map(goal_from_row).transpose()
     }
 
+    /// The goals with these IDs, read in a few statements whatever their
+    /// number (a revision may carry down to thousands of parts).
+    async fn goals_by_id(
+        &self,
+        ids: &[GoalId],
+    ) -> StoreResult<std::collections::HashMap<GoalId, Goal>> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            // Only numbered placeholders are spliced in; the IDs are bound.
+            let sql = format!(
+                "SELECT {GOAL_COLUMNS} FROM goals g WHERE g.id IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<GoalRow> = on_pool!(self, pool => {
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    query = query.bind(id.raw());
+                }
+                query.fetch_all(pool).await?
+            });
+            for row in rows {
+                let goal = goal_from_row(row)?;
+                out.insert(goal.id, goal);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every goal below `id` (children, their children, …), parents first.
     pub async fn goal_descendants(&self, id: GoalId) -> StoreResult<Vec<Goal>> {
         let sql = format!(
@@ -354,13 +383,23 @@ impl Store {
         actor: &Actor,
         changes: &GoalChanges,
     ) -> StoreResult<Vec<GoalId>> {
-        let mut befores = Vec::new();
-        for r in &changes.revise {
-            befores.push(self.goal(r.goal).await?);
+        let ids: Vec<GoalId> = changes.revise.iter().map(|r| r.goal).collect();
+        let mut known = self.goals_by_id(&ids).await?;
+        let mut befores = Vec::with_capacity(ids.len());
+        for id in &ids {
+            befores.push(known.get(id).cloned().ok_or_else(|| StoreError::NotFound {
+                entity: "goal",
+                id: id.to_string(),
+            })?);
         }
-        let mut adopted = Vec::new();
-        for (goal, _) in &changes.adopt {
-            adopted.push(self.goal(*goal).await?);
+        let adopt_ids: Vec<GoalId> = changes.adopt.iter().map(|(g, _)| *g).collect();
+        known = self.goals_by_id(&adopt_ids).await?;
+        let mut adopted = Vec::with_capacity(adopt_ids.len());
+        for id in &adopt_ids {
+            adopted.push(known.remove(id).ok_or_else(|| StoreError::NotFound {
+                entity: "goal",
+                id: id.to_string(),
+            })?);
         }
         let split_before = match &changes.split {
             Some((goal, _)) => Some(self.goal(*goal).await?),

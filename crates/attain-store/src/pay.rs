@@ -318,7 +318,7 @@ fn pay_clause(visibility: &Visibility) -> (&'static str, &'static str, i64) {
     match visibility {
         Visibility::Everything => ("", "CAST($1 AS BIGINT) = 0", 0),
         Visibility::Subtree(unit) => (
-            "WITH RECURSIVE scope_units(id) AS (SELECT id FROM org_units WHERE id = $1 UNION ALL SELECT o.id FROM org_units o JOIN scope_units su ON o.parent_id = su.id) ",
+            crate::sales::SCOPE_CTE,
             "u.org_unit_id IN (SELECT id FROM scope_units)",
             unit.raw(),
         ),
