@@ -17,6 +17,12 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// The rounding rule applied at the edges: half-even to the minor unit.
 pub const ROUNDING: RoundingStrategy = RoundingStrategy::MidpointNearestEven;
 
+/// The largest amount Attain stores, in minor units either side of zero:
+/// 10^15 (ten trillion yuan or dollars). Every amount that comes in (a file,
+/// a form, the API, a target) is checked against it, so that sums of up to a
+/// thousand such amounts still fit an `i64` and no total can overflow.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
+
 /// An ISO-4217 currency that has a defined minor unit (CNY, USD, JPY, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Currency {
@@ -44,6 +50,14 @@ pub enum MoneyError {
     /// The result does not fit the representable range.
     #[error("amount out of range")]
     Overflow,
+    /// The amount is beyond what Attain stores ([`MAX_AMOUNT_MINOR`]).
+    #[error("{amount} is too large: amounts are at most {limit} either side of zero")]
+    TooLarge {
+        /// The amount as given.
+        amount: String,
+        /// The largest amount allowed in its currency, written out.
+        limit: String,
+    },
     /// An allocation was asked for with no weights or weights summing to zero or less.
     #[error("cannot allocate: weights must be non-negative and sum to more than zero")]
     InvalidWeights,
@@ -149,14 +163,32 @@ impl Money {
         Self::new(Decimal::new(minor, currency.minor_digits()), currency)
     }
 
-    /// The amount in minor units, rounded half-even. This is how money is stored.
+    /// The amount in minor units, rounded half-even. This is how money is
+    /// stored, so an amount beyond [`MAX_AMOUNT_MINOR`] is refused here.
     pub fn to_minor_units(&self) -> Result<i64, MoneyError> {
+        let too_large = || MoneyError::TooLarge {
+            amount: self.amount.to_string(),
+            limit: Money::largest(self.currency).amount.to_string(),
+        };
         let scaled = self
             .rounded()
             .amount
             .checked_mul(Decimal::from(10_i64.pow(self.currency.minor_digits())))
-            .ok_or(MoneyError::Overflow)?;
-        i64::try_from(scaled).map_err(|_| MoneyError::Overflow)
+            .ok_or_else(too_large)?;
+        match i64::try_from(scaled) {
+            Ok(minor) if (-MAX_AMOUNT_MINOR..=MAX_AMOUNT_MINOR).contains(&minor) => Ok(minor),
+            _ => Err(too_large()),
+        }
+    }
+
+    /// The largest amount Attain stores in `currency` ([`MAX_AMOUNT_MINOR`]).
+    pub fn largest(currency: Currency) -> Self {
+        Self::from_minor_units(MAX_AMOUNT_MINOR, currency)
+    }
+
+    /// Whether the amount is within what Attain stores.
+    pub fn is_storable(&self) -> bool {
+        self.to_minor_units().is_ok()
     }
 
     /// The exact amount.
@@ -333,6 +365,23 @@ mod tests {
             Currency::from_code("XYZ").unwrap_err().to_string(),
             "'XYZ' is not an ISO-4217 currency code"
         );
+    }
+
+    #[test]
+    fn amounts_beyond_ten_trillion_are_not_stored() {
+        let limit = Money::parse("10000000000000", Currency::CNY).unwrap();
+        assert_eq!(limit.to_minor_units(), Ok(MAX_AMOUNT_MINOR));
+        assert_eq!(limit.negated().to_minor_units(), Ok(-MAX_AMOUNT_MINOR));
+        let over = Money::parse("10000000000000.01", Currency::CNY).unwrap();
+        assert_eq!(
+            over.to_minor_units().unwrap_err().to_string(),
+            "10000000000000.01 is too large: amounts are at most 10000000000000.00 either side of zero"
+        );
+        // The overflow that once broke KPI sums: 5 × 10^16 in a deal.
+        let huge = Money::parse("50000000000000000", Currency::CNY).unwrap();
+        assert!(!huge.is_storable());
+        // A thousand of the largest amounts still sum inside an i64.
+        assert!(MAX_AMOUNT_MINOR.checked_mul(1000).is_some());
     }
 
     #[test]
