@@ -11,10 +11,15 @@ use crate::{AppError, AppResult};
 pub const SESSION_IDLE_LIFETIME: Duration = Duration::hours(12);
 /// Failed sign-ins are counted over this window.
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// Failures per account within the window before the account is locked.
+/// Failures for one account from one address within the window before
+/// that address may not try that account again. Counted per pair, so
+/// nobody elsewhere can lock the owner out of his own account.
 pub const ACCOUNT_FAILURE_LIMIT: i64 = 5;
-/// Failures per network address within the window before it is refused.
+/// Failures from one address, for any accounts, within the window before
+/// the address is refused altogether.
 pub const ADDRESS_FAILURE_LIMIT: i64 = 30;
+/// The longest an API token may be made to last: ten years.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::days(3_653);
 /// Prefix of API tokens.
 pub const API_TOKEN_PREFIX: &str = "atn_";
 
@@ -76,38 +81,52 @@ async fn hash_off_thread(password: String) -> AppResult<String> {
         .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
 }
 
-/// Refuses when the account or the address has failed too often recently.
-async fn check_throttle(
+/// Records a password attempt for `login` from `address` and refuses it when
+/// that pair, or that address, has failed too often recently. The attempt
+/// is written before it is counted, so parallel guesses cannot race past
+/// the limit; the returned ID is forgotten again if the password is right.
+async fn admit_attempt(
     store: &Store,
     login: &str,
     address: &str,
     now: DateTime<Utc>,
-) -> AppResult<()> {
-    let since = now - THROTTLE_WINDOW;
-    let ((by_login, first_login), (by_address, first_address)) =
-        store.login_failures_since(login, address, since).await?;
+) -> AppResult<i64> {
+    let attempt = store
+        .begin_login_attempt(login, address, now, now - THROTTLE_WINDOW)
+        .await?;
     let locked_until = |first: Option<DateTime<Utc>>| first.map_or(now, |f| f + THROTTLE_WINDOW);
-    let until = if by_login >= ACCOUNT_FAILURE_LIMIT {
-        Some(locked_until(first_login))
-    } else if by_address >= ADDRESS_FAILURE_LIMIT {
-        Some(locked_until(first_address))
+    let until = if attempt.pair.0 > ACCOUNT_FAILURE_LIMIT {
+        Some(locked_until(attempt.pair.1))
+    } else if attempt.address.0 > ADDRESS_FAILURE_LIMIT {
+        Some(locked_until(attempt.address.1))
     } else {
         None
     };
     match until {
-        Some(until) => Err(AppError::Throttled {
-            retry_after_secs: (until - now).num_seconds().max(1),
-        }),
-        None => Ok(()),
+        Some(until) => {
+            // A refused attempt tried no password: it is not a failure.
+            store.forget_login_attempt(attempt.id).await?;
+            Err(AppError::Throttled {
+                retry_after_secs: (until - now).num_seconds().max(1),
+            })
+        }
+        None => Ok(attempt.id),
     }
+}
+
+/// Removes expired sessions and sign-in failures older than the throttling
+/// window; returns how many rows went. The server runs it periodically.
+pub async fn purge_expired(store: &Store, now: DateTime<Utc>) -> AppResult<u64> {
+    Ok(store.purge_expired(now, now - THROTTLE_WINDOW).await?)
 }
 
 /// Signs a person in with login and password from `address` (the client IP).
 ///
 /// Wrong logins and wrong passwords fail alike and take equally long; more
-/// than [`ACCOUNT_FAILURE_LIMIT`] failures for an account (or
-/// [`ADDRESS_FAILURE_LIMIT`] from one address) within [`THROTTLE_WINDOW`]
-/// lock further attempts until the window passes.
+/// than [`ACCOUNT_FAILURE_LIMIT`] failures for an account from one address
+/// (or [`ADDRESS_FAILURE_LIMIT`] from one address for any accounts) within
+/// [`THROTTLE_WINDOW`] lock further attempts from there until the window
+/// passes; the owner signing in from elsewhere is not locked out.
 pub async fn sign_in(
     store: &Store,
     login_text: &str,
@@ -115,8 +134,8 @@ pub async fn sign_in(
     address: &str,
     now: DateTime<Utc>,
 ) -> AppResult<NewSession> {
-    let login_key = login_text.trim().to_lowercase();
-    check_throttle(store, &login_key, address, now).await?;
+    let login_key: String = login_text.trim().to_lowercase().chars().take(100).collect();
+    let attempt = admit_attempt(store, &login_key, address, now).await?;
     let credentials = match Login::new(login_text) {
         Ok(login) => store.credentials(&login).await?,
         Err(_) => None,
@@ -128,11 +147,11 @@ pub async fn sign_in(
     )
     .await;
     let Some(credentials) = credentials.filter(|_| matches && stored_hash.is_some()) else {
-        store.record_login_failure(&login_key, address, now).await?;
         tracing::warn!(login = %login_key, address, "failed sign-in");
         return Err(AppError::BadCredentials);
     };
-    store.clear_login_failures(&login_key).await?;
+    store.forget_login_attempt(attempt).await?;
+    store.clear_login_failures(&login_key, address).await?;
     let token = secrets::new_token("")?;
     let csrf_token = secrets::new_token("")?;
     store
@@ -196,7 +215,7 @@ pub async fn identify_api_token(
         principal: principal_of(&credentials.user),
         via: Via::ApiToken,
         csrf_token: None,
-        must_change_password: false,
+        must_change_password: credentials.must_change_password,
         locale: credentials.locale,
     }))
 }
@@ -207,20 +226,37 @@ pub async fn sign_out(store: &Store, token: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Changes one's own password after checking the current one. Every session
-/// of the user ends; the returned session replaces the caller's.
+/// What becomes of one's API tokens when one changes one's own password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tokens {
+    /// Scripts keep working.
+    Keep,
+    /// Every token is revoked (the old password may have leaked).
+    Revoke,
+}
+
+/// Changes one's own password after checking the current one, throttled
+/// like a sign-in from `address`. Every session of the user ends (the
+/// returned session replaces the caller's); API tokens are kept or revoked
+/// as the person chose.
 pub async fn change_password(
     store: &Store,
     principal: &Principal,
     current: &str,
     new: &str,
+    tokens: Tokens,
+    address: &str,
     now: DateTime<Utc>,
 ) -> AppResult<NewSession> {
+    let login_key = principal.login.as_str().to_lowercase();
+    let attempt = admit_attempt(store, &login_key, address, now).await?;
     let credentials = store.credentials_of(principal.user).await?;
     let stored = credentials.password_hash.unwrap_or_else(dummy_hash);
     if !verify_off_thread(current.to_owned(), stored).await {
+        tracing::warn!(login = %login_key, address, "wrong current password");
         return Err(AppError::BadCredentials);
     }
+    store.forget_login_attempt(attempt).await?;
     if current == new {
         return Err(AppError::WeakPassword(
             crate::PasswordProblem::SameAsCurrent,
@@ -228,8 +264,15 @@ pub async fn change_password(
     }
     secrets::check_password_policy(new, principal.login.as_str())?;
     let hash = hash_off_thread(new.to_owned()).await?;
+    let revoke = (tokens == Tokens::Revoke).then_some(now);
     store
-        .set_password_audited(&Actor::person(principal), principal.user, &hash, false)
+        .set_password_audited(
+            &Actor::person(principal),
+            principal.user,
+            &hash,
+            false,
+            revoke,
+        )
         .await?;
     let token = secrets::new_token("")?;
     let csrf_token = secrets::new_token("")?;
@@ -254,24 +297,71 @@ pub async fn change_password(
     })
 }
 
-/// Creates an API token for `principal` (or, for an admin, for `owner`);
-/// returns its ID and the token, which is shown once and never stored.
+/// Creates an API token for `principal` (or, for an admin, for `owner`),
+/// valid for `lifetime` if given (at most [`MAX_TOKEN_LIFETIME`]); returns
+/// its ID and the token, which is shown once and never stored.
 pub async fn create_api_token(
     store: &Store,
     actor: &Actor,
     owner: attain_core::UserId,
     name: &str,
+    lifetime: Option<Duration>,
     now: DateTime<Utc>,
 ) -> AppResult<(i64, String)> {
+    let expires_at = match lifetime {
+        Some(l) if l <= Duration::zero() => {
+            return Err(AppError::Invalid(
+                "a token's lifetime must be at least one day".into(),
+            ));
+        }
+        Some(l) if l > MAX_TOKEN_LIFETIME => {
+            return Err(AppError::Invalid(format!(
+                "a token lasts at most {} days",
+                MAX_TOKEN_LIFETIME.num_days()
+            )));
+        }
+        Some(l) => Some(now + l),
+        None => None,
+    };
     let token = secrets::new_token(API_TOKEN_PREFIX)?;
     let id = store
-        .create_api_token(actor, owner, name, &token_hash(&token), now)
+        .create_api_token(actor, owner, name, &token_hash(&token), now, expires_at)
         .await
         .map_err(|e| match e {
             StoreError::Invalid(msg) => AppError::Invalid(msg),
             other => AppError::Store(other),
         })?;
     Ok((id, token))
+}
+
+/// A token lifetime as people write it: `90d` (days), `12w` (weeks),
+/// `6m` (months of 30 days) or `1y` (365 days).
+pub fn parse_lifetime(text: &str) -> AppResult<Duration> {
+    let text = text.trim();
+    let bad = || {
+        AppError::Invalid(format!(
+            "'{text}' is not a lifetime: write a number of days, weeks, months or years such as 90d, 12w, 6m or 1y"
+        ))
+    };
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (digits, unit) = text.split_at(split);
+    let n: i64 = digits.parse().map_err(|_| bad())?;
+    let days_per = match unit.trim().to_ascii_lowercase().as_str() {
+        "d" | "day" | "days" => 1,
+        "w" | "week" | "weeks" => 7,
+        "m" | "month" | "months" => 30,
+        "y" | "year" | "years" => 365,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(days_per)
+        .filter(|d| (1..=MAX_TOKEN_LIFETIME.num_days()).contains(d))
+        .map(Duration::days)
+        .ok_or_else(|| {
+            AppError::Invalid(format!(
+                "'{text}': a token lasts from one day to {} days",
+                MAX_TOKEN_LIFETIME.num_days()
+            ))
+        })
 }
 
 /// Hashes a password off the async threads (Argon2id is deliberately slow).

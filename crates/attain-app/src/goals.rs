@@ -68,7 +68,14 @@ pub fn may_set(by: By<'_>, scope: &Scope, engine: &Engine<'_>) -> bool {
         Role::Manager if tree.units().next().is_some_and(|root| root.id == p.unit) => true,
         Role::Manager => match scope {
             Scope::Unit(u) => *u != p.unit && tree.unit(*u).is_some() && tree.is_within(*u, p.unit),
-            Scope::Rep(r) => *r != p.user && tree.user_is_within(*r, p.unit),
+            // People strictly below him: in a unit below his, or the reps
+            // and viewers of his own unit, never a peer manager beside him.
+            Scope::Rep(r) => {
+                *r != p.user
+                    && tree.user_is_within(*r, p.unit)
+                    && (tree.unit_of(*r) != Some(p.unit)
+                        || matches!(engine.role_of(*r), Some(Role::Rep | Role::Viewer)))
+            }
             _ => false,
         },
         Role::Rep | Role::Viewer => false,

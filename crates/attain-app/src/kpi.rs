@@ -299,6 +299,7 @@ pub struct Engine<'s> {
     rates: BTreeMap<(String, String), Decimal>,
     tree: OrgTree,
     names: HashMap<i64, String>,
+    roles: HashMap<i64, attain_core::Role>,
     custom: BTreeMap<String, (Expr, Unit)>,
 }
 
@@ -422,9 +423,9 @@ impl<'s> Engine<'s> {
                 rates.insert((c, m), rate);
             }
         }
-        let names = store
-            .users()
-            .await?
+        let users = store.users().await?;
+        let roles = users.iter().map(|u| (u.id.raw(), u.role)).collect();
+        let names = users
             .into_iter()
             .map(|u| (u.id.raw(), u.display_name))
             .collect();
@@ -443,6 +444,7 @@ impl<'s> Engine<'s> {
             rates,
             tree: store.org_tree().await?,
             names,
+            roles,
         })
     }
 
@@ -454,6 +456,11 @@ impl<'s> Engine<'s> {
     /// The organisation's calendar.
     pub fn calendar(&self) -> attain_core::FiscalCalendar {
         self.calendar
+    }
+
+    /// A person's role, if the person exists.
+    pub fn role_of(&self, user: attain_core::UserId) -> Option<attain_core::Role> {
+        self.roles.get(&user.raw()).copied()
     }
 
     /// The org tree the engine folds units with.

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod demo;
 mod error;
+pub mod export;
 pub mod goals;
 pub mod import;
 pub mod kpi;

@@ -341,33 +341,34 @@ pub async fn payroll_csv(store: &Store, by: By<'_>, run: PayoutRunId) -> AppResu
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let mut out = String::from("period,login,name,external_id,amount,currency\n");
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n']) || s.starts_with(['=', '+', '-', '@']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
+    let mut out = crate::export::CsvOut::new(&[
+        "period",
+        "login",
+        "name",
+        "external_id",
+        "amount",
+        "currency",
+    ]);
     for s in store
         .statements_visible(&Visibility::Everything, Some(run), None, 0, i64::MAX)
         .await?
     {
+        use crate::export::Cell;
         let u = people.get(&s.user);
-        out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
-            r.period,
-            quote(u.map_or("", |u| u.login.as_str())),
-            quote(&s.user_name),
-            quote(
+        let amount = s.commission.amount().to_string();
+        out.row(&[
+            Cell::Plain(&r.period),
+            Cell::Text(u.map_or("", |u| u.login.as_str())),
+            Cell::Text(&s.user_name),
+            Cell::Text(
                 u.and_then(|u| u.external_id.as_ref())
-                    .map_or("", |e| e.as_str())
+                    .map_or("", |e| e.as_str()),
             ),
-            s.commission.amount(),
-            s.commission.currency().code()
-        ));
+            Cell::Plain(&amount),
+            Cell::Plain(s.commission.currency().code()),
+        ]);
     }
-    Ok(out)
+    Ok(out.finish())
 }
 
 /// The demo's plan: every rep on it from the start of the fiscal year of

@@ -86,14 +86,15 @@ pub async fn create_user(
 
 /// Sets a new password for `user` on an administrator's behalf. With no
 /// password given, generates a one-time password (returned) that the user
-/// must change at next sign-in. Ends the user's sessions.
+/// must change at next sign-in. Ends the user's sessions and revokes his
+/// API tokens: a reset means the account may be in someone else's hands.
 pub async fn reset_password(
     store: &Store,
     actor: &Actor,
     by: Option<&Principal>,
     user: UserId,
     password: Option<String>,
-) -> AppResult<Option<String>> {
+) -> AppResult<PasswordReset> {
     require_admin(by)?;
     let target = store.user(user).await?;
     let (password, generated) = match password {
@@ -104,10 +105,22 @@ pub async fn reset_password(
         None => (secrets::new_password()?, true),
     };
     let hash = auth::hash_password(&password).await?;
-    store
-        .set_password_audited(actor, user, &hash, generated)
+    let tokens_revoked = store
+        .set_password_audited(actor, user, &hash, generated, Some(chrono::Utc::now()))
         .await?;
-    Ok(generated.then_some(password))
+    Ok(PasswordReset {
+        one_time: generated.then_some(password),
+        tokens_revoked,
+    })
+}
+
+/// What an administrator's password reset did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordReset {
+    /// The generated one-time password, when none was given.
+    pub one_time: Option<String>,
+    /// How many of the person's API tokens were revoked.
+    pub tokens_revoked: u64,
 }
 
 /// Changes a user's name, unit, role or active flag (admin only). An admin

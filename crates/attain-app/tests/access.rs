@@ -116,42 +116,96 @@ store_test!(async fn wrong_passwords_and_unknown_logins_fail_alike(store) {
     }
 });
 
-store_test!(async fn repeated_wrong_passwords_lock_the_account_for_the_window(store) {
+store_test!(async fn repeated_wrong_passwords_lock_the_account_from_that_address_only(store) {
     org(&store).await;
     for i in 0..ACCOUNT_FAILURE_LIMIT {
         let at = t0() + Duration::seconds(i);
         let err = auth::sign_in(&store, "rep.a", "guess-guess-1", "10.0.0.3", at).await.unwrap_err();
         assert!(matches!(err, AppError::BadCredentials));
     }
-    // Even the right password is refused now, from any address.
-    let err = auth::sign_in(&store, "rep.a", PASSWORD, "10.9.9.9", t0() + Duration::minutes(1)).await.unwrap_err();
+    // The guesser's address may not try this account again, not even with the right password.
+    let err = auth::sign_in(&store, "rep.a", PASSWORD, "10.0.0.3", t0() + Duration::minutes(1)).await.unwrap_err();
     let AppError::Throttled { retry_after_secs } = err else { panic!("expected throttling, got {err}") };
     assert_eq!(retry_after_secs, 14 * 60);
-    // Another account is not affected.
-    auth::sign_in(&store, "rep.b", PASSWORD, "10.9.9.9", t0() + Duration::minutes(1)).await.unwrap();
-    // After the window the right password works again.
+    // The owner, from his own address, is not locked out by someone else's guessing.
+    auth::sign_in(&store, "rep.a", PASSWORD, "10.9.9.9", t0() + Duration::minutes(1)).await.unwrap();
+    // Another account is not affected either.
+    auth::sign_in(&store, "rep.b", PASSWORD, "10.0.0.3", t0() + Duration::minutes(1)).await.unwrap();
+    // After the window the right password works again from the guesser's address too.
     auth::sign_in(&store, "rep.a", PASSWORD, "10.0.0.3", t0() + Duration::minutes(16)).await.unwrap();
 });
 
-store_test!(async fn one_address_guessing_many_logins_is_throttled(store) {
+store_test!(async fn thirty_made_up_logins_from_one_client_do_not_lock_the_admin_out(store) {
+    // Reproduced: 30 failed sign-ins with made-up logins from one anonymous
+    // client, and the administrator's correct password then got 429.
     org(&store).await;
     for i in 0..auth::ADDRESS_FAILURE_LIMIT {
         let login = format!("user{i}");
         let _ = auth::sign_in(&store, &login, "nope-nope-nope", "203.0.113.7", t0()).await;
     }
+    // The guessing address itself is refused for any login ...
     let err = auth::sign_in(&store, "rep.b", PASSWORD, "203.0.113.7", t0()).await.unwrap_err();
     assert!(matches!(err, AppError::Throttled { .. }), "{err}");
+    // ... while the administrator, from his own address, signs in.
+    auth::sign_in(&store, "root", PASSWORD, "198.51.100.1", t0()).await.unwrap();
     auth::sign_in(&store, "rep.b", PASSWORD, "198.51.100.1", t0()).await.unwrap();
+});
+
+store_test!(async fn parallel_guesses_cannot_race_past_the_limit(store) {
+    org(&store).await;
+    let mut guesses = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        guesses.push(tokio::spawn(async move {
+            auth::sign_in(&store, "rep.a", &format!("guess-number-{i}"), "10.6.6.6", t0()).await
+        }));
+    }
+    let mut tried = 0;
+    let mut throttled = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            Err(AppError::BadCredentials) => tried += 1,
+            Err(AppError::Throttled { .. }) => throttled += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(tried <= ACCOUNT_FAILURE_LIMIT, "{tried} passwords were tried; at most {ACCOUNT_FAILURE_LIMIT} may be");
+    assert_eq!(tried + throttled, 20);
+});
+
+store_test!(async fn guessing_the_current_password_is_throttled_like_a_sign_in(store) {
+    let org = org(&store).await;
+    for _ in 0..ACCOUNT_FAILURE_LIMIT {
+        let err = auth::change_password(&store, &org.rep_a, "a-guess-at-it", "A-new-secret-42", auth::Tokens::Keep, "10.0.0.8", t0()).await.unwrap_err();
+        assert!(matches!(err, AppError::BadCredentials), "{err}");
+    }
+    let err = auth::change_password(&store, &org.rep_a, PASSWORD, "A-new-secret-42", auth::Tokens::Keep, "10.0.0.8", t0()).await.unwrap_err();
+    assert!(matches!(err, AppError::Throttled { .. }), "{err}");
+    // Sign-in from that address is locked for the account too: same counter.
+    let err = auth::sign_in(&store, "rep.a", PASSWORD, "10.0.0.8", t0()).await.unwrap_err();
+    assert!(matches!(err, AppError::Throttled { .. }), "{err}");
+});
+
+store_test!(async fn expired_sessions_and_old_failures_are_purged(store) {
+    org(&store).await;
+    let session = auth::sign_in(&store, "rep.a", PASSWORD, "10.0.0.1", t0()).await.unwrap();
+    let _ = auth::sign_in(&store, "rep.b", "wrong-wrong-1", "10.0.0.2", t0()).await;
+    // Nothing is due yet.
+    assert_eq!(auth::purge_expired(&store, t0() + Duration::minutes(1)).await.unwrap(), 0);
+    let purged = auth::purge_expired(&store, t0() + Duration::hours(13)).await.unwrap();
+    assert_eq!(purged, 2, "one expired session and one old failure");
+    assert!(auth::identify_session(&store, &session.token, t0()).await.unwrap().is_none());
 });
 
 store_test!(async fn changing_a_password_ends_other_sessions_and_is_audited_without_the_hash(store) {
     let org = org(&store).await;
     let old = auth::sign_in(&store, "rep.a", PASSWORD, "10.0.0.1", t0()).await.unwrap();
-    let err = auth::change_password(&store, &org.rep_a, "not-current-1", "A-new-secret-42", t0()).await.unwrap_err();
+    let keep = auth::Tokens::Keep;
+    let err = auth::change_password(&store, &org.rep_a, "not-current-1", "A-new-secret-42", keep, "10.0.0.1", t0()).await.unwrap_err();
     assert!(matches!(err, AppError::BadCredentials));
-    let err = auth::change_password(&store, &org.rep_a, PASSWORD, "short", t0()).await.unwrap_err();
+    let err = auth::change_password(&store, &org.rep_a, PASSWORD, "short", keep, "10.0.0.1", t0()).await.unwrap_err();
     assert!(matches!(err, AppError::WeakPassword(_)));
-    let fresh = auth::change_password(&store, &org.rep_a, PASSWORD, "A-new-secret-42", t0()).await.unwrap();
+    let fresh = auth::change_password(&store, &org.rep_a, PASSWORD, "A-new-secret-42", keep, "10.0.0.1", t0()).await.unwrap();
     assert!(auth::identify_session(&store, &old.token, t0()).await.unwrap().is_none());
     assert!(auth::identify_session(&store, &fresh.token, t0()).await.unwrap().is_some());
     assert!(auth::sign_in(&store, "rep.a", PASSWORD, "10.0.0.1", t0()).await.is_err());
@@ -167,7 +221,7 @@ store_test!(async fn changing_a_password_ends_other_sessions_and_is_audited_with
 store_test!(async fn api_tokens_identify_their_owner_until_revoked(store) {
     let org = org(&store).await;
     let actor = Actor::person(&org.rep_a);
-    let (id, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "script", t0()).await.unwrap();
+    let (id, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "script", None, t0()).await.unwrap();
     assert!(token.starts_with("atn_"));
     let identity = auth::identify_api_token(&store, &token, t0()).await.unwrap().unwrap();
     assert_eq!((identity.principal.user, identity.via), (org.rep_a.user, Via::ApiToken));
@@ -182,6 +236,58 @@ store_test!(async fn api_tokens_identify_their_owner_until_revoked(store) {
     assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_none());
     assert!(auth::identify_api_token(&store, "atn_0000", t0()).await.unwrap().is_none());
     assert!(auth::identify_api_token(&store, "garbage", t0()).await.unwrap().is_none());
+});
+
+store_test!(async fn an_admin_reset_revokes_the_persons_api_tokens(store) {
+    // Reproduced: after `attain user passwd` of a rep, his existing API token still answered 200.
+    let org = org(&store).await;
+    let actor = Actor::person(&org.rep_a);
+    let (_, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "script", None, t0()).await.unwrap();
+    let (_, other) = auth::create_api_token(&store, &Actor::person(&org.rep_b), org.rep_b.user, "theirs", None, t0()).await.unwrap();
+    let reset = users::reset_password(&store, &Actor::named("cli"), None, org.rep_a.user, None).await.unwrap();
+    assert_eq!(reset.tokens_revoked, 1);
+    assert!(reset.one_time.is_some());
+    assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_none(), "the reset person's token is dead");
+    assert!(auth::identify_api_token(&store, &other, t0()).await.unwrap().is_some(), "nobody else's");
+    let entry = store.audit_log(Some("user"), 1, None).await.unwrap().remove(0);
+    assert_eq!(entry.after.unwrap()["api_tokens_revoked"], 1);
+});
+
+store_test!(async fn changing_ones_own_password_keeps_or_revokes_tokens_as_asked(store) {
+    let org = org(&store).await;
+    let actor = Actor::person(&org.rep_a);
+    let (_, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "script", None, t0()).await.unwrap();
+    auth::change_password(&store, &org.rep_a, PASSWORD, "A-new-secret-42", auth::Tokens::Keep, "10.0.0.1", t0()).await.unwrap();
+    assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_some(), "kept");
+    auth::change_password(&store, &org.rep_a, "A-new-secret-42", "Another-secret-43", auth::Tokens::Revoke, "10.0.0.1", t0()).await.unwrap();
+    assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_none(), "revoked");
+});
+
+store_test!(async fn a_token_with_an_expiry_stops_working_then(store) {
+    let org = org(&store).await;
+    let actor = Actor::person(&org.rep_a);
+    let ninety = auth::parse_lifetime("90d").unwrap();
+    let (_, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "ci", Some(ninety), t0()).await.unwrap();
+    assert!(auth::identify_api_token(&store, &token, t0() + Duration::days(89)).await.unwrap().is_some());
+    assert!(auth::identify_api_token(&store, &token, t0() + Duration::days(90)).await.unwrap().is_none());
+    let listed = store.api_tokens_of(org.rep_a.user).await.unwrap();
+    assert_eq!(listed[0].expires_at, Some(t0() + Duration::days(90)));
+    assert_eq!(listed[0].last_used_at, Some(t0() + Duration::days(89)), "last use is kept");
+    assert_eq!(auth::parse_lifetime("1y").unwrap(), Duration::days(365));
+    assert_eq!(auth::parse_lifetime("12w").unwrap(), Duration::days(84));
+    for bad in ["", "90", "0d", "-5d", "99999y", "ninety days"] {
+        assert!(auth::parse_lifetime(bad).is_err(), "{bad}");
+    }
+});
+
+store_test!(async fn an_api_token_of_a_person_who_must_change_his_password_says_so(store) {
+    let org = org(&store).await;
+    let (_, token) = auth::create_api_token(&store, &Actor::person(&org.rep_a), org.rep_a.user, "s", None, t0()).await.unwrap();
+    users::reset_password(&store, &Actor::named("cli"), None, org.rep_a.user, None).await.unwrap();
+    let (_, token2) = auth::create_api_token(&store, &Actor::named("cli"), org.rep_a.user, "new", None, t0()).await.unwrap();
+    assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_none());
+    let identity = auth::identify_api_token(&store, &token2, t0()).await.unwrap().unwrap();
+    assert!(identity.must_change_password, "the API refuses such a caller until he chooses a password");
 });
 
 store_test!(async fn a_manager_sees_exactly_his_subtree_and_a_rep_only_himself(store) {

@@ -333,6 +333,13 @@ pub enum Op {
     Div,
 }
 
+/// The longest formula accepted, in characters: enough for any real metric,
+/// and it bounds the work and the depth of the expression tree.
+pub const MAX_FORMULA_CHARS: usize = 1_000;
+
+/// The deepest nesting of parentheses and signs accepted in a formula.
+pub const MAX_FORMULA_DEPTH: usize = 32;
+
 /// Why a formula was refused, and where (1-based character position).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("position {position}: {reason}")]
@@ -408,6 +415,8 @@ struct Parser {
     tokens: Vec<(usize, Token)>,
     next: usize,
     end: usize,
+    /// Parentheses and signs open around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -443,6 +452,21 @@ impl Parser {
 
     fn factor(&mut self) -> Result<Expr, FormulaError> {
         let position = self.position();
+        if self.depth >= MAX_FORMULA_DEPTH {
+            return Err(FormulaError {
+                position,
+                reason: format!(
+                    "parentheses and signs are nested more than {MAX_FORMULA_DEPTH} deep"
+                ),
+            });
+        }
+        self.depth += 1;
+        let factor = self.factor_inner(position);
+        self.depth -= 1;
+        factor
+    }
+
+    fn factor_inner(&mut self, position: usize) -> Result<Expr, FormulaError> {
         let token = self.tokens.get(self.next).map(|(_, t)| t.clone());
         self.next += 1;
         match token {
@@ -480,7 +504,19 @@ impl Parser {
 
 impl Expr {
     /// Parses a formula such as `payments / revenue` or `(bookings - 1000) / activities`.
+    /// Formulas longer than [`MAX_FORMULA_CHARS`] or nested deeper than
+    /// [`MAX_FORMULA_DEPTH`] are refused, so no caller can make the parser
+    /// or the evaluator recurse without bound.
     pub fn parse(text: &str) -> Result<Expr, FormulaError> {
+        let length = text.chars().count();
+        if length > MAX_FORMULA_CHARS {
+            return Err(FormulaError {
+                position: 0,
+                reason: format!(
+                    "the formula has {length} characters; at most {MAX_FORMULA_CHARS} are allowed"
+                ),
+            });
+        }
         let tokens = tokenize(text)?;
         if tokens.is_empty() {
             return Err(FormulaError {
@@ -492,6 +528,7 @@ impl Expr {
             end: text.chars().count() + 1,
             tokens,
             next: 0,
+            depth: 0,
         };
         let expr = parser.expr()?;
         if let Some(token) = parser.peek() {
@@ -751,6 +788,31 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_formula_nested_thirty_thousand_deep_is_refused_not_a_stack_overflow() {
+        // The request that once aborted the server: 30,000 '(' and a 1.
+        let deep = format!("{}1", "(".repeat(30_000));
+        let err = Expr::parse(&deep).unwrap_err();
+        assert_eq!(
+            err.reason,
+            "the formula has 30001 characters; at most 1000 are allowed"
+        );
+        let nested = format!("{}1{}", "(".repeat(33), ")".repeat(33));
+        let err = Expr::parse(&nested).unwrap_err();
+        assert_eq!(
+            (err.position, err.reason.as_str()),
+            (33, "parentheses and signs are nested more than 32 deep")
+        );
+        let signs = format!("{}1", "-".repeat(40));
+        assert!(Expr::parse(&signs).unwrap_err().reason.contains("32 deep"));
+        let fine = format!("{}1{}", "(".repeat(31), ")".repeat(31));
+        assert_eq!(Expr::parse(&fine), Ok(Expr::Number(Decimal::ONE)));
+        // The longest chain allowed evaluates (and drops) without trouble.
+        let chain = format!("1{}", "+1".repeat(499));
+        let e = Expr::parse(&chain).unwrap();
+        assert_eq!(e.eval(&|_| None), Some(Decimal::from(500)));
     }
 
     #[test]

@@ -28,6 +28,11 @@ use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 pub const MIN_YEAR: i32 = 1000;
 /// Latest year a period may name.
 pub const MAX_YEAR: i32 = 9998;
+/// The longest custom range, in days (ten years): every figure, breakdown
+/// and list of sub-periods a caller asks for stays bounded.
+pub const MAX_RANGE_DAYS: i64 = 3_653;
+/// The longest text read as a period.
+const MAX_PERIOD_CHARS: usize = 64;
 
 /// How fiscal years are named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -276,6 +281,12 @@ impl FiscalCalendar {
                         "range {first}..{last} ends before it starts"
                     )));
                 }
+                let days = (last - first).num_days() + 1;
+                if days > MAX_RANGE_DAYS {
+                    return Err(out_of_range(format!(
+                        "range {first}..{last} has {days} days; at most {MAX_RANGE_DAYS} (ten years) are allowed"
+                    )));
+                }
                 (first, last + Days::new(1))
             }
         };
@@ -375,6 +386,13 @@ fn parse_date(input: &str, text: &str) -> Result<NaiveDate, PeriodError> {
 }
 
 fn parse_key(input: &str) -> Result<PeriodKey, PeriodError> {
+    if input.len() > MAX_PERIOD_CHARS {
+        let start: String = input.chars().take(20).collect();
+        return Err(parse_err(
+            &format!("{start}…"),
+            &format!("a period is at most {MAX_PERIOD_CHARS} characters"),
+        ));
+    }
     let text = input.trim().to_ascii_uppercase();
     if text.is_empty() {
         return Err(parse_err(input, EXPECTED));
@@ -674,6 +692,11 @@ mod tests {
             ("FY2026-M1", "a fiscal year is followed by"),
             ("0999", "outside 1000"),
             ("2026-Qx", "the quarter must be a number"),
+            // A rep once asked for 240 MB of sub-periods with this.
+            (
+                "1000-01-01..9998-12-31",
+                "days; at most 3653 (ten years) are allowed",
+            ),
         ];
         for (text, reason) in cases {
             let err = cal.parse(text).unwrap_err().to_string();
@@ -686,6 +709,14 @@ mod tests {
         assert_eq!(
             FiscalCalendar::new(13, FiscalYearLabel::EndYear),
             Err(PeriodError::InvalidFirstMonth(13))
+        );
+        let long = "2026-".repeat(1000);
+        let err = cal.parse(&long).unwrap_err().to_string();
+        assert!(err.contains("at most 64 characters"), "{err}");
+        assert!(err.len() < 200, "the error does not echo the whole input");
+        assert!(
+            cal.parse("2017-01-01..2026-12-31").is_ok(),
+            "ten years are allowed"
         );
     }
 

@@ -104,6 +104,8 @@ pub struct ApiTokenInfo {
     pub last_used_at: Option<DateTime<Utc>>,
     /// When it was revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it stops working, if it was given an expiry.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A user's sign-in credentials as stored.
@@ -233,12 +235,13 @@ type CredentialsRow = (
     bool,
     Option<String>,
 );
-/// id, user, name, created, last used, revoked.
+/// id, user, name, created, last used, revoked, expires.
 type TokenRow = (
     i64,
     i64,
     String,
     DateTime<Utc>,
+    Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
 );
@@ -447,13 +450,19 @@ impl Store {
 
     /// Sets a password hash, ends the user's sessions, and records the change
     /// (never the hash) in the audit log.
+    ///
+    /// Every session of the user ends. With `revoke_tokens_at`, every live
+    /// API token of the user is revoked at that instant too (an
+    /// administrator's reset: the account may be compromised); the audit
+    /// entry says how many. Returns that number.
     pub async fn set_password_audited(
         &self,
         actor: &Actor,
         id: UserId,
         password_hash: &str,
         must_change_password: bool,
-    ) -> StoreResult<()> {
+        revoke_tokens_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<u64> {
         let user = self.user(id).await?;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -464,15 +473,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.raw()).execute(&mut *tx).await?;
+            let revoked = match revoke_tokens_at {
+                Some(at) => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                    .bind(at).bind(id.raw()).execute(&mut *tx).await?.rows_affected(),
+                None => 0,
+            };
             let what = if actor.user == Some(id) { "changed by the user" } else { "reset" };
             audit!(
                 tx, actor, AuditAction::Update, "user", id.to_string(),
                 Some(serde_json::json!({"login": user.login.as_str(), "password": "(previous)"})),
-                Some(serde_json::json!({"login": user.login.as_str(), "password": what, "must_change_password": must_change_password}))
+                Some(serde_json::json!({"login": user.login.as_str(), "password": what, "must_change_password": must_change_password, "api_tokens_revoked": revoked}))
             );
             tx.commit().await?;
-        });
-        Ok(())
+            Ok(revoked)
+        })
     }
 
     /// Stores a user's preferred interface language (`None` follows the browser).
@@ -540,61 +554,73 @@ impl Store {
         Ok(())
     }
 
-    /// Removes sessions and login failures that no longer matter.
+    /// Removes sessions that have expired, API tokens that expired or were
+    /// revoked before `tokens_before`, and sign-in failures older than
+    /// `failures_before`; returns how many rows went.
     pub async fn purge_expired(
         &self,
         now: DateTime<Utc>,
         failures_before: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         on_pool!(self, pool => {
-            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?;
-            sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(failures_before).execute(pool).await?;
-        });
-        Ok(())
+            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?;
+            let failures = sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(failures_before).execute(pool).await?;
+            Ok(sessions.rows_affected() + failures.rows_affected())
+        })
     }
 
-    /// Records a failed sign-in.
-    pub async fn record_login_failure(
+    /// Records a sign-in attempt for `login` from `address` *before* its
+    /// password is checked, and counts, with it, the attempts since `since`
+    /// for that login from that address and for the address alone. Because
+    /// each attempt is written before it is counted, parallel guesses see
+    /// each other: at most the limit of them can pass the check. The row
+    /// stays as a failure unless [`Store::forget_login_attempt`] removes it.
+    pub async fn begin_login_attempt(
         &self,
         login: &str,
         address: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        on_pool!(self, pool => {
-            sqlx::query("INSERT INTO login_failures (login, address, at) VALUES ($1, $2, $3)")
-                .bind(login).bind(address).bind(at).execute(pool).await?;
-        });
-        Ok(())
-    }
-
-    /// Failed sign-ins since `since` for the login and for the address, with
-    /// the earliest of each (to compute when the lock lifts).
-    pub async fn login_failures_since(
-        &self,
-        login: &str,
-        address: &str,
+        now: DateTime<Utc>,
         since: DateTime<Utc>,
-    ) -> StoreResult<((i64, Option<DateTime<Utc>>), (i64, Option<DateTime<Utc>>))> {
-        let by_login: (i64, Option<DateTime<Utc>>) = on_pool!(self, pool => {
-            sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_failures WHERE login = $1 AND at > $2")
-                .bind(login).bind(since).fetch_one(pool).await?
+    ) -> StoreResult<LoginAttempt> {
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("INSERT INTO login_failures (login, address, at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(login).bind(address).bind(now).fetch_one(pool).await?
+        });
+        let pair: (i64, Option<DateTime<Utc>>) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_failures WHERE login = $1 AND address = $2 AND at > $3")
+                .bind(login).bind(address).bind(since).fetch_one(pool).await?
         });
         let by_address: (i64, Option<DateTime<Utc>>) = on_pool!(self, pool => {
             sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_failures WHERE address = $1 AND at > $2")
                 .bind(address).bind(since).fetch_one(pool).await?
         });
-        Ok((by_login, by_address))
+        Ok(LoginAttempt {
+            id,
+            pair,
+            address: by_address,
+        })
     }
 
-    /// Forgets the failed sign-ins of a login after a successful one.
-    pub async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
+    /// Removes an attempt recorded by [`Store::begin_login_attempt`]: it
+    /// succeeded, or it was refused before its password was tried.
+    pub async fn forget_login_attempt(&self, id: i64) -> StoreResult<()> {
         on_pool!(self, pool => {
-            sqlx::query("DELETE FROM login_failures WHERE login = $1").bind(login).execute(pool).await?;
+            sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(id).execute(pool).await?;
         });
         Ok(())
     }
 
-    /// Stores a new API token (by hash) and returns its ID.
+    /// Forgets the failed sign-ins of a login from one address after a
+    /// successful one there.
+    pub async fn clear_login_failures(&self, login: &str, address: &str) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM login_failures WHERE login = $1 AND address = $2").bind(login).bind(address).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a new API token (by hash), valid until `expires_at` if given,
+    /// and returns its ID.
     pub async fn create_api_token(
         &self,
         actor: &Actor,
@@ -602,17 +628,28 @@ impl Store {
         name: &str,
         token_hash: &str,
         now: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
     ) -> StoreResult<i64> {
         let name = name.trim();
         if name.is_empty() {
             return Err(StoreError::Invalid("a token needs a name".into()));
         }
+        if name.chars().count() > 100 {
+            return Err(StoreError::Invalid(
+                "a token's name is at most 100 characters".into(),
+            ));
+        }
+        if expires_at.is_some_and(|at| at <= now) {
+            return Err(StoreError::Invalid(
+                "a token's expiry must lie in the future".into(),
+            ));
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(user.raw()).bind(name).bind(token_hash).bind(now).fetch_one(&mut *tx).await?;
+            let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(user.raw()).bind(name).bind(token_hash).bind(now).bind(expires_at).fetch_one(&mut *tx).await?;
             audit!(tx, actor, AuditAction::Create, "api_token", id.to_string(), None::<serde_json::Value>,
-                Some(serde_json::json!({"user": user.raw(), "name": name})));
+                Some(serde_json::json!({"user": user.raw(), "name": name, "expires_at": expires_at.map(|t| t.to_rfc3339())})));
             tx.commit().await?;
             Ok(id)
         })
@@ -621,33 +658,35 @@ impl Store {
     /// The tokens of a user, newest first.
     pub async fn api_tokens_of(&self, user: UserId) -> StoreResult<Vec<ApiTokenInfo>> {
         let rows: Vec<TokenRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
+            sqlx::query_as("SELECT id, user_id, name, created_at, last_used_at, revoked_at, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
                 .bind(user.raw()).fetch_all(pool).await?
         });
         Ok(rows
             .into_iter()
             .map(
-                |(id, user, name, created_at, last_used_at, revoked_at)| ApiTokenInfo {
+                |(id, user, name, created_at, last_used_at, revoked_at, expires_at)| ApiTokenInfo {
                     id,
                     user: UserId::from_raw(user),
                     name,
                     created_at,
                     last_used_at,
                     revoked_at,
+                    expires_at,
                 },
             )
             .collect())
     }
 
-    /// The active user holding a live (unrevoked) token with this hash; marks it used.
+    /// The active user holding a live (unrevoked, unexpired) token with
+    /// this hash; marks it used.
     pub async fn user_by_api_token(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<UserId>> {
         let row: Option<(i64, i64)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = TRUE")
-                .bind(token_hash).fetch_optional(pool).await?
+            sqlx::query_as("SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.active = TRUE")
+                .bind(token_hash).bind(now).fetch_optional(pool).await?
         });
         let Some((token_id, user)) = row else {
             return Ok(None);
@@ -722,6 +761,18 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// A sign-in attempt just recorded, with the counts it is judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginAttempt {
+    /// The attempt's row, to forget it when it succeeds or is refused.
+    pub id: i64,
+    /// Attempts for this login from this address in the window (this one
+    /// included), and the earliest of them.
+    pub pair: (i64, Option<DateTime<Utc>>),
+    /// Attempts from this address for any login in the window.
+    pub address: (i64, Option<DateTime<Utc>>),
 }
 
 /// Builds the principal for a stored user.

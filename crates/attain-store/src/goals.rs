@@ -259,6 +259,17 @@ fn visibility_clause(visibility: &Visibility) -> (&'static str, &'static str, i6
     }
 }
 
+/// How deep goals nest: company → region → team → rep → month is five;
+/// recursive reads stop here whatever the data says.
+pub const MAX_GOAL_DEPTH: i64 = 32;
+
+/// The goals above `$1` (its parent, the parent's parent, …), at most
+/// `$2` levels up.
+const GOAL_ANCESTORS: &str = "WITH RECURSIVE above(id, parent_id, depth) AS (\
+     SELECT id, parent_id, 0 FROM goals WHERE id = $1 \
+     UNION ALL SELECT g.id, g.parent_id, a.depth + 1 FROM goals g JOIN above a ON g.id = a.parent_id WHERE a.depth < $2) \
+     SELECT id FROM above WHERE depth > 0";
+
 impl Store {
     /// Goals the reader may see, by period start, scope and metric.
     pub async fn goals_visible(
@@ -363,15 +374,17 @@ impl Store {
         Ok(out)
     }
 
-    /// Every goal below `id` (children, their children, …), parents first.
+    /// Every goal below `id` (children, their children, …), parents first,
+    /// at most [`MAX_GOAL_DEPTH`] levels down (a bound even if the data
+    /// held a cycle).
     pub async fn goal_descendants(&self, id: GoalId) -> StoreResult<Vec<Goal>> {
         let sql = format!(
             "WITH RECURSIVE below(id, depth) AS (SELECT id, 1 FROM goals WHERE parent_id = $1 \
-             UNION ALL SELECT c.id, b.depth + 1 FROM goals c JOIN below b ON c.parent_id = b.id) \
-             SELECT {GOAL_COLUMNS} FROM goals g JOIN below b ON b.id = g.id ORDER BY b.depth, g.id"
+             UNION ALL SELECT c.id, b.depth + 1 FROM goals c JOIN below b ON c.parent_id = b.id WHERE b.depth < $2) \
+             SELECT {GOAL_COLUMNS} FROM goals g JOIN (SELECT id, MIN(depth) AS depth FROM below GROUP BY id) b ON b.id = g.id ORDER BY b.depth, g.id"
         );
         let rows: Vec<GoalRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.raw()).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.raw()).bind(MAX_GOAL_DEPTH).fetch_all(pool).await?
         });
         rows.into_iter().map(goal_from_row).collect()
     }
@@ -436,6 +449,18 @@ impl Store {
                 created.push(GoalId::from_raw(id));
             }
             for (goal, parent) in &changes.adopt {
+                // A goal may not become a part of itself or of its own parts.
+                let above: Vec<i64> = sqlx::query_scalar(GOAL_ANCESTORS).bind(parent.raw()).bind(MAX_GOAL_DEPTH).fetch_all(&mut *tx).await?;
+                if parent == goal || above.contains(&goal.raw()) {
+                    return Err(StoreError::Invalid(format!(
+                        "goal {goal} cannot become a part of goal {parent}: goal {parent} is already a part of goal {goal}"
+                    )));
+                }
+                if above.len() >= usize::try_from(MAX_GOAL_DEPTH).unwrap_or(usize::MAX) {
+                    return Err(StoreError::Invalid(format!(
+                        "goal {parent} is {MAX_GOAL_DEPTH} levels deep: goals nest at most that deep"
+                    )));
+                }
                 sqlx::query("UPDATE goals SET parent_id = $1 WHERE id = $2").bind(parent.raw()).bind(goal.raw()).execute(&mut *tx).await?;
             }
             for before in &adopted {

@@ -29,8 +29,8 @@ mod uploads;
 use sqlx::{PgPool, SqlitePool};
 
 pub use access::{
-    Actor, ApiTokenInfo, AuditAction, AuditEntry, Credentials, SessionRecord, UserChanges,
-    principal_of,
+    Actor, ApiTokenInfo, AuditAction, AuditEntry, Credentials, LoginAttempt, SessionRecord,
+    UserChanges, principal_of,
 };
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;

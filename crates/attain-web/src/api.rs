@@ -201,22 +201,18 @@ async fn me(State(state): State<AppState>, caller: ApiUser) -> Result<Json<Me>, 
 struct Page<T> {
     items: Vec<T>,
     total: usize,
-    offset: usize,
-    limit: usize,
+    offset: i64,
+    limit: i64,
 }
 
 #[derive(Deserialize)]
 struct Paging {
     #[serde(default)]
-    offset: usize,
-    #[serde(default = "default_limit")]
-    limit: usize,
+    offset: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
     #[serde(default)]
     role: Option<String>,
-}
-
-fn default_limit() -> usize {
-    100
 }
 
 async fn list_users(
@@ -231,7 +227,7 @@ async fn list_users(
         })?),
         None => None,
     };
-    let limit = q.limit.clamp(1, 1000);
+    let (offset, limit) = ApiError::paging(q.offset, q.limit, 100, crate::error::MAX_PAGE)?;
     let all: Vec<User> = state
         .store()
         .users_visible(&caller.principal.visibility())
@@ -242,14 +238,14 @@ async fn list_users(
     let total = all.len();
     let items = all
         .into_iter()
-        .skip(q.offset)
-        .take(limit)
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
         .map(UserDto::from)
         .collect();
     Ok(Json(Page {
         items,
         total,
-        offset: q.offset,
+        offset,
         limit,
     }))
 }
@@ -412,6 +408,7 @@ struct TokenDto {
     created_at: String,
     last_used_at: Option<String>,
     revoked_at: Option<String>,
+    expires_at: Option<String>,
 }
 
 async fn list_tokens(
@@ -428,6 +425,7 @@ async fn list_tokens(
                 created_at: t.created_at.to_rfc3339(),
                 last_used_at: t.last_used_at.map(|x| x.to_rfc3339()),
                 revoked_at: t.revoked_at.map(|x| x.to_rfc3339()),
+                expires_at: t.expires_at.map(|x| x.to_rfc3339()),
             })
             .collect(),
     ))
@@ -437,6 +435,9 @@ async fn list_tokens(
 #[serde(deny_unknown_fields)]
 struct NewTokenBody {
     name: String,
+    /// A lifetime such as `90d`, `12w`, `6m` or `1y`; none: no expiry.
+    #[serde(default)]
+    expires: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -453,11 +454,19 @@ async fn create_token(
     Json(body): Json<NewTokenBody>,
 ) -> Result<(StatusCode, Json<NewTokenDto>), ApiError> {
     let actor = Actor::person(&caller.principal);
+    let lifetime = match body.expires.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            auth::parse_lifetime(text)
+                .map_err(|e| ApiError::bad_field("expires", text, format!("expires: {}", e)))?,
+        ),
+    };
     let (id, token) = auth::create_api_token(
         state.store(),
         &actor,
         caller.principal.user,
         &body.name,
+        lifetime,
         state.now(),
     )
     .await?;
@@ -490,8 +499,8 @@ struct AuditQuery {
     entity: Option<String>,
     #[serde(default)]
     before: Option<i64>,
-    #[serde(default = "default_limit")]
-    limit: usize,
+    #[serde(default)]
+    limit: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -533,7 +542,7 @@ async fn audit(
             "only administrators and sales operations read the audit log",
         ));
     }
-    let limit = i64::try_from(q.limit.clamp(1, 1000)).unwrap_or(100);
+    let (_, limit) = ApiError::paging(None, q.limit, 100, crate::error::MAX_PAGE)?;
     let entries = state
         .store()
         .audit_log(q.entity.as_deref(), limit, q.before)

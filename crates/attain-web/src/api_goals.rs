@@ -165,8 +165,7 @@ async fn list(
         Some(raw) => Some(id_of(raw)?),
         None => None,
     };
-    let limit = p.limit.unwrap_or(100).clamp(1, 500);
-    let offset = p.offset.unwrap_or(0).max(0);
+    let (offset, limit) = ApiError::paging(p.offset, p.limit, 100, 500)?;
     let found = store
         .goals_visible(
             &user.principal.visibility(),

@@ -367,8 +367,7 @@ async fn statements(
 ) -> Result<Json<Value>, ApiError> {
     let run = p.run.as_deref().map(id::<PayoutRunId>).transpose()?;
     let person = p.user.as_deref().map(id::<UserId>).transpose()?;
-    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
-    let offset = p.offset.unwrap_or(0).max(0);
+    let (offset, limit) = ApiError::paging(p.offset, p.limit, 100, crate::error::MAX_PAGE)?;
     let items = state
         .store()
         .statements_visible(&user.principal.pay_visibility(), run, person, offset, limit)

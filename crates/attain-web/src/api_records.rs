@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use crate::context::ApiUser;
+use crate::error::MAX_PAGE;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -78,8 +79,18 @@ async fn list(
     entity: &'static str,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let offset = number(&query, "offset", 0)?;
-    let limit = number(&query, "limit", 100)?;
+    let (offset, limit) = ApiError::paging(
+        query
+            .get("offset")
+            .map(|_| number(&query, "offset", 0))
+            .transpose()?,
+        query
+            .get("limit")
+            .map(|_| number(&query, "limit", 100))
+            .transpose()?,
+        100,
+        MAX_PAGE,
+    )?;
     let filter = RecordFilter {
         equals: query
             .iter()
@@ -100,8 +111,8 @@ async fn list(
     Ok(Json(json!({
         "items": page.items.iter().map(to_json).collect::<Vec<_>>(),
         "total": page.total,
-        "offset": offset.max(0),
-        "limit": limit.clamp(1, 1000),
+        "offset": offset,
+        "limit": limit,
     })))
 }
 

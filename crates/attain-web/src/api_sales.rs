@@ -80,11 +80,8 @@ fn parse_date(field: &str, value: &Option<String>) -> Result<Option<NaiveDate>, 
     ApiError::query_date(field, value.as_deref())
 }
 
-fn paging(offset: Option<i64>, limit: Option<i64>) -> (i64, i64) {
-    (
-        offset.unwrap_or(0).max(0),
-        limit.unwrap_or(100).clamp(1, 1000),
-    )
+fn paging(offset: Option<i64>, limit: Option<i64>) -> Result<(i64, i64), ApiError> {
+    ApiError::paging(offset, limit, 100, crate::error::MAX_PAGE)
 }
 
 #[derive(Serialize)]
@@ -151,7 +148,7 @@ async fn list_deals(
         closed_from: parse_date("closed_from", &q.closed_from)?,
         closed_to: parse_date("closed_to", &q.closed_to)?,
     };
-    let (offset, limit) = paging(q.offset, q.limit);
+    let (offset, limit) = paging(q.offset, q.limit)?;
     let found = state
         .store()
         .deals_visible(&caller.principal.visibility(), &filter, offset, limit)
@@ -254,7 +251,7 @@ async fn list_customers(
         status: parse_opt("status", &q.status)?,
         name_contains: q.q.filter(|s| !s.trim().is_empty()),
     };
-    let (offset, limit) = paging(q.offset, q.limit);
+    let (offset, limit) = paging(q.offset, q.limit)?;
     let found = state
         .store()
         .customers_visible(&caller.principal.visibility(), &filter, offset, limit)
@@ -329,7 +326,7 @@ async fn list_orders(
         from: parse_date("from", &q.from)?,
         to: parse_date("to", &q.to)?,
     };
-    let (offset, limit) = paging(q.offset, q.limit);
+    let (offset, limit) = paging(q.offset, q.limit)?;
     let found = state
         .store()
         .orders_visible(&caller.principal.visibility(), &filter, offset, limit)

@@ -7,7 +7,7 @@
 //! `X-CSRF-Token` header, and must not come from another origin. API tokens
 //! are not sent by browsers on their own, so they need no CSRF token.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use attain_app::auth::{self, Identity, Via};
 use attain_app::secrets::same_secret;
@@ -29,30 +29,89 @@ pub const SESSION_COOKIE: &str = "attain_session";
 pub const LANG_COOKIE: &str = "attain_lang";
 /// Largest form body inspected for a CSRF token.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
-/// Largest file the import page accepts (the whole request).
-pub(crate) const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// How much of a multipart body is read to find its CSRF token: the
+/// hidden field comes first, so the file behind it is never read here and
+/// an upload's size is the import page's business alone.
+const MULTIPART_CSRF_PREFIX: usize = 64 * 1024;
 
-/// The text of the first multipart field called `name`: how a file-upload
-/// form carries its CSRF token (the hidden field comes before the file).
-async fn multipart_field(
-    content_type: &str,
-    bytes: &axum::body::Bytes,
-    name: &str,
-) -> Option<String> {
-    use axum::extract::FromRequest;
-    let request = axum::http::Request::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes.clone()))
-        .ok()?;
-    let mut multipart = axum::extract::Multipart::from_request(request, &())
-        .await
-        .ok()?;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some(name) {
-            return field.text().await.ok();
+/// The `_csrf` field at the start of a multipart body, and the body given
+/// back whole: only its first [`MULTIPART_CSRF_PREFIX`] bytes are read.
+async fn multipart_csrf(content_type: &str, body: Body) -> (Option<String>, Body) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut prefix: Vec<u8> = Vec::new();
+    let mut failure = None;
+    while prefix.len() < MULTIPART_CSRF_PREFIX {
+        match stream.next().await {
+            Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failure = Some(e);
+                break;
+            }
+            None => break,
         }
     }
-    None
+    let prefix = axum::body::Bytes::from(prefix);
+    let token = match multer::parse_boundary(content_type) {
+        Ok(boundary) => {
+            let start = prefix.clone();
+            let mut parts = multer::Multipart::new(
+                futures_util::stream::once(async move { Ok::<_, std::io::Error>(start) }),
+                boundary,
+            );
+            loop {
+                match parts.next_field().await {
+                    Ok(Some(field)) if field.name() == Some("_csrf") => {
+                        break field.text().await.ok();
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => break None,
+                }
+            }
+        }
+        Err(_) => None,
+    };
+    let head = futures_util::stream::once(async move { Ok::<_, axum::Error>(prefix) });
+    let body = match failure {
+        Some(e) => Body::from_stream(head.chain(futures_util::stream::once(async move { Err(e) }))),
+        None => Body::from_stream(head.chain(stream)),
+    };
+    (token, body)
+}
+
+/// The address a request comes from: the peer it connected from, or, when
+/// that peer is one of `trusted` proxies, the last address in
+/// `X-Forwarded-For` that is not a trusted proxy. A client cannot choose
+/// the address its sign-in failures are counted against.
+pub(crate) fn client_address(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".to_owned();
+    };
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut nearest = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => nearest = ip,
+            Ok(ip) => return ip.to_string(),
+            // Garbage a trusted proxy passed on: stop at the last proxy we know.
+            Err(_) => break,
+        }
+    }
+    nearest.to_string()
 }
 
 /// Everything known about the request before a handler runs.
@@ -210,10 +269,14 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             == Some("https");
-    let client_address = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "local".to_owned(), |ci| ci.0.ip().to_string());
+    let client_address = client_address(
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip()),
+        headers,
+        &state.settings().trusted_proxies,
+    );
 
     let mut body = body;
     if is_unsafe(&parts.method) {
@@ -236,12 +299,8 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
                         .to_owned();
                     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
                     if content_type.starts_with("multipart/form-data") {
-                        let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
-                            return (StatusCode::PAYLOAD_TOO_LARGE, "upload too large")
-                                .into_response();
-                        };
-                        let token = multipart_field(&content_type, &bytes, "_csrf").await;
-                        body = Body::from(bytes);
+                        let (token, whole) = multipart_csrf(&content_type, body).await;
+                        body = whole;
                         token
                     } else if is_form {
                         let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
@@ -318,7 +377,13 @@ async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
                 _ => "error",
             };
             let text = String::from_utf8_lossy(&bytes).trim().to_owned();
-            let message = if text.is_empty() {
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!(
+                    "the request body is larger than the API accepts ({}, {} bytes); send fewer records per request",
+                    crate::i18n::bytes(crate::API_BODY_LIMIT),
+                    crate::API_BODY_LIMIT
+                )
+            } else if text.is_empty() {
                 status.canonical_reason().unwrap_or("error").to_owned()
             } else {
                 text
@@ -327,7 +392,12 @@ async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             );
-            serde_json::json!({"error": {"code": code, "message": message, "details": null}})
+            let details = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                serde_json::json!({"limit_bytes": crate::API_BODY_LIMIT})
+            } else {
+                serde_json::Value::Null
+            };
+            serde_json::json!({"error": {"code": code, "message": message, "details": details}})
         }
     };
     if i18n.lang() == Lang::En {
@@ -370,7 +440,11 @@ async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
             )),
             "weak_password" => Some(i18n.t("api-error-weak-password")),
             "method_not_allowed" => Some(i18n.t("api-error-method-not-allowed")),
-            "too_large" => Some(i18n.t("api-error-too-large")),
+            "too_large" => Some(i18n.t1(
+                "api-error-too-large",
+                "limit",
+                crate::i18n::bytes(crate::API_BODY_LIMIT),
+            )),
             "unsupported_media_type" => Some(i18n.t("api-error-unsupported-media-type")),
             "login_taken" => Some(i18n.t1(
                 "rejected-login-taken",
@@ -384,6 +458,7 @@ async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
             )),
             "empty_name" => Some(i18n.t("rejected-empty-name")),
             "self_lockout" => Some(i18n.t("rejected-self-lockout")),
+            "password_change_required" => Some(i18n.t("api-error-password-change-required")),
             _ => None,
         };
         if let Some(message) = message {
@@ -414,7 +489,7 @@ fn context(parts: &Parts) -> RequestContext {
             identity: None,
             lang: Lang::En,
             session_token: None,
-            client_address: "local".into(),
+            client_address: "unknown".into(),
             secure: false,
         })
 }
@@ -479,6 +554,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let ctx = context(parts);
         match ctx.identity {
+            Some(identity) if identity.must_change_password => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "this account must choose a new password first: sign in on the web page",
+            )
+            .into_response()),
             Some(identity) => Ok(ApiUser {
                 principal: identity.principal,
                 via: identity.via,

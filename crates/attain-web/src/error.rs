@@ -13,6 +13,9 @@ use serde::Serialize;
 
 use crate::i18n::{I18n, Lang};
 
+/// The most items one page of a list answers; a larger `limit` is refused.
+pub(crate) const MAX_PAGE: i64 = 1_000;
+
 /// The JSON body of every API error: `{"error": {"code", "message", "details"}}`.
 ///
 /// `code` is a stable machine-readable key (`not_found`, `bad_request`,
@@ -112,6 +115,34 @@ impl ApiError {
         text.trim().parse().map_err(|_| {
             Self::bad_field(field, &text, format!("{field}: '{text}' is not a number"))
         })
+    }
+
+    /// The `offset` and `limit` of a list request: a limit of 1 to `max`
+    /// (default `default`), an offset of 0 or more. Anything else is a 400
+    /// naming the parameter and the cap, never a silent clamp.
+    pub fn paging(
+        offset: Option<i64>,
+        limit: Option<i64>,
+        default: i64,
+        max: i64,
+    ) -> Result<(i64, i64), Self> {
+        let offset = offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(Self::bad_field(
+                "offset",
+                &offset.to_string(),
+                format!("offset: {offset} is negative"),
+            ));
+        }
+        let limit = limit.unwrap_or(default);
+        if !(1..=max).contains(&limit) {
+            return Err(Self::bad_field(
+                "limit",
+                &limit.to_string(),
+                format!("limit: {limit} is outside 1 to {max}, the most one page holds"),
+            ));
+        }
+        Ok((offset, limit))
     }
 
     /// The message for people.

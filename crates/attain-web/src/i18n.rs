@@ -209,6 +209,21 @@ impl I18n {
     }
 }
 
+/// A size in bytes as people write it: `100 MB`, `2 MiB`, `1,500 bytes`
+/// (the same in both languages).
+pub fn bytes(n: usize) -> String {
+    const MB: usize = 1000 * 1000;
+    const MIB: usize = 1024 * 1024;
+    let count = |n: usize| group(&n.to_string(), false);
+    if n >= MB && n.is_multiple_of(MB) {
+        format!("{} MB", count(n / MB))
+    } else if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", count(n / MIB))
+    } else {
+        format!("{} bytes", count(n))
+    }
+}
+
 fn group(digits: &str, negative: bool) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     if negative {

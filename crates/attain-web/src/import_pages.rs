@@ -11,8 +11,8 @@ use attain_app::import::{
 };
 use attain_store::{Actor, Upload};
 use axum::Router;
-use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
@@ -22,13 +22,23 @@ use crate::error::{OrPage, render};
 use crate::i18n::I18n;
 use crate::pages::{Nav, forbidden};
 
-pub(crate) fn routes() -> Router<AppState> {
+/// The import pages; an upload may be as large as `upload_limit` bytes
+/// (plus the form around it), every other body as large as the API's.
+pub(crate) fn routes(upload_limit: usize) -> Router<AppState> {
     Router::new()
-        .route("/import", get(form).post(upload))
+        .route(
+            "/import",
+            get(form).post(upload).layer(DefaultBodyLimit::max(
+                upload_limit.saturating_add(FORM_SLACK),
+            )),
+        )
         .route("/import/{id}", get(preview).post(remap))
         .route("/import/{id}/confirm", post(confirm))
         .route("/import/{id}/discard", post(discard))
 }
+
+/// Room for the multipart framing and the form's small fields around the file.
+const FORM_SLACK: usize = 64 * 1024;
 
 /// Problems shown on one page; the count says how many there are in all.
 const PROBLEMS_SHOWN: usize = 200;
@@ -64,9 +74,16 @@ fn form_page(user: &SignedIn, i18n: I18n, error: Option<String>, status: StatusC
     (status, render(&page.i18n, &page)).into_response()
 }
 
+/// The page that says a file is over the upload limit.
+fn too_large(user: &SignedIn, i18n: I18n, limit: usize) -> Response {
+    let message = i18n.t1("import-error-too-large", "limit", crate::i18n::bytes(limit));
+    form_page(user, i18n, Some(message), StatusCode::PAYLOAD_TOO_LARGE)
+}
+
 async fn upload(
     State(state): State<AppState>,
     user: SignedIn,
+    headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, Response> {
     let i18n = user.ctx.i18n();
@@ -74,12 +91,23 @@ async fn upload(
     if !user.principal.can_import() {
         return Err(forbidden(&i18n));
     }
+    let limit = state.settings().upload_limit;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit.saturating_add(FORM_SLACK)) {
+        return Ok(too_large(&user, i18n, limit));
+    }
     let mut fields: HashMap<String, String> = HashMap::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Ok(too_large(&user, i18n, limit));
+            }
             Err(e) => {
                 let message = i18n.t1("import-error-upload", "reason", e.body_text());
                 return Ok(form_page(
@@ -94,7 +122,11 @@ async fn upload(
         if name == "file" {
             let file_name = field.file_name().unwrap_or("upload.csv").to_owned();
             match field.bytes().await {
+                Ok(bytes) if bytes.len() > limit => return Ok(too_large(&user, i18n, limit)),
                 Ok(bytes) => file = Some((file_name, bytes.to_vec())),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Ok(too_large(&user, i18n, limit));
+                }
                 Err(e) => {
                     let message = i18n.t1("import-error-upload", "reason", e.body_text());
                     return Ok(form_page(

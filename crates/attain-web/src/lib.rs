@@ -40,16 +40,17 @@ use std::time::Duration;
 
 use attain_store::Store;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::{ApiError, ErrorBody};
+pub use ipnet::IpNet;
 
 /// Everything a request handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -60,7 +61,39 @@ pub struct AppState {
 struct Inner {
     store: Store,
     today: Today,
-    secure_cookies: bool,
+    settings: WebSettings,
+}
+
+/// How the server meets its network: set by whoever runs it (the command
+/// line's `serve` and `demo`), read by every request.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` on every response (behind a TLS proxy that does
+    /// not send `X-Forwarded-Proto`).
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed. A client is otherwise
+    /// known by the address it connected from, so no request can choose the
+    /// address its sign-in failures are counted against.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The largest file the import page accepts, in bytes.
+    pub upload_limit: usize,
+}
+
+/// The default largest upload: 100 MB, enough for real CRM exports.
+pub const DEFAULT_UPLOAD_LIMIT: usize = 100 * 1000 * 1000;
+
+/// The largest JSON body the write API accepts: 2 MiB. Larger batches are
+/// sent as several requests, or as a file through `attain import`.
+pub const API_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            upload_limit: DEFAULT_UPLOAD_LIMIT,
+        }
+    }
 }
 
 /// Where "today" comes from.
@@ -84,7 +117,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 today: Today::Clock(today),
-                secure_cookies: false,
+                settings: WebSettings::default(),
             }),
         }
     }
@@ -96,27 +129,31 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 today: Today::Fixed(day),
-                secure_cookies: false,
+                settings: WebSettings::default(),
             }),
         }
     }
 
-    /// Marks cookies `Secure` on every response, for deployments behind a
-    /// TLS proxy that does not send `X-Forwarded-Proto`.
-    pub fn with_secure_cookies(self, secure: bool) -> Self {
+    /// The same state with other network settings.
+    pub fn with_settings(self, settings: WebSettings) -> Self {
         let inner = Inner {
             store: self.inner.store.clone(),
             today: self.inner.today,
-            secure_cookies: secure,
+            settings,
         };
         Self {
             inner: Arc::new(inner),
         }
     }
 
+    /// The network settings.
+    pub fn settings(&self) -> &WebSettings {
+        &self.inner.settings
+    }
+
     /// Whether cookies are always marked `Secure`.
     pub fn secure_cookies(&self) -> bool {
-        self.inner.secure_cookies
+        self.inner.settings.secure_cookies
     }
 
     /// The current instant, for sessions, tokens and the audit log.
@@ -148,7 +185,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .merge(import_pages::routes())
+        .merge(import_pages::routes(state.settings().upload_limit))
         .merge(kpi_page::routes())
         .merge(goals_page::routes())
         .merge(pay_page::routes())
@@ -178,7 +215,7 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(
@@ -222,14 +259,37 @@ async fn favicon() -> impl IntoResponse {
     )
 }
 
+/// How often expired sessions and old sign-in failures are removed.
+const PURGE_EVERY: Duration = Duration::from_secs(10 * 60);
+
 /// Serves the application on `listener` until `shutdown` completes, then
-/// stops accepting connections and lets requests in flight finish.
+/// stops accepting connections and lets requests in flight finish. Each
+/// request knows the address it came from; expired sessions and old
+/// sign-in failures are purged in the background meanwhile.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let purger = tokio::spawn(purge_periodically(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purger.abort();
+    served
+}
+
+async fn purge_periodically(state: AppState) {
+    let mut ticks = tokio::time::interval(PURGE_EVERY);
+    loop {
+        ticks.tick().await;
+        match attain_app::auth::purge_expired(state.store(), state.now()).await {
+            Ok(purged) if purged > 0 => {
+                tracing::info!(purged, "purged expired sessions and sign-in failures")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+    }
 }

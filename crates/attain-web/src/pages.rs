@@ -65,12 +65,17 @@ impl Nav {
 }
 
 /// Only local paths may be redirected to after sign-in or a language switch.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
-    }
+/// Where to go after signing in or switching language: `next` when it is a
+/// path on this site, else the home page. Only printable ASCII without
+/// backslashes that parses as a path is accepted: browsers drop tabs and
+/// newlines and read `\` as `/`, so `/\t/evil.example` would otherwise
+/// lead to another site.
+pub(crate) fn safe_next(next: &str) -> &str {
+    let same_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && next.parse::<axum::http::uri::PathAndQuery>().is_ok();
+    if same_site { next } else { "/" }
 }
 
 fn role_key(role: Role) -> &'static str {
@@ -527,8 +532,20 @@ struct TokenRow {
     name: String,
     created: String,
     last_used: String,
-    revoked: bool,
+    expires: String,
+    /// Message key of its state: active, expired or revoked.
+    status_key: &'static str,
+    live: bool,
 }
+
+/// The lifetimes offered when a token is created: the form's value and the
+/// message key of its label.
+const TOKEN_LIFETIMES: [(&str, &str); 4] = [
+    ("30d", "token-lifetime-30d"),
+    ("90d", "token-lifetime-90d"),
+    ("1y", "token-lifetime-1y"),
+    ("", "token-never-expires"),
+];
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -542,6 +559,7 @@ struct AccountPage {
     unit: String,
     locale: String,
     tokens: Vec<TokenRow>,
+    lifetimes: [(&'static str, &'static str); 4],
     notice: Option<String>,
     new_token: Option<String>,
 }
@@ -585,19 +603,32 @@ async fn account_page(
         .find(|u| u.id == user.principal.unit)
         .map(|u| u.name)
         .unwrap_or_default();
+    let now = state.now();
     let tokens = store
         .api_tokens_of(user.principal.user)
         .await
         .or_page(lang)?
         .into_iter()
-        .map(|t| TokenRow {
-            id: t.id,
-            name: t.name,
-            created: i18n.datetime(t.created_at),
-            last_used: t
-                .last_used_at
-                .map_or_else(|| i18n.t("never"), |at| i18n.datetime(at)),
-            revoked: t.revoked_at.is_some(),
+        .map(|t| {
+            let expired = t.expires_at.is_some_and(|at| at <= now);
+            let status_key = match (t.revoked_at.is_some(), expired) {
+                (true, _) => "token-revoked",
+                (false, true) => "token-expired",
+                (false, false) => "status-active",
+            };
+            TokenRow {
+                id: t.id,
+                name: t.name,
+                created: i18n.datetime(t.created_at),
+                last_used: t
+                    .last_used_at
+                    .map_or_else(|| i18n.t("never"), |at| i18n.datetime(at)),
+                expires: t
+                    .expires_at
+                    .map_or_else(|| i18n.t("token-never-expires"), |at| i18n.datetime(at)),
+                status_key,
+                live: status_key == "status-active",
+            }
         })
         .collect();
     let page = AccountPage {
@@ -609,6 +640,7 @@ async fn account_page(
         unit,
         locale: credentials.locale.unwrap_or_default(),
         tokens,
+        lifetimes: TOKEN_LIFETIMES,
         notice,
         new_token,
         i18n,
@@ -652,23 +684,44 @@ struct PasswordPage {
     nav: Option<Nav>,
     csrf: String,
     must_change: bool,
+    /// How many API tokens still work: the form asks whether to keep them.
+    live_tokens: usize,
     error: Option<String>,
 }
 
-async fn password_form(user: SignedIn) -> Response {
+/// The password page, with an error or without.
+async fn password_page(
+    state: &AppState,
+    user: &SignedIn,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let must_change = user
         .ctx
         .identity
         .as_ref()
         .is_some_and(|i| i.must_change_password);
+    let now = state.now();
+    let live_tokens = match state.store().api_tokens_of(user.principal.user).await {
+        Ok(tokens) => tokens
+            .iter()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|at| at > now))
+            .count(),
+        Err(e) => return crate::error::app_error_page(user.ctx.lang, e.into()),
+    };
     let page = PasswordPage {
-        nav: Nav::new(&user, "account", "/account/password"),
+        nav: Nav::new(user, "account", "/account/password"),
         csrf: user.csrf.clone(),
         must_change,
-        error: None,
+        live_tokens,
+        error,
         i18n: user.ctx.i18n(),
     };
-    render(&page.i18n, &page)
+    (status, render(&page.i18n, &page)).into_response()
+}
+
+async fn password_form(State(state): State<AppState>, user: SignedIn) -> Response {
+    password_page(&state, &user, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -676,6 +729,9 @@ struct PasswordForm {
     current: String,
     new: String,
     confirm: String,
+    /// `revoke` to revoke every API token; anything else keeps them.
+    #[serde(default)]
+    tokens: String,
 }
 
 async fn password_submit(
@@ -684,33 +740,34 @@ async fn password_submit(
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Response {
     let i18n = user.ctx.i18n();
-    let fail = |message: String| {
-        let must_change = user
-            .ctx
-            .identity
-            .as_ref()
-            .is_some_and(|i| i.must_change_password);
-        let page = PasswordPage {
-            nav: Nav::new(&user, "account", "/account/password"),
-            csrf: user.csrf.clone(),
-            must_change,
-            error: Some(message),
-            i18n: i18n.clone(),
-        };
-        (StatusCode::UNPROCESSABLE_ENTITY, render(&page.i18n, &page)).into_response()
-    };
     if form.new != form.confirm {
-        return fail(i18n.t("password-mismatch"));
+        let message = i18n.t("password-mismatch");
+        return password_page(
+            &state,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+        )
+        .await;
     }
-    match auth::change_password(
+    let tokens = if form.tokens == "revoke" {
+        auth::Tokens::Revoke
+    } else {
+        auth::Tokens::Keep
+    };
+    let result = auth::change_password(
         state.store(),
         &user.principal,
         &form.current,
         &form.new,
+        tokens,
+        &user.ctx.client_address,
         state.now(),
     )
-    .await
-    {
+    .await;
+    let fail =
+        |message: String, status: StatusCode| password_page(&state, &user, status, Some(message));
+    match result {
         Ok(session) => {
             let cookie = set_cookie(
                 SESSION_COOKIE,
@@ -724,8 +781,24 @@ async fn password_submit(
             )
                 .into_response()
         }
-        Err(AppError::BadCredentials) => fail(i18n.t("password-wrong-current")),
-        Err(err @ AppError::WeakPassword(_)) => fail(crate::error::explain(&i18n, &err)),
+        Err(AppError::BadCredentials) => {
+            fail(
+                i18n.t("password-wrong-current"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Throttled { retry_after_secs }) => {
+            let message = i18n.t1("login-throttled", "minutes", (retry_after_secs + 59) / 60);
+            fail(message, StatusCode::TOO_MANY_REQUESTS).await
+        }
+        Err(err @ AppError::WeakPassword(_)) => {
+            fail(
+                crate::error::explain(&i18n, &err),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(other) => crate::error::app_error_page(user.ctx.lang, other),
     }
 }
@@ -733,6 +806,9 @@ async fn password_submit(
 #[derive(Deserialize)]
 struct TokenForm {
     name: String,
+    /// A lifetime such as `90d`; empty for a token that does not expire.
+    #[serde(default)]
+    expires: String,
 }
 
 async fn token_create(
@@ -741,11 +817,16 @@ async fn token_create(
     axum::Form(form): axum::Form<TokenForm>,
 ) -> Result<Response, Response> {
     let actor = Actor::person(&user.principal);
+    let lifetime = match form.expires.trim() {
+        "" => None,
+        text => Some(auth::parse_lifetime(text).or_page(user.ctx.lang)?),
+    };
     let (_, token) = auth::create_api_token(
         state.store(),
         &actor,
         user.principal.user,
         &form.name,
+        lifetime,
         state.now(),
     )
     .await
@@ -981,7 +1062,7 @@ async fn user_reset_password(
         .user(UserId::from_raw(id))
         .await
         .or_page(user.ctx.lang)?;
-    let password = users::reset_password(
+    let reset = users::reset_password(
         state.store(),
         &Actor::person(&user.principal),
         Some(&user.principal),
@@ -990,8 +1071,16 @@ async fn user_reset_password(
     )
     .await
     .or_page(user.ctx.lang)?;
-    let secret = password.map(|p| (target.login.to_string(), p));
-    users_page_with(&state, &user, StatusCode::OK, None, None, secret).await
+    let i18n = user.ctx.i18n();
+    let notice = Some(i18n.ta(
+        "users-reset-done",
+        &[
+            ("login", target.login.to_string()),
+            ("tokens", reset.tokens_revoked.to_string()),
+        ],
+    ));
+    let secret = reset.one_time.map(|p| (target.login.to_string(), p));
+    users_page_with(&state, &user, StatusCode::OK, notice, None, secret).await
 }
 
 // ---------------------------------------------------------------- audit

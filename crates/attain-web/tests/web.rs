@@ -7,7 +7,7 @@ use attain_app::users::{self, NewAccount};
 use attain_core::{Login, OrgUnitId, OrgUnitKind, Role};
 use attain_store::{Actor, NewOrgUnit, Store};
 use attain_testkit::store_test;
-use attain_web::{AppState, router};
+use attain_web::{AppState, WebSettings, router};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -58,6 +58,12 @@ impl Call {
         self.request = self.request.header(k, v);
         self
     }
+    /// The address the request's connection comes from.
+    fn peer(mut self, ip: &str) -> Self {
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+        self.request = self.request.extension(axum::extract::ConnectInfo(addr));
+        self
+    }
     fn session(self, token: &str) -> Self {
         self.header("cookie", &format!("attain_session={token}"))
     }
@@ -99,7 +105,10 @@ impl Call {
         self
     }
     async fn send(self, store: &Store) -> Reply {
-        let app = router(AppState::with_clock(store.clone(), fixed_today));
+        self.send_with(store, WebSettings::default()).await
+    }
+    async fn send_with(self, store: &Store, settings: WebSettings) -> Reply {
+        let app = router(AppState::with_clock(store.clone(), fixed_today).with_settings(settings));
         let response = app
             .oneshot(self.request.body(self.body).unwrap())
             .await
@@ -193,6 +202,7 @@ async fn token(store: &Store, login: &str) -> String {
         &Actor::named("test"),
         user.id,
         "t",
+        None,
         chrono::Utc::now(),
     )
     .await
@@ -1246,4 +1256,161 @@ store_test!(async fn every_api_error_has_the_json_shape_even_before_a_handler_ru
     let r = call(Method::POST, &format!("/api/v1/plans/{plan}/assignments")).bearer(&ops).json(serde_json::json!({"users": [99999], "from": "2026-01-01"})).send(&store).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"]["message"].as_str().unwrap().ends_with("users: user 99999 does not exist"), "{}", r.body);
+});
+
+// ------------------------------------------------------------ hardening (issue 10)
+
+store_test!(async fn a_formula_thirty_thousand_parentheses_deep_is_a_400_naming_the_limit(store) {
+    // Reproduced: this request overflowed the stack and aborted the server.
+    org(&store).await;
+    let ana = token(&store, "ana").await;
+    let formula = format!("{}1", "(".repeat(30_000));
+    let r = call(Method::GET, &format!("/api/v1/kpi?period=2026&formula={formula}")).bearer(&ana).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("at most 1000 are allowed"), "{}", r.body);
+    let nested = format!("{}revenue{}", "(".repeat(40), ")".repeat(40));
+    let r = call(Method::GET, &format!("/api/v1/kpi?period=2026&formula={nested}")).bearer(&ana).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("nested more than 32 deep"), "{}", r.body);
+});
+
+store_test!(async fn made_up_logins_from_one_client_do_not_lock_out_the_admin_elsewhere(store) {
+    // Reproduced: 30 failed sign-ins from one anonymous client, then the
+    // administrator's correct password got 429 for 15 minutes.
+    org(&store).await;
+    for i in 0..auth::ADDRESS_FAILURE_LIMIT {
+        let r = call(Method::POST, "/login").peer("203.0.113.9").form(&format!("login=nobody{i}&password=guess-guess-guess")).send(&store).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = call(Method::POST, "/login").peer("203.0.113.9").form(&format!("login=admin&password={PASSWORD}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the guessing client is refused");
+    let r = call(Method::POST, "/login").peer("198.51.100.20").form(&format!("login=admin&password={PASSWORD}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the admin, from his own address, signs in: {}", r.body);
+    // A forged X-Forwarded-For does not give the guesser a fresh address ...
+    let r = call(Method::POST, "/login").peer("203.0.113.9").header("x-forwarded-for", "192.0.2.77").form(&format!("login=admin&password={PASSWORD}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "X-Forwarded-For from an untrusted peer is ignored");
+    // ... but behind a trusted proxy the forwarded address is the client.
+    let behind_proxy = WebSettings { trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()], ..WebSettings::default() };
+    let r = call(Method::POST, "/login").peer("10.1.2.3").header("x-forwarded-for", "203.0.113.9").form(&format!("login=admin&password={PASSWORD}")).send_with(&store, behind_proxy.clone()).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "the proxy passes on the guesser's address");
+    let r = call(Method::POST, "/login").peer("10.1.2.3").header("x-forwarded-for", "203.0.113.9, 198.51.100.21").form(&format!("login=admin&password={PASSWORD}")).send_with(&store, behind_proxy).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the last untrusted hop is the client");
+});
+
+store_test!(async fn a_four_megabyte_upload_passes_the_csrf_check_and_an_oversized_one_is_told_the_limit(store) {
+    // Reproduced: a 3.8 MB CSV with the form's CSRF token got 403 "sent from another site".
+    org(&store).await;
+    let (ops, csrf) = session(&store, "ops").await;
+    let mut file = String::from("Deal Name,Account Name,Deal Owner,Amount,Stage,Closing Date\n");
+    let mut i = 0;
+    while file.len() < 3_800_000 {
+        i += 1;
+        file.push_str(&format!("Deal {i} with a long descriptive name for padding,Customer {},ana,{}.00,Closed Won,2026-03-31\n", i % 400, 1000 + i % 5000));
+    }
+    let r = call(Method::POST, "/import").session(&ops).multipart(&[("_csrf", &csrf), ("entity", "deals"), ("preset", "zoho")], ("Deals.csv", file.as_bytes())).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Over the configured limit: a page that says the limit, not a CSRF refusal.
+    let small = WebSettings { upload_limit: 1_000_000, ..WebSettings::default() };
+    let r = call(Method::POST, "/import").session(&ops).multipart(&[("_csrf", &csrf), ("entity", "deals"), ("preset", "zoho")], ("Deals.csv", file.as_bytes())).send_with(&store, small).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("larger than the upload limit of 1 MB"), "{}", r.body);
+    // A forged upload is still refused, big or small.
+    let r = call(Method::POST, "/import").session(&ops).multipart(&[("_csrf", "forged"), ("entity", "deals"), ("preset", "zoho")], ("Deals.csv", file.as_bytes())).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+});
+
+store_test!(async fn a_json_body_over_the_api_limit_is_a_413_that_names_the_limit(store) {
+    org(&store).await;
+    let ops = token(&store, "ops").await;
+    let big: Vec<serde_json::Value> = (0..40_000).map(|i| serde_json::json!({"name": format!("Customer number {i}"), "external_id": format!("C{i}")})).collect();
+    let r = call(Method::POST, "/api/v1/customers").bearer(&ops).json(serde_json::Value::Array(big)).send(&store).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &r.body[..r.body.len().min(300)]);
+    assert_eq!(r.json()["error"]["code"], "too_large");
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("2 MiB"), "{}", r.body);
+    assert_eq!(r.json()["error"]["details"]["limit_bytes"], 2 * 1024 * 1024);
+});
+
+store_test!(async fn a_password_reset_ends_the_persons_api_tokens(store) {
+    // Reproduced: after `attain user passwd` of a rep, his API token still answered 200.
+    org(&store).await;
+    let ana = token(&store, "ana").await;
+    assert_eq!(call(Method::GET, "/api/v1/me").bearer(&ana).send(&store).await.status, StatusCode::OK);
+    let (admin, csrf) = session(&store, "admin").await;
+    let id = id_of(&store, "ana").await;
+    let r = call(Method::POST, &format!("/admin/users/{id}/password")).session(&admin).form(&format!("_csrf={csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("API tokens revoked: 1."), "{}", r.body);
+    assert_eq!(call(Method::GET, "/api/v1/me").bearer(&ana).send(&store).await.status, StatusCode::UNAUTHORIZED);
+    // A new token for someone who must still choose a password is refused until he does.
+    let fresh = token(&store, "ana").await;
+    let r = call(Method::GET, "/api/v1/me").bearer(&fresh).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"]["code"], "password_change_required");
+});
+
+store_test!(async fn tokens_are_created_with_an_expiry_and_show_their_last_use(store) {
+    org(&store).await;
+    let (ana, csrf) = session(&store, "ana").await;
+    let r = call(Method::POST, "/account/tokens").session(&ana).form(&format!("_csrf={csrf}&name=ci&expires=90d")).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = call(Method::GET, "/account").session(&ana).send(&store).await;
+    assert!(page.body.contains("id=\"token-expires\""), "{}", page.body);
+    let tokens = store.api_tokens_of(attain_core::UserId::from_raw(id_of(&store, "ana").await)).await.unwrap();
+    let t = &tokens[0];
+    let days = (t.expires_at.unwrap() - t.created_at).num_days();
+    assert_eq!(days, 90);
+    let bearer = token(&store, "ana").await;
+    let r = call(Method::POST, "/api/v1/tokens").bearer(&bearer).json(serde_json::json!({"name": "x", "expires": "forever"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["details"]["field"], "expires");
+    let r = call(Method::GET, "/api/v1/tokens").bearer(&bearer).send(&store).await;
+    assert!(r.json().as_array().unwrap().iter().any(|t| t["last_used_at"].is_string()), "{}", r.body);
+});
+
+store_test!(async fn changing_ones_password_asks_about_tokens_and_is_throttled(store) {
+    org(&store).await;
+    let (ana, csrf) = session(&store, "ana").await;
+    token(&store, "ana").await;
+    let page = call(Method::GET, "/account/password").session(&ana).send(&store).await;
+    assert!(page.body.contains("id=\"token-choice\"") && page.body.contains("value=\"revoke\""), "{}", page.body);
+    for _ in 0..auth::ACCOUNT_FAILURE_LIMIT {
+        let r = call(Method::POST, "/account/password").session(&ana).peer("192.0.2.5").form(&format!("_csrf={csrf}&current=guess-guess-1&new=Brand-new-pass-77&confirm=Brand-new-pass-77")).send(&store).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r = call(Method::POST, "/account/password").session(&ana).peer("192.0.2.5").form(&format!("_csrf={csrf}&current={PASSWORD}&new=Brand-new-pass-77&confirm=Brand-new-pass-77")).send(&store).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+});
+
+store_test!(async fn redirects_after_sign_in_and_language_switch_stay_on_this_site(store) {
+    // Reproduced: `/\t/evil.example` passed, and browsers read it as `//evil.example`.
+    org(&store).await;
+    for next in ["%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%0D%2Fevil.example", "%2F%5C%2Fevil.example", "%2F%20%2Fevil.example", "%2F%E2%80%8B%2Fevil.example"] {
+        let r = call(Method::POST, "/login").form(&format!("login=ops&password={PASSWORD}&next={next}")).send(&store).await;
+        assert_eq!(r.header("location"), Some("/"), "login next={next}");
+        let r = call(Method::POST, "/language").form(&format!("lang=zh-CN&next={next}")).send(&store).await;
+        assert_eq!(r.header("location"), Some("/"), "language next={next}");
+        let r = call(Method::GET, &format!("/login?next={next}")).send(&store).await;
+        assert!(!r.body.contains("evil.example"), "the form does not carry it: {next}");
+    }
+    let r = call(Method::POST, "/language").form("lang=en&next=%2Fgoals%3Fperiod%3D2026").send(&store).await;
+    assert_eq!(r.header("location"), Some("/goals?period=2026"), "a real path is kept");
+});
+
+store_test!(async fn callers_cannot_ask_for_unbounded_work(store) {
+    // Reproduced: a rep's /periods/1000-01-01..9998-12-31 answered 240 MB.
+    org(&store).await;
+    let ana = token(&store, "ana").await;
+    let r = call(Method::GET, "/api/v1/periods/1000-01-01..9998-12-31").bearer(&ana).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("at most 3653 (ten years)"), "{}", r.body);
+    let r = call(Method::GET, "/api/v1/kpi?metric=revenue&period=1000-01-01..9998-12-31&by=week").bearer(&ana).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    for path in ["/api/v1/deals?limit=5000", "/api/v1/customers?limit=0", "/api/v1/users?limit=100000", "/api/v1/goals?limit=501", "/api/v1/statements?limit=2000", "/api/v1/activities?limit=1001", "/api/v1/deals?offset=-1"] {
+        let r = call(Method::GET, path).bearer(&ana).send(&store).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        let field = r.json()["error"]["details"]["field"].as_str().unwrap().to_owned();
+        assert!(path.contains(&format!("{field}=")), "{path} names {field}");
+    }
+    let r = call(Method::GET, "/api/v1/deals?limit=1000").bearer(&ana).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "the cap itself is allowed");
 });

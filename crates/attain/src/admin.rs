@@ -98,16 +98,18 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             } else {
                 None
             };
-            match users::reset_password(store, &cli_actor(), None, user.id, password).await? {
+            let reset = users::reset_password(store, &cli_actor(), None, user.id, password).await?;
+            match reset.one_time {
                 Some(one_time) => {
                     println!("one-time password for {}: {one_time}", user.login);
                     println!("(to be changed at next sign-in; it is not shown again)");
                 }
-                None => println!(
-                    "password of {} changed; their sessions were signed out",
-                    user.login
-                ),
+                None => println!("password of {} changed", user.login),
             }
+            println!(
+                "their sessions were signed out and {} API token(s) revoked",
+                reset.tokens_revoked
+            );
             Ok(())
         }
         UserCommand::List => {
@@ -138,12 +140,21 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
 pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     match command {
-        TokenCommand::Create { login, name } => {
+        TokenCommand::Create {
+            login,
+            name,
+            expires,
+        } => {
             let user = user_by_login(store, &login).await?;
+            let lifetime = expires;
             let (id, token) =
-                auth::create_api_token(store, &cli_actor(), user.id, &name, now).await?;
+                auth::create_api_token(store, &cli_actor(), user.id, &name, lifetime, now).await?;
             println!("{token}");
-            eprintln!("token {id} '{name}' for {login}: shown once, store it now");
+            let until = lifetime.map_or_else(
+                || "does not expire".to_owned(),
+                |l| format!("expires {}", (now + l).format("%Y-%m-%d %H:%M UTC")),
+            );
+            eprintln!("token {id} '{name}' for {login} ({until}): shown once, store it now");
             Ok(())
         }
         TokenCommand::Revoke { id } => {
@@ -162,24 +173,29 @@ pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::List { login } => {
             let user = user_by_login(store, &login).await?;
             println!(
-                "{:<6} {:<24} {:<26} {:<26} status",
-                "id", "name", "created", "last used"
+                "{:<6} {:<24} {:<24} {:<24} {:<24} status",
+                "id", "name", "created", "last used", "expires"
             );
+            let when = |x: Option<chrono::DateTime<chrono::Utc>>, none: &str| {
+                x.map_or_else(
+                    || none.to_owned(),
+                    |x| x.format("%Y-%m-%d %H:%M UTC").to_string(),
+                )
+            };
             for t in store.api_tokens_of(user.id).await? {
+                let status = match (t.revoked_at, t.expires_at) {
+                    (Some(_), _) => "revoked",
+                    (None, Some(at)) if at <= now => "expired",
+                    _ => "active",
+                };
                 println!(
-                    "{:<6} {:<24} {:<26} {:<26} {}",
+                    "{:<6} {:<24} {:<24} {:<24} {:<24} {}",
                     t.id,
                     t.name,
-                    t.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                    t.last_used_at.map_or_else(
-                        || "never".to_owned(),
-                        |x| x.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-                    ),
-                    if t.revoked_at.is_some() {
-                        "revoked"
-                    } else {
-                        "active"
-                    }
+                    when(Some(t.created_at), ""),
+                    when(t.last_used_at, "never"),
+                    when(t.expires_at, "never"),
+                    status
                 );
             }
             Ok(())

@@ -108,27 +108,24 @@ fn print(answer: &KpiAnswer, format: Format) -> anyhow::Result<()> {
             writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
         }
         Format::Csv => {
-            writeln!(out, "metric,scope,period,by,label,unit,value")?;
+            use attain_app::export::{Cell, CsvOut};
+            let mut csv =
+                CsvOut::new(&["metric", "scope", "period", "by", "label", "unit", "value"]);
+            let period = answer.period.to_string();
             for r in &answer.rows {
-                let field = |s: &str| {
-                    if s.contains([',', '"', '\n']) {
-                        format!("\"{}\"", s.replace('"', "\"\""))
-                    } else {
-                        s.to_owned()
-                    }
-                };
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{},{}",
-                    field(&answer.metric),
-                    field(&answer.scope),
-                    answer.period,
-                    field(&r.keys.join("/")),
-                    field(&r.labels.join(" / ")),
-                    answer.unit.key(),
-                    text(r.value, None)
-                )?;
+                let (keys, labels, value) =
+                    (r.keys.join("/"), r.labels.join(" / "), text(r.value, None));
+                csv.row(&[
+                    Cell::Text(&answer.metric),
+                    Cell::Text(&answer.scope),
+                    Cell::Plain(&period),
+                    Cell::Text(&keys),
+                    Cell::Text(&labels),
+                    Cell::Plain(answer.unit.key()),
+                    Cell::Plain(&value),
+                ]);
             }
+            write!(out, "{}", csv.finish())?;
         }
         Format::Table => {
             writeln!(

@@ -163,6 +163,9 @@ enum TokenCommand {
         /// A name to recognise it by.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Lifetime, e.g. 90d, 12w, 6m or 1y [default: does not expire]
+        #[arg(long, value_name = "LIFETIME", value_parser = parse_lifetime)]
+        expires: Option<chrono::Duration>,
     },
     /// Revoke a token by its ID.
     Revoke {
@@ -177,6 +180,10 @@ enum TokenCommand {
     },
 }
 
+fn parse_lifetime(text: &str) -> Result<chrono::Duration, String> {
+    attain_app::auth::parse_lifetime(text).map_err(|e| e.to_string())
+}
+
 fn parse_login(text: &str) -> Result<Login, String> {
     Login::new(text).map_err(|e| e.to_string())
 }
@@ -188,16 +195,82 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
+    #[command(flatten)]
+    web: WebArgs,
+}
+
+/// How the web server meets the network (`serve` and `demo`).
+#[derive(Debug, Args)]
+struct WebArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
+
+    /// A reverse proxy (address or CIDR block, repeatable) whose
+    /// X-Forwarded-For names the client; others' is ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_parser = parse_cidr)]
+    trusted_proxies: Vec<attain_web::IpNet>,
+
+    /// Largest file the import page accepts, e.g. 100MB, 2GB or 500KB.
+    #[arg(long, value_name = "SIZE", default_value = "100MB", value_parser = parse_size)]
+    upload_limit: usize,
+
+    /// Mark cookies Secure even without X-Forwarded-Proto (behind TLS).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+impl WebArgs {
+    fn settings(&self) -> attain_web::WebSettings {
+        attain_web::WebSettings {
+            secure_cookies: self.secure_cookies,
+            trusted_proxies: self.trusted_proxies.clone(),
+            upload_limit: self.upload_limit,
+        }
+    }
+}
+
+fn parse_cidr(text: &str) -> Result<attain_web::IpNet, String> {
+    let text = text.trim();
+    text.parse::<attain_web::IpNet>()
+        .or_else(|_| {
+            text.parse::<std::net::IpAddr>()
+                .map(attain_web::IpNet::from)
+        })
+        .map_err(|_| format!("'{text}' is not an IP address or CIDR block such as 10.0.0.0/8"))
+}
+
+/// Sizes in bytes: a number with an optional KB, MB or GB (powers of 1000)
+/// or KiB, MiB or GiB (powers of 1024); at most 16 GiB.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let bad = || format!("'{text}' is not a size: write e.g. 100MB, 2GB, 500KB or 64MiB");
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "KIB" => 1 << 10,
+        "MIB" => 1 << 20,
+        "GIB" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let bytes = n.checked_mul(factor).ok_or_else(bad)?;
+    if !(1..=16 << 30).contains(&bytes) {
+        return Err(format!(
+            "'{text}': the upload limit is from 1 byte to 16 GiB"
+        ));
+    }
+    usize::try_from(bytes).map_err(|_| bad())
 }
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    bind: SocketAddr,
+    #[command(flatten)]
+    web: WebArgs,
 
     /// Build the demo data and exit without serving.
     #[arg(long)]
@@ -333,7 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("Sign in and choose a new password; this one is not shown again.");
             }
-            serve(store, args.bind, None).await
+            serve(store, &args.web, None).await
         }
         Command::Migrate => {
             let config = cli.db.config("attain.db");
@@ -362,7 +435,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("demo data written to {}", config.describe());
                 return Ok(());
             }
-            serve(store, args.bind, args.as_of).await
+            serve(store, &args.web, args.as_of).await
         }
         Command::User(command) => {
             let store = open(&cli.db).await?;
@@ -420,11 +493,8 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
 }
 
 /// Serves until a shutdown signal; `day` pins "today" (a demo's `--as-of`).
-async fn serve(
-    store: Store,
-    bind: SocketAddr,
-    day: Option<chrono::NaiveDate>,
-) -> anyhow::Result<()> {
+async fn serve(store: Store, web: &WebArgs, day: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    let bind = web.bind;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -434,7 +504,8 @@ async fn serve(
     let state = match day {
         Some(day) => attain_web::AppState::on_day(store.clone(), day),
         None => attain_web::AppState::new(store.clone()),
-    };
+    }
+    .with_settings(web.settings());
     attain_web::serve(listener, state, shutdown_signal())
         .await
         .context("serving HTTP")?;

@@ -106,6 +106,15 @@ token-create = Create token
 token-created-once = Copy this token now. It will not be shown again.
 token-revoke = Revoke
 token-revoked = Revoked
+token-expires = Expires
+token-expired = Expired
+token-never-expires = Never
+token-lifetime-30d = In 30 days
+token-lifetime-90d = In 90 days
+token-lifetime-1y = In one year
+password-tokens-question = You have { $count } API tokens that work. After the change:
+password-tokens-keep = Keep them working (my scripts keep running)
+password-tokens-revoke = Revoke them all (my old password may be known to someone)
 token-revoked-notice = The token was revoked.
 
 users-title = Users
@@ -113,6 +122,7 @@ users-create = Add a user
 users-created = The user was created.
 users-updated = The user was updated.
 users-reset-password = Reset password
+users-reset-done = The password of { $login } was reset: every session is signed out, and API tokens revoked: { $tokens }.
 users-one-time = One-time password for { $login } (to be changed at first sign-in):
 
 password-too-short = The password must have at least 10 characters.
@@ -163,6 +173,7 @@ import-formats-title = Files Attain reads
 import-formats = CSV with any delimiter, in UTF-8 (with or without BOM) or GBK/GB18030 as Chinese Excel saves it, and Excel workbooks (.xlsx, first sheet). Column names are matched to the CRM's own labels; you can change every choice on the next page.
 import-error-upload = The upload failed: { $reason }
 import-error-choose = Choose what the file holds and which system exported it.
+import-error-too-large = The file is larger than the upload limit of { $limit }. Split it into smaller files, or ask an administrator to raise the limit (attain serve --upload-limit).
 import-error-no-file = Choose a file to upload.
 import-preview-title = Check the import
 import-dry-run-ok = All { $rows } rows passed the check ({ $records } records). Nothing has been written yet.
@@ -394,7 +405,8 @@ smart-growth-fall = It allows a fall of { $required } % on the same period last 
 goal-parent-id = Part of goal (ID, optional)
 
 api-error-method-not-allowed = This address does not take that method.
-api-error-too-large = The request body is too large.
+api-error-password-change-required = This account must choose a new password first: sign in on the web page.
+api-error-too-large = The request body is larger than the API accepts ({ $limit }). Send fewer records per request, or import the file with attain import.
 api-error-unsupported-media-type = Send the body as JSON (Content-Type: application/json).
 
 home-goals = Goals in progress

@@ -106,6 +106,15 @@ token-create = 创建令牌
 token-created-once = 请立即复制此令牌，它不会再次显示。
 token-revoke = 吊销
 token-revoked = 已吊销
+token-expires = 到期
+token-expired = 已过期
+token-never-expires = 永不过期
+token-lifetime-30d = 30 天后
+token-lifetime-90d = 90 天后
+token-lifetime-1y = 一年后
+password-tokens-question = 你有 { $count } 个仍然有效的 API 令牌。修改密码后：
+password-tokens-keep = 保留（我的脚本继续运行）
+password-tokens-revoke = 全部吊销（旧密码可能已被他人知道）
 token-revoked-notice = 令牌已吊销。
 
 users-title = 用户管理
@@ -113,6 +122,7 @@ users-create = 添加用户
 users-created = 用户已创建。
 users-updated = 用户已更新。
 users-reset-password = 重置密码
+users-reset-done = 已重置 { $login } 的密码：所有会话已退出，并吊销了 { $tokens } 个 API 令牌。
 users-one-time = { $login } 的一次性密码（首次登录时须修改）：
 
 password-too-short = 密码至少需要 10 个字符。
@@ -163,6 +173,7 @@ import-formats-title = 支持的文件
 import-formats = 任意分隔符的 CSV（UTF-8，带或不带 BOM，或中文 Excel 保存的 GBK/GB18030），以及 Excel 工作簿（.xlsx，读取第一个工作表）。列名按各 CRM 自己的字段名匹配；下一页可以修改每一列的对应关系。
 import-error-upload = 上传失败：{ $reason }
 import-error-choose = 请选择文件内容和导出系统。
+import-error-too-large = 文件超过了上传上限 { $limit }。请把文件拆小，或请管理员调高上限（attain serve --upload-limit）。
 import-error-no-file = 请选择要上传的文件。
 import-preview-title = 检查导入
 import-dry-run-ok = 全部 { $rows } 行通过检查（{ $records } 条记录）。尚未写入任何数据。
@@ -391,7 +402,8 @@ smart-growth-fall = 允许比去年同期（{ $last_year }）下降 { $required 
 goal-parent-id = 上级目标编号（可选）
 
 api-error-method-not-allowed = 该地址不支持此请求方法。
-api-error-too-large = 请求体过大。
+api-error-password-change-required = 该账号须先设置新密码：请在网页上登录。
+api-error-too-large = 请求体超过了 API 的上限（{ $limit }）。请每次少发一些记录，或用 attain import 导入文件。
 api-error-unsupported-media-type = 请以 JSON 发送请求体（Content-Type: application/json）。
 
 home-goals = 进行中的目标
