@@ -359,3 +359,69 @@ store_test!(async fn goals_measured_in_batches_equal_goals_measured_one_by_one(s
         assert_eq!(view.actual, alone, "goal {} ({} {} {})", goal.id, goal.metric, goal.scope, goal.period);
     }
 });
+
+store_test!(async fn a_manager_cannot_set_goals_for_a_peer_manager_in_his_own_unit(store) {
+    company(&store).await;
+    let manager = person(&store, Role::Manager, Some(OrgUnitKind::Team)).await;
+    let account = attain_app::users::NewAccount {
+        login: attain_core::Login::new("peer.manager").unwrap(),
+        display_name: "Peer".into(),
+        email: None,
+        unit: manager.unit,
+        role: Role::Manager,
+        password: None,
+        external_id: None,
+    };
+    let (peer, _) = attain_app::users::create_user(&store, &attain_store::Actor::named("test"), None, account).await.unwrap();
+    let engine = Engine::new(&store).await.unwrap();
+    let spec = |scope| GoalSpec {
+        metric: "revenue".into(),
+        scope,
+        period: engine.calendar().parse("2026-Q4").unwrap(),
+        target: Decimal::from(1000),
+        direction: None,
+        parent: None,
+        name: String::new(),
+    };
+    let err = goals::create(&engine, By::Person(&manager), &spec(Scope::Rep(peer.id))).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    // A rep of his own team is below him.
+    let tree = engine.tree();
+    let rep = store.users().await.unwrap().into_iter()
+        .find(|u| u.role == Role::Rep && tree.unit_of(u.id) == Some(manager.unit))
+        .unwrap();
+    goals::create(&engine, By::Person(&manager), &spec(Scope::Rep(rep.id))).await.unwrap();
+    assert!(!goals::may_set(By::Person(&manager), &Scope::Unit(manager.unit), &engine), "nor his own unit");
+});
+
+store_test!(async fn a_split_cannot_make_a_goal_a_part_of_its_own_part(store) {
+    // Found by reading the code: splitting into months could adopt a goal
+    // that is the split goal's own ancestor; revising or deleting then looped.
+    company(&store).await;
+    let engine = Engine::new(&store).await.unwrap();
+    let by = By::Cli;
+    let month = goals::create(&engine, by, &GoalSpec {
+        metric: "revenue".into(),
+        scope: Scope::Company,
+        period: engine.calendar().parse("2027-01").unwrap(),
+        target: Decimal::from(9000),
+        direction: None,
+        parent: None,
+        name: String::new(),
+    }).await.unwrap();
+    let quarter = goals::create(&engine, by, &GoalSpec {
+        metric: "revenue".into(),
+        scope: Scope::Company,
+        period: engine.calendar().parse("2027-Q1").unwrap(),
+        target: Decimal::from(30000),
+        direction: None,
+        parent: Some(month),
+        name: String::new(),
+    }).await.unwrap();
+    let err = goals::split(&engine, by, quarter, SplitInto::Months, &SplitMethod::Equal).await.unwrap_err();
+    assert!(err.to_string().contains(&format!("goal {quarter} is already a part of goal {month}")), "{err}");
+    assert_eq!(store.goal(month).await.unwrap().parent, None, "nothing changed");
+    // Revising and deleting still finish.
+    goals::revise(&engine, by, month, Decimal::from(9500), "reforecast").await.unwrap();
+    assert_eq!(goals::delete(&engine, by, month).await.unwrap(), 2);
+});

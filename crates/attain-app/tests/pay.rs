@@ -134,6 +134,10 @@ store_test!(async fn runs_are_approved_and_locked_and_then_never_change(store) {
     let again = store.payout_run(q2.id).await.unwrap();
     assert_eq!((again.statements, again.total_minor), (q2.statements, q2.total_minor));
     assert!(store.audit_log(Some("statement"), 10, None).await.unwrap().is_empty(), "nothing changed, nothing to record");
+    // A rep whose name is a spreadsheet formula (found by reading the code).
+    let evil = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    let changes = attain_store::UserChanges { display_name: Some(evil.into()), ..Default::default() };
+    attain_app::users::update_user(&store, &attain_store::Actor::named("test"), None, rep.user, changes).await.unwrap();
     // A plan change and a recalculation: each changed statement is recorded with before and after.
     let plan = store.plans().await.unwrap().remove(0);
     let richer = PlanSpec {
@@ -163,6 +167,8 @@ store_test!(async fn runs_are_approved_and_locked_and_then_never_change(store) {
     let csv = pay::payroll_csv(&store, By::Person(&ops), q2.id).await.unwrap();
     assert_eq!(csv.lines().count() as i64, q2.statements + 1);
     assert!(csv.starts_with("period,login,name,external_id,amount,currency\nFY2026-Q2,"));
+    assert!(csv.contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\","), "the name is text, not a formula:\n{csv}");
+    assert!(!csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"));
     // Every step is in the audit log.
     let log = store.audit_log(Some("payout_run"), 100, None).await.unwrap();
     let steps: Vec<String> = log.iter().filter(|e| e.entity_id == q2.id.to_string()).map(|e| e.after.as_ref().unwrap()["status"].as_str().unwrap().to_owned()).collect();
