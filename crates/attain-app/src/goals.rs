@@ -234,13 +234,16 @@ fn default_direction(metric: &str) -> GoalDirection {
     }
 }
 
-/// The metric's value for a scope and period (`None` when it has none).
+/// The metric's value for a scope and period (`None` when it has none), as
+/// a goal measures it: other currencies at the plan rates where set.
 pub async fn actual(
     engine: &Engine<'_>,
     metric: &str,
     scope: &Scope,
     period: Period,
 ) -> AppResult<Option<Decimal>> {
+    let plan = engine.at_plan_rates();
+    let engine = plan.as_ref().unwrap_or(engine);
     let answer = engine
         .answer(&KpiQuery {
             metric: metric.to_owned(),
@@ -876,12 +879,15 @@ pub struct GoalView {
 type BatchKey = (String, String, Option<OrgUnitId>);
 
 /// Where each goal stands on `today`. Goals of people sharing a metric and
-/// period are measured with one breakdown query.
+/// period are measured with one breakdown query; other currencies count at
+/// the plan rates where set.
 pub async fn views(
     engine: &Engine<'_>,
     goals: Vec<Goal>,
     today: NaiveDate,
 ) -> AppResult<Vec<GoalView>> {
+    let plan = engine.at_plan_rates();
+    let engine = plan.as_ref().unwrap_or(engine);
     // Goals of people, or of sibling units, that share a metric and period
     // are measured with one breakdown query per group.
     let tree = engine.tree();

@@ -290,6 +290,9 @@ fn percent(a: Decimal, b: Decimal) -> Option<Decimal> {
     ratio(a, b).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
 }
 
+/// How many custom metrics deep one may be defined through others.
+pub const MAX_CUSTOM_NESTING: usize = 16;
+
 /// The engine, for one organisation's settings and rates.
 pub struct Engine<'s> {
     store: &'s Store,
@@ -300,6 +303,8 @@ pub struct Engine<'s> {
     tree: OrgTree,
     names: HashMap<i64, String>,
     roles: HashMap<i64, attain_core::Role>,
+    plan_rates: BTreeMap<(String, i32), Decimal>,
+    at_plan_rates: bool,
     custom: BTreeMap<String, (Expr, Unit)>,
 }
 
@@ -423,6 +428,12 @@ impl<'s> Engine<'s> {
                 rates.insert((c, m), rate);
             }
         }
+        let mut plan_rates = BTreeMap::new();
+        for ((c, y), r) in store.plan_rates().await? {
+            if let Ok(rate) = r.parse::<Decimal>() {
+                plan_rates.insert((c, y), rate);
+            }
+        }
         let users = store.users().await?;
         let roles = users.iter().map(|u| (u.id.raw(), u.role)).collect();
         let names = users
@@ -445,6 +456,8 @@ impl<'s> Engine<'s> {
             tree: store.org_tree().await?,
             names,
             roles,
+            plan_rates,
+            at_plan_rates: false,
         })
     }
 
@@ -456,6 +469,34 @@ impl<'s> Engine<'s> {
     /// The organisation's calendar.
     pub fn calendar(&self) -> attain_core::FiscalCalendar {
         self.calendar
+    }
+
+    /// This engine converting other currencies at the fixed plan rates of
+    /// each fiscal year where they are set (goals and pay use it, so a
+    /// person's attainment and commission do not move with exchange rates);
+    /// `None` when no plan rate is set, and the engine itself serves.
+    pub fn at_plan_rates(&self) -> Option<Engine<'s>> {
+        if self.plan_rates.is_empty() || self.at_plan_rates {
+            return None;
+        }
+        Some(Engine {
+            store: self.store,
+            base: self.base,
+            basis: self.basis,
+            calendar: self.calendar,
+            rates: self.rates.clone(),
+            tree: self.tree.clone(),
+            names: self.names.clone(),
+            roles: self.roles.clone(),
+            plan_rates: self.plan_rates.clone(),
+            at_plan_rates: true,
+            custom: self.custom.clone(),
+        })
+    }
+
+    /// The fixed plan rates: (currency, fiscal year) → rate to the base currency.
+    pub fn plan_rates(&self) -> &BTreeMap<(String, i32), Decimal> {
+        &self.plan_rates
     }
 
     /// A person's role, if the person exists.
@@ -480,9 +521,22 @@ impl<'s> Engine<'s> {
 
     /// Base units per unit of `currency`, at the latest rate on or before
     /// `month` (`YYYY-MM`).
+    /// Units of the base currency per unit of `currency` in `month`
+    /// (`YYYY-MM`): the plan rate of the month's fiscal year when this
+    /// engine converts at plan rates and one is set, else the latest monthly
+    /// rate on or before the month.
     fn rate(&self, currency: &str, month: &str) -> AppResult<Decimal> {
         if currency == self.base.code() {
             return Ok(Decimal::ONE);
+        }
+        if self.at_plan_rates
+            && let Some(first) =
+                chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()
+            && let Some(rate) = self
+                .plan_rates
+                .get(&(currency.to_owned(), self.calendar.fiscal_year_of(first)))
+        {
+            return Ok(*rate);
         }
         self.rates
             .range((currency.to_owned(), String::new())..=(currency.to_owned(), month.to_owned()))
@@ -496,15 +550,23 @@ impl<'s> Engine<'s> {
             })
     }
 
-    /// Rows of the store into sums per key; money converted at the rate of
-    /// the month the range ends in.
+    /// Rows of the store into sums per key; money in another currency
+    /// converted at the rate of the month its facts fall in (the row's
+    /// month), so a year is exactly the sum of its months. Every addition is
+    /// checked: a total beyond what a decimal holds is an error, not a panic.
     fn sums(
         &self,
         rows: &[MeasureRow],
         measures: &[&'static str],
         to: NaiveDate,
     ) -> AppResult<BTreeMap<String, Sums>> {
-        let month = to.format("%Y-%m").to_string();
+        let last_month = to.format("%Y-%m").to_string();
+        let too_large = |m: &str| {
+            AppError::Invalid(format!(
+                "the total of {} is too large to add up",
+                m.trim_end_matches("_minor")
+            ))
+        };
         let mut out: BTreeMap<String, Sums> = BTreeMap::new();
         for row in rows {
             let sums = out.entry(row.key.clone()).or_default();
@@ -516,11 +578,19 @@ impl<'s> Engine<'s> {
                     let currency = Currency::from_code(&row.currency)
                         .map_err(|e| AppError::Internal(e.to_string()))?;
                     let amount = Money::from_minor_units(*v, currency).amount();
-                    amount * self.rate(&row.currency, &month)?
+                    let month = if row.month.is_empty() {
+                        &last_month
+                    } else {
+                        &row.month
+                    };
+                    amount
+                        .checked_mul(self.rate(&row.currency, month)?)
+                        .ok_or_else(|| too_large(m))?
                 } else {
                     Decimal::from(*v)
                 };
-                *sums.0.entry(m).or_default() += value;
+                let sum = sums.0.entry(m).or_default();
+                *sum = sum.checked_add(value).ok_or_else(|| too_large(m))?;
             }
         }
         Ok(out)
@@ -571,9 +641,8 @@ impl<'s> Engine<'s> {
             "training_completion" => {
                 percent(s.get("enrolments_completed"), s.get("enrolments_due"))
             }
-            "pipeline_coverage" => {
-                target.and_then(|t| ratio(s.get("pipeline_minor"), t - self.revenue_of(s)))
-            }
+            "pipeline_coverage" => target
+                .and_then(|t| ratio(s.get("pipeline_minor"), t.checked_sub(self.revenue_of(s))?)),
             _ => None,
         }
     }
@@ -661,7 +730,7 @@ impl<'s> Engine<'s> {
         } else {
             let rows = self
                 .store
-                .owner_measures(&owners, from, to, grain, &measures)
+                .owner_measures(&owners, from, to, grain, &measures, self.base)
                 .await?;
             self.sums(&rows, &measures, to)?
         };
@@ -741,7 +810,7 @@ impl<'s> Engine<'s> {
                 let year_start = to.checked_sub_days(Days::new(364)).unwrap_or(to);
                 let rows = self
                     .store
-                    .owner_measures(&owners, year_start, to, Grain::Total, &measures)
+                    .owner_measures(&owners, year_start, to, Grain::Total, &measures, self.base)
                     .await?;
                 let sums = self.sums(&rows, &measures, to)?;
                 let s = sums.get("").cloned().unwrap_or_default();
@@ -871,12 +940,27 @@ impl<'s> Engine<'s> {
         to: NaiveDate,
         grain: Grain,
     ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        self.values_at(query, scope, from, to, grain, 0).await
+    }
+
+    /// [`Engine::values`] inside `depth` custom metrics, which stops at
+    /// [`MAX_CUSTOM_NESTING`] whatever the stored definitions say.
+    async fn values_at(
+        &self,
+        query: &KpiQuery,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        grain: Grain,
+        depth: usize,
+    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
         if let Some(expr) = &query.formula {
             // Every name is computed for the same groups, then the formula
             // is applied group by group: a ratio of sums, never of ratios.
             let mut by_name: HashMap<String, BTreeMap<String, Option<Decimal>>> = HashMap::new();
             for name in expr.names() {
-                let values = Box::pin(self.named(&name, query, scope, from, to, grain)).await?;
+                let values =
+                    Box::pin(self.named(&name, query, scope, from, to, grain, depth)).await?;
                 by_name.insert(name, values);
             }
             let keys: std::collections::BTreeSet<String> =
@@ -893,10 +977,11 @@ impl<'s> Engine<'s> {
                 })
                 .collect());
         }
-        self.named(&query.metric, query, scope, from, to, grain)
+        self.named(&query.metric, query, scope, from, to, grain, depth)
             .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn named(
         &self,
         name: &str,
@@ -905,6 +990,7 @@ impl<'s> Engine<'s> {
         from: NaiveDate,
         to: NaiveDate,
         grain: Grain,
+        depth: usize,
     ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
         match name {
             "growth_yoy" | "growth_pop" => {
@@ -946,12 +1032,17 @@ impl<'s> Engine<'s> {
                     .collect())
             }
             other if self.custom.contains_key(other) => {
+                if depth >= MAX_CUSTOM_NESTING {
+                    return Err(AppError::Invalid(format!(
+                        "custom metric '{other}' is defined through more than {MAX_CUSTOM_NESTING} custom metrics"
+                    )));
+                }
                 let expr = self.custom.get(other).map(|(e, _)| e.clone());
                 let q = KpiQuery {
                     formula: expr,
                     ..query.clone()
                 };
-                Box::pin(self.values(&q, scope, from, to, grain)).await
+                Box::pin(self.values_at(&q, scope, from, to, grain, depth + 1)).await
             }
             other if kpi::metric(other).is_some() => {
                 self.metric_values(other, scope, from, to, grain, query.target)
@@ -967,7 +1058,7 @@ impl<'s> Engine<'s> {
                     })?;
                 let rows = self
                     .store
-                    .owner_measures(&Self::owners(scope), from, to, grain, &[measure])
+                    .owner_measures(&Self::owners(scope), from, to, grain, &[measure], self.base)
                     .await?;
                 let sums = self.sums(&rows, &[measure], to)?;
                 Ok(sums
@@ -998,7 +1089,7 @@ impl<'s> Engine<'s> {
         let measures = measures_of(metric, self.basis);
         let rows = self
             .store
-            .customer_measures(filter, &first, &last, grain, &measures)
+            .customer_measures(filter, &first, &last, grain, &measures, self.base)
             .await?;
         let mut sums = self.sums(&rows, &measures, to)?;
         if grain == CustomerGrain::Total {
@@ -1051,7 +1142,7 @@ impl<'s> Engine<'s> {
         let (first, last) = whole_months(from, to)?;
         let rows = self
             .store
-            .product_measures(owners, filter, &first, &last, grain)
+            .product_measures(owners, filter, &first, &last, grain, self.base)
             .await?;
         let mut sums = self.sums(&rows, LINE, to)?;
         if grain == ProductGrain::Total {
@@ -1242,6 +1333,14 @@ impl<'s> Engine<'s> {
 
     /// Answers a query.
     pub async fn answer(&self, query: &KpiQuery) -> AppResult<KpiAnswer> {
+        if let Some(target) = query.target {
+            let largest = Money::largest(self.base).amount();
+            if target.abs() > largest {
+                return Err(AppError::Invalid(format!(
+                    "target: {target} is beyond {largest}, the largest amount Attain keeps"
+                )));
+            }
+        }
         if query.formula.is_none()
             && let Some((expr, unit)) = self.custom.get(&query.metric)
         {
@@ -1446,7 +1545,14 @@ impl<'s> Engine<'s> {
         };
         let rows = self
             .store
-            .owner_measures(&Self::owners(&query.scope), from, to, grain, &measures)
+            .owner_measures(
+                &Self::owners(&query.scope),
+                from,
+                to,
+                grain,
+                &measures,
+                self.base,
+            )
             .await?;
         let sums = self.sums(&rows, &measures, to)?;
         let mut folded: HashMap<(usize, String), Sums> = HashMap::new();

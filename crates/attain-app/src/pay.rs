@@ -207,7 +207,9 @@ fn trace(
 }
 
 /// Calculates every statement of a period: a new draft run, or the
-/// recalculation of a draft (`run`).
+/// recalculation of a draft (`run`). Sales in other currencies are credited
+/// at the plan rates where set, so commission does not move with exchange
+/// rates after the fact.
 pub async fn calculate(
     engine: &Engine<'_>,
     by: By<'_>,
@@ -215,6 +217,8 @@ pub async fn calculate(
     run: Option<PayoutRunId>,
 ) -> AppResult<PayoutRunId> {
     may_run(by)?;
+    let plan_engine = engine.at_plan_rates();
+    let engine = plan_engine.as_ref().unwrap_or(engine);
     let store = engine.store();
     let period = match run {
         Some(id) => engine
@@ -426,5 +430,53 @@ pub async fn seed_demo(store: &Store, as_of: NaiveDate) -> AppResult<()> {
             advance(store, By::System, run, RunStatus::Locked).await?;
         }
     }
+    Ok(())
+}
+
+/// The largest plan rate accepted: a unit of any currency is worth less
+/// than a million units of another in practice.
+const MAX_PLAN_RATE: i64 = 1_000_000;
+
+/// Sets the fixed plan rate of `currency` for a fiscal year (units of the
+/// base currency per unit), or removes it with `None`. Goals and pay then
+/// convert that currency at this one rate all year; KPIs keep the monthly
+/// rates. Sales operations and administrators only; audited.
+pub async fn set_plan_rate(
+    engine: &Engine<'_>,
+    by: By<'_>,
+    currency: attain_core::Currency,
+    fiscal_year: i32,
+    rate: Option<Decimal>,
+) -> AppResult<()> {
+    may_run(by)?;
+    if currency == engine.base_currency() {
+        return Err(AppError::Invalid(format!(
+            "currency: {} is the base currency; its rate is always 1",
+            currency.code()
+        )));
+    }
+    if !(attain_core::period::MIN_YEAR..=attain_core::period::MAX_YEAR).contains(&fiscal_year) {
+        return Err(AppError::Invalid(format!(
+            "fiscal year: FY{fiscal_year} is outside FY1000 to FY9998"
+        )));
+    }
+    let text = match rate {
+        Some(r) if r <= Decimal::ZERO || r > Decimal::from(MAX_PLAN_RATE) => {
+            return Err(AppError::Invalid(format!(
+                "rate: {r} must be above 0 and at most {MAX_PLAN_RATE}"
+            )));
+        }
+        Some(r) if r.normalize().scale() > 10 => {
+            return Err(AppError::Invalid(format!(
+                "rate: {r} has more than 10 decimals"
+            )));
+        }
+        Some(r) => Some(r.normalize().to_string()),
+        None => None,
+    };
+    engine
+        .store()
+        .set_plan_rate(&by.actor(), currency, fiscal_year, text.as_deref())
+        .await?;
     Ok(())
 }

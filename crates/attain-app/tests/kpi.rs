@@ -467,3 +467,105 @@ store_test!(async fn custom_metrics_are_checked_stored_audited_and_used_like_bui
     let log = store.audit_log(Some("metric"), 10, None).await.unwrap();
     assert_eq!(log.len(), 3, "two created, one deleted");
 });
+
+/// A company of one rep selling in yuan and dollars in Q1 2026.
+async fn two_currencies(store: &Store) -> UserId {
+    let company = store
+        .create_org_unit(&attain_store::NewOrgUnit {
+            parent: None,
+            name: "Acme".into(),
+            kind: OrgUnitKind::Company,
+            external_id: None,
+        })
+        .await
+        .unwrap();
+    let account = attain_app::users::NewAccount {
+        login: attain_core::Login::new("lin").unwrap(),
+        display_name: "Lin".into(),
+        email: None,
+        unit: company,
+        role: attain_core::Role::Rep,
+        password: None,
+        external_id: None,
+    };
+    let (rep, _) =
+        attain_app::users::create_user(store, &attain_store::Actor::named("test"), None, account)
+            .await
+            .unwrap();
+    let options = attain_app::import::ImportOptions::default();
+    let import = |entity, name: &'static str, text: &'static str| {
+        let options = options.clone();
+        async move {
+            attain_app::import::import(store, entity, name, text.as_bytes(), &options, &|_| {})
+                .await
+                .unwrap();
+        }
+    };
+    import(
+        attain_app::import::Entity::Products,
+        "p.csv",
+        "sku,name,list_price\nW,Widget,100\n",
+    )
+    .await;
+    import(
+        attain_app::import::Entity::ExchangeRates,
+        "r.csv",
+        "currency,month,rate\nUSD,2026-01,7.1000\nUSD,2026-02,7.3333\n",
+    )
+    .await;
+    import(
+        attain_app::import::Entity::Orders,
+        "o.csv",
+        "number,order_date,customer,owner,product,quantity,amount,currency\n\
+         A-1,2026-01-10,Ming Co,lin,W,1,1000.00,CNY\n\
+         A-2,2026-01-20,Bay Inc,lin,W,1,333.33,USD\n\
+         A-3,2026-02-05,Bay Inc,lin,W,1,100.01,USD\n\
+         A-4,2026-02-28,Ming Co,lin,W,1,2500.50,CNY\n\
+         A-5,2026-03-15,Bay Inc,lin,W,1,777.77,USD\n",
+    )
+    .await;
+    rep.id
+}
+
+async fn revenue(engine: &Engine<'_>, period: &str) -> Decimal {
+    value(engine, "revenue", period, Scope::Company)
+        .await
+        .unwrap()
+}
+
+store_test!(async fn money_in_two_currencies_is_converted_at_each_facts_own_month(store) {
+    // Found by reading the code: every fact was converted at the rate of
+    // the month the period ends in, so a year was not the sum of its months.
+    let rep = two_currencies(&store).await;
+    let engine = Engine::new(&store).await.unwrap();
+    let d = |s: &str| s.parse::<Decimal>().unwrap();
+    // By hand: January's dollars at January's rate, February's at
+    // February's, March's at February's (the latest on or before March).
+    let jan = d("1000.00") + d("333.33") * d("7.1000");
+    let feb = d("100.01") * d("7.3333") + d("2500.50");
+    let mar = d("777.77") * d("7.3333");
+    assert_eq!(revenue(&engine, "2026-01").await, jan);
+    assert_eq!(revenue(&engine, "2026-02").await, feb);
+    assert_eq!(revenue(&engine, "2026-03").await, mar);
+    assert_eq!(revenue(&engine, "2026-Q1").await, jan + feb + mar, "the quarter is the sum of its months");
+    assert_eq!(value(&engine, "revenue", "2026-Q1", Scope::Rep(rep)).await.unwrap(), jan + feb + mar);
+    // A month broken down by week and by day still adds up to the cent.
+    let q = KpiQuery { metric: "revenue".into(), formula: None, period: engine.calendar().parse("2026-Q1").unwrap(), scope: Scope::Company, by: vec![attain_app::kpi::Dim::Month], target: None };
+    let by_month: Vec<Decimal> = engine.answer(&q).await.unwrap().rows.iter().map(|r| r.value.unwrap()).collect();
+    assert_eq!(by_month, vec![jan, feb, mar]);
+    // A rate for a later month arrives: January's figure does not move.
+    let options = attain_app::import::ImportOptions::default();
+    attain_app::import::import(&store, attain_app::import::Entity::ExchangeRates, "r2.csv", b"currency,month,rate\nUSD,2026-04,9.99\n", &options, &|_| {}).await.unwrap();
+    let later = Engine::new(&store).await.unwrap();
+    assert_eq!(revenue(&later, "2026-01").await, jan);
+    assert_eq!(revenue(&later, "2026-Q1").await, jan + feb + mar);
+    // Goals and pay may convert at one fixed plan rate per fiscal year.
+    store.set_plan_rate(&attain_store::Actor::named("test"), attain_core::Currency::USD, 2026, Some("7.0000")).await.unwrap();
+    let planned = Engine::new(&store).await.unwrap();
+    let at_plan = d("1000.00") + d("2500.50") + (d("333.33") + d("100.01") + d("777.77")) * d("7.0000");
+    let period = planned.calendar().parse("2026-Q1").unwrap();
+    assert_eq!(attain_app::goals::actual(&planned, "revenue", &Scope::Company, period).await.unwrap(), Some(at_plan));
+    assert_eq!(revenue(&planned, "2026-Q1").await, jan + feb + mar, "the KPI explorer keeps the monthly rates");
+    let entry = store.audit_log(Some("plan_rate"), 1, None).await.unwrap().remove(0);
+    assert_eq!((entry.entity_id.as_str(), entry.after.unwrap()["rate_to_base"].as_str()), ("USD/FY2026", Some("7.0000")));
+});

@@ -93,8 +93,8 @@ pub enum TargetError {
         /// Decimals allowed.
         scale: u32,
     },
-    /// Too large to store.
-    #[error("{0} is too large for a target")]
+    /// Too large to store: beyond [`crate::money::MAX_AMOUNT_MINOR`] units.
+    #[error("{0} is too large for a target (at most ten trillion)")]
     TooLarge(Decimal),
     /// The weights of a split are negative or all zero.
     #[error("the weights must not be negative and must not all be zero")]
@@ -115,6 +115,7 @@ pub fn target_units(value: Decimal, scale: u32) -> Result<i64, TargetError> {
     value
         .checked_mul(factor)
         .and_then(|v| i64::try_from(v.trunc()).ok())
+        .filter(|units| *units <= crate::money::MAX_AMOUNT_MINOR)
         .ok_or(TargetError::TooLarge(value))
 }
 
@@ -608,6 +609,17 @@ mod tests {
             target_units(dec("1e20"), 2),
             Err(TargetError::TooLarge(_))
         ));
+        // Found by reading the code: a target of 7.9 × 10^28 later made a
+        // subtraction panic; nothing beyond ten trillion is a target.
+        assert!(matches!(
+            target_units(dec("79000000000000000000000000000"), 0),
+            Err(TargetError::TooLarge(_))
+        ));
+        assert_eq!(
+            target_units(dec("10000000000000.00"), 2),
+            Ok(1_000_000_000_000_000)
+        );
+        assert!(target_units(dec("10000000000000.01"), 2).is_err());
     }
 
     #[test]

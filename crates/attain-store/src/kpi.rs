@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use attain_core::{OrgUnitId, UserId};
+use attain_core::{Currency, OrgUnitId, UserId};
 use chrono::{Days, NaiveDate};
 
+use crate::access::audit;
 use crate::{Store, StoreResult, on_pool};
 
 /// The additive measures, in rollup column order.
@@ -527,8 +528,22 @@ pub struct MeasureRow {
     pub key: String,
     /// Currency of the money measures ("" for counts).
     pub currency: String,
+    /// For money in a currency other than the base one, the month
+    /// (`YYYY-MM`) its facts fall in, so each is converted at the rate of
+    /// its own month; "" for counts and base-currency money.
+    pub month: String,
     /// The requested measures' sums, in request order.
     pub values: Vec<i64>,
+}
+
+/// The month a rollup row is converted in: its own for foreign money, none
+/// for counts and base-currency money (which need no rate). `base` is an
+/// ISO code from `Currency`, three capital letters, so it is safe inline.
+fn fx_month(currency: &str, base: Currency, month_of: &str) -> String {
+    format!(
+        "CASE WHEN {currency} IN ('', '{}') THEN '' ELSE SUBSTR({month_of}, 1, 7) END",
+        base.code()
+    )
 }
 
 fn owner_clause(owners: &OwnerSet) -> (String, &'static str, i64) {
@@ -607,6 +622,7 @@ impl Store {
         to: NaiveDate,
         grain: Grain,
         measures: &[&str],
+        base: Currency,
     ) -> StoreResult<Vec<MeasureRow>> {
         let measures: Vec<&str> = measures
             .iter()
@@ -681,8 +697,9 @@ impl Store {
                 Grain::UnitMonth => "unit_id, month, currency",
                 _ => "unit_id, currency",
             };
+            let fx = fx_month("currency", base, "month");
             parts.push(format!(
-                "SELECT {unit_key} AS k, currency, {} FROM kpi_unit_month WHERE {unit_clause}{currency_filter} AND month >= ${next} AND month <= ${} GROUP BY {unit_group}",
+                "SELECT {unit_key} AS k, currency, {fx} AS fx, {} FROM kpi_unit_month WHERE {unit_clause}{currency_filter} AND month >= ${next} AND month <= ${} GROUP BY {unit_group}, {fx}",
                 cols.join(", "),
                 next + 1,
             ));
@@ -690,8 +707,9 @@ impl Store {
             binds.push(last.clone());
             next += 2;
         } else if let Some((first, last)) = &months {
+            let fx = fx_month("currency", base, "month");
             parts.push(format!(
-                "SELECT {} AS k, currency, {} FROM kpi_owner_month{join} WHERE {clause} AND month >= ${next} AND month <= ${} GROUP BY {}",
+                "SELECT {} AS k, currency, {fx} AS fx, {} FROM kpi_owner_month{join} WHERE {clause} AND month >= ${next} AND month <= ${} GROUP BY {}, {fx}",
                 key("month"),
                 cols.join(", "),
                 next + 1,
@@ -702,8 +720,9 @@ impl Store {
             next += 2;
         }
         for (a, b) in &days {
+            let fx = fx_month("currency", base, "day");
             parts.push(format!(
-                "SELECT {} AS k, currency, {} FROM kpi_owner_day{join} WHERE {clause} AND day >= ${next} AND day <= ${} GROUP BY {}",
+                "SELECT {} AS k, currency, {fx} AS fx, {} FROM kpi_owner_day{join} WHERE {clause} AND day >= ${next} AND day <= ${} GROUP BY {}, {fx}",
                 key("day"),
                 cols.join(", "),
                 next + 1,
@@ -717,7 +736,7 @@ impl Store {
             .map(|i| format!("CAST(SUM(m{i}) AS BIGINT)"))
             .collect();
         let sql = format!(
-            "{prefix}SELECT k, currency, {} FROM ({}) x GROUP BY k, currency ORDER BY k, currency",
+            "{prefix}SELECT k, currency, fx, {} FROM ({}) x GROUP BY k, currency, fx ORDER BY k, currency, fx",
             outer.join(", "),
             parts.join(" UNION ALL "),
         );
@@ -732,11 +751,12 @@ impl Store {
                 use sqlx::Row;
                 let mut values = Vec::with_capacity(measures.len());
                 for i in 0..measures.len() {
-                    values.push(row.try_get::<Option<i64>, _>(i + 2)?.unwrap_or(0));
+                    values.push(row.try_get::<Option<i64>, _>(i + 3)?.unwrap_or(0));
                 }
                 out.push(MeasureRow {
                     key: row.try_get::<String, _>(0)?,
                     currency: row.try_get::<String, _>(1)?,
+                    month: row.try_get::<String, _>(2)?,
                     values,
                 });
             }
@@ -858,6 +878,55 @@ impl Store {
             sqlx::query_as("SELECT currency, month, rate_to_base FROM exchange_rates").fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(|(c, m, r)| ((c, m), r)).collect())
+    }
+
+    /// Fixed plan rates: (currency, fiscal year) → units of the base
+    /// currency per unit, as exact decimal text.
+    pub async fn plan_rates(&self) -> StoreResult<BTreeMap<(String, i32), String>> {
+        let rows: Vec<(String, i32, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT currency, fiscal_year, rate_to_base FROM plan_rates ORDER BY currency, fiscal_year").fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(c, y, r)| ((c, y), r)).collect())
+    }
+
+    /// Sets (or, with `None`, removes) the plan rate of a currency for a
+    /// fiscal year, audited with the rate before and after.
+    pub async fn set_plan_rate(
+        &self,
+        actor: &crate::Actor,
+        currency: Currency,
+        fiscal_year: i32,
+        rate: Option<&str>,
+    ) -> StoreResult<()> {
+        let id = format!("{}/FY{fiscal_year}", currency.code());
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let before: Option<String> = sqlx::query_scalar("SELECT rate_to_base FROM plan_rates WHERE currency = $1 AND fiscal_year = $2")
+                .bind(currency.code()).bind(fiscal_year).fetch_optional(&mut *tx).await?;
+            match rate {
+                Some(rate) => {
+                    sqlx::query("INSERT INTO plan_rates (currency, fiscal_year, rate_to_base) VALUES ($1, $2, $3) ON CONFLICT (currency, fiscal_year) DO UPDATE SET rate_to_base = excluded.rate_to_base")
+                        .bind(currency.code()).bind(fiscal_year).bind(rate).execute(&mut *tx).await?;
+                }
+                None if before.is_none() => {
+                    return Err(crate::StoreError::NotFound { entity: "plan rate", id });
+                }
+                None => {
+                    sqlx::query("DELETE FROM plan_rates WHERE currency = $1 AND fiscal_year = $2")
+                        .bind(currency.code()).bind(fiscal_year).execute(&mut *tx).await?;
+                }
+            }
+            let action = match (&before, rate) {
+                (None, _) => crate::AuditAction::Create,
+                (Some(_), Some(_)) => crate::AuditAction::Update,
+                (Some(_), None) => crate::AuditAction::Delete,
+            };
+            audit!(tx, actor, action, "plan_rate", id,
+                before.map(|r| serde_json::json!({"rate_to_base": r})),
+                rate.map(|r| serde_json::json!({"rate_to_base": r})));
+            tx.commit().await?;
+            Ok(())
+        })
     }
 }
 
@@ -1078,6 +1147,7 @@ impl Store {
         last: &str,
         grain: CustomerGrain,
         measures: &[&str],
+        base: Currency,
     ) -> StoreResult<Vec<MeasureRow>> {
         let measures: Vec<&str> = measures
             .iter()
@@ -1106,8 +1176,9 @@ impl Store {
             ""
         };
         let attr = filter.map_or(String::new(), |(a, _)| format!(" AND {} = $3", a.column()));
+        let fx = fx_month("m.currency", base, "m.month");
         let sql = format!(
-            "SELECT {key}, m.currency, {} FROM kpi_customer_month m JOIN customers cu ON cu.id = m.customer_id WHERE m.month >= $1 AND m.month <= $2{attr}{currency} GROUP BY {group}",
+            "SELECT {key}, m.currency, {fx}, {} FROM kpi_customer_month m JOIN customers cu ON cu.id = m.customer_id WHERE m.month >= $1 AND m.month <= $2{attr}{currency} GROUP BY {group}, {fx}",
             cols.join(", ")
         );
         on_pool!(self, pool => {
@@ -1121,9 +1192,9 @@ impl Store {
                 use sqlx::Row;
                 let mut values = Vec::with_capacity(measures.len());
                 for i in 0..measures.len() {
-                    values.push(row.try_get::<Option<i64>, _>(i + 2)?.unwrap_or(0));
+                    values.push(row.try_get::<Option<i64>, _>(i + 3)?.unwrap_or(0));
                 }
-                out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, values });
+                out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, month: row.try_get::<String, _>(2)?, values });
             }
             Ok(out)
         })
@@ -1138,6 +1209,7 @@ impl Store {
         first: &str,
         last: &str,
         grain: ProductGrain,
+        base: Currency,
     ) -> StoreResult<Vec<MeasureRow>> {
         let (clause, prefix, bind) = owner_clause(owners);
         let (key, group) = match grain {
@@ -1151,8 +1223,9 @@ impl Store {
             ProductFilter::Product(_) => " AND m.product_id = $4",
             ProductFilter::Category(_) => " AND p.category = $4",
         };
+        let fx = fx_month("m.currency", base, "m.month");
         let sql = format!(
-            "{prefix}SELECT {key}, m.currency, CAST(SUM(m.line_amount_minor) AS BIGINT), CAST(SUM(m.line_cost_minor) AS BIGINT), CAST(SUM(m.quantity) AS BIGINT) FROM kpi_product_month m JOIN products p ON p.id = m.product_id WHERE {} AND m.month >= $2 AND m.month <= $3{product} GROUP BY {group}",
+            "{prefix}SELECT {key}, m.currency, {fx}, CAST(SUM(m.line_amount_minor) AS BIGINT), CAST(SUM(m.line_cost_minor) AS BIGINT), CAST(SUM(m.quantity) AS BIGINT) FROM kpi_product_month m JOIN products p ON p.id = m.product_id WHERE {} AND m.month >= $2 AND m.month <= $3{product} GROUP BY {group}, {fx}",
             clause.replace("owner_id", "m.owner_id")
         );
         on_pool!(self, pool => {
@@ -1167,10 +1240,10 @@ impl Store {
             for row in &fetched {
                 use sqlx::Row;
                 let mut values = Vec::with_capacity(3);
-                for i in 2..5 {
+                for i in 3..6 {
                     values.push(row.try_get::<Option<i64>, _>(i)?.unwrap_or(0));
                 }
-                out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, values });
+                out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, month: row.try_get::<String, _>(2)?, values });
             }
             Ok(out)
         })

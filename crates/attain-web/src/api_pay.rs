@@ -38,6 +38,86 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/payout-runs/{id}/payroll.csv", get(payroll))
         .route("/statements", get(statements))
         .route("/statements/{id}", get(statement))
+        .route("/plan-rates", get(plan_rates))
+        .route(
+            "/plan-rates/{currency}/{year}",
+            axum::routing::put(set_plan_rate).delete(remove_plan_rate),
+        )
+}
+
+fn plan_rates_json(engine: &Engine<'_>) -> Value {
+    json!({
+        "base_currency": engine.base_currency().code(),
+        "items": engine.plan_rates().iter().map(|((currency, year), rate)| json!({
+            "currency": currency,
+            "fiscal_year": format!("FY{year}"),
+            "rate_to_base": rate.normalize().to_string(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The fixed plan rates goals and pay convert other currencies at.
+async fn plan_rates(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let engine = Engine::new(state.store()).await?;
+    Ok(Json(plan_rates_json(&engine)))
+}
+
+/// A currency and fiscal year from the path, each a 400 naming itself.
+fn currency_year(currency: &str, year: &str) -> Result<(attain_core::Currency, i32), ApiError> {
+    let c = attain_core::Currency::from_code(currency)
+        .map_err(|e| ApiError::bad_field("currency", currency, format!("currency: {e}")))?;
+    let digits = year.strip_prefix("FY").unwrap_or(year);
+    let y = digits
+        .parse::<i32>()
+        .ok()
+        .filter(|_| digits.len() == 4)
+        .ok_or_else(|| {
+            ApiError::bad_field(
+                "year",
+                year,
+                format!("year: '{year}' is not a fiscal year such as FY2026"),
+            )
+        })?;
+    Ok((c, y))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PlanRateBody {
+    rate: Value,
+}
+
+async fn set_plan_rate(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((currency, year)): Path<(String, String)>,
+    Json(body): Json<PlanRateBody>,
+) -> Result<Json<Value>, ApiError> {
+    let (currency, year) = currency_year(&currency, &year)?;
+    let rate = ApiError::number("rate", &body.rate)?;
+    let engine = Engine::new(state.store()).await?;
+    pay::set_plan_rate(
+        &engine,
+        By::Person(&user.principal),
+        currency,
+        year,
+        Some(rate),
+    )
+    .await?;
+    Ok(Json(plan_rates_json(&Engine::new(state.store()).await?)))
+}
+
+async fn remove_plan_rate(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((currency, year)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (currency, year) = currency_year(&currency, &year)?;
+    let engine = Engine::new(state.store()).await?;
+    pay::set_plan_rate(&engine, By::Person(&user.principal), currency, year, None).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn id<T: std::str::FromStr<Err = attain_core::ids::IdParseError>>(

@@ -1414,3 +1414,36 @@ store_test!(async fn callers_cannot_ask_for_unbounded_work(store) {
     let r = call(Method::GET, "/api/v1/deals?limit=1000").bearer(&ana).send(&store).await;
     assert_eq!(r.status, StatusCode::OK, "the cap itself is allowed");
 });
+
+store_test!(async fn plan_rates_are_set_by_sales_ops_and_read_by_everyone(store) {
+    org(&store).await;
+    let (ana, ops) = (token(&store, "ana").await, token(&store, "ops").await);
+    let r = call(Method::PUT, "/api/v1/plan-rates/USD/FY2026").bearer(&ana).json(serde_json::json!({"rate": "7.1"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::PUT, "/api/v1/plan-rates/USD/FY2026").bearer(&ops).json(serde_json::json!({"rate": "7.1"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = call(Method::GET, "/api/v1/plan-rates").bearer(&ana).send(&store).await;
+    assert_eq!(r.json()["items"][0]["rate_to_base"], "7.1");
+    for (path, body, field) in [
+        ("/api/v1/plan-rates/XYZ/FY2026", serde_json::json!({"rate": "1"}), "currency"),
+        ("/api/v1/plan-rates/USD/26", serde_json::json!({"rate": "1"}), "year"),
+        ("/api/v1/plan-rates/USD/FY2026", serde_json::json!({"rate": "seven"}), "rate"),
+    ] {
+        let r = call(Method::PUT, path).bearer(&ops).json(body).send(&store).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(r.json()["error"]["details"]["field"], field);
+    }
+    let r = call(Method::PUT, "/api/v1/plan-rates/USD/FY2026").bearer(&ops).json(serde_json::json!({"rate": "-1"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(call(Method::DELETE, "/api/v1/plan-rates/USD/FY2026").bearer(&ops).send(&store).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(call(Method::DELETE, "/api/v1/plan-rates/USD/FY2026").bearer(&ops).send(&store).await.status, StatusCode::NOT_FOUND);
+});
+
+store_test!(async fn a_huge_kpi_target_is_refused_not_a_panic(store) {
+    // Found by reading the code: a pipeline_coverage target of -7.9e28 panicked in a subtraction.
+    org(&store).await;
+    let ana = token(&store, "ana").await;
+    let r = call(Method::GET, "/api/v1/kpi?metric=pipeline_coverage&period=2026&target=-79000000000000000000000000000").bearer(&ana).send(&store).await;
+    assert!(r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::UNPROCESSABLE_ENTITY, "{}: {}", r.status, r.body);
+    assert!(r.body.contains("target"), "{}", r.body);
+});

@@ -80,6 +80,44 @@ pub enum PayCommand {
         /// Run ID.
         run: PayoutRunId,
     },
+    /// Fix the rate goals and pay convert a currency at for a fiscal year.
+    PlanRate {
+        /// Currency, e.g. USD.
+        #[arg(value_parser = parse_currency)]
+        currency: attain_core::Currency,
+        /// Fiscal year: FY2026 (or 2026).
+        #[arg(value_parser = parse_fiscal_year)]
+        year: i32,
+        /// Units of the base currency per unit, e.g. 7.10.
+        rate: Decimal,
+    },
+    /// Remove a plan rate: that year converts at the monthly rates again.
+    PlanRateRemove {
+        /// Currency, e.g. USD.
+        #[arg(value_parser = parse_currency)]
+        currency: attain_core::Currency,
+        /// Fiscal year: FY2026 (or 2026).
+        #[arg(value_parser = parse_fiscal_year)]
+        year: i32,
+    },
+    /// List the plan rates.
+    PlanRates,
+}
+
+fn parse_currency(text: &str) -> Result<attain_core::Currency, String> {
+    attain_core::Currency::from_code(text).map_err(|e| e.to_string())
+}
+
+fn parse_fiscal_year(text: &str) -> Result<i32, String> {
+    let t = text.trim();
+    let digits = t
+        .strip_prefix("FY")
+        .or_else(|| t.strip_prefix("fy"))
+        .unwrap_or(t);
+    match digits.parse::<i32>() {
+        Ok(y) if digits.len() == 4 => Ok(y),
+        _ => Err(format!("'{text}' is not a fiscal year: write FY2026")),
+    }
 }
 
 fn tiers_of(text: &str) -> anyhow::Result<Vec<Tier>> {
@@ -124,6 +162,40 @@ pub async fn run(store: &Store, command: PayCommand) -> anyhow::Result<()> {
             };
             let id = pay::save_plan(&engine, By::Cli, None, &spec).await?;
             writeln!(out, "plan {id} saved")?;
+        }
+        PayCommand::PlanRate {
+            currency,
+            year,
+            rate,
+        } => {
+            pay::set_plan_rate(&engine, By::Cli, currency, year, Some(rate)).await?;
+            writeln!(
+                out,
+                "goals and pay convert {} at {} {} in FY{year}",
+                currency.code(),
+                rate.normalize(),
+                base.code()
+            )?;
+        }
+        PayCommand::PlanRateRemove { currency, year } => {
+            pay::set_plan_rate(&engine, By::Cli, currency, year, None).await?;
+            writeln!(
+                out,
+                "{} in FY{year} converts at the monthly rates again",
+                currency.code()
+            )?;
+        }
+        PayCommand::PlanRates => {
+            writeln!(
+                out,
+                "{:<9} {:<8} rate to {}",
+                "currency",
+                "year",
+                base.code()
+            )?;
+            for ((currency, year), rate) in engine.plan_rates() {
+                writeln!(out, "{currency:<9} FY{year:<6} {}", rate.normalize())?;
+            }
         }
         PayCommand::Plans => {
             for p in store.plans().await? {
