@@ -569,3 +569,17 @@ store_test!(async fn money_in_two_currencies_is_converted_at_each_facts_own_mont
     let entry = store.audit_log(Some("plan_rate"), 1, None).await.unwrap().remove(0);
     assert_eq!((entry.entity_id.as_str(), entry.after.unwrap()["rate_to_base"].as_str()), ("USD/FY2026", Some("7.0000")));
 });
+
+store_test!(async fn custom_metrics_that_loop_in_storage_stop_with_an_error(store) {
+    // define_metric refuses cycles; a cycle written past it (two instances
+    // racing, a hand edit) must still not make the engine recurse forever.
+    two_currencies(&store).await;
+    for (key, formula) in [("loop_a", "loop_b + 1"), ("loop_b", "loop_a * 2")] {
+        let metric = attain_store::CustomMetric { key: key.into(), name_en: key.into(), name_zh: key.into(), formula: formula.into(), unit: "ratio".into() };
+        store.save_custom_metric(&attain_store::Actor::named("test"), &metric).await.unwrap();
+    }
+    let engine = Engine::new(&store).await.unwrap();
+    let q = KpiQuery { metric: "loop_a".into(), formula: None, period: engine.calendar().parse("2026-Q1").unwrap(), scope: Scope::Company, by: vec![], target: None };
+    let err = engine.answer(&q).await.unwrap_err();
+    assert!(err.to_string().contains("more than 16 custom metrics"), "{err}");
+});
