@@ -78,7 +78,7 @@ impl Caller {
     }
 
     /// The branch whose records lie outside this caller's reach.
-    fn outside<'w>(self, w: &'w World) -> Option<&'w Branch> {
+    fn outside(self, w: &World) -> Option<&Branch> {
         match self {
             Caller::Viewer | Caller::Rep | Caller::Manager => Some(&w.west),
             Caller::OtherBranchManager => Some(&w.east),
