@@ -81,6 +81,30 @@ pub(crate) use on_pool;
 pub struct Store {
     pool: Pool,
     description: String,
+    checkpoint: Checkpoint,
+}
+
+/// A function called at named points inside write transactions (after some
+/// rows are written, before the commit). Crash tests install one that stops
+/// the process there, kill it, and check that nothing was stored.
+#[derive(Clone, Default)]
+pub struct Checkpoint(Option<std::sync::Arc<dyn Fn(&'static str) + Send + Sync>>);
+
+impl Checkpoint {
+    /// Calls `f` with the checkpoint's name each time one is reached.
+    pub fn new(f: impl Fn(&'static str) + Send + Sync + 'static) -> Self {
+        Self(Some(std::sync::Arc::new(f)))
+    }
+}
+
+impl std::fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Checkpoint(set)"
+        } else {
+            "Checkpoint(none)"
+        })
+    }
 }
 
 impl Store {
@@ -96,7 +120,22 @@ impl Store {
         Ok(Self {
             pool,
             description: config.describe(),
+            checkpoint: Checkpoint::default(),
         })
+    }
+
+    /// The same store calling `checkpoint` inside its write transactions.
+    pub fn with_checkpoint(mut self, checkpoint: Checkpoint) -> Self {
+        self.checkpoint = checkpoint;
+        self
+    }
+
+    /// Reaches the named checkpoint (see [`Checkpoint`]); nothing happens
+    /// unless one is installed.
+    pub fn checkpoint(&self, name: &'static str) {
+        if let Some(f) = &self.checkpoint.0 {
+            f(name);
+        }
     }
 
     /// Connects and applies every pending migration.

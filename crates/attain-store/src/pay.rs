@@ -572,6 +572,7 @@ impl Store {
                     .bind(s.commission.currency().code()).bind(s.trace.to_string())
                     .execute(&mut *tx).await?;
             }
+            self.checkpoint("payout-run:statements-written");
             let summary = |n: i64, total: i64| serde_json::json!({"period": period.0, "status": "draft", "statements": n, "total_minor": total});
             let (action, before_json) = match &before {
                 Some(b) => (AuditAction::Update, Some(summary(b.statements, b.total_minor))),

@@ -938,6 +938,12 @@ impl Store {
             "contacts",
             "users",
             "org_units",
+            "kpi_owner_day",
+            "kpi_owner_month",
+            "goals",
+            "payout_runs",
+            "statements",
+            "audit_log",
         ];
         let Some(table) = TABLES.iter().find(|t| **t == table) else {
             return Err(StoreError::Invalid(format!("unknown table {table}")));

@@ -84,7 +84,10 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
         }
-        ImportStep::Wrote(n) => bar.inc(n),
+        ImportStep::Wrote(n) => {
+            bar.inc(n);
+            store.checkpoint("import:rows-written");
+        }
     };
     let result =
         attain_app::import::import(store, args.entity, &name, &bytes, &options, &on_step).await;

@@ -487,9 +487,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {
     let config = db.config("attain.db");
-    Store::open(&config)
+    let store = Store::open(&config)
         .await
-        .with_context(|| format!("opening {}", config.describe()))
+        .with_context(|| format!("opening {}", config.describe()))?;
+    Ok(store.with_checkpoint(test_checkpoint()))
+}
+
+/// With `ATTAIN_TEST_CHECKPOINT=NAME` in the environment, the process says
+/// so on standard error and stops for good when a write transaction reaches
+/// that checkpoint, so a crash test can kill it exactly there (in the middle
+/// of an import, `import:rows-written`, or of a payout run,
+/// `payout-run:statements-written`). Without it, checkpoints do nothing.
+fn test_checkpoint() -> attain_store::Checkpoint {
+    match std::env::var("ATTAIN_TEST_CHECKPOINT") {
+        Ok(wanted) if !wanted.is_empty() => attain_store::Checkpoint::new(move |name| {
+            if name == wanted {
+                eprintln!("checkpoint {name} reached");
+                loop {
+                    std::thread::park();
+                }
+            }
+        }),
+        _ => attain_store::Checkpoint::default(),
+    }
 }
 
 /// Serves until a shutdown signal; `day` pins "today" (a demo's `--as-of`).
