@@ -12,10 +12,10 @@ export const repoRoot = join(here, '..', '..');
 export const artifacts = join(repoRoot, 'e2e', 'artifacts');
 const binary = process.env.ATTAIN_BIN ?? join(repoRoot, 'target', 'debug', 'attain');
 
-/** Starts `attain demo` and resolves once it prints the address it serves. */
-export async function startServer() {
+/** Starts `attain demo` (with any extra flags of `serve`) and resolves once it prints the address it serves. */
+export async function startServer(extraArgs = []) {
   const dir = mkdtempSync(join(tmpdir(), 'attain-e2e-'));
-  const child = spawn(binary, ['--db', join(dir, 'demo.db'), 'demo', '--bind', '127.0.0.1:0', '--scale', 'small', '--as-of', '2026-06-30'], {
+  const child = spawn(binary, ['--db', join(dir, 'demo.db'), 'demo', '--bind', '127.0.0.1:0', '--scale', 'small', '--as-of', '2026-06-30', ...extraArgs], {
     cwd: dir,
     env: { ...process.env, ATTAIN_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -151,3 +151,45 @@ test('signing out ends the session', async () => {
   assert.match(page.url(), /\/login/);
   await context.close();
 });
+
+test('tokens expire as chosen; changing one\'s password asks about them; an admin reset revokes them', async () => {
+  const rep = server.logins.find((l) => l.role === 'rep');
+  const { context, page, problems } = await newPage(browser, 'zh-CN');
+  await signIn(page, server.baseUrl, rep.login, server.password);
+  await page.goto(server.baseUrl + '/account');
+  await page.fill('#token-name', 'CI 脚本');
+  await page.selectOption('#token-expires', '30d');
+  await page.click('#create-token');
+  await page.waitForSelector('#new-token');
+  const token = (await page.locator('#new-token code').innerText()).trim();
+  const row = await page.locator('#tokens tbody tr').first().innerText();
+  assert.match(row, /CI 脚本/);
+  assert.match(row, /UTC/, `the expiry is shown: ${row}`);
+  assert.match(row, /启用/);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(artifacts, 'account-tokens-zh-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const ok = await fetch(server.baseUrl + '/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(ok.status, 200);
+  // Changing the password asks; keeping the tokens keeps the script running.
+  await page.goto(server.baseUrl + '/account/password');
+  assert.match(await page.locator('#token-choice legend').innerText(), /1 个仍然有效的 API 令牌/);
+  await page.screenshot({ path: join(artifacts, 'password-tokens-zh.png'), fullPage: true });
+  await page.fill('#current-password', server.password);
+  await page.fill('#new-password', 'Rep-own-secret-2026');
+  await page.fill('#confirm-password', 'Rep-own-secret-2026');
+  await Promise.all([page.waitForURL(/done=password/), page.click('#save-password')]);
+  assert.equal((await fetch(server.baseUrl + '/api/v1/me', { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+  // An administrator's reset ends the token: the account may be someone else's.
+  const a = await newPage(browser);
+  await signIn(a.page, server.baseUrl, 'admin', server.password);
+  await a.page.goto(server.baseUrl + '/admin/users');
+  const userRow = a.page.locator('tr', { has: a.page.locator(`text=${rep.login}`) }).first();
+  await Promise.all([a.page.waitForLoadState('load'), userRow.locator('form[action$="/password"] button').click()]);
+  assert.match(await a.page.locator('#notice').innerText(), /API tokens revoked: 1/);
+  await a.page.screenshot({ path: join(artifacts, 'users-reset.png'), fullPage: true });
+  await a.context.close();
+  assert.equal((await fetch(server.baseUrl + '/api/v1/me', { headers: { Authorization: `Bearer ${token}` } })).status, 401);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

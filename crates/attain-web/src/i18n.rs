@@ -209,7 +209,7 @@ impl I18n {
     }
 }
 
-/// A size in bytes as people write it: `100 MB`, `2 MiB`, `1,500 bytes`
+/// A size in bytes as people write it: `100 MB`, `2 MiB`, `200 KB`, `1,500 bytes`
 /// (the same in both languages).
 pub fn bytes(n: usize) -> String {
     const MB: usize = 1000 * 1000;
@@ -219,6 +219,8 @@ pub fn bytes(n: usize) -> String {
         format!("{} MB", count(n / MB))
     } else if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", count(n / MIB))
+    } else if n >= 1000 && n.is_multiple_of(1000) {
+        format!("{} KB", count(n / 1000))
     } else {
         format!("{} bytes", count(n))
     }
