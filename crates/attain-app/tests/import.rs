@@ -274,7 +274,7 @@ store_test!(async fn an_orders_file_with_unknown_products_stores_nothing(store) 
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(lines, vec![
         "o.csv:2:Product: unknown product: no product has this SKU or name (NOPE-1)",
-        "o.csv:3:Quantity: a quantity must be a positive whole number (0)",
+        "o.csv:3:Quantity: a quantity is a whole number from 1 to 1000000000 (0)",
     ]);
     assert_eq!(store.count_rows("orders").await.unwrap(), 0);
 });
@@ -450,6 +450,11 @@ store_test!(async fn broken_files_of_every_kind_are_refused_row_by_row(store) {
             "p.csv:2:Resolved: a ticket cannot be resolved before it was opened (2026-01-01 10:00)",
             "p.csv:3:Priority: expected low, normal, high or urgent (whenever)",
         ]),
+        // Issue 10, item 9: a rate of 10^28 made the KPI engine's conversion overflow.
+        (Entity::ExchangeRates, "Currency,Month,Rate\nUSD,2026-03,79228162514264337593543950335\nEUR,2026-03,0\n", &[
+            "p.csv:2:Rate: a rate is a positive decimal number of at most 1000000 (79228162514264337593543950335)",
+            "p.csv:3:Rate: a rate is a positive decimal number of at most 1000000 (0)",
+        ]),
         (Entity::Activities, "Kind,Date,Owner\ncall,2026-01-01,nobody\n", &[
             "p.csv: 1 unknown owner(s): nobody (add them as users, or import with --create-missing-owners)",
             "p.csv:2:Owner: unknown owner: no user has this login, e-mail, name or ID (nobody)",
@@ -484,4 +489,51 @@ store_test!(async fn amounts_in_wan_yuan_columns_and_conflicting_currencies(stor
     let err = import_deals(&store, "d.csv", file.as_bytes(), Preset::Zoho, false, false).await.unwrap_err();
     let AppError::Import(problems) = err else { panic!("{err}") };
     assert_eq!(problems[0].to_string(), "d.csv:2:Amount: the amount is in USD but the currency column says EUR ($100)");
+});
+
+// ---------------------------------------------------------------- issue 10
+
+/// The problems of a refused import, one line each.
+fn problems_of(result: AppResult<ImportReport>) -> Vec<String> {
+    match result {
+        Err(AppError::Import(problems)) => problems.iter().map(ToString::to_string).collect(),
+        Err(other) => panic!("expected import problems, got {other}"),
+        Ok(report) => panic!("expected import problems, got {report:?}"),
+    }
+}
+
+store_test!(async fn amounts_beyond_ten_trillion_are_refused_at_import_with_row_and_column(store) {
+    // Issue 10, item 9: two won deals of 5×10^16 were stored and their
+    // bookings overflowed every total above them.
+    org(&store).await;
+    let file = "Deal Name,Account Name,Deal Owner,Amount,Stage,Closing Date\n\
+Huge 1,Acme,jane,50000000000000000,Closed Won,2026-03-01\n\
+Huge 2,Acme,jane,\"50,000,000,000,000,000\",Closed Won,2026-03-02\n";
+    let lines = problems_of(import_deals(&store, "big.csv", file.as_bytes(), Preset::Zoho, false, false).await);
+    assert_eq!(lines, vec![
+        "big.csv:2:Amount: 50000000000000000 is too large: amounts are at most 10000000000000.00 either side of zero (50000000000000000)",
+        "big.csv:3:Amount: 50000000000000000 is too large: amounts are at most 10000000000000.00 either side of zero (50,000,000,000,000,000)",
+    ]);
+    assert_eq!(store.count_rows("deals").await.unwrap(), 0);
+});
+
+store_test!(async fn quantities_times_prices_beyond_the_limit_and_lines_without_any_amount_are_refused(store) {
+    // Issue 10, item 9: a unit price × quantity that overflowed, and a line
+    // with neither amount nor unit price, were dropped without a word.
+    org(&store).await;
+    products(&store).await;
+    let file = "Order Number,Order Date,Customer,Owner,Product,Quantity,Unit Price,Amount\n\
+SO-1,2026-01-01,Acme,jane,AN-100,1000000000,9000000,\n\
+SO-2,2026-01-01,Acme,jane,AN-100,2,,\n\
+SO-3,2026-01-01,Acme,jane,AN-100,1000000001,1,\n\
+SO-4,2026-01-01,Acme,jane,AN-100,1,,9000000000000\n\
+SO-4,2026-01-01,Acme,jane,AN-200,1,,9000000000000\n";
+    let lines = problems_of(import_orders(&store, "o.csv", file.as_bytes()).await);
+    assert_eq!(lines, vec![
+        "o.csv:2:Unit Price: 9000000.00 CNY × 1000000000 is beyond the largest amount Attain stores (9000000)",
+        "o.csv:3:Amount: a line needs an amount or a unit price ()",
+        "o.csv:4:Quantity: a quantity is a whole number from 1 to 1000000000 (1000000001)",
+        "o.csv:6:Amount: order SO-4's total would be beyond the largest amount Attain stores (9000000000000)",
+    ]);
+    assert_eq!(store.count_rows("orders").await.unwrap(), 0);
 });

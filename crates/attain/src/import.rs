@@ -51,8 +51,24 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
     let mapping = match &args.mapping {
         None => Mapping::default(),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            use std::io::Read;
+            let limit = attain_app::import::MAX_MAPPING_BYTES;
+            // Read one byte past the limit: a huge file is refused unread.
+            let mut bytes = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| {
+                    f.take(u64::try_from(limit + 1).unwrap_or(u64::MAX))
+                        .read_to_end(&mut bytes)
+                })
                 .with_context(|| format!("reading {}", path.display()))?;
+            if bytes.len() > limit {
+                anyhow::bail!(
+                    "{}: a mapping file is at most {limit} bytes; this one is larger",
+                    path.display()
+                );
+            }
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("reading {}: not UTF-8 text", path.display()))?;
             Mapping::parse(&path.display().to_string(), &text)
                 .map_err(|p| anyhow::anyhow!("{p}"))?
         }

@@ -25,6 +25,10 @@ use serde::Deserialize;
 use super::parse::{DateStyle, ImportProblem};
 use super::presets::StageRule;
 
+/// The largest mapping file Attain reads: 256 KiB, hundreds of times what
+/// a mapping of every field and stage of a CRM takes.
+pub const MAX_MAPPING_BYTES: usize = 256 * 1024;
+
 /// A mapping file, checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mapping {
@@ -70,6 +74,12 @@ impl Mapping {
             message,
             value: None,
         };
+        if text.len() > MAX_MAPPING_BYTES {
+            return Err(problem(
+                0,
+                format!("a mapping file is at most {MAX_MAPPING_BYTES} bytes; this one is larger"),
+            ));
+        }
         let raw: MappingFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| {
                 text[..s.start.min(text.len())].lines().count().max(1)
@@ -322,6 +332,13 @@ mod tests {
             "{err}"
         );
         assert!(Mapping::parse("map.toml", "colums = 1\n").is_err());
+        // Issue 10, item 8: a mapping file has a size limit, named.
+        let huge = format!("# {}\n", "x".repeat(MAX_MAPPING_BYTES));
+        let err = Mapping::parse("huge.toml", &huge).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "huge.toml: a mapping file is at most 262144 bytes; this one is larger"
+        );
         let m = Mapping::parse("m.toml", "[columns]\nnmae = \"X\"\namount = \"Value\"\n").unwrap();
         let problems = Columns::resolve(
             "f.csv",

@@ -21,7 +21,7 @@ mod source;
 
 use attain_store::{Actor, ImportCounts, Store};
 
-pub use mapping::Mapping;
+pub use mapping::{MAX_MAPPING_BYTES, Mapping};
 pub use parse::{DateStyle, ImportProblem, parse_amount, parse_date_as};
 pub use presets::{Preset, StageRule};
 
@@ -46,7 +46,7 @@ impl Preset {
         }
     }
 }
-pub use source::{Table, read_any, read_table};
+pub use source::{ReadLimits, Table, read_any, read_any_within, read_table, read_table_within};
 
 use crate::{AppError, AppResult};
 

@@ -22,6 +22,62 @@ pub(super) const REQUIRED: &[&str] = &[
     "amount|unit_price",
 ];
 
+/// The most units one order line may have.
+const MAX_QUANTITY: i64 = 1_000_000_000;
+
+/// `money × quantity`, if Attain can store the product.
+fn times(money: Money, quantity: i64) -> Option<Money> {
+    money
+        .checked_mul(Decimal::from(quantity))
+        .ok()
+        .filter(Money::is_storable)
+}
+
+/// A line's unit price and amount: both from their columns, or one derived
+/// from the other and the quantity. A line with neither, or whose unit price
+/// × quantity is beyond what Attain stores, is a problem of its row.
+fn line_amounts(
+    row: &mut super::rows::Row<'_, '_>,
+    currency: Currency,
+    quantity: i64,
+) -> (Option<Money>, Option<Money>) {
+    let (Some(unit), Some(amount)) = (
+        row.opt_money("unit_price", currency),
+        row.opt_money("amount", currency),
+    ) else {
+        return (None, None);
+    };
+    match (unit, amount) {
+        (unit, Some(amount)) => {
+            let unit = unit.or_else(|| {
+                amount
+                    .checked_mul(Decimal::ONE / Decimal::from(quantity))
+                    .ok()
+            });
+            (unit, Some(amount))
+        }
+        (Some(unit), None) => match times(unit, quantity) {
+            Some(amount) => (Some(unit), Some(amount)),
+            None => {
+                row.bad(
+                    "unit_price",
+                    format!("{unit} × {quantity} is beyond the largest amount Attain stores"),
+                );
+                (None, None)
+            }
+        },
+        (None, None) => {
+            let field = if row.has("amount") {
+                "amount"
+            } else {
+                "unit_price"
+            };
+            row.bad(field, "a line needs an amount or a unit price");
+            (None, None)
+        }
+    }
+}
+
 pub(super) async fn import(
     store: &Store,
     table: &super::Table,
@@ -73,8 +129,11 @@ pub(super) async fn import(
         }
         let currency = row.currency();
         let quantity = match row.opt_int("quantity", i64::MIN..=i64::MAX) {
-            Some(Some(q)) if q <= 0 => {
-                row.bad("quantity", "a quantity must be a positive whole number");
+            Some(Some(q)) if !(1..=MAX_QUANTITY).contains(&q) => {
+                row.bad(
+                    "quantity",
+                    format!("a quantity is a whole number from 1 to {MAX_QUANTITY}"),
+                );
                 None
             }
             q => q.map(|q| q.unwrap_or(1)),
@@ -93,17 +152,7 @@ pub(super) async fn import(
             },
         };
         let (unit_price, amount) = match (currency, quantity) {
-            (Some(c), Some(q)) => {
-                let unit = row.opt_money("unit_price", c).flatten();
-                let amount = match row.text("amount") {
-                    "" => unit.and_then(|u| u.checked_mul(Decimal::from(q)).ok()),
-                    _ => row.opt_money("amount", c).flatten(),
-                };
-                let unit = unit.or_else(|| {
-                    amount.and_then(|a| a.checked_mul(Decimal::ONE / Decimal::from(q)).ok())
-                });
-                (unit, amount)
-            }
+            (Some(c), Some(q)) => line_amounts(&mut row, c, q),
             _ => (None, None),
         };
         let (
@@ -122,9 +171,15 @@ pub(super) async fn import(
         else {
             continue;
         };
-        let cost = unit_cost
-            .checked_mul(Decimal::from(quantity))
-            .unwrap_or(Money::zero(unit_cost.currency()));
+        let Some(cost) = times(unit_cost, quantity) else {
+            row.bad(
+                "quantity",
+                format!(
+                    "the product's unit cost {unit_cost} × {quantity} is beyond the largest amount Attain stores"
+                ),
+            );
+            continue;
+        };
         let line_item = ImportedLine {
             product,
             quantity,
@@ -148,6 +203,17 @@ pub(super) async fn import(
                     .is_some_and(|l| l.amount.currency() != amount.currency())
                 {
                     row.bad("currency", format!("order {number} mixes currencies"));
+                    continue;
+                }
+                let total = order
+                    .lines
+                    .iter()
+                    .try_fold(line_item.amount, |sum, l| sum.checked_add(&l.amount).ok());
+                if total.is_none_or(|t| !t.is_storable()) {
+                    row.bad(
+                        "amount",
+                        format!("order {number}'s total would be beyond the largest amount Attain stores"),
+                    );
                     continue;
                 }
                 orders[i].lines.push(line_item);

@@ -735,6 +735,10 @@ fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -
     ImportRecords::MarketSizes(out)
 }
 
+/// The largest exchange rate (base units per unit of a currency): amounts
+/// of up to ten trillion converted at it still fit every sum.
+const MAX_RATE: u32 = 1_000_000;
+
 fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
     let mut out = Vec::new();
     let table = sheet.table;
@@ -759,9 +763,14 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
         });
         let rate = row.required("rate", "a rate").and_then(|r| {
             match r.replace(',', "").parse::<Decimal>() {
-                Ok(v) if v > Decimal::ZERO => Some(v.normalize().to_string()),
+                Ok(v) if v > Decimal::ZERO && v <= Decimal::from(MAX_RATE) => {
+                    Some(v.normalize().to_string())
+                }
                 _ => {
-                    row.bad("rate", "a rate is a positive decimal number");
+                    row.bad(
+                        "rate",
+                        format!("a rate is a positive decimal number of at most {MAX_RATE}"),
+                    );
                     None
                 }
             }

@@ -282,7 +282,8 @@ impl Row<'_, '_> {
         if self.header_of(field).contains('万') && !text.contains('万') {
             return money
                 .checked_mul(rust_decimal::Decimal::from(10_000))
-                .map_err(|e| e.to_string());
+                .map_err(|e| e.to_string())
+                .and_then(super::parse::storable);
         }
         Ok(money)
     }
