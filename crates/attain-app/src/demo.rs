@@ -698,7 +698,7 @@ impl Sim<'_> {
             let cost = product.unit_cost.to_minor_units().unwrap_or(0) * quantity;
             lines.push(OrderLine {
                 order,
-                product: product.id,
+                product: Some(product.id),
                 quantity,
                 unit_price: cny(unit),
                 amount: cny(unit * quantity),

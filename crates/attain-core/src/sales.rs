@@ -325,8 +325,8 @@ pub struct Order {
 pub struct OrderLine {
     /// The order.
     pub order: OrderId,
-    /// The product.
-    pub product: ProductId,
+    /// The product, if the source named one (a file of order totals does not).
+    pub product: Option<ProductId>,
     /// Units.
     pub quantity: i64,
     /// Price per unit after discount.

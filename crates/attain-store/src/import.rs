@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use attain_core::sales::{
-    ActivityKind, CustomerSize, CustomerStatus, DealStatus, ForecastCategory, MarketSize,
+    ActivityKind, Channel, CustomerSize, CustomerStatus, DealStatus, ForecastCategory, MarketSize,
     SpendKind, SurveyKind, TicketPriority,
 };
 use attain_core::{
@@ -97,8 +97,8 @@ pub struct ImportedDeal {
     pub closed_on: Option<NaiveDate>,
     /// Why it was lost.
     pub lost_reason: Option<String>,
-    /// Lead source / channel key, if it names a known channel.
-    pub source_channel: Option<String>,
+    /// Lead source: the channel (created when new).
+    pub source_channel: Option<Channel>,
 }
 
 /// What an import wrote.
@@ -114,6 +114,10 @@ pub struct ImportCounts {
     pub owners_created: usize,
     /// Order lines written (orders only).
     pub lines: usize,
+    /// Channels created because no existing one had the key.
+    pub channels_created: usize,
+    /// Courses created because no existing one had the name (enrolments).
+    pub courses_created: usize,
 }
 
 const DEAL_COLUMNS: &[&str] = &[
@@ -235,6 +239,74 @@ fn owner_id(owner: OwnerRef, created: &[UserId]) -> StoreResult<UserId> {
     }
 }
 
+/// How an import finds the customer a record names: by external ID, then
+/// by name, then by a name that is some customer's external ID (a deals
+/// file whose customer column holds the accounts' IDs, `C0343`). The dry
+/// run and the write both use it, so they agree on who is created.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerIndex {
+    by_external: HashMap<String, i64>,
+    by_name: HashMap<String, i64>,
+}
+
+impl CustomerIndex {
+    /// The index of `(id, name, external ID)` rows; of equal names the
+    /// oldest customer wins.
+    fn of(rows: Vec<(i64, String, Option<String>)>) -> Self {
+        let mut index = Self::default();
+        for (id, name, external) in rows {
+            index.add(id, &name, external.as_deref());
+        }
+        index
+    }
+
+    fn add(&mut self, id: i64, name: &str, external: Option<&str>) {
+        self.by_name.entry(name.to_owned()).or_insert(id);
+        if let Some(e) = external {
+            self.by_external.entry(e.to_owned()).or_insert(id);
+        }
+    }
+
+    fn find_raw(&self, reference: &CustomerRef) -> Option<i64> {
+        reference
+            .external_id
+            .as_ref()
+            .and_then(|e| self.by_external.get(e.as_str()))
+            .or_else(|| self.by_name.get(&reference.name))
+            .or_else(|| self.by_external.get(reference.name.trim()))
+            .copied()
+    }
+
+    /// The stored customer `reference` names, if any.
+    pub fn find(&self, reference: &CustomerRef) -> Option<CustomerId> {
+        self.find_raw(reference).map(CustomerId::from_raw)
+    }
+
+    /// Of `references` in order, those an import creates (each once): what
+    /// the write will do, for the report of a dry run.
+    pub fn to_create<'r>(
+        &self,
+        references: impl IntoIterator<Item = &'r CustomerRef>,
+    ) -> Vec<&'r CustomerRef> {
+        let mut index = self.clone();
+        let mut created = Vec::new();
+        for (n, r) in references.into_iter().enumerate() {
+            if index.find_raw(r).is_none() {
+                // A placeholder ID: only whether it is found matters here.
+                index.add(
+                    -1 - i64::try_from(n).unwrap_or(0),
+                    &r.name,
+                    r.external_id.as_ref().map(ExternalId::as_str),
+                );
+                created.push(r);
+            }
+        }
+        created
+    }
+}
+
+const CUSTOMER_KEYS: &str = "SELECT id, name, external_id FROM customers ORDER BY id";
+
 /// Finds or creates the customers the records name, inside `$tx`; evaluates
 /// to (map from reference to ID, number created). Each reference comes with
 /// the owner, first date and activity of the customer if it must be created.
@@ -242,31 +314,19 @@ macro_rules! resolve_customers {
     ($tx:ident, $refs:expr) => {{
         let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
         let mut created = 0_usize;
-        let by_name: HashMap<String, i64> = {
-            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM customers ORDER BY id DESC").fetch_all(&mut *$tx).await?;
-            rows.into_iter().map(|(id, name)| (name, id)).collect()
-        };
-        let by_external: HashMap<String, i64> = {
-            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, external_id FROM customers WHERE external_id IS NOT NULL").fetch_all(&mut *$tx).await?;
-            rows.into_iter().map(|(id, ext)| (ext, id)).collect()
-        };
+        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(CUSTOMER_KEYS).fetch_all(&mut *$tx).await?;
+        let mut index = CustomerIndex::of(rows);
         for (reference, owner, first_seen, active) in $refs {
             let reference: &CustomerRef = reference;
             let owner: Option<UserId> = owner;
             if ids.contains_key(reference) {
                 continue;
             }
-            let found = reference
-                .external_id
-                .as_ref()
-                .and_then(|e| by_external.get(e.as_str()))
-                .or_else(|| by_name.get(&reference.name))
-                .copied();
-            let id = match found {
+            let id = match index.find_raw(reference) {
                 Some(id) => id,
                 None => {
                     created += 1;
-                    sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                    let id: i64 = sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                         .bind(&reference.name)
                         .bind(owner.map(UserId::raw))
                         .bind(if active { "active" } else { "prospect" })
@@ -274,12 +334,39 @@ macro_rules! resolve_customers {
                         .bind(first_seen)
                         .bind(reference.external_id.as_ref().map(ExternalId::as_str))
                         .fetch_one(&mut *$tx)
-                        .await?
+                        .await?;
+                    index.add(id, &reference.name, reference.external_id.as_ref().map(ExternalId::as_str));
+                    id
                 }
             };
             ids.insert(reference.clone(), CustomerId::from_raw(id));
         }
         (ids, created)
+    }};
+}
+
+/// Creates the channels `$channels` names that do not exist, inside `$tx`;
+/// evaluates to how many were created.
+macro_rules! create_channels {
+    ($tx:ident, $channels:expr) => {{
+        let mut existing: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels")
+            .fetch_all(&mut *$tx)
+            .await?
+            .into_iter()
+            .collect();
+        let mut created = 0_usize;
+        for channel in $channels {
+            let channel: &Channel = channel;
+            if existing.insert(channel.key.clone()) {
+                sqlx::query("INSERT INTO channels (key, name) VALUES ($1, $2)")
+                    .bind(&channel.key)
+                    .bind(&channel.name)
+                    .execute(&mut *$tx)
+                    .await?;
+                created += 1;
+            }
+        }
+        created
     }};
 }
 
@@ -316,7 +403,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let created_owners = create_owners!(tx, owners);
-            let channels: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?.into_iter().collect();
+            counts.channels_created = create_channels!(tx, deals.iter().filter_map(|d| d.source_channel.as_ref()));
             let before: HashMap<String, String> = {
                 let rows: Vec<(String, String)> = sqlx::query_as("SELECT external_id, stage FROM deals WHERE external_id IS NOT NULL").fetch_all(&mut *tx).await?;
                 rows.into_iter().collect()
@@ -359,7 +446,7 @@ impl Store {
                     Val::Date(d.expected_close_on),
                     Val::OptDate(d.closed_on),
                     Val::OptText(d.lost_reason.clone()),
-                    Val::OptText(d.source_channel.clone().filter(|c| channels.contains(c))),
+                    Val::OptText(d.source_channel.as_ref().map(|c| c.key.clone())),
                     Val::Text(d.external_id.as_str().into()),
                 ]);
             }
@@ -399,8 +486,8 @@ impl Store {
 /// An order line as read from a file.
 #[derive(Debug, Clone)]
 pub struct ImportedLine {
-    /// Product.
-    pub product: ProductId,
+    /// Product, if the file names one.
+    pub product: Option<ProductId>,
     /// Units.
     pub quantity: i64,
     /// Price per unit.
@@ -532,7 +619,7 @@ impl Store {
                 for o in batch {
                     let id = ids.get(&o.number).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
                     for l in &o.lines {
-                        lines.push(vec![Val::I64(id), Val::I64(l.product.raw()), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
+                        lines.push(vec![Val::I64(id), Val::OptI64(l.product.map(ProductId::raw)), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
                     }
                 }
                 counts.lines += lines.len();
@@ -608,6 +695,38 @@ impl Store {
         Ok(found)
     }
 
+    /// How imports find customers (see [`CustomerIndex`]).
+    pub async fn customer_index(&self) -> StoreResult<CustomerIndex> {
+        let rows: Vec<(i64, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as(CUSTOMER_KEYS).fetch_all(pool).await?
+        });
+        Ok(CustomerIndex::of(rows))
+    }
+
+    /// The keys of the channels that exist.
+    pub async fn channel_keys(&self) -> StoreResult<HashSet<String>> {
+        let keys: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT key FROM channels").fetch_all(pool).await?
+        });
+        Ok(keys.into_iter().collect())
+    }
+
+    /// The names of the courses that exist.
+    pub async fn course_names(&self) -> StoreResult<HashSet<String>> {
+        let names: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM courses").fetch_all(pool).await?
+        });
+        Ok(names.into_iter().collect())
+    }
+
+    /// The names of the territories that exist.
+    pub async fn territory_names(&self) -> StoreResult<HashSet<String>> {
+        let names: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM territories").fetch_all(pool).await?
+        });
+        Ok(names.into_iter().collect())
+    }
+
     /// Customers by lower-cased name and by external ID, with the external
     /// ID each has: how a customers file finds the records it updates.
     pub async fn customer_keys(&self) -> StoreResult<Vec<(CustomerId, String, Option<String>)>> {
@@ -639,8 +758,8 @@ pub struct ImportedCustomer {
     pub size: Option<CustomerSize>,
     /// Segment.
     pub segment: Option<String>,
-    /// Source channel key (kept only if the channel exists).
-    pub source_channel: Option<String>,
+    /// Source channel (created when new).
+    pub source_channel: Option<Channel>,
     /// Owner; none puts the customer in the pool (客户公海).
     pub owner: Option<OwnerRef>,
     /// Lifecycle state.
@@ -764,8 +883,8 @@ pub struct ImportedSurvey {
 pub struct ImportedSpend {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// Channel key (created when new).
-    pub channel: String,
+    /// Channel (created when new).
+    pub channel: Channel,
     /// Marketing or sales.
     pub kind: SpendKind,
     /// Date.
@@ -952,6 +1071,15 @@ impl ImportRecords {
         }
     }
 
+    /// The channels the records name (customers' sources, spend's channels).
+    pub fn channels(&self) -> Vec<&Channel> {
+        match self {
+            Self::Customers(v) => v.iter().filter_map(|c| c.source_channel.as_ref()).collect(),
+            Self::Spend(v) => v.iter().map(|s| &s.channel).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Customers the records name, each with what a new one would start
     /// with (owner, first date, whether active).
     fn customer_refs(&self, owners: &[UserId]) -> StoreResult<Vec<NewCustomerSeed<'_>>> {
@@ -998,7 +1126,6 @@ fn upsert_of(
     customers: &HashMap<CustomerRef, CustomerId>,
     owners: &[UserId],
     courses: &HashMap<String, i64>,
-    channels: &HashSet<String>,
     territories: &HashMap<String, i64>,
 ) -> StoreResult<Upsert> {
     let ext = |e: &ExternalId| Val::Text(e.as_str().to_owned());
@@ -1034,7 +1161,7 @@ fn upsert_of(
                         Val::OptText(c.region.clone()),
                         Val::OptText(c.size.map(|s| s.key().to_owned())),
                         Val::OptText(c.segment.clone()),
-                        Val::OptText(c.source_channel.clone().filter(|k| channels.contains(k))),
+                        Val::OptText(c.source_channel.as_ref().map(|k| k.key.clone())),
                         opt_owner(&c.owner)?,
                         Val::Text(c.status.key().into()),
                         Val::Bool(c.owner.is_none()),
@@ -1242,7 +1369,7 @@ fn upsert_of(
                 .iter()
                 .map(|s| {
                     Ok(vec![
-                        Val::Text(s.channel.clone()),
+                        Val::Text(s.channel.key.clone()),
                         Val::Text(s.kind.key().into()),
                         Val::Date(s.spent_on),
                         Val::Text(s.amount.currency().code().into()),
@@ -1423,17 +1550,11 @@ impl Store {
                     if !courses.contains_key(&e.course) {
                         let id: i64 = sqlx::query_scalar("INSERT INTO courses (name, kind) VALUES ($1, 'skill') RETURNING id").bind(&e.course).fetch_one(&mut *tx).await?;
                         courses.insert(e.course.clone(), id);
+                        counts.courses_created += 1;
                     }
                 }
             }
-            let mut channels: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?.into_iter().collect();
-            if let ImportRecords::Spend(v) = records {
-                for s in v {
-                    if channels.insert(s.channel.clone()) {
-                        sqlx::query("INSERT INTO channels (key, name) VALUES ($1, $1)").bind(&s.channel).execute(&mut *tx).await?;
-                    }
-                }
-            }
+            counts.channels_created = create_channels!(tx, records.channels());
             // Territories name their parent: parents are written first, one
             // level at a time, so a file may hold a whole hierarchy.
             let mut territories: HashMap<String, i64> = HashMap::new();
@@ -1456,7 +1577,7 @@ impl Store {
                     }
                 }
             }
-            let upsert = upsert_of(records, &customers, &created_owners, &courses, &channels, &territories)?;
+            let upsert = upsert_of(records, &customers, &created_owners, &courses, &territories)?;
             let count_sql = format!("SELECT COUNT(*) FROM {}", upsert.table);
             let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())).fetch_one(&mut *tx).await?;
             let suffix = upsert_suffix(upsert.key, upsert.columns);

@@ -328,7 +328,7 @@ pub(crate) fn customer_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
 pub(crate) fn product_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
     let filter = filter.map_or(String::new(), |f| format!(" AND o.owner_id {f}"));
     format!(
-        "INSERT INTO kpi_product_month (owner_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} WHERE o.status = 'confirmed'{filter} GROUP BY o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
+        "INSERT INTO kpi_product_month (owner_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} WHERE o.status = 'confirmed' AND l.product_id IS NOT NULL{filter} GROUP BY o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
         d.orders_then_lines
     )
 }

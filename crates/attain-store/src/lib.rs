@@ -36,7 +36,7 @@ pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use goals::{Goal, GoalChanges, GoalCheckin, GoalFilter, GoalRevision, NewGoal, Revision};
 pub use import::{
-    CustomerRef, ImportCounts, ImportRecords, ImportedActivity, ImportedCompetitor,
+    CustomerIndex, CustomerRef, ImportCounts, ImportRecords, ImportedActivity, ImportedCompetitor,
     ImportedContact, ImportedCourse, ImportedCustomer, ImportedDeal, ImportedEnrolment,
     ImportedLine, ImportedMoneyMove, ImportedOrder, ImportedProduct, ImportedRate, ImportedSpend,
     ImportedSurvey, ImportedTerritory, ImportedTicket, NewOwner, NewOwners, OwnerRef, Progress,

@@ -82,6 +82,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_pay.sql"),
         postgres: include_str!("../migrations/postgres/0011_pay.sql"),
     },
+    Migration {
+        version: 12,
+        name: "import_references",
+        sqlite: include_str!("../migrations/sqlite/0012_import_references.sql"),
+        postgres: include_str!("../migrations/postgres/0012_import_references.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

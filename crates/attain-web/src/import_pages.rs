@@ -179,7 +179,15 @@ fn options_of(upload: &Upload) -> Result<(Entity, ImportOptions), AppError> {
     let options = ImportOptions {
         preset,
         mapping: Mapping {
-            columns: upload.columns.clone().into_iter().collect(),
+            columns: upload
+                .columns
+                .iter()
+                // "" is "not in this file".
+                .map(|(field, header)| {
+                    let headers = Some(header.clone()).filter(|h| !h.trim().is_empty());
+                    (field.clone(), headers.into_iter().collect())
+                })
+                .collect(),
             ..Mapping::default()
         },
         dry_run: true,

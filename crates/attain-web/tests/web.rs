@@ -595,7 +595,7 @@ async fn sales(store: &Store) {
         });
         b.order_lines.push(OrderLine {
             order,
-            product: ProductId::from_raw(1),
+            product: Some(ProductId::from_raw(1)),
             quantity: 2,
             unit_price: cny(1_000_00),
             amount: cny(2_000_00),

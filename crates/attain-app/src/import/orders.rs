@@ -10,7 +10,7 @@ use super::deals::customer_ref;
 use super::parse::ImportProblem;
 use super::presets::ORDER_FIELDS;
 use super::rows::{Owners, Sheet};
-use super::{ImportOptions, ImportReport, ImportStep, OnStep};
+use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -18,7 +18,6 @@ pub(super) const REQUIRED: &[&str] = &[
     "order_date",
     "customer|customer_external_id",
     "owner|owner_external_id",
-    "product",
     "amount|unit_price",
 ];
 
@@ -89,6 +88,7 @@ pub(super) async fn import(
     let mut sheet = Sheet::new(
         table,
         ORDER_FIELDS,
+        &[],
         REQUIRED,
         options,
         base_currency,
@@ -120,13 +120,20 @@ pub(super) async fn import(
         let date = row.date("order_date", "an order date");
         let customer = customer_ref(&mut row);
         let owner = row.owner(&mut owners, "an order");
-        let product = products.get(&row.text("product").to_lowercase()).cloned();
-        if product.is_none() {
-            row.bad(
-                "product",
-                "unknown product: no product has this SKU or name",
-            );
-        }
+        // A file of order totals names no product: a line without one.
+        let product = match row.text("product") {
+            "" => Some(None),
+            named => match products.get(&named.to_lowercase()) {
+                Some(found) => Some(Some(*found)),
+                None => {
+                    row.bad(
+                        "product",
+                        "unknown product: no product has this SKU or name",
+                    );
+                    None
+                }
+            },
+        };
         let currency = row.currency();
         let quantity = match row.opt_int("quantity", i64::MIN..=i64::MAX) {
             Some(Some(q)) if !(1..=MAX_QUANTITY).contains(&q) => {
@@ -160,7 +167,7 @@ pub(super) async fn import(
             Some(date),
             Some(customer),
             Some(owner),
-            Some((product, unit_cost)),
+            Some(product),
             Some(quantity),
             Some(unit_price),
             Some(amount),
@@ -171,17 +178,29 @@ pub(super) async fn import(
         else {
             continue;
         };
-        let Some(cost) = times(unit_cost, quantity) else {
-            row.bad(
-                "quantity",
-                format!(
-                    "the product's unit cost {unit_cost} × {quantity} is beyond the largest amount Attain stores"
-                ),
-            );
-            continue;
+        let cost = match product {
+            Some((_, unit_cost)) => match times(unit_cost, quantity) {
+                Some(cost) => cost,
+                None => {
+                    row.bad(
+                        "quantity",
+                        format!(
+                            "the product's unit cost {unit_cost} × {quantity} is beyond the largest amount Attain stores"
+                        ),
+                    );
+                    continue;
+                }
+            },
+            None => Money::zero(amount.currency()),
         };
+        if product.is_none() {
+            row.defaulted(Fallback::OrderLineWithoutProduct);
+        }
+        if row.text("quantity").is_empty() {
+            row.defaulted(Fallback::OrderQuantityOne);
+        }
         let line_item = ImportedLine {
-            product,
+            product: product.map(|(id, _)| id),
             quantity,
             unit_price: unit_price.rounded(),
             amount: amount.rounded(),
@@ -239,6 +258,13 @@ pub(super) async fn import(
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     let mut report = sheet.report(orders.len(), &owners);
+    report.created = super::to_create(
+        store,
+        orders.iter().map(|o| &o.customer).collect(),
+        Vec::new(),
+        Vec::new(),
+    )
+    .await?;
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {

@@ -2,7 +2,7 @@
 //! payments, refunds, activities, tickets, surveys, spend, enrolments,
 //! market sizes and exchange rates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use attain_core::sales::{
     ActivityKind, CourseKind, CustomerSize, CustomerStatus, MarketSize, SpendKind, SurveyKind,
@@ -16,10 +16,10 @@ use attain_store::{
 };
 use rust_decimal::Decimal;
 
-use super::deals::{customer_ref, yes_no};
+use super::deals::{channel_of, customer_ref, yes_no};
 use super::parse::ImportProblem;
 use super::rows::{Owners, Sheet};
-use super::{Entity, ImportOptions, ImportReport, ImportStep, OnStep};
+use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 /// Required fields (`a|b`: either) and the fields holding dates.
@@ -27,7 +27,7 @@ pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static
     match entity {
         Entity::Customers => (&["name"], &["created"]),
         Entity::Contacts => (&["name|last_name", "customer|customer_external_id"], &[]),
-        Entity::Products => (&["sku", "name", "list_price"], &[]),
+        Entity::Products => (&["sku", "name"], &[]),
         Entity::Payments | Entity::Refunds => (&["order", "date", "amount"], &["date"]),
         Entity::Activities => (&["kind", "date", "owner|owner_external_id"], &["date"]),
         Entity::Tickets => (
@@ -38,7 +38,7 @@ pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static
             &["customer|customer_external_id", "kind", "score", "date"],
             &["date"],
         ),
-        Entity::Spend => (&["channel", "kind", "date", "amount"], &["date"]),
+        Entity::Spend => (&["channel", "date", "amount"], &["date"]),
         Entity::Enrolments => (
             &["course", "user", "assigned", "due"],
             &["assigned", "due", "completed"],
@@ -88,6 +88,7 @@ pub(super) async fn import(
     let mut sheet = Sheet::new(
         table,
         entity.field_list(),
+        super::presets::fallbacks(entity),
         required,
         options,
         base_currency,
@@ -108,7 +109,7 @@ pub(super) async fn import(
         Entity::MarketSizes => market_sizes(&mut sheet, &store.settings().await?.calendar),
         Entity::ExchangeRates => rates(&mut sheet),
         Entity::Competitors => competitors(&mut sheet),
-        Entity::Territories => territories(&mut sheet),
+        Entity::Territories => territories(&mut sheet, &store.territory_names().await?),
         Entity::Courses => courses(&mut sheet),
         Entity::Deals | Entity::Orders => {
             return Err(AppError::Internal(format!(
@@ -120,6 +121,16 @@ pub(super) async fn import(
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     let mut report = sheet.report(records.len(), &owners);
+    report.created = super::to_create(
+        store,
+        customers_named(&records),
+        records.channels(),
+        match &records {
+            ImportRecords::Enrolments(v) => v.iter().map(|e| e.course.as_str()).collect(),
+            _ => Vec::new(),
+        },
+    )
+    .await?;
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {
@@ -129,6 +140,17 @@ pub(super) async fn import(
         report.counts = store.import_records(&records, &new_owners, &wrote).await?;
     }
     Ok(report)
+}
+
+/// The customers the records name, in the order the write resolves them.
+fn customers_named(records: &ImportRecords) -> Vec<&attain_store::CustomerRef> {
+    match records {
+        ImportRecords::Contacts(v) => v.iter().map(|c| &c.customer).collect(),
+        ImportRecords::Activities(v) => v.iter().filter_map(|a| a.customer.as_ref()).collect(),
+        ImportRecords::Tickets(v) => v.iter().map(|t| &t.customer).collect(),
+        ImportRecords::Surveys(v) => v.iter().map(|s| &s.customer).collect(),
+        _ => Vec::new(),
+    }
 }
 
 async fn customers(
@@ -190,6 +212,14 @@ async fn customers(
         else {
             continue;
         };
+        let status = status.unwrap_or_else(|| {
+            row.defaulted(Fallback::CustomerProspect);
+            CustomerStatus::Prospect
+        });
+        let created = created.unwrap_or_else(|| {
+            row.defaulted(Fallback::CustomerCreatedToday);
+            today
+        });
         out.push(ImportedCustomer {
             external_id: key,
             existing,
@@ -198,12 +228,10 @@ async fn customers(
             region: row.opt("region"),
             size,
             segment: row.opt("segment"),
-            source_channel: row
-                .opt("source")
-                .map(|s| s.to_lowercase().replace(' ', "_")),
+            source_channel: row.opt("source").map(|s| channel_of(&s)),
             owner,
-            status: status.unwrap_or(CustomerStatus::Prospect),
-            created_on: created.unwrap_or(today),
+            status,
+            created_on: created,
         });
     }
     Ok(ImportRecords::Customers(out))
@@ -256,6 +284,7 @@ fn contacts(sheet: &mut Sheet<'_>, owners: &mut Owners) -> ImportRecords {
 }
 
 fn products(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let sheet_currency = sheet.currency;
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let table = sheet.table;
@@ -272,7 +301,7 @@ fn products(sheet: &mut Sheet<'_>) -> ImportRecords {
         }
         let name = row.required("name", "a product name");
         let currency = row.currency();
-        let list_price = currency.and_then(|c| row.money("list_price", "a list price", c));
+        let list_price = currency.and_then(|c| row.opt_money("list_price", c));
         let unit_cost = currency.and_then(|c| row.opt_money("unit_cost", c));
         let active = match row.text("active") {
             "" => Some(true),
@@ -296,13 +325,25 @@ fn products(sheet: &mut Sheet<'_>) -> ImportRecords {
         else {
             continue;
         };
+        // The currency is known once the row's amounts parsed.
+        let currency = currency.unwrap_or(sheet_currency);
+        let list_price = list_price.unwrap_or_else(|| {
+            row.defaulted(Fallback::ProductListPriceZero);
+            attain_core::Money::zero(currency)
+        });
+        let unit_cost = unit_cost.unwrap_or_else(|| {
+            row.defaulted(Fallback::ProductCostZero);
+            attain_core::Money::zero(list_price.currency())
+        });
+        let category = row.opt("category").unwrap_or_else(|| {
+            row.defaulted(Fallback::ProductUncategorised);
+            "Uncategorised".into()
+        });
         out.push(ImportedProduct {
             sku,
             name,
-            category: row
-                .opt("category")
-                .unwrap_or_else(|| "Uncategorised".into()),
-            unit_cost: unit_cost.unwrap_or(attain_core::Money::zero(list_price.currency())),
+            category,
+            unit_cost,
             list_price,
             active,
             external_id,
@@ -598,20 +639,12 @@ async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords>
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
-        let channel = row
-            .required("channel", "a channel")
-            .map(|c| c.to_lowercase().replace(' ', "_"));
-        let kind = match row.choice("kind", "marketing or sales", |t| match t {
+        let channel = row.required("channel", "a channel").map(|c| channel_of(&c));
+        let kind = row.choice("kind", "marketing or sales", |t| match t {
             "marketing" | "市场" | "市场费用" => Some(SpendKind::Marketing),
             "sales" | "销售" | "销售费用" => Some(SpendKind::Sales),
             _ => None,
-        }) {
-            Some(None) => {
-                row.bad("kind", "a kind (marketing or sales) is required");
-                None
-            }
-            k => k.flatten(),
-        };
+        });
         let date = row.date("date", "a date");
         let amount = row
             .currency()
@@ -636,6 +669,11 @@ async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords>
         else {
             continue;
         };
+        // A campaign's cost (Salesforce's ActualCost) is marketing spend.
+        let kind = kind.unwrap_or_else(|| {
+            row.defaulted(Fallback::SpendMarketing);
+            SpendKind::Marketing
+        });
         out.push(ImportedSpend {
             external_id: key,
             channel,
@@ -816,12 +854,26 @@ fn competitors(sheet: &mut Sheet<'_>) -> ImportRecords {
     ImportRecords::Competitors(out)
 }
 
-fn territories(sheet: &mut Sheet<'_>) -> ImportRecords {
+fn territories(sheet: &mut Sheet<'_>, known: &HashSet<String>) -> ImportRecords {
     let mut out = Vec::new();
     let table = sheet.table;
+    // A parent may be stored already or come anywhere in the file.
+    let in_file: HashSet<&str> = match sheet.columns.get("name") {
+        Some(c) => table
+            .rows
+            .iter()
+            .filter_map(|(_, cells)| cells.get(c).map(String::as_str))
+            .collect(),
+        None => HashSet::new(),
+    };
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let name = row.required("name", "a territory name");
+        let parent = row.text("parent");
+        if !parent.is_empty() && !known.contains(parent) && !in_file.contains(parent) {
+            row.bad("parent", "no territory has this name, here or in the file");
+            continue;
+        }
         let derived = row.derived_key("territory", &["name"]);
         let key = row.key("external_id", || derived);
         let (Some(name), Some(key)) = (name, key) else {
@@ -852,10 +904,14 @@ fn courses(sheet: &mut Sheet<'_>) -> ImportRecords {
         let (Some(name), Some(kind), Some(key)) = (name, kind, key) else {
             continue;
         };
+        let kind = kind.unwrap_or_else(|| {
+            row.defaulted(Fallback::CourseSkill);
+            CourseKind::Skill
+        });
         out.push(ImportedCourse {
             external_id: key,
             name,
-            kind: kind.unwrap_or(CourseKind::Skill),
+            kind,
         });
     }
     ImportRecords::Courses(out)
