@@ -729,3 +729,25 @@ store_test!(async fn customers_without_a_creation_date_or_status_say_what_they_w
     let report = import(&store, Entity::Customers, "c.csv", file.as_bytes(), Preset::Generic, false, false).await.unwrap();
     assert_eq!((defaulted(&report, "customer-created-today"), defaulted(&report, "customer-prospect")), (Some(1), Some(1)));
 });
+
+store_test!(async fn a_refund_beyond_what_is_left_of_its_order_is_refused_naming_what_is_left(store) {
+    // Issue 10, item 5e: a refund of 40,000 on a 30,000 order was accepted
+    // and drove the credited amount negative.
+    org(&store).await;
+    let orders = "Order Number,Order Date,Customer,Owner,Amount\nSO-1,2026-03-01,Nova Labs,jane,30000\nSO-2,2026-03-01,Nova Labs,jane,1000\n";
+    import_orders(&store, "o.csv", orders.as_bytes()).await.unwrap();
+    let lines = problems_of(import(&store, Entity::Refunds, "r.csv", b"Order Number,Refund Date,Refund Amount\nSO-1,2026-03-05,40000\n", Preset::Generic, false, false).await);
+    assert_eq!(lines, vec!["r.csv:2:Refund Amount: is more than is left to refund of order SO-1: 30000.00 (its total less earlier refunds) (40000)"]);
+    // Stored refunds and earlier rows of the same file count.
+    let first = "Order Number,Refund Date,Refund Amount\nSO-1,2026-03-05,5000\n";
+    import(&store, Entity::Refunds, "r1.csv", first.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    let second = "Order Number,Refund Date,Refund Amount\nSO-1,2026-03-06,20000\nSO-2,2026-03-06,1000\nSO-1,2026-03-07,6000\n";
+    let lines = problems_of(import(&store, Entity::Refunds, "r2.csv", second.as_bytes(), Preset::Generic, false, false).await);
+    assert_eq!(lines, vec!["r2.csv:4:Refund Amount: is more than is left to refund of order SO-1: 5000.00 (its total less earlier refunds) (6000)"]);
+    assert_eq!(store.count_rows("refunds").await.unwrap(), 1, "nothing of the refused file is stored");
+    // A re-import replaces its own refunds rather than counting them twice.
+    let again = import(&store, Entity::Refunds, "r1.csv", first.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    assert_eq!(again.counts.updated, 1);
+    let lines = problems_of(import(&store, Entity::Refunds, "r3.csv", b"Order Number,Refund Date,Refund Amount\nSO-2,2026-03-06,USD 10\n", Preset::Generic, false, false).await);
+    assert_eq!(lines, vec!["r3.csv:2:Refund Amount: order SO-2 is in CNY; a refund of it must be too (USD 10)"]);
+});

@@ -674,6 +674,59 @@ impl Store {
         Ok(found)
     }
 
+    /// What is left to refund of each of `orders`: its total less its
+    /// stored refunds, except those whose external ID is in `replaced`
+    /// (a re-import replaces them). In the order's currency; a refund in
+    /// another currency takes nothing here.
+    pub async fn refund_room(
+        &self,
+        orders: &[OrderId],
+        replaced: &HashSet<&str>,
+    ) -> StoreResult<HashMap<OrderId, Money>> {
+        let mut ids: Vec<i64> = orders.iter().map(|o| o.raw()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut left = HashMap::new();
+        for chunk in ids.chunks(500) {
+            // IDs are integers from the database, never text from the file.
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT o.id, o.currency, o.total_minor, r.external_id, r.currency, r.amount_minor FROM orders o LEFT JOIN refunds r ON r.order_id = o.id WHERE o.id IN ({})",
+                list.join(",")
+            );
+            type Row = (
+                i64,
+                String,
+                i64,
+                Option<String>,
+                Option<String>,
+                Option<i64>,
+            );
+            let rows: Vec<Row> = on_pool!(self, pool => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+            });
+            for (id, currency, total, key, refund_currency, refunded) in rows {
+                let order = OrderId::from_raw(id);
+                let entry = match left.entry(order) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(crate::money_from_columns(total, &currency)?)
+                    }
+                };
+                if let (Some(amount), Some(refund_currency)) = (refunded, refund_currency)
+                    && refund_currency == currency
+                    && !key.as_deref().is_some_and(|k| replaced.contains(k))
+                {
+                    let refund = crate::money_from_columns(amount, &refund_currency)?;
+                    *entry = entry
+                        .checked_sub(&refund)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                }
+            }
+        }
+        Ok(left)
+    }
+
     /// Deal IDs by external ID, for the IDs given (activities and orders may name their deal).
     pub async fn deal_ids(&self, external: &[&str]) -> StoreResult<HashMap<String, DealId>> {
         let mut found = HashMap::new();

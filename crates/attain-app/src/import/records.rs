@@ -378,6 +378,8 @@ async fn money_moves(
         "refund"
     };
     let mut out = Vec::new();
+    // Where each record came from: line, order number, amount's column and text.
+    let mut origins: Vec<(usize, String, String, String)> = Vec::new();
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let order = row.required("order", "an order number").and_then(|n| {
@@ -405,6 +407,12 @@ async fn money_moves(
         if amount.amount().is_zero() {
             continue;
         }
+        origins.push((
+            *line,
+            row.text("order").to_owned(),
+            row.header_of("amount").to_owned(),
+            row.text("amount").to_owned(),
+        ));
         out.push(ImportedMoneyMove {
             external_id: key,
             order,
@@ -413,11 +421,53 @@ async fn money_moves(
             note: row.opt(note_field),
         });
     }
-    Ok(if entity == Entity::Payments {
-        ImportRecords::Payments(out)
-    } else {
-        ImportRecords::Refunds(out)
-    })
+    if entity == Entity::Payments {
+        return Ok(ImportRecords::Payments(out));
+    }
+    refunds_within_orders(store, sheet, &out, &origins).await?;
+    Ok(ImportRecords::Refunds(out))
+}
+
+/// Refuses refunds beyond what is left of their order: its total less the
+/// refunds stored for it (other than those this file replaces) and those
+/// of earlier rows of the file. A refund in another currency than its
+/// order is refused too.
+async fn refunds_within_orders(
+    store: &Store,
+    sheet: &mut Sheet<'_>,
+    refunds: &[ImportedMoneyMove],
+    origins: &[(usize, String, String, String)],
+) -> AppResult<()> {
+    let orders: Vec<attain_core::OrderId> = refunds.iter().map(|r| r.order).collect();
+    let replaced: HashSet<&str> = refunds.iter().map(|r| r.external_id.as_str()).collect();
+    let mut left = store.refund_room(&orders, &replaced).await?;
+    for (refund, (line, number, column, value)) in refunds.iter().zip(origins) {
+        let Some(room) = left.get_mut(&refund.order) else {
+            continue;
+        };
+        let message = if refund.amount.currency() != room.currency() {
+            format!(
+                "order {number} is in {}; a refund of it must be too",
+                room.currency().code()
+            )
+        } else if refund.amount.amount() > room.amount() {
+            format!(
+                "is more than is left to refund of order {number}: {} (its total less earlier refunds)",
+                room.amount()
+            )
+        } else {
+            *room = room.checked_sub(&refund.amount).unwrap_or(*room);
+            continue;
+        };
+        sheet.problems.push(ImportProblem {
+            file: sheet.file.to_owned(),
+            row: *line,
+            column: Some(column.clone()),
+            message,
+            value: Some(value.clone()),
+        });
+    }
+    Ok(())
 }
 
 async fn activities(
