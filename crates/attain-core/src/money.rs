@@ -470,9 +470,15 @@ mod tests {
         }
 
         #[test]
-        fn minor_units_round_trip(minor in any::<i64>()) {
+        fn minor_units_round_trip(minor in -MAX_AMOUNT_MINOR..=MAX_AMOUNT_MINOR) {
             let m = Money::from_minor_units(minor, Currency::CNY);
             prop_assert_eq!(m.to_minor_units(), Ok(minor));
+        }
+
+        #[test]
+        fn amounts_beyond_the_limit_never_reach_storage(minor in any::<i64>()) {
+            let m = Money::from_minor_units(minor, Currency::CNY);
+            prop_assert_eq!(m.to_minor_units().is_ok(), minor.unsigned_abs() <= MAX_AMOUNT_MINOR.unsigned_abs());
         }
     }
 }
