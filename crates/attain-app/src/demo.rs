@@ -1483,7 +1483,7 @@ impl Sim<'_> {
             self.next_contact += 1;
             b.contacts.push(Contact {
                 id: ContactId::from_raw(id),
-                customer,
+                customer: Some(customer),
                 name: format!("{s_zh}{g_zh}"),
                 title: Some((*pick(&mut rng, TITLES)).into()),
                 email: Some(format!(

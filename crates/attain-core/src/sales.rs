@@ -131,6 +131,9 @@ key_enum!(
         Meeting => "meeting",
         /// E-mail.
         Email => "email",
+        /// Anything else a CRM logs (a to-do, a LinkedIn message, a
+        /// cadence step): kept, but not counted as a sales activity.
+        Other => "other",
     }
 );
 
@@ -483,8 +486,9 @@ pub struct Enrolment {
 pub struct Contact {
     /// ID.
     pub id: crate::ids::ContactId,
-    /// The customer the person works for.
-    pub customer: CustomerId,
+    /// The customer the person works for, if any (a CRM's private contacts
+    /// have none).
+    pub customer: Option<CustomerId>,
     /// Full name.
     pub name: String,
     /// Job title.

@@ -11,7 +11,7 @@ use attain_core::sales::{
     SpendKind, SurveyKind, TicketPriority,
 };
 use attain_core::{
-    CustomerId, DealId, ExternalId, Login, Money, OrderId, OrgUnitId, ProductId, UserId,
+    ContactId, CustomerId, DealId, ExternalId, Login, Money, OrderId, OrgUnitId, ProductId, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -30,6 +30,17 @@ pub struct CustomerRef {
     pub external_id: Option<ExternalId>,
     /// The customer's name.
     pub name: String,
+}
+
+/// The customer of an imported ticket or activity: one its row names (found
+/// or created like any reference), or one found through what it names (a
+/// contact's customer, an account its `WhatId` names).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CustomerLink {
+    /// Named by the row.
+    Named(CustomerRef),
+    /// A stored customer.
+    Stored(CustomerId),
 }
 
 /// Who owns an imported record: a user who exists, or one of the people the
@@ -277,6 +288,14 @@ impl CustomerIndex {
             .copied()
     }
 
+    /// The stored customer whose external ID is `external`, if any.
+    pub fn by_external_id(&self, external: &str) -> Option<CustomerId> {
+        self.by_external
+            .get(external)
+            .copied()
+            .map(CustomerId::from_raw)
+    }
+
     /// The stored customer `reference` names, if any.
     pub fn find(&self, reference: &CustomerRef) -> Option<CustomerId> {
         self.find_raw(reference).map(CustomerId::from_raw)
@@ -378,6 +397,17 @@ fn customer_of(ids: &HashMap<CustomerRef, CustomerId>, r: &CustomerRef) -> Store
     ids.get(r)
         .map(|c| c.raw())
         .ok_or_else(|| StoreError::Invalid(format!("customer {} unresolved", r.name)))
+}
+
+fn linked_customer(
+    ids: &HashMap<CustomerRef, CustomerId>,
+    link: Option<&CustomerLink>,
+) -> StoreResult<Option<i64>> {
+    match link {
+        None => Ok(None),
+        Some(CustomerLink::Named(r)) => customer_of(ids, r).map(Some),
+        Some(CustomerLink::Stored(id)) => Ok(Some(id.raw())),
+    }
 }
 
 fn minor(m: &Money) -> StoreResult<i64> {
@@ -748,6 +778,36 @@ impl Store {
         Ok(found)
     }
 
+    /// Contacts by external ID, with their customer (if any), for the IDs given
+    /// (tickets and activities may name a contact).
+    pub async fn contact_ids(
+        &self,
+        external: &[&str],
+    ) -> StoreResult<HashMap<String, (ContactId, Option<CustomerId>)>> {
+        let mut found = HashMap::new();
+        for chunk in external.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT external_id, id, customer_id FROM contacts WHERE external_id IN ({})",
+                placeholders.join(",")
+            );
+            let rows: Vec<(String, i64, Option<i64>)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for n in chunk {
+                    q = q.bind(*n);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.extend(rows.into_iter().map(|(e, id, customer)| {
+                (
+                    e,
+                    (ContactId::from_raw(id), customer.map(CustomerId::from_raw)),
+                )
+            }));
+        }
+        Ok(found)
+    }
+
     /// How imports find customers (see [`CustomerIndex`]).
     pub async fn customer_index(&self) -> StoreResult<CustomerIndex> {
         let rows: Vec<(i64, String, Option<String>)> = on_pool!(self, pool => {
@@ -826,8 +886,8 @@ pub struct ImportedCustomer {
 pub struct ImportedContact {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// The customer the person works for.
-    pub customer: CustomerRef,
+    /// The customer the person works for, if any (private contacts have none).
+    pub customer: Option<CustomerRef>,
     /// Full name.
     pub name: String,
     /// Job title.
@@ -879,14 +939,21 @@ pub struct ImportedMoneyMove {
 pub struct ImportedActivity {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// Call, visit, meeting or e-mail.
+    /// Call, visit, meeting, e-mail or other.
     pub kind: ActivityKind,
     /// Who did it.
     pub owner: OwnerRef,
     /// With which customer.
-    pub customer: Option<CustomerRef>,
+    pub customer: Option<CustomerLink>,
     /// About which deal.
     pub deal: Option<DealId>,
+    /// With which contact.
+    pub contact: Option<ContactId>,
+    /// The lead it was with (Attain keeps no leads), by the lead's ID.
+    pub lead_external_id: Option<String>,
+    /// Another record it names that Attain does not keep (a case, a
+    /// campaign), by its ID.
+    pub related_external_id: Option<String>,
     /// When.
     pub occurred_on: NaiveDate,
     /// Subject.
@@ -898,8 +965,10 @@ pub struct ImportedActivity {
 pub struct ImportedTicket {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// Customer.
-    pub customer: CustomerRef,
+    /// Customer, if the row or its contact names one.
+    pub customer: Option<CustomerLink>,
+    /// The contact who raised it.
+    pub contact: Option<ContactId>,
     /// Opened.
     pub opened_at: DateTime<Utc>,
     /// First response.
@@ -1094,7 +1163,7 @@ impl ImportRecords {
             }
             Self::Activities(_) => "SELECT owner_id, NULL FROM activities WHERE external_id IN",
             Self::Tickets(_) => {
-                "SELECT cu.owner_id, NULL FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.external_id IN"
+                "SELECT cu.owner_id, NULL FROM tickets t LEFT JOIN customers cu ON cu.id = t.customer_id WHERE t.external_id IN"
             }
             Self::Surveys(_) => {
                 "SELECT cu.owner_id, NULL FROM survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE s.external_id IN"
@@ -1140,22 +1209,25 @@ impl ImportRecords {
         match self {
             Self::Contacts(v) => {
                 for c in v {
-                    let owner = c.owner.map(|o| owner_id(o, owners)).transpose()?;
-                    refs.push((&c.customer, owner, Utc::now().date_naive(), false));
+                    if let Some(customer) = &c.customer {
+                        let owner = c.owner.map(|o| owner_id(o, owners)).transpose()?;
+                        refs.push((customer, owner, Utc::now().date_naive(), false));
+                    }
                 }
             }
             Self::Activities(v) => {
                 for a in v {
-                    if let Some(c) = &a.customer {
+                    if let Some(CustomerLink::Named(c)) = &a.customer {
                         refs.push((c, Some(owner_id(a.owner, owners)?), a.occurred_on, false));
                     }
                 }
             }
             Self::Tickets(v) => {
-                refs.extend(
-                    v.iter()
-                        .map(|t| (&t.customer, None, t.opened_at.date_naive(), true)),
-                );
+                for t in v {
+                    if let Some(CustomerLink::Named(c)) = &t.customer {
+                        refs.push((c, None, t.opened_at.date_naive(), true));
+                    }
+                }
             }
             Self::Surveys(v) => {
                 refs.extend(v.iter().map(|s| (&s.customer, None, s.responded_on, true)));
@@ -1240,7 +1312,12 @@ fn upsert_of(
                 .iter()
                 .map(|c| {
                     Ok(vec![
-                        Val::I64(customer_of(customers, &c.customer)?),
+                        Val::OptI64(
+                            c.customer
+                                .as_ref()
+                                .map(|r| customer_of(customers, r))
+                                .transpose()?,
+                        ),
                         Val::Text(c.name.clone()),
                         Val::OptText(c.title.clone()),
                         Val::OptText(c.email.clone()),
@@ -1326,6 +1403,9 @@ fn upsert_of(
                 "owner_id",
                 "customer_id",
                 "deal_id",
+                "contact_id",
+                "lead_external_id",
+                "related_external_id",
                 "occurred_on",
                 "subject",
                 "external_id",
@@ -1337,13 +1417,11 @@ fn upsert_of(
                     Ok(vec![
                         Val::Text(a.kind.key().into()),
                         Val::I64(owner_id(a.owner, owners)?.raw()),
-                        Val::OptI64(
-                            a.customer
-                                .as_ref()
-                                .map(|c| customer_of(customers, c))
-                                .transpose()?,
-                        ),
+                        Val::OptI64(linked_customer(customers, a.customer.as_ref())?),
                         Val::OptI64(a.deal.map(DealId::raw)),
+                        Val::OptI64(a.contact.map(ContactId::raw)),
+                        Val::OptText(a.lead_external_id.clone()),
+                        Val::OptText(a.related_external_id.clone()),
                         Val::Date(a.occurred_on),
                         Val::OptText(a.subject.clone()),
                         ext(&a.external_id),
@@ -1355,6 +1433,7 @@ fn upsert_of(
             table: "tickets",
             columns: &[
                 "customer_id",
+                "contact_id",
                 "opened_at",
                 "first_response_at",
                 "resolved_at",
@@ -1368,7 +1447,8 @@ fn upsert_of(
                 .iter()
                 .map(|t| {
                     Ok(vec![
-                        Val::I64(customer_of(customers, &t.customer)?),
+                        Val::OptI64(linked_customer(customers, t.customer.as_ref())?),
+                        Val::OptI64(t.contact.map(ContactId::raw)),
                         Val::Ts(t.opened_at),
                         Val::OptTs(t.first_response_at),
                         Val::OptTs(t.resolved_at),
@@ -1724,7 +1804,7 @@ impl Store {
                 "SELECT o.owner_id, o.customer_id FROM {table} x JOIN orders o ON o.id = x.order_id WHERE x.id = $1"
             )),
             "tickets" | "survey_responses" => Some(format!(
-                "SELECT cu.owner_id, NULL FROM {table} x JOIN customers cu ON cu.id = x.customer_id WHERE x.id = $1"
+                "SELECT cu.owner_id, NULL FROM {table} x LEFT JOIN customers cu ON cu.id = x.customer_id WHERE x.id = $1"
             )),
             "enrolments" => Some("SELECT user_id, NULL FROM enrolments WHERE id = $1".to_owned()),
             _ => None,

@@ -168,7 +168,8 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             customer: Some("a.customer_id"),
             day: text("a.occurred_on"),
             currency: "''",
-            from: "activities a WHERE 1 = 1",
+            // 'other' (to-dos and the like) is kept but is no sales activity.
+            from: "activities a WHERE a.kind <> 'other'",
             set: vec![("activities", one())],
         },
         Branch {
@@ -176,7 +177,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             customer: Some("t.customer_id"),
             day: (d.day_of)("t.opened_at"),
             currency: "''",
-            from: "tickets t JOIN customers cu ON cu.id = t.customer_id WHERE 1 = 1",
+            from: "tickets t LEFT JOIN customers cu ON cu.id = t.customer_id WHERE 1 = 1",
             set: vec![
                 ("tickets", one()),
                 (

@@ -224,7 +224,7 @@ fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
             rows_of(&b.contacts, |c| {
                 Ok(vec![
                     Val::I64(c.id.raw()),
-                    Val::I64(c.customer.raw()),
+                    Val::OptI64(c.customer.map(CustomerId::raw)),
                     Val::Text(c.name.clone()),
                     Val::OptText(c.title.clone()),
                     Val::OptText(c.email.clone()),

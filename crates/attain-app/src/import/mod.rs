@@ -302,6 +302,11 @@ pub enum Fallback {
     SpendMarketing,
     /// Activities of a type that is no call, visit, meeting or e-mail.
     ActivityOther,
+    /// Activities with a lead, which Attain does not import: its ID is kept.
+    ActivityWithLead,
+    /// Activities naming a record Attain does not keep (a case, a campaign):
+    /// its ID is kept.
+    ActivityRelatedKept,
     /// Tickets that name only a contact got the contact's customer.
     TicketCustomerOfContact,
     /// Tickets whose contact has no customer are kept without one.
@@ -331,6 +336,8 @@ impl Fallback {
             Self::OrderLineWithoutProduct => "order-line-without-product",
             Self::SpendMarketing => "spend-marketing",
             Self::ActivityOther => "activity-other",
+            Self::ActivityWithLead => "activity-with-lead",
+            Self::ActivityRelatedKept => "activity-related-kept",
             Self::TicketCustomerOfContact => "ticket-customer-of-contact",
             Self::TicketWithoutCustomer => "ticket-without-customer",
             Self::CourseSkill => "course-skill",
@@ -401,6 +408,12 @@ impl Fallback {
             }
             Self::ActivityOther => format!(
                 "{n} activities are no call, visit, meeting or e-mail: they are kept as 'other' and not counted as activities"
+            ),
+            Self::ActivityWithLead => format!(
+                "{n} activities are with a lead, which Attain does not import: the lead's ID is kept with them"
+            ),
+            Self::ActivityRelatedKept => format!(
+                "{n} activities name a record Attain does not keep (a case, a campaign, …): its ID is kept with them"
             ),
             Self::TicketCustomerOfContact => {
                 format!("{n} tickets name only a contact: their customer is the contact's")

@@ -756,13 +756,22 @@ pub(crate) const ACTIVITY_FIELDS: &[(&str, &[&str])] = &[
     ("customer_external_id", CUSTOMER_EXTERNAL_ID),
     (
         "deal_external_id",
+        &["deal_external_id", "deal id", "opportunity id", "商机编号"],
+    ),
+    (
+        "contact_external_id",
         &[
-            "deal_external_id",
-            "deal id",
-            "opportunity id",
-            "whatid",
-            "商机编号",
+            "contact_external_id",
+            "whoid",
+            "who id",
+            "contactid",
+            "contact id",
+            "联系人编号",
         ],
+    ),
+    (
+        "related_external_id",
+        &["related_external_id", "whatid", "what id", "related to id"],
     ),
     ("subject", &["subject", "主题", "跟进内容", "内容"]),
 ];
@@ -783,6 +792,15 @@ pub(crate) const TICKET_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("customer", CUSTOMER),
     ("customer_external_id", CUSTOMER_EXTERNAL_ID),
+    (
+        "contact_external_id",
+        &[
+            "contact_external_id",
+            "contactid",
+            "contact id",
+            "联系人编号",
+        ],
+    ),
     (
         "opened",
         &[

@@ -8,11 +8,11 @@ use attain_core::sales::{
     ActivityKind, CourseKind, CustomerSize, CustomerStatus, MarketSize, SpendKind, SurveyKind,
     TicketPriority,
 };
-use attain_core::{Currency, CustomerId, ExternalId};
+use attain_core::{ContactId, Currency, CustomerId, ExternalId};
 use attain_store::{
-    ImportRecords, ImportedActivity, ImportedCompetitor, ImportedContact, ImportedCourse,
-    ImportedCustomer, ImportedEnrolment, ImportedMoneyMove, ImportedProduct, ImportedRate,
-    ImportedSpend, ImportedSurvey, ImportedTerritory, ImportedTicket, Store,
+    CustomerLink, ImportRecords, ImportedActivity, ImportedCompetitor, ImportedContact,
+    ImportedCourse, ImportedCustomer, ImportedEnrolment, ImportedMoneyMove, ImportedProduct,
+    ImportedRate, ImportedSpend, ImportedSurvey, ImportedTerritory, ImportedTicket, Store,
 };
 use rust_decimal::Decimal;
 
@@ -26,12 +26,16 @@ use crate::{AppError, AppResult};
 pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static [&'static str]) {
     match entity {
         Entity::Customers => (&["name"], &["created"]),
-        Entity::Contacts => (&["name|last_name", "customer|customer_external_id"], &[]),
+        Entity::Contacts => (&["name|last_name"], &[]),
         Entity::Products => (&["sku", "name"], &[]),
         Entity::Payments | Entity::Refunds => (&["order", "date", "amount"], &["date"]),
         Entity::Activities => (&["kind", "date", "owner|owner_external_id"], &["date"]),
         Entity::Tickets => (
-            &["customer|customer_external_id", "opened", "priority"],
+            &[
+                "customer|customer_external_id|contact_external_id",
+                "opened",
+                "priority",
+            ],
             &["opened", "first_response", "resolved"],
         ),
         Entity::Surveys => (
@@ -101,8 +105,8 @@ pub(super) async fn import(
         Entity::Contacts => contacts(&mut sheet, &mut owners),
         Entity::Products => products(&mut sheet),
         Entity::Payments | Entity::Refunds => money_moves(store, entity, &mut sheet).await?,
-        Entity::Activities => activities(store, &mut sheet, &mut owners).await?,
-        Entity::Tickets => tickets(&mut sheet),
+        Entity::Activities => activities(store, options.preset, &mut sheet, &mut owners).await?,
+        Entity::Tickets => tickets(store, &mut sheet).await?,
         Entity::Surveys => surveys(&mut sheet),
         Entity::Spend => spend(store, &mut sheet).await?,
         Entity::Enrolments => enrolments(&mut sheet, &owners),
@@ -144,13 +148,51 @@ pub(super) async fn import(
 
 /// The customers the records name, in the order the write resolves them.
 fn customers_named(records: &ImportRecords) -> Vec<&attain_store::CustomerRef> {
+    fn named(link: &Option<CustomerLink>) -> Option<&attain_store::CustomerRef> {
+        match link {
+            Some(CustomerLink::Named(c)) => Some(c),
+            _ => None,
+        }
+    }
     match records {
-        ImportRecords::Contacts(v) => v.iter().map(|c| &c.customer).collect(),
-        ImportRecords::Activities(v) => v.iter().filter_map(|a| a.customer.as_ref()).collect(),
-        ImportRecords::Tickets(v) => v.iter().map(|t| &t.customer).collect(),
+        ImportRecords::Contacts(v) => v.iter().filter_map(|c| c.customer.as_ref()).collect(),
+        ImportRecords::Activities(v) => v.iter().filter_map(|a| named(&a.customer)).collect(),
+        ImportRecords::Tickets(v) => v.iter().filter_map(|t| named(&t.customer)).collect(),
         ImportRecords::Surveys(v) => v.iter().map(|s| &s.customer).collect(),
         _ => Vec::new(),
     }
+}
+
+/// Whether a row names a customer in its customer columns.
+fn names_customer(row: &super::rows::Row<'_, '_>) -> bool {
+    !row.text("customer").is_empty() || !row.text("customer_external_id").is_empty()
+}
+
+/// The values of `field`'s column(s) in every row, for looking them up at once.
+fn values_of<'t>(sheet: &Sheet<'t>, field: &str) -> Vec<&'t str> {
+    let table = sheet.table;
+    let columns = sheet.columns.all(field).to_vec();
+    table
+        .rows
+        .iter()
+        .flat_map(|(_, cells)| columns.iter().filter_map(|&c| cells.get(c)))
+        .map(|s| s.trim_start_matches("zcrm_"))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The stored contacts a file's `field` names, with their customers.
+async fn contacts_named(
+    store: &Store,
+    sheet: &Sheet<'_>,
+    field: &str,
+) -> AppResult<HashMap<String, (ContactId, Option<CustomerId>)>> {
+    let ids = values_of(sheet, field);
+    Ok(if ids.is_empty() {
+        HashMap::new()
+    } else {
+        store.contact_ids(&ids).await?
+    })
 }
 
 async fn customers(
@@ -252,7 +294,13 @@ fn contacts(sheet: &mut Sheet<'_>, owners: &mut Owners) -> ImportRecords {
                 "a contact name is required",
             );
         }
-        let customer = customer_ref(&mut row);
+        // Salesforce's private contacts have no account.
+        let customer = if names_customer(&row) {
+            customer_ref(&mut row).map(Some)
+        } else {
+            row.defaulted(Fallback::ContactWithoutCustomer);
+            Some(None)
+        };
         let owner = row.opt_owner(owners);
         let derived = row.derived_key(
             "contact",
@@ -470,48 +518,68 @@ async fn refunds_within_orders(
     Ok(())
 }
 
+/// An activity type as the CRMs write it. Types that are no call, visit,
+/// meeting or e-mail (a to-do, a LinkedIn message, a cadence step, a
+/// WeChat message) are `other`: kept, counted in the report, and not
+/// counted as sales activities.
+fn activity_kind(text: &str) -> ActivityKind {
+    match text.trim().to_lowercase().as_str() {
+        "call" | "calls" | "phone" | "phone call" | "logged call" | "电话" | "电话拜访" => {
+            ActivityKind::Call
+        }
+        "visit" | "site visit" | "拜访" | "上门拜访" | "实地拜访" => ActivityKind::Visit,
+        "meeting" | "meetings" | "event" | "会议" => ActivityKind::Meeting,
+        "email" | "e-mail" | "emails" | "listemail" | "list email" | "邮件" => {
+            ActivityKind::Email
+        }
+        _ => ActivityKind::Other,
+    }
+}
+
+/// What a Salesforce ID names, by its key prefix.
+fn salesforce_object(id: &str) -> Option<&'static str> {
+    match id.get(..3)? {
+        "001" => Some("account"),
+        "003" => Some("contact"),
+        "006" => Some("opportunity"),
+        _ => None,
+    }
+}
+
 async fn activities(
     store: &Store,
+    preset: super::Preset,
     sheet: &mut Sheet<'_>,
     owners: &mut Owners,
 ) -> AppResult<ImportRecords> {
-    let table = sheet.table;
-    let keys: Vec<&str> = match sheet.columns.get("deal_external_id") {
-        Some(c) => table
-            .rows
-            .iter()
-            .filter_map(|(_, cells)| cells.get(c).map(|s| s.trim_start_matches("zcrm_")))
-            .filter(|s| !s.is_empty())
-            .collect(),
-        None => Vec::new(),
-    };
-    let deals = store.deal_ids(&keys).await?;
+    let mut deal_keys = values_of(sheet, "deal_external_id");
+    deal_keys.extend(values_of(sheet, "related_external_id"));
+    let deals = store.deal_ids(&deal_keys).await?;
+    let contacts = contacts_named(store, sheet, "contact_external_id").await?;
+    let customers = store.customer_index().await?;
+    let salesforce = preset == super::Preset::Salesforce;
+    let mut other_kinds = std::collections::BTreeSet::new();
     let mut out = Vec::new();
+    let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
-        let kind = row.choice("kind", "call, visit, meeting or email", |t| match t {
-            "call" | "calls" | "phone" | "电话" | "电话拜访" => Some(ActivityKind::Call),
-            "visit" | "拜访" | "上门拜访" | "实地拜访" => Some(ActivityKind::Visit),
-            "meeting" | "meetings" | "event" | "会议" => Some(ActivityKind::Meeting),
-            "email" | "e-mail" | "邮件" => Some(ActivityKind::Email),
-            _ => None,
-        });
-        let kind = match kind {
-            Some(None) => {
-                row.bad("kind", "an activity kind is required");
-                None
-            }
-            k => k.flatten(),
-        };
+        let kind_text = row.text("kind").to_owned();
+        let kind = activity_kind(&kind_text);
+        if kind == ActivityKind::Other {
+            other_kinds.insert(if kind_text.is_empty() {
+                "(empty)".to_owned()
+            } else {
+                kind_text
+            });
+        }
         let date = row.date("date", "a date");
         let owner = row.owner(owners, "an activity");
-        let customer =
-            if row.text("customer").is_empty() && row.text("customer_external_id").is_empty() {
-                Some(None)
-            } else {
-                customer_ref(&mut row).map(Some)
-            };
-        let deal = match row.text("deal_external_id").trim_start_matches("zcrm_") {
+        let mut customer = if names_customer(&row) {
+            customer_ref(&mut row).map(|c| Some(CustomerLink::Named(c)))
+        } else {
+            Some(None)
+        };
+        let mut deal = match row.text("deal_external_id").trim_start_matches("zcrm_") {
             "" => Some(None),
             key => match deals.get(key) {
                 Some(id) => Some(Some(*id)),
@@ -524,6 +592,49 @@ async fn activities(
                 }
             },
         };
+        // What the activity is about (Salesforce's WhatId): a deal, a
+        // customer, or a record Attain does not keep, whose ID is kept.
+        let mut related = None;
+        match row.text("related_external_id").trim_start_matches("zcrm_") {
+            "" => {}
+            id => {
+                if let Some(d) = deals.get(id) {
+                    if matches!(deal, Some(None)) {
+                        deal = Some(Some(*d));
+                    }
+                } else if let Some(c) = customers.by_external_id(id) {
+                    if matches!(customer, Some(None)) {
+                        customer = Some(Some(CustomerLink::Stored(c)));
+                    }
+                } else if let Some(object) = salesforce_object(id).filter(|_| salesforce) {
+                    row.bad(
+                        "related_external_id",
+                        format!("no {object} has this ID (import the {object}s first)"),
+                    );
+                } else {
+                    related = Some(id.to_owned());
+                }
+            }
+        }
+        // Who it was with (Salesforce's WhoId): a contact, or a lead.
+        let mut contact = None;
+        let mut lead = None;
+        match row.text("contact_external_id") {
+            "" => {}
+            id => match contacts.get(id) {
+                Some((found, of_customer)) => {
+                    contact = Some(*found);
+                    if let (Some(None), Some(c)) = (&customer, of_customer) {
+                        customer = Some(Some(CustomerLink::Stored(*c)));
+                    }
+                }
+                None if salesforce && !id.starts_with("003") => lead = Some(id.to_owned()),
+                None => row.bad(
+                    "contact_external_id",
+                    "no contact has this ID (import the contacts first)",
+                ),
+            },
+        }
         let derived = row.derived_key(
             "activity",
             &[
@@ -536,20 +647,39 @@ async fn activities(
             ],
         );
         let key = row.key("external_id", || derived);
-        let (Some(kind), Some(date), Some(owner), Some(customer), Some(deal), Some(key)) =
-            (kind, date, owner, customer, deal, key)
+        let (Some(date), Some(owner), Some(customer), Some(deal), Some(key)) =
+            (date, owner, customer, deal, key)
         else {
             continue;
         };
+        if kind == ActivityKind::Other {
+            row.defaulted(Fallback::ActivityOther);
+        }
+        if lead.is_some() {
+            row.defaulted(Fallback::ActivityWithLead);
+        }
+        if related.is_some() {
+            row.defaulted(Fallback::ActivityRelatedKept);
+        }
         out.push(ImportedActivity {
             external_id: key,
             kind,
             owner,
             customer,
             deal,
+            contact,
+            lead_external_id: lead,
+            related_external_id: related,
             occurred_on: date,
             subject: row.opt("subject"),
         });
+    }
+    if !other_kinds.is_empty() {
+        let list: Vec<String> = other_kinds.into_iter().collect();
+        sheet.notes.push(format!(
+            "activity types kept as 'other' (no call, visit, meeting or e-mail): {}",
+            list.join(", ")
+        ));
     }
     Ok(ImportRecords::Activities(out))
 }
@@ -564,12 +694,50 @@ fn priority_of(t: &str) -> Option<TicketPriority> {
     }
 }
 
-fn tickets(sheet: &mut Sheet<'_>) -> ImportRecords {
+async fn tickets(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords> {
+    let contacts = contacts_named(store, sheet, "contact_external_id").await?;
     let mut out = Vec::new();
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
-        let customer = customer_ref(&mut row);
+        // A case may name only its contact: its customer is the contact's.
+        let contact = match row.text("contact_external_id") {
+            "" => Some(None),
+            id => match contacts.get(id) {
+                Some(found) => Some(Some(*found)),
+                None => {
+                    row.bad(
+                        "contact_external_id",
+                        "no contact has this ID (import the contacts first)",
+                    );
+                    None
+                }
+            },
+        };
+        let customer = if names_customer(&row) {
+            customer_ref(&mut row).map(|c| Some(CustomerLink::Named(c)))
+        } else {
+            match contact {
+                Some(Some((_, Some(customer)))) => {
+                    row.defaulted(Fallback::TicketCustomerOfContact);
+                    Some(Some(CustomerLink::Stored(customer)))
+                }
+                Some(Some((_, None))) => {
+                    row.defaulted(Fallback::TicketWithoutCustomer);
+                    Some(None)
+                }
+                Some(None) => {
+                    let field = if row.has("customer") {
+                        "customer"
+                    } else {
+                        "customer_external_id"
+                    };
+                    row.bad(field, "a customer or a contact is required");
+                    None
+                }
+                None => None,
+            }
+        };
         let opened = row.datetime("opened", "an opening time");
         let first = row.opt_datetime("first_response");
         let resolved = row.opt_datetime("resolved");
@@ -598,17 +766,31 @@ fn tickets(sheet: &mut Sheet<'_>) -> ImportRecords {
         }
         let derived = row.derived_key(
             "ticket",
-            &["customer", "customer_external_id", "opened", "subject"],
+            &[
+                "customer",
+                "customer_external_id",
+                "contact_external_id",
+                "opened",
+                "subject",
+            ],
         );
         let key = row.key("external_id", || derived);
-        let (Some(customer), Some(opened), Some(first), Some(resolved), Some(priority), Some(key)) =
-            (customer, opened, first, resolved, priority, key)
+        let (
+            Some(customer),
+            Some(contact),
+            Some(opened),
+            Some(first),
+            Some(resolved),
+            Some(priority),
+            Some(key),
+        ) = (customer, contact, opened, first, resolved, priority, key)
         else {
             continue;
         };
         out.push(ImportedTicket {
             external_id: key,
             customer,
+            contact: contact.map(|(id, _)| id),
             opened_at: opened,
             first_response_at: first,
             resolved_at: resolved,
@@ -617,7 +799,7 @@ fn tickets(sheet: &mut Sheet<'_>) -> ImportRecords {
             subject: row.opt("subject"),
         });
     }
-    ImportRecords::Tickets(out)
+    Ok(ImportRecords::Tickets(out))
 }
 
 fn surveys(sheet: &mut Sheet<'_>) -> ImportRecords {
