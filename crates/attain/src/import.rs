@@ -43,6 +43,40 @@ fn parse_preset(text: &str) -> Result<Preset, String> {
     text.parse()
 }
 
+/// What a report says beyond its counts, one line each: the records it
+/// creates (or in a dry run would), the defaults it used, the columns no
+/// field read.
+fn print_details(report: &attain_app::import::ImportReport) {
+    for created in &report.created {
+        let mut names = created.first.join(", ");
+        if created.more() > 0 {
+            names.push_str(&format!(" and {} more", created.more()));
+        }
+        let verb = if report.dry_run {
+            "to be created"
+        } else {
+            "created"
+        };
+        println!("{} {} {verb}: {names}", created.count, created.kind.key());
+    }
+    for default in &report.defaults {
+        println!("default: {default}");
+    }
+    let (filled, empty): (Vec<_>, Vec<_>) =
+        report.unused_columns.iter().partition(|c| c.values > 0);
+    if !filled.is_empty() {
+        let columns: Vec<String> = filled
+            .iter()
+            .map(|c| format!("{c} ({} rows with a value)", c.values))
+            .collect();
+        println!("columns not imported: {}", columns.join(", "));
+    }
+    if !empty.is_empty() {
+        let columns: Vec<String> = empty.iter().map(ToString::to_string).collect();
+        println!("empty columns not imported: {}", columns.join(", "));
+    }
+}
+
 /// Runs the import and prints what it did; problems go to stderr, one per line.
 pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
     let bytes =
@@ -143,6 +177,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
                     );
                 }
             }
+            print_details(&report);
             Ok(())
         }
         Err(attain_app::AppError::Import(problems)) => {

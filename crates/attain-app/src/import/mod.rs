@@ -316,6 +316,38 @@ pub enum Fallback {
 }
 
 impl Fallback {
+    /// One of every kind (with sample column and field names), for checking
+    /// that each has a message wherever reports are shown.
+    pub fn every_kind() -> Vec<Fallback> {
+        let column = || "Column".to_owned();
+        vec![
+            Self::FromColumn {
+                field: "field".into(),
+                column: column(),
+            },
+            Self::DealCreatedOnClose,
+            Self::DealCreatedAfterClose,
+            Self::DealAmountZero,
+            Self::DealProbabilityByStatus,
+            Self::EmptyIsFalse { column: column() },
+            Self::CustomerCreatedToday,
+            Self::CustomerProspect,
+            Self::ContactWithoutCustomer,
+            Self::ProductListPriceZero,
+            Self::ProductCostZero,
+            Self::ProductUncategorised,
+            Self::OrderQuantityOne,
+            Self::OrderLineWithoutProduct,
+            Self::SpendMarketing,
+            Self::ActivityOther,
+            Self::ActivityWithLead,
+            Self::ActivityRelatedKept,
+            Self::TicketCustomerOfContact,
+            Self::TicketWithoutCustomer,
+            Self::CourseSkill,
+        ]
+    }
+
     /// A stable name: the web's message key is `import-default-<key>`, the
     /// API's `code`.
     pub fn key(&self) -> &'static str {
@@ -488,6 +520,13 @@ impl Created {
     }
 }
 
+impl Created {
+    /// How many are not among [`Self::first`].
+    pub fn more(&self) -> usize {
+        self.count.saturating_sub(self.first.len())
+    }
+}
+
 impl std::fmt::Display for Created {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -497,8 +536,8 @@ impl std::fmt::Display for Created {
             self.kind.key(),
             self.first.join(", ")
         )?;
-        if self.count > self.first.len() {
-            write!(f, " and {} more", self.count - self.first.len())?;
+        if self.more() > 0 {
+            write!(f, " and {} more", self.more())?;
         }
         Ok(())
     }
@@ -701,4 +740,21 @@ fn matched_columns(columns: &mapping::Columns, header: &[String]) -> Vec<(String
         .into_iter()
         .map(|(f, h)| (f.to_owned(), h.map(str::to_owned)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fallback_has_its_own_key_and_names_what_it_used() {
+        let all = Fallback::every_kind();
+        let mut keys: Vec<&str> = all.iter().map(Fallback::key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len());
+        for f in &all {
+            assert!(f.sentence(3).starts_with("3 "), "{f:?}");
+        }
+    }
 }
