@@ -882,3 +882,11 @@ store_test!(async fn a_salesforce_export_imports_every_row_of_its_five_files(sto
     store.rebuild_rollups().await.unwrap();
     assert_eq!(activities_kpi(&store).await, Some(rust_decimal::Decimal::from(counted)));
 });
+
+store_test!(async fn order_statuses_nobody_knows_are_named_in_the_report(store) {
+    // An order status other than cancelled was read as confirmed without a word.
+    org(&store).await;
+    let file = "Order Number,Order Date,Customer,Owner,Amount,Status\nSO-1,2026-03-01,Acme,jane,10,Draft\nSO-2,2026-03-01,Acme,jane,10,Cancelled\nSO-3,2026-03-01,Acme,jane,10,Delivered\n";
+    let report = import_orders(&store, "o.csv", file.as_bytes()).await.unwrap();
+    assert!(report.notes.contains(&"order statuses read as confirmed (only cancelled orders count for nothing): Draft".to_owned()), "{:?}", report.notes);
+});

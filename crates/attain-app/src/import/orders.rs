@@ -21,6 +21,20 @@ pub(super) const REQUIRED: &[&str] = &[
     "amount|unit_price",
 ];
 
+/// Whether an order's status says it was cancelled; any other status
+/// (but the usual words for confirmed) is collected for the report.
+fn cancelled(status: &str, others: &mut std::collections::BTreeSet<String>) -> bool {
+    match status.trim().to_lowercase().as_str() {
+        "cancelled" | "canceled" | "已取消" | "作废" => true,
+        "" | "confirmed" | "已确认" | "booked" | "closed" | "complete" | "completed"
+        | "delivered" | "shipped" | "已完成" | "已发货" => false,
+        _ => {
+            others.insert(status.trim().to_owned());
+            false
+        }
+    }
+}
+
 /// The most units one order line may have.
 const MAX_QUANTITY: i64 = 1_000_000_000;
 
@@ -114,6 +128,7 @@ pub(super) async fn import(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut orders: Vec<ImportedOrder> = Vec::new();
     let mut line_count = 0_u64;
+    let mut other_statuses = std::collections::BTreeSet::new();
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let number = row.required("number", "an order number");
@@ -245,10 +260,7 @@ pub(super) async fn import(
                     owner,
                     deal,
                     order_date: date,
-                    cancelled: matches!(
-                        row.text("status").to_lowercase().as_str(),
-                        "cancelled" | "canceled" | "已取消" | "作废"
-                    ),
+                    cancelled: cancelled(row.text("status"), &mut other_statuses),
                     lines: vec![line_item],
                 });
             }
@@ -257,6 +269,13 @@ pub(super) async fn import(
     }
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
+    if !other_statuses.is_empty() {
+        let list: Vec<String> = other_statuses.into_iter().collect();
+        sheet.notes.push(format!(
+            "order statuses read as confirmed (only cancelled orders count for nothing): {}",
+            list.join(", ")
+        ));
+    }
     let mut report = sheet.report(orders.len(), &owners);
     report.created = super::to_create(
         store,
