@@ -133,10 +133,17 @@ store_test!(async fn a_user_in_a_missing_unit_is_invalid(store) {
 });
 
 store_test!(async fn money_columns_hold_the_full_range_without_loss(store) {
-    for minor in [0, 1, -1, 123_456_789_012, i64::MAX, i64::MIN] {
+    let max = attain_core::money::MAX_AMOUNT_MINOR;
+    for minor in [0, 1, -1, 123_456_789_012, max, -max] {
         let money = Money::from_minor_units(minor, Currency::CNY);
         let (stored, currency) = money_to_columns(&money).unwrap();
         let echoed = store.echo_bigint(stored).await.unwrap();
         assert_eq!(money_from_columns(echoed, currency).unwrap(), money);
     }
+    // Beyond ten trillion nothing is stored: sums of stored amounts cannot overflow.
+    for minor in [max + 1, -max - 1, i64::MAX, i64::MIN] {
+        let money = Money::from_minor_units(minor, Currency::CNY);
+        assert!(money_to_columns(&money).is_err(), "{minor}");
+    }
+    assert_eq!(store.echo_bigint(i64::MAX).await.unwrap(), i64::MAX, "the column itself holds any i64");
 });
