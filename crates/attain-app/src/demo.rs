@@ -698,7 +698,7 @@ impl Sim<'_> {
             let cost = product.unit_cost.to_minor_units().unwrap_or(0) * quantity;
             lines.push(OrderLine {
                 order,
-                product: product.id,
+                product: Some(product.id),
                 quantity,
                 unit_price: cny(unit),
                 amount: cny(unit * quantity),
@@ -1483,7 +1483,7 @@ impl Sim<'_> {
             self.next_contact += 1;
             b.contacts.push(Contact {
                 id: ContactId::from_raw(id),
-                customer,
+                customer: Some(customer),
                 name: format!("{s_zh}{g_zh}"),
                 title: Some((*pick(&mut rng, TITLES)).into()),
                 email: Some(format!(

@@ -131,6 +131,9 @@ key_enum!(
         Meeting => "meeting",
         /// E-mail.
         Email => "email",
+        /// Anything else a CRM logs (a to-do, a LinkedIn message, a
+        /// cadence step): kept, but not counted as a sales activity.
+        Other => "other",
     }
 );
 
@@ -325,8 +328,8 @@ pub struct Order {
 pub struct OrderLine {
     /// The order.
     pub order: OrderId,
-    /// The product.
-    pub product: ProductId,
+    /// The product, if the source named one (a file of order totals does not).
+    pub product: Option<ProductId>,
     /// Units.
     pub quantity: i64,
     /// Price per unit after discount.
@@ -483,8 +486,9 @@ pub struct Enrolment {
 pub struct Contact {
     /// ID.
     pub id: crate::ids::ContactId,
-    /// The customer the person works for.
-    pub customer: CustomerId,
+    /// The customer the person works for, if any (a CRM's private contacts
+    /// have none).
+    pub customer: Option<CustomerId>,
     /// Full name.
     pub name: String,
     /// Job title.

@@ -7,11 +7,11 @@
 use std::collections::{HashMap, HashSet};
 
 use attain_core::sales::{
-    ActivityKind, CustomerSize, CustomerStatus, DealStatus, ForecastCategory, MarketSize,
+    ActivityKind, Channel, CustomerSize, CustomerStatus, DealStatus, ForecastCategory, MarketSize,
     SpendKind, SurveyKind, TicketPriority,
 };
 use attain_core::{
-    CustomerId, DealId, ExternalId, Login, Money, OrderId, OrgUnitId, ProductId, UserId,
+    ContactId, CustomerId, DealId, ExternalId, Login, Money, OrderId, OrgUnitId, ProductId, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -30,6 +30,17 @@ pub struct CustomerRef {
     pub external_id: Option<ExternalId>,
     /// The customer's name.
     pub name: String,
+}
+
+/// The customer of an imported ticket or activity: one its row names (found
+/// or created like any reference), or one found through what it names (a
+/// contact's customer, an account its `WhatId` names).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CustomerLink {
+    /// Named by the row.
+    Named(CustomerRef),
+    /// A stored customer.
+    Stored(CustomerId),
 }
 
 /// Who owns an imported record: a user who exists, or one of the people the
@@ -97,8 +108,8 @@ pub struct ImportedDeal {
     pub closed_on: Option<NaiveDate>,
     /// Why it was lost.
     pub lost_reason: Option<String>,
-    /// Lead source / channel key, if it names a known channel.
-    pub source_channel: Option<String>,
+    /// Lead source: the channel (created when new).
+    pub source_channel: Option<Channel>,
 }
 
 /// What an import wrote.
@@ -114,6 +125,10 @@ pub struct ImportCounts {
     pub owners_created: usize,
     /// Order lines written (orders only).
     pub lines: usize,
+    /// Channels created because no existing one had the key.
+    pub channels_created: usize,
+    /// Courses created because no existing one had the name (enrolments).
+    pub courses_created: usize,
 }
 
 const DEAL_COLUMNS: &[&str] = &[
@@ -235,6 +250,82 @@ fn owner_id(owner: OwnerRef, created: &[UserId]) -> StoreResult<UserId> {
     }
 }
 
+/// How an import finds the customer a record names: by external ID, then
+/// by name, then by a name that is some customer's external ID (a deals
+/// file whose customer column holds the accounts' IDs, `C0343`). The dry
+/// run and the write both use it, so they agree on who is created.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerIndex {
+    by_external: HashMap<String, i64>,
+    by_name: HashMap<String, i64>,
+}
+
+impl CustomerIndex {
+    /// The index of `(id, name, external ID)` rows; of equal names the
+    /// oldest customer wins.
+    fn of(rows: Vec<(i64, String, Option<String>)>) -> Self {
+        let mut index = Self::default();
+        for (id, name, external) in rows {
+            index.add(id, &name, external.as_deref());
+        }
+        index
+    }
+
+    fn add(&mut self, id: i64, name: &str, external: Option<&str>) {
+        self.by_name.entry(name.to_owned()).or_insert(id);
+        if let Some(e) = external {
+            self.by_external.entry(e.to_owned()).or_insert(id);
+        }
+    }
+
+    fn find_raw(&self, reference: &CustomerRef) -> Option<i64> {
+        reference
+            .external_id
+            .as_ref()
+            .and_then(|e| self.by_external.get(e.as_str()))
+            .or_else(|| self.by_name.get(&reference.name))
+            .or_else(|| self.by_external.get(reference.name.trim()))
+            .copied()
+    }
+
+    /// The stored customer whose external ID is `external`, if any.
+    pub fn by_external_id(&self, external: &str) -> Option<CustomerId> {
+        self.by_external
+            .get(external)
+            .copied()
+            .map(CustomerId::from_raw)
+    }
+
+    /// The stored customer `reference` names, if any.
+    pub fn find(&self, reference: &CustomerRef) -> Option<CustomerId> {
+        self.find_raw(reference).map(CustomerId::from_raw)
+    }
+
+    /// Of `references` in order, those an import creates (each once): what
+    /// the write will do, for the report of a dry run.
+    pub fn to_create<'r>(
+        &self,
+        references: impl IntoIterator<Item = &'r CustomerRef>,
+    ) -> Vec<&'r CustomerRef> {
+        let mut index = self.clone();
+        let mut created = Vec::new();
+        for (n, r) in references.into_iter().enumerate() {
+            if index.find_raw(r).is_none() {
+                // A placeholder ID: only whether it is found matters here.
+                index.add(
+                    -1 - i64::try_from(n).unwrap_or(0),
+                    &r.name,
+                    r.external_id.as_ref().map(ExternalId::as_str),
+                );
+                created.push(r);
+            }
+        }
+        created
+    }
+}
+
+const CUSTOMER_KEYS: &str = "SELECT id, name, external_id FROM customers ORDER BY id";
+
 /// Finds or creates the customers the records name, inside `$tx`; evaluates
 /// to (map from reference to ID, number created). Each reference comes with
 /// the owner, first date and activity of the customer if it must be created.
@@ -242,31 +333,19 @@ macro_rules! resolve_customers {
     ($tx:ident, $refs:expr) => {{
         let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
         let mut created = 0_usize;
-        let by_name: HashMap<String, i64> = {
-            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM customers ORDER BY id DESC").fetch_all(&mut *$tx).await?;
-            rows.into_iter().map(|(id, name)| (name, id)).collect()
-        };
-        let by_external: HashMap<String, i64> = {
-            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, external_id FROM customers WHERE external_id IS NOT NULL").fetch_all(&mut *$tx).await?;
-            rows.into_iter().map(|(id, ext)| (ext, id)).collect()
-        };
+        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(CUSTOMER_KEYS).fetch_all(&mut *$tx).await?;
+        let mut index = CustomerIndex::of(rows);
         for (reference, owner, first_seen, active) in $refs {
             let reference: &CustomerRef = reference;
             let owner: Option<UserId> = owner;
             if ids.contains_key(reference) {
                 continue;
             }
-            let found = reference
-                .external_id
-                .as_ref()
-                .and_then(|e| by_external.get(e.as_str()))
-                .or_else(|| by_name.get(&reference.name))
-                .copied();
-            let id = match found {
+            let id = match index.find_raw(reference) {
                 Some(id) => id,
                 None => {
                     created += 1;
-                    sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                    let id: i64 = sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                         .bind(&reference.name)
                         .bind(owner.map(UserId::raw))
                         .bind(if active { "active" } else { "prospect" })
@@ -274,12 +353,39 @@ macro_rules! resolve_customers {
                         .bind(first_seen)
                         .bind(reference.external_id.as_ref().map(ExternalId::as_str))
                         .fetch_one(&mut *$tx)
-                        .await?
+                        .await?;
+                    index.add(id, &reference.name, reference.external_id.as_ref().map(ExternalId::as_str));
+                    id
                 }
             };
             ids.insert(reference.clone(), CustomerId::from_raw(id));
         }
         (ids, created)
+    }};
+}
+
+/// Creates the channels `$channels` names that do not exist, inside `$tx`;
+/// evaluates to how many were created.
+macro_rules! create_channels {
+    ($tx:ident, $channels:expr) => {{
+        let mut existing: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels")
+            .fetch_all(&mut *$tx)
+            .await?
+            .into_iter()
+            .collect();
+        let mut created = 0_usize;
+        for channel in $channels {
+            let channel: &Channel = channel;
+            if existing.insert(channel.key.clone()) {
+                sqlx::query("INSERT INTO channels (key, name) VALUES ($1, $2)")
+                    .bind(&channel.key)
+                    .bind(&channel.name)
+                    .execute(&mut *$tx)
+                    .await?;
+                created += 1;
+            }
+        }
+        created
     }};
 }
 
@@ -291,6 +397,17 @@ fn customer_of(ids: &HashMap<CustomerRef, CustomerId>, r: &CustomerRef) -> Store
     ids.get(r)
         .map(|c| c.raw())
         .ok_or_else(|| StoreError::Invalid(format!("customer {} unresolved", r.name)))
+}
+
+fn linked_customer(
+    ids: &HashMap<CustomerRef, CustomerId>,
+    link: Option<&CustomerLink>,
+) -> StoreResult<Option<i64>> {
+    match link {
+        None => Ok(None),
+        Some(CustomerLink::Named(r)) => customer_of(ids, r).map(Some),
+        Some(CustomerLink::Stored(id)) => Ok(Some(id.raw())),
+    }
 }
 
 fn minor(m: &Money) -> StoreResult<i64> {
@@ -316,7 +433,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let created_owners = create_owners!(tx, owners);
-            let channels: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?.into_iter().collect();
+            counts.channels_created = create_channels!(tx, deals.iter().filter_map(|d| d.source_channel.as_ref()));
             let before: HashMap<String, String> = {
                 let rows: Vec<(String, String)> = sqlx::query_as("SELECT external_id, stage FROM deals WHERE external_id IS NOT NULL").fetch_all(&mut *tx).await?;
                 rows.into_iter().collect()
@@ -359,7 +476,7 @@ impl Store {
                     Val::Date(d.expected_close_on),
                     Val::OptDate(d.closed_on),
                     Val::OptText(d.lost_reason.clone()),
-                    Val::OptText(d.source_channel.clone().filter(|c| channels.contains(c))),
+                    Val::OptText(d.source_channel.as_ref().map(|c| c.key.clone())),
                     Val::Text(d.external_id.as_str().into()),
                 ]);
             }
@@ -399,8 +516,8 @@ impl Store {
 /// An order line as read from a file.
 #[derive(Debug, Clone)]
 pub struct ImportedLine {
-    /// Product.
-    pub product: ProductId,
+    /// Product, if the file names one.
+    pub product: Option<ProductId>,
     /// Units.
     pub quantity: i64,
     /// Price per unit.
@@ -532,7 +649,7 @@ impl Store {
                 for o in batch {
                     let id = ids.get(&o.number).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
                     for l in &o.lines {
-                        lines.push(vec![Val::I64(id), Val::I64(l.product.raw()), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
+                        lines.push(vec![Val::I64(id), Val::OptI64(l.product.map(ProductId::raw)), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
                     }
                 }
                 counts.lines += lines.len();
@@ -587,6 +704,59 @@ impl Store {
         Ok(found)
     }
 
+    /// What is left to refund of each of `orders`: its total less its
+    /// stored refunds, except those whose external ID is in `replaced`
+    /// (a re-import replaces them). In the order's currency; a refund in
+    /// another currency takes nothing here.
+    pub async fn refund_room(
+        &self,
+        orders: &[OrderId],
+        replaced: &HashSet<&str>,
+    ) -> StoreResult<HashMap<OrderId, Money>> {
+        let mut ids: Vec<i64> = orders.iter().map(|o| o.raw()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut left = HashMap::new();
+        for chunk in ids.chunks(500) {
+            // IDs are integers from the database, never text from the file.
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT o.id, o.currency, o.total_minor, r.external_id, r.currency, r.amount_minor FROM orders o LEFT JOIN refunds r ON r.order_id = o.id WHERE o.id IN ({})",
+                list.join(",")
+            );
+            type Row = (
+                i64,
+                String,
+                i64,
+                Option<String>,
+                Option<String>,
+                Option<i64>,
+            );
+            let rows: Vec<Row> = on_pool!(self, pool => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+            });
+            for (id, currency, total, key, refund_currency, refunded) in rows {
+                let order = OrderId::from_raw(id);
+                let entry = match left.entry(order) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(crate::money_from_columns(total, &currency)?)
+                    }
+                };
+                if let (Some(amount), Some(refund_currency)) = (refunded, refund_currency)
+                    && refund_currency == currency
+                    && !key.as_deref().is_some_and(|k| replaced.contains(k))
+                {
+                    let refund = crate::money_from_columns(amount, &refund_currency)?;
+                    *entry = entry
+                        .checked_sub(&refund)
+                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                }
+            }
+        }
+        Ok(left)
+    }
+
     /// Deal IDs by external ID, for the IDs given (activities and orders may name their deal).
     pub async fn deal_ids(&self, external: &[&str]) -> StoreResult<HashMap<String, DealId>> {
         let mut found = HashMap::new();
@@ -606,6 +776,68 @@ impl Store {
             found.extend(rows.into_iter().map(|(n, id)| (n, DealId::from_raw(id))));
         }
         Ok(found)
+    }
+
+    /// Contacts by external ID, with their customer (if any), for the IDs given
+    /// (tickets and activities may name a contact).
+    pub async fn contact_ids(
+        &self,
+        external: &[&str],
+    ) -> StoreResult<HashMap<String, (ContactId, Option<CustomerId>)>> {
+        let mut found = HashMap::new();
+        for chunk in external.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT external_id, id, customer_id FROM contacts WHERE external_id IN ({})",
+                placeholders.join(",")
+            );
+            let rows: Vec<(String, i64, Option<i64>)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for n in chunk {
+                    q = q.bind(*n);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.extend(rows.into_iter().map(|(e, id, customer)| {
+                (
+                    e,
+                    (ContactId::from_raw(id), customer.map(CustomerId::from_raw)),
+                )
+            }));
+        }
+        Ok(found)
+    }
+
+    /// How imports find customers (see [`CustomerIndex`]).
+    pub async fn customer_index(&self) -> StoreResult<CustomerIndex> {
+        let rows: Vec<(i64, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as(CUSTOMER_KEYS).fetch_all(pool).await?
+        });
+        Ok(CustomerIndex::of(rows))
+    }
+
+    /// The keys of the channels that exist.
+    pub async fn channel_keys(&self) -> StoreResult<HashSet<String>> {
+        let keys: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT key FROM channels").fetch_all(pool).await?
+        });
+        Ok(keys.into_iter().collect())
+    }
+
+    /// The names of the courses that exist.
+    pub async fn course_names(&self) -> StoreResult<HashSet<String>> {
+        let names: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM courses").fetch_all(pool).await?
+        });
+        Ok(names.into_iter().collect())
+    }
+
+    /// The names of the territories that exist.
+    pub async fn territory_names(&self) -> StoreResult<HashSet<String>> {
+        let names: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT name FROM territories").fetch_all(pool).await?
+        });
+        Ok(names.into_iter().collect())
     }
 
     /// Customers by lower-cased name and by external ID, with the external
@@ -639,8 +871,8 @@ pub struct ImportedCustomer {
     pub size: Option<CustomerSize>,
     /// Segment.
     pub segment: Option<String>,
-    /// Source channel key (kept only if the channel exists).
-    pub source_channel: Option<String>,
+    /// Source channel (created when new).
+    pub source_channel: Option<Channel>,
     /// Owner; none puts the customer in the pool (客户公海).
     pub owner: Option<OwnerRef>,
     /// Lifecycle state.
@@ -654,8 +886,8 @@ pub struct ImportedCustomer {
 pub struct ImportedContact {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// The customer the person works for.
-    pub customer: CustomerRef,
+    /// The customer the person works for, if any (private contacts have none).
+    pub customer: Option<CustomerRef>,
     /// Full name.
     pub name: String,
     /// Job title.
@@ -707,14 +939,21 @@ pub struct ImportedMoneyMove {
 pub struct ImportedActivity {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// Call, visit, meeting or e-mail.
+    /// Call, visit, meeting, e-mail or other.
     pub kind: ActivityKind,
     /// Who did it.
     pub owner: OwnerRef,
     /// With which customer.
-    pub customer: Option<CustomerRef>,
+    pub customer: Option<CustomerLink>,
     /// About which deal.
     pub deal: Option<DealId>,
+    /// With which contact.
+    pub contact: Option<ContactId>,
+    /// The lead it was with (Attain keeps no leads), by the lead's ID.
+    pub lead_external_id: Option<String>,
+    /// Another record it names that Attain does not keep (a case, a
+    /// campaign), by its ID.
+    pub related_external_id: Option<String>,
     /// When.
     pub occurred_on: NaiveDate,
     /// Subject.
@@ -726,8 +965,10 @@ pub struct ImportedActivity {
 pub struct ImportedTicket {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// Customer.
-    pub customer: CustomerRef,
+    /// Customer, if the row or its contact names one.
+    pub customer: Option<CustomerLink>,
+    /// The contact who raised it.
+    pub contact: Option<ContactId>,
     /// Opened.
     pub opened_at: DateTime<Utc>,
     /// First response.
@@ -764,8 +1005,8 @@ pub struct ImportedSurvey {
 pub struct ImportedSpend {
     /// Key for re-imports.
     pub external_id: ExternalId,
-    /// Channel key (created when new).
-    pub channel: String,
+    /// Channel (created when new).
+    pub channel: Channel,
     /// Marketing or sales.
     pub kind: SpendKind,
     /// Date.
@@ -922,7 +1163,7 @@ impl ImportRecords {
             }
             Self::Activities(_) => "SELECT owner_id, NULL FROM activities WHERE external_id IN",
             Self::Tickets(_) => {
-                "SELECT cu.owner_id, NULL FROM tickets t JOIN customers cu ON cu.id = t.customer_id WHERE t.external_id IN"
+                "SELECT cu.owner_id, NULL FROM tickets t LEFT JOIN customers cu ON cu.id = t.customer_id WHERE t.external_id IN"
             }
             Self::Surveys(_) => {
                 "SELECT cu.owner_id, NULL FROM survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE s.external_id IN"
@@ -952,6 +1193,15 @@ impl ImportRecords {
         }
     }
 
+    /// The channels the records name (customers' sources, spend's channels).
+    pub fn channels(&self) -> Vec<&Channel> {
+        match self {
+            Self::Customers(v) => v.iter().filter_map(|c| c.source_channel.as_ref()).collect(),
+            Self::Spend(v) => v.iter().map(|s| &s.channel).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Customers the records name, each with what a new one would start
     /// with (owner, first date, whether active).
     fn customer_refs(&self, owners: &[UserId]) -> StoreResult<Vec<NewCustomerSeed<'_>>> {
@@ -959,22 +1209,25 @@ impl ImportRecords {
         match self {
             Self::Contacts(v) => {
                 for c in v {
-                    let owner = c.owner.map(|o| owner_id(o, owners)).transpose()?;
-                    refs.push((&c.customer, owner, Utc::now().date_naive(), false));
+                    if let Some(customer) = &c.customer {
+                        let owner = c.owner.map(|o| owner_id(o, owners)).transpose()?;
+                        refs.push((customer, owner, Utc::now().date_naive(), false));
+                    }
                 }
             }
             Self::Activities(v) => {
                 for a in v {
-                    if let Some(c) = &a.customer {
+                    if let Some(CustomerLink::Named(c)) = &a.customer {
                         refs.push((c, Some(owner_id(a.owner, owners)?), a.occurred_on, false));
                     }
                 }
             }
             Self::Tickets(v) => {
-                refs.extend(
-                    v.iter()
-                        .map(|t| (&t.customer, None, t.opened_at.date_naive(), true)),
-                );
+                for t in v {
+                    if let Some(CustomerLink::Named(c)) = &t.customer {
+                        refs.push((c, None, t.opened_at.date_naive(), true));
+                    }
+                }
             }
             Self::Surveys(v) => {
                 refs.extend(v.iter().map(|s| (&s.customer, None, s.responded_on, true)));
@@ -998,7 +1251,6 @@ fn upsert_of(
     customers: &HashMap<CustomerRef, CustomerId>,
     owners: &[UserId],
     courses: &HashMap<String, i64>,
-    channels: &HashSet<String>,
     territories: &HashMap<String, i64>,
 ) -> StoreResult<Upsert> {
     let ext = |e: &ExternalId| Val::Text(e.as_str().to_owned());
@@ -1034,7 +1286,7 @@ fn upsert_of(
                         Val::OptText(c.region.clone()),
                         Val::OptText(c.size.map(|s| s.key().to_owned())),
                         Val::OptText(c.segment.clone()),
-                        Val::OptText(c.source_channel.clone().filter(|k| channels.contains(k))),
+                        Val::OptText(c.source_channel.as_ref().map(|k| k.key.clone())),
                         opt_owner(&c.owner)?,
                         Val::Text(c.status.key().into()),
                         Val::Bool(c.owner.is_none()),
@@ -1060,7 +1312,12 @@ fn upsert_of(
                 .iter()
                 .map(|c| {
                     Ok(vec![
-                        Val::I64(customer_of(customers, &c.customer)?),
+                        Val::OptI64(
+                            c.customer
+                                .as_ref()
+                                .map(|r| customer_of(customers, r))
+                                .transpose()?,
+                        ),
                         Val::Text(c.name.clone()),
                         Val::OptText(c.title.clone()),
                         Val::OptText(c.email.clone()),
@@ -1146,6 +1403,9 @@ fn upsert_of(
                 "owner_id",
                 "customer_id",
                 "deal_id",
+                "contact_id",
+                "lead_external_id",
+                "related_external_id",
                 "occurred_on",
                 "subject",
                 "external_id",
@@ -1157,13 +1417,11 @@ fn upsert_of(
                     Ok(vec![
                         Val::Text(a.kind.key().into()),
                         Val::I64(owner_id(a.owner, owners)?.raw()),
-                        Val::OptI64(
-                            a.customer
-                                .as_ref()
-                                .map(|c| customer_of(customers, c))
-                                .transpose()?,
-                        ),
+                        Val::OptI64(linked_customer(customers, a.customer.as_ref())?),
                         Val::OptI64(a.deal.map(DealId::raw)),
+                        Val::OptI64(a.contact.map(ContactId::raw)),
+                        Val::OptText(a.lead_external_id.clone()),
+                        Val::OptText(a.related_external_id.clone()),
                         Val::Date(a.occurred_on),
                         Val::OptText(a.subject.clone()),
                         ext(&a.external_id),
@@ -1175,6 +1433,7 @@ fn upsert_of(
             table: "tickets",
             columns: &[
                 "customer_id",
+                "contact_id",
                 "opened_at",
                 "first_response_at",
                 "resolved_at",
@@ -1188,7 +1447,8 @@ fn upsert_of(
                 .iter()
                 .map(|t| {
                     Ok(vec![
-                        Val::I64(customer_of(customers, &t.customer)?),
+                        Val::OptI64(linked_customer(customers, t.customer.as_ref())?),
+                        Val::OptI64(t.contact.map(ContactId::raw)),
                         Val::Ts(t.opened_at),
                         Val::OptTs(t.first_response_at),
                         Val::OptTs(t.resolved_at),
@@ -1242,7 +1502,7 @@ fn upsert_of(
                 .iter()
                 .map(|s| {
                     Ok(vec![
-                        Val::Text(s.channel.clone()),
+                        Val::Text(s.channel.key.clone()),
                         Val::Text(s.kind.key().into()),
                         Val::Date(s.spent_on),
                         Val::Text(s.amount.currency().code().into()),
@@ -1423,17 +1683,11 @@ impl Store {
                     if !courses.contains_key(&e.course) {
                         let id: i64 = sqlx::query_scalar("INSERT INTO courses (name, kind) VALUES ($1, 'skill') RETURNING id").bind(&e.course).fetch_one(&mut *tx).await?;
                         courses.insert(e.course.clone(), id);
+                        counts.courses_created += 1;
                     }
                 }
             }
-            let mut channels: HashSet<String> = sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *tx).await?.into_iter().collect();
-            if let ImportRecords::Spend(v) = records {
-                for s in v {
-                    if channels.insert(s.channel.clone()) {
-                        sqlx::query("INSERT INTO channels (key, name) VALUES ($1, $1)").bind(&s.channel).execute(&mut *tx).await?;
-                    }
-                }
-            }
+            counts.channels_created = create_channels!(tx, records.channels());
             // Territories name their parent: parents are written first, one
             // level at a time, so a file may hold a whole hierarchy.
             let mut territories: HashMap<String, i64> = HashMap::new();
@@ -1456,7 +1710,7 @@ impl Store {
                     }
                 }
             }
-            let upsert = upsert_of(records, &customers, &created_owners, &courses, &channels, &territories)?;
+            let upsert = upsert_of(records, &customers, &created_owners, &courses, &territories)?;
             let count_sql = format!("SELECT COUNT(*) FROM {}", upsert.table);
             let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())).fetch_one(&mut *tx).await?;
             let suffix = upsert_suffix(upsert.key, upsert.columns);
@@ -1550,7 +1804,7 @@ impl Store {
                 "SELECT o.owner_id, o.customer_id FROM {table} x JOIN orders o ON o.id = x.order_id WHERE x.id = $1"
             )),
             "tickets" | "survey_responses" => Some(format!(
-                "SELECT cu.owner_id, NULL FROM {table} x JOIN customers cu ON cu.id = x.customer_id WHERE x.id = $1"
+                "SELECT cu.owner_id, NULL FROM {table} x LEFT JOIN customers cu ON cu.id = x.customer_id WHERE x.id = $1"
             )),
             "enrolments" => Some("SELECT user_id, NULL FROM enrolments WHERE id = $1".to_owned()),
             _ => None,

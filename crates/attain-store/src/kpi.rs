@@ -169,7 +169,8 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             customer: Some("a.customer_id"),
             day: text("a.occurred_on"),
             currency: "''",
-            from: "activities a WHERE 1 = 1",
+            // 'other' (to-dos and the like) is kept but is no sales activity.
+            from: "activities a WHERE a.kind <> 'other'",
             set: vec![("activities", one())],
         },
         Branch {
@@ -177,7 +178,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             customer: Some("t.customer_id"),
             day: (d.day_of)("t.opened_at"),
             currency: "''",
-            from: "tickets t JOIN customers cu ON cu.id = t.customer_id WHERE 1 = 1",
+            from: "tickets t LEFT JOIN customers cu ON cu.id = t.customer_id WHERE 1 = 1",
             set: vec![
                 ("tickets", one()),
                 (
@@ -329,7 +330,7 @@ pub(crate) fn customer_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
 pub(crate) fn product_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
     let filter = filter.map_or(String::new(), |f| format!(" AND o.owner_id {f}"));
     format!(
-        "INSERT INTO kpi_product_month (owner_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} WHERE o.status = 'confirmed'{filter} GROUP BY o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
+        "INSERT INTO kpi_product_month (owner_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} WHERE o.status = 'confirmed' AND l.product_id IS NOT NULL{filter} GROUP BY o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
         d.orders_then_lines
     )
 }

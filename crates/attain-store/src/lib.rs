@@ -36,10 +36,11 @@ pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use goals::{Goal, GoalChanges, GoalCheckin, GoalFilter, GoalRevision, NewGoal, Revision};
 pub use import::{
-    CustomerRef, ImportCounts, ImportRecords, ImportedActivity, ImportedCompetitor,
-    ImportedContact, ImportedCourse, ImportedCustomer, ImportedDeal, ImportedEnrolment,
-    ImportedLine, ImportedMoneyMove, ImportedOrder, ImportedProduct, ImportedRate, ImportedSpend,
-    ImportedSurvey, ImportedTerritory, ImportedTicket, NewOwner, NewOwners, OwnerRef, Progress,
+    CustomerIndex, CustomerLink, CustomerRef, ImportCounts, ImportRecords, ImportedActivity,
+    ImportedCompetitor, ImportedContact, ImportedCourse, ImportedCustomer, ImportedDeal,
+    ImportedEnrolment, ImportedLine, ImportedMoneyMove, ImportedOrder, ImportedProduct,
+    ImportedRate, ImportedSpend, ImportedSurvey, ImportedTerritory, ImportedTicket, NewOwner,
+    NewOwners, OwnerRef, Progress,
 };
 pub use kpi::{
     CustomMetric, CustomerAttr, CustomerGrain, Grain, MEASURES, MeasureRow, NewCustomersBy,

@@ -88,6 +88,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_access_hardening.sql"),
         postgres: include_str!("../migrations/postgres/0012_access_hardening.sql"),
     },
+    Migration {
+        version: 13,
+        name: "import references",
+        sqlite: include_str!("../migrations/sqlite/0013_import_references.sql"),
+        postgres: include_str!("../migrations/postgres/0013_import_references.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

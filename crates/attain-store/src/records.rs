@@ -109,7 +109,7 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         entity: "contacts",
-        from: "contacts k JOIN customers cu ON cu.id = k.customer_id",
+        from: "contacts k LEFT JOIN customers cu ON cu.id = k.customer_id",
         cols: &[
             col("id", "k.id", Int),
             col("customer_id", "k.customer_id", Int),
@@ -120,7 +120,8 @@ const SPECS: &[Spec] = &[
             col("owner_id", "k.owner_id", Int),
             col("external_id", "k.external_id", Text),
         ],
-        scope: Scope::Person("cu.owner_id"),
+        // A contact without a customer belongs to whoever owns it.
+        scope: Scope::Person("COALESCE(cu.owner_id, k.owner_id)"),
         date: None,
         filters: &[("customer_id", "k.customer_id", Int)],
         order: "ORDER BY k.id",
@@ -178,6 +179,9 @@ const SPECS: &[Spec] = &[
             col("owner_id", "a.owner_id", Int),
             col("customer_id", "a.customer_id", Int),
             col("deal_id", "a.deal_id", Int),
+            col("contact_id", "a.contact_id", Int),
+            col("lead_external_id", "a.lead_external_id", Text),
+            col("related_external_id", "a.related_external_id", Text),
             col("occurred_on", "a.occurred_on", Date),
             col("subject", "a.subject", Text),
             col("external_id", "a.external_id", Text),
@@ -189,16 +193,18 @@ const SPECS: &[Spec] = &[
             ("owner_id", "a.owner_id", Int),
             ("customer_id", "a.customer_id", Int),
             ("deal_id", "a.deal_id", Int),
+            ("contact_id", "a.contact_id", Int),
         ],
         order: "ORDER BY a.occurred_on DESC, a.id DESC",
         has_id: true,
     },
     Spec {
         entity: "tickets",
-        from: "tickets t JOIN customers cu ON cu.id = t.customer_id",
+        from: "tickets t LEFT JOIN customers cu ON cu.id = t.customer_id",
         cols: &[
             col("id", "t.id", Int),
             col("customer_id", "t.customer_id", Int),
+            col("contact_id", "t.contact_id", Int),
             col("opened_at", "t.opened_at", Time),
             col("first_response_at", "t.first_response_at", Time),
             col("resolved_at", "t.resolved_at", Time),

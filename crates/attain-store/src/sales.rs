@@ -224,7 +224,7 @@ fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
             rows_of(&b.contacts, |c| {
                 Ok(vec![
                     Val::I64(c.id.raw()),
-                    Val::I64(c.customer.raw()),
+                    Val::OptI64(c.customer.map(CustomerId::raw)),
                     Val::Text(c.name.clone()),
                     Val::OptText(c.title.clone()),
                     Val::OptText(c.email.clone()),
@@ -356,7 +356,7 @@ fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
             rows_of(&b.order_lines, |l| {
                 Ok(vec![
                     Val::I64(l.order.raw()),
-                    Val::I64(l.product.raw()),
+                    Val::OptI64(l.product.map(attain_core::ProductId::raw)),
                     Val::I64(l.quantity),
                     Val::I64(minor(&l.unit_price)?),
                     Val::I64(minor(&l.amount)?),
@@ -1156,7 +1156,7 @@ impl Store {
                     id: id.to_string(),
                 })?;
         let currency = order.total.currency().code();
-        let lines: Vec<(i64, i64, i64, i64, i64)> = on_pool!(self, pool => {
+        let lines: Vec<(Option<i64>, i64, i64, i64, i64)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT product_id, quantity, unit_price_minor, amount_minor, cost_minor FROM order_lines WHERE order_id = $1 ORDER BY id")
                 .bind(id.raw()).fetch_all(pool).await?
         });
@@ -1169,7 +1169,7 @@ impl Store {
             .map(|(product, quantity, unit, amount, cost)| {
                 Ok(OrderLine {
                     order: id,
-                    product: attain_core::ProductId::from_raw(product),
+                    product: product.map(attain_core::ProductId::from_raw),
                     quantity,
                     unit_price: money_from_columns(unit, currency)?,
                     amount: money_from_columns(amount, currency)?,

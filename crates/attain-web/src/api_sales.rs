@@ -336,7 +336,8 @@ async fn list_orders(
 
 #[derive(Serialize)]
 struct LineDto {
-    product: i64,
+    /// `null` for a line without a product (an imported order total).
+    product: Option<i64>,
     quantity: i64,
     unit_price: MoneyDto,
     amount: MoneyDto,
@@ -373,7 +374,7 @@ async fn get_order(
         lines: lines
             .iter()
             .map(|l| LineDto {
-                product: l.product.raw(),
+                product: l.product.map(|p| p.raw()),
                 quantity: l.quantity,
                 unit_price: MoneyDto::from(&l.unit_price),
                 amount: MoneyDto::from(&l.amount),

@@ -162,14 +162,42 @@ fn table_of_json(body: serde_json::Value) -> Result<Table, ApiError> {
     })
 }
 
+/// What a write did: the counts, and what the import report says beyond
+/// them (the same as the CLI and the import pages show).
 #[derive(Serialize)]
 struct WriteDto {
     records: usize,
     created: usize,
     updated: usize,
     customers_created: usize,
+    channels_created: usize,
+    courses_created: usize,
     owners_created: Vec<String>,
+    /// Customers, channels and courses the records named and that were created.
+    new_records: Vec<NewRecordsDto>,
+    /// Fields of the body that no field of the entity reads: not stored.
+    unused_fields: Vec<String>,
+    /// What was filled in where the records did not say.
+    defaults: Vec<DefaultDto>,
     notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct NewRecordsDto {
+    kind: &'static str,
+    count: usize,
+    first: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DefaultDto {
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<String>,
+    records: usize,
+    message: String,
 }
 
 impl From<ImportReport> for WriteDto {
@@ -179,7 +207,30 @@ impl From<ImportReport> for WriteDto {
             created: r.counts.created,
             updated: r.counts.updated,
             customers_created: r.counts.customers_created,
+            channels_created: r.counts.channels_created,
+            courses_created: r.counts.courses_created,
             owners_created: r.owners_created,
+            new_records: r
+                .created
+                .into_iter()
+                .map(|c| NewRecordsDto {
+                    kind: c.kind.key(),
+                    count: c.count,
+                    first: c.first,
+                })
+                .collect(),
+            unused_fields: r.unused_columns.into_iter().map(|c| c.header).collect(),
+            defaults: r
+                .defaults
+                .iter()
+                .map(|d| DefaultDto {
+                    code: d.fallback.key(),
+                    field: d.fallback.field().map(str::to_owned),
+                    column: d.fallback.column().map(str::to_owned),
+                    records: d.rows,
+                    message: d.to_string(),
+                })
+                .collect(),
             notes: r.notes,
         }
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use attain_app::AppError;
 use attain_app::import::{
-    self, Entity, ImportOptions, ImportProblem, ImportReport, Mapping, Preset,
+    self, Entity, ImportOptions, ImportProblem, ImportReport, Mapping, Preset, UnusedColumn,
 };
 use attain_store::{Actor, Upload};
 use axum::Router;
@@ -179,6 +179,79 @@ async fn upload(
     Ok(Redirect::to(&format!("/import/{id}")).into_response())
 }
 
+/// What a report says beyond its counts, in the reader's language: the
+/// columns not imported, the defaults used, the records it creates.
+pub(crate) struct ReportView {
+    unused: Vec<String>,
+    defaults: Vec<String>,
+    created: Vec<String>,
+}
+
+impl ReportView {
+    pub(crate) fn of(i18n: &I18n, report: &ImportReport) -> Self {
+        let name = |c: &UnusedColumn| {
+            if c.header.is_empty() {
+                i18n.t1("import-column-no-header", "position", c.position)
+            } else {
+                format!("“{}”", c.header)
+            }
+        };
+        let (filled, empty): (Vec<_>, Vec<_>) =
+            report.unused_columns.iter().partition(|c| c.values > 0);
+        let mut unused: Vec<String> = filled
+            .into_iter()
+            .map(|c| {
+                i18n.ta(
+                    "import-unused-column",
+                    &[("column", name(c)), ("count", i18n.int(c.values as i64))],
+                )
+            })
+            .collect();
+        if !empty.is_empty() {
+            let names: Vec<String> = empty.into_iter().map(name).collect();
+            unused.push(i18n.t1("import-unused-empty", "columns", names.join(", ")));
+        }
+        let defaults = report
+            .defaults
+            .iter()
+            .map(|d| {
+                i18n.ta(
+                    &format!("import-default-{}", d.fallback.key()),
+                    &[
+                        ("count", i18n.int(d.rows as i64)),
+                        ("column", d.fallback.column().unwrap_or_default().to_owned()),
+                        ("field", d.fallback.field().unwrap_or_default().to_owned()),
+                    ],
+                )
+            })
+            .collect();
+        let created = report
+            .created
+            .iter()
+            .map(|c| {
+                let names = c.first.join(", ");
+                let names = if c.more() > 0 {
+                    i18n.ta(
+                        "import-names-more",
+                        &[("names", names), ("count", i18n.int(c.more() as i64))],
+                    )
+                } else {
+                    names
+                };
+                i18n.ta(
+                    &format!("import-new-{}", c.kind.key()),
+                    &[("count", i18n.int(c.count as i64)), ("names", names)],
+                )
+            })
+            .collect();
+        Self {
+            unused,
+            defaults,
+            created,
+        }
+    }
+}
+
 /// One Attain field in the preview: where it is read from and a sample.
 struct FieldView {
     field: &'static str,
@@ -201,6 +274,7 @@ struct PreviewPage {
     headers: Vec<String>,
     fields: Vec<FieldView>,
     report: Option<ImportReport>,
+    details: Option<ReportView>,
     problems: Vec<String>,
     problem_count: usize,
 }
@@ -211,7 +285,15 @@ fn options_of(upload: &Upload) -> Result<(Entity, ImportOptions), AppError> {
     let options = ImportOptions {
         preset,
         mapping: Mapping {
-            columns: upload.columns.clone().into_iter().collect(),
+            columns: upload
+                .columns
+                .iter()
+                // "" is "not in this file".
+                .map(|(field, header)| {
+                    let headers = Some(header.clone()).filter(|h| !h.trim().is_empty());
+                    (field.clone(), headers.into_iter().collect())
+                })
+                .collect(),
             ..Mapping::default()
         },
         dry_run: true,
@@ -278,8 +360,10 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
         Err(AppError::Import(problems)) => (None, problems),
         Err(other) => return Err(crate::error::app_error_page(lang, other)),
     };
+    let details = report.as_ref().map(|r| ReportView::of(&i18n, r));
     let page = PreviewPage {
         nav: Nav::new(user, "import", &format!("/import/{id}")),
+        details,
         id,
         file_name: upload.file_name.clone(),
         entity_label: i18n.t(&format!("entity-{}", entity.key())),
@@ -346,6 +430,7 @@ struct DonePage {
     nav: Option<Nav>,
     file_name: String,
     entity_label: String,
+    details: ReportView,
     report: ImportReport,
 }
 
@@ -384,6 +469,7 @@ async fn confirm(
                 .or_page(lang)?;
             let page = DonePage {
                 nav: Nav::new(&user, "import", "/import"),
+                details: ReportView::of(&i18n, &report),
                 file_name: upload.file_name,
                 entity_label: i18n.t(&format!("entity-{}", entity.key())),
                 report,
@@ -411,4 +497,89 @@ async fn discard(
         .await
         .or_page(user.ctx.lang)?;
     Ok(Redirect::to("/import").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use attain_app::import::{Created, CreatedKind, Defaulted, Fallback};
+
+    #[test]
+    fn every_part_of_a_report_has_its_words_in_both_languages() {
+        let report = ImportReport {
+            unused_columns: vec![
+                UnusedColumn {
+                    position: 3,
+                    header: "Notes".into(),
+                    values: 1_500,
+                },
+                UnusedColumn {
+                    position: 9,
+                    header: String::new(),
+                    values: 2,
+                },
+                UnusedColumn {
+                    position: 10,
+                    header: "Fax".into(),
+                    values: 0,
+                },
+            ],
+            defaults: Fallback::every_kind()
+                .into_iter()
+                .map(|fallback| Defaulted {
+                    fallback,
+                    rows: 1_500,
+                })
+                .collect(),
+            created: [
+                CreatedKind::Customers,
+                CreatedKind::Channels,
+                CreatedKind::Courses,
+            ]
+            .into_iter()
+            .map(|kind| Created {
+                kind,
+                count: 12,
+                first: vec!["Nova Labs".into(), "Orion".into()],
+            })
+            .collect(),
+            ..ImportReport::default()
+        };
+        for lang in [Lang::En, Lang::ZhCn] {
+            let view = ReportView::of(&I18n::new(lang), &report);
+            for line in view
+                .unused
+                .iter()
+                .chain(&view.defaults)
+                .chain(&view.created)
+            {
+                assert!(
+                    !line.starts_with("import-"),
+                    "{lang:?}: no message for {line}"
+                );
+                assert!(
+                    line.contains("1,500")
+                        || line.contains("12")
+                        || line.contains('2')
+                        || line.contains("Fax"),
+                    "{line}"
+                );
+            }
+            assert_eq!(view.defaults.len(), Fallback::every_kind().len());
+        }
+        let en = ReportView::of(&I18n::new(Lang::En), &report);
+        assert_eq!(en.unused[0], "“Notes”: a value in 1,500 rows");
+        assert_eq!(en.unused[1], "column 9 (no header): a value in 2 rows");
+        assert_eq!(en.unused[2], "Empty in every row: “Fax”");
+        assert_eq!(
+            en.created[0],
+            "New customers (12): Nova Labs, Orion and 10 more"
+        );
+        let zh = ReportView::of(&I18n::new(Lang::ZhCn), &report);
+        assert_eq!(
+            zh.created[0],
+            "新建客户（12 个）：Nova Labs, Orion 等，另有 10 个"
+        );
+    }
 }

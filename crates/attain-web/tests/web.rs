@@ -392,7 +392,7 @@ async fn sales(store: &Store) {
         });
         b.order_lines.push(OrderLine {
             order,
-            product: ProductId::from_raw(1),
+            product: Some(ProductId::from_raw(1)),
             quantity: 2,
             unit_price: cny(1_000_00),
             amount: cny(2_000_00),
@@ -533,6 +533,30 @@ store_test!(async fn an_upload_is_checked_remapped_and_imported_by_its_owner_onl
     assert_eq!(call(Method::GET, &location).session(&ops).send(&store).await.status, StatusCode::NOT_FOUND);
 });
 
+store_test!(async fn the_import_pages_show_what_a_file_creates_defaults_and_leaves_out_in_both_languages(store) {
+    // Issue 10, item 5: the preview and done pages say which columns were
+    // not imported, what was filled in and what the file creates.
+    org(&store).await;
+    let (ops, csrf) = session(&store, "ops").await;
+    let file = "Deal Name,Account Name,Deal Owner,Amount,Stage,Closing Date,Lead Source,Internal Notes\nLab,Nova Labs,ana,100,Closed Won,2026-03-31,Trade Show,call back\n";
+    let r = call(Method::POST, "/import").session(&ops).multipart(&[("_csrf", &csrf), ("entity", "deals"), ("preset", "zoho")], ("Deals.csv", file.as_bytes())).send(&store).await;
+    let location = r.headers.iter().find(|(k, _)| k == "location").unwrap().1.clone();
+    let preview = call(Method::GET, &location).session(&ops).header("accept-language", "en").send(&store).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    for text in ["New customers (1): Nova Labs", "New channels (1): Trade Show", "1 deals have no creation date", "“Internal Notes”: a value in 1 rows"] {
+        assert!(preview.body.contains(text), "{text}: {}", preview.body);
+    }
+    let zh = call(Method::GET, &location).session(&ops).header("accept-language", "zh-CN").send(&store).await;
+    for text in ["新建客户（1 个）：Nova Labs", "新建渠道（1 个）：Trade Show", "1 个商机没有创建日期", "未导入的列"] {
+        assert!(zh.body.contains(text), "{text}: {}", zh.body);
+    }
+    let done = call(Method::POST, &format!("{location}/confirm")).session(&ops).header("accept-language", "en").form(&format!("_csrf={csrf}")).send(&store).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    for text in ["id=\"import-created\"", "New channels (1): Trade Show", "id=\"import-defaults\"", "id=\"import-unused\""] {
+        assert!(done.body.contains(text), "{text}: {}", done.body);
+    }
+});
+
 store_test!(async fn the_api_creates_replaces_and_deletes_sales_records_like_an_import(store) {
     org(&store).await;
     let ops = token(&store, "ops").await;
@@ -580,6 +604,15 @@ store_test!(async fn the_api_creates_replaces_and_deletes_sales_records_like_an_
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(serde_json::json!({"name": {"nested": true}})).send(&store).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Issue 10, item 5: a field no import field reads is said, not dropped
+    // silently, and so are the defaults and the records created.
+    let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(serde_json::json!({"external_id": "D-9", "name": "Pilot", "customer": "Zenith", "owner": "ana", "amount": "10", "stage": "Qualification", "close_date": "2026-09-30", "source": "Webinar", "colour": "red"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["unused_fields"], serde_json::json!(["colour"]));
+    assert_eq!(body["channels_created"], 1);
+    assert!(body["new_records"].as_array().unwrap().iter().any(|n| n["kind"] == "customers" && n["first"] == serde_json::json!(["Zenith"])), "{body}");
+    assert!(body["defaults"].as_array().unwrap().iter().any(|d| d["code"] == "deal-created-on-close" && d["records"] == 1), "{body}");
 });
 
 store_test!(async fn every_other_record_is_readable_through_the_api_within_visibility(store) {

@@ -43,6 +43,40 @@ fn parse_preset(text: &str) -> Result<Preset, String> {
     text.parse()
 }
 
+/// What a report says beyond its counts, one line each: the records it
+/// creates (or in a dry run would), the defaults it used, the columns no
+/// field read.
+fn print_details(report: &attain_app::import::ImportReport) {
+    for created in &report.created {
+        let mut names = created.first.join(", ");
+        if created.more() > 0 {
+            names.push_str(&format!(" and {} more", created.more()));
+        }
+        let verb = if report.dry_run {
+            "to be created"
+        } else {
+            "created"
+        };
+        println!("{} {} {verb}: {names}", created.count, created.kind.key());
+    }
+    for default in &report.defaults {
+        println!("default: {default}");
+    }
+    let (filled, empty): (Vec<_>, Vec<_>) =
+        report.unused_columns.iter().partition(|c| c.values > 0);
+    if !filled.is_empty() {
+        let columns: Vec<String> = filled
+            .iter()
+            .map(|c| format!("{c} ({} rows with a value)", c.values))
+            .collect();
+        println!("columns not imported: {}", columns.join(", "));
+    }
+    if !empty.is_empty() {
+        let columns: Vec<String> = empty.iter().map(ToString::to_string).collect();
+        println!("empty columns not imported: {}", columns.join(", "));
+    }
+}
+
 /// Runs the import and prints what it did; problems go to stderr, one per line.
 pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
     let bytes =
@@ -51,8 +85,24 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
     let mapping = match &args.mapping {
         None => Mapping::default(),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            use std::io::Read;
+            let limit = attain_app::import::MAX_MAPPING_BYTES;
+            // Read one byte past the limit: a huge file is refused unread.
+            let mut bytes = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| {
+                    f.take(u64::try_from(limit + 1).unwrap_or(u64::MAX))
+                        .read_to_end(&mut bytes)
+                })
                 .with_context(|| format!("reading {}", path.display()))?;
+            if bytes.len() > limit {
+                anyhow::bail!(
+                    "{}: a mapping file is at most {limit} bytes; this one is larger",
+                    path.display()
+                );
+            }
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("reading {}: not UTF-8 text", path.display()))?;
             Mapping::parse(&path.display().to_string(), &text)
                 .map_err(|p| anyhow::anyhow!("{p}"))?
         }
@@ -130,6 +180,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
                     );
                 }
             }
+            print_details(&report);
             Ok(())
         }
         Err(attain_app::AppError::Import(problems)) => {

@@ -892,3 +892,56 @@ fn goals_and_payouts_are_run_from_the_shell() {
         ["error: --tiers: 'abc' is not FROM%:RATE%"]
     );
 }
+
+#[test]
+fn an_import_says_what_it_creates_fills_in_and_leaves_out_in_the_dry_run_and_the_real_run() {
+    // Issue 10, item 5: the CLI's report lists new customers and channels,
+    // the defaults used and the columns not imported, dry run or not.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let db = db.to_str().unwrap();
+    assert!(run(&["--db", db, "migrate"], dir.path()).status.success());
+    std::fs::write(
+        dir.path().join("deals.csv"),
+        "name,customer,owner,amount,stage,close_date,source,Notes,Fax\nA,Nova Labs,Rep One,100,Closed Won,2026-03-31,Trade Show,call back,\n",
+    )
+    .unwrap();
+    let args = |dry: bool| {
+        let mut a = vec![
+            "--db",
+            db,
+            "import",
+            "deals",
+            "deals.csv",
+            "--create-missing-owners",
+        ];
+        if dry {
+            a.push("--dry-run");
+        }
+        a
+    };
+    let expected = |verb: &str| {
+        vec![
+            format!("1 customers {verb}: Nova Labs"),
+            format!("1 channels {verb}: Trade Show"),
+            "default: 1 deals have no creation date: they were created on their close date, so their sales cycle reads 0 days".to_owned(),
+            "columns not imported: 'Notes' (1 rows with a value)".to_owned(),
+            "empty columns not imported: 'Fax'".to_owned(),
+        ]
+    };
+    for (dry, verb) in [(true, "to be created"), (false, "created")] {
+        let out = run(&args(dry), dir.path());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        let tail: Vec<String> = lines[lines.len() - 5..]
+            .iter()
+            .map(|l| (*l).to_owned())
+            .collect();
+        assert_eq!(tail, expected(verb), "{stdout}");
+    }
+}

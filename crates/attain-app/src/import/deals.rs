@@ -9,7 +9,7 @@ use attain_store::{CustomerRef, ImportedDeal, Store};
 use super::parse::ImportProblem;
 use super::presets::{self, DEAL_FIELDS};
 use super::rows::{Owners, Row, Sheet};
-use super::{ImportOptions, ImportReport, ImportStep, OnStep};
+use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -21,15 +21,30 @@ pub(super) const REQUIRED: &[&str] = &[
     "close_date",
 ];
 
-fn forecast_of(text: &str, status: DealStatus, probability: u8) -> ForecastCategory {
+/// A forecast category as the CRMs write it; `None` for a word nobody knows.
+fn named_forecast(text: &str) -> Option<ForecastCategory> {
+    match text.trim().to_lowercase().replace([' ', '_'], "").as_str() {
+        "commit" | "承诺" => Some(ForecastCategory::Commit),
+        "bestcase" | "upside" | "乐观" => Some(ForecastCategory::BestCase),
+        "pipeline" | "管道" => Some(ForecastCategory::Pipeline),
+        "omitted" | "omit" => Some(ForecastCategory::Omitted),
+        "closed" => Some(ForecastCategory::Closed),
+        _ => None,
+    }
+}
+
+/// The forecast category of a deal: closed deals are closed; an open
+/// deal's named category, else one from its probability.
+fn forecast_of(
+    named: Option<ForecastCategory>,
+    status: DealStatus,
+    probability: u8,
+) -> ForecastCategory {
     if status != DealStatus::Open {
         return ForecastCategory::Closed;
     }
-    match text.trim().to_lowercase().replace([' ', '_'], "").as_str() {
-        "commit" | "承诺" => ForecastCategory::Commit,
-        "bestcase" | "upside" | "乐观" => ForecastCategory::BestCase,
-        "pipeline" | "管道" => ForecastCategory::Pipeline,
-        "omitted" | "omit" => ForecastCategory::Omitted,
+    match named {
+        Some(c) if c != ForecastCategory::Closed => c,
         _ if probability >= 75 => ForecastCategory::Commit,
         _ if probability >= 50 => ForecastCategory::BestCase,
         _ => ForecastCategory::Pipeline,
@@ -42,6 +57,30 @@ pub(super) fn yes_no(text: &str) -> Option<bool> {
         "true" | "1" | "yes" | "y" | "是" => Some(true),
         "false" | "0" | "no" | "n" | "否" => Some(false),
         _ => None,
+    }
+}
+
+/// A yes/no cell of `field`; empty is false (how Salesforce Data Loader
+/// writes it), counted in the report; anything else is a problem.
+pub(super) fn flag(row: &mut Row<'_, '_>, field: &str) -> Option<bool> {
+    let text = row.text(field);
+    if text.is_empty() {
+        let column = row.header_of(field).to_owned();
+        row.defaulted(Fallback::EmptyIsFalse { column });
+        return Some(false);
+    }
+    let value = yes_no(text);
+    if value.is_none() {
+        row.bad(field, "expected true or false");
+    }
+    value
+}
+
+/// A channel key as the source column writes it: `Trade Show` → `trade_show`.
+pub(super) fn channel_of(text: &str) -> attain_core::sales::Channel {
+    attain_core::sales::Channel {
+        key: text.trim().to_lowercase().replace(' ', "_"),
+        name: text.trim().to_owned(),
     }
 }
 
@@ -78,6 +117,7 @@ pub(super) async fn import(
     let mut sheet = Sheet::new(
         table,
         DEAL_FIELDS,
+        &[],
         REQUIRED,
         options,
         base_currency,
@@ -92,7 +132,8 @@ pub(super) async fn import(
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let mut deals = Vec::with_capacity(table.rows.len());
     let mut unknown_stages = BTreeSet::new();
-    let (mut deleted, mut without_amount) = (0_usize, 0_usize);
+    let mut unknown_forecasts = BTreeSet::new();
+    let mut deleted = 0_usize;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         // Salesforce's "export all" includes deleted records.
@@ -105,7 +146,7 @@ pub(super) async fn import(
         // Early-stage deals often have no amount yet: they count as zero.
         let amount = row.currency().and_then(|c| {
             if row.text("amount").is_empty() {
-                without_amount += 1;
+                row.defaulted(Fallback::DealAmountZero);
                 Some(attain_core::Money::zero(c))
             } else {
                 row.money("amount", "an amount", c)
@@ -125,22 +166,33 @@ pub(super) async fn import(
         }
         let mut status = rule.map_or(DealStatus::Open, |r| r.status);
         if row.has("is_closed") {
-            match (yes_no(row.text("is_closed")), yes_no(row.text("is_won"))) {
+            // Salesforce Data Loader writes false as an empty cell.
+            let is_closed = flag(&mut row, "is_closed");
+            let is_won = if row.has("is_won") {
+                flag(&mut row, "is_won")
+            } else {
+                Some(false)
+            };
+            match (is_closed, is_won) {
                 (Some(false), _) => status = DealStatus::Open,
                 (Some(true), Some(true)) => status = DealStatus::Won,
-                (Some(true), Some(false) | None) => status = DealStatus::Lost,
-                (None, _) => row.bad("is_closed", "expected true or false"),
+                (Some(true), Some(false)) => status = DealStatus::Lost,
+                _ => {}
             }
+        } else if row.has("is_won") && flag(&mut row, "is_won") == Some(true) {
+            status = DealStatus::Won;
         }
         let close = row.date("close_date", "a close date");
         let created = row.opt_date("created");
         let probability = row.opt_percent("probability").map(|p| {
-            p.or(rule.and_then(|r| r.probability))
-                .unwrap_or(match status {
+            p.or(rule.and_then(|r| r.probability)).unwrap_or_else(|| {
+                row.defaulted(Fallback::DealProbabilityByStatus);
+                match status {
                     DealStatus::Won => 100,
                     DealStatus::Lost => 0,
                     DealStatus::Open => 10,
-                })
+                }
+            })
         });
         let owner = row.owner(&mut owners, "a deal");
         let customer_name = customer
@@ -173,7 +225,22 @@ pub(super) async fn import(
         else {
             continue;
         };
-        let created = created.unwrap_or(close).min(close);
+        let created = match created {
+            None => {
+                row.defaulted(Fallback::DealCreatedOnClose);
+                close
+            }
+            Some(c) if c > close && status != DealStatus::Open => {
+                row.defaulted(Fallback::DealCreatedAfterClose);
+                close
+            }
+            Some(c) => c,
+        };
+        let forecast_text = row.text("forecast_category").to_owned();
+        let named = named_forecast(&forecast_text);
+        if named.is_none() && !forecast_text.is_empty() {
+            unknown_forecasts.insert(forecast_text);
+        }
         deals.push(ImportedDeal {
             external_id: key,
             name,
@@ -181,17 +248,13 @@ pub(super) async fn import(
             owner,
             amount,
             probability,
-            forecast_category: forecast_of(row.text("forecast_category"), status, probability),
+            forecast_category: forecast_of(named, status, probability),
             status,
             created_on: created,
             expected_close_on: close,
             closed_on: (status != DealStatus::Open).then_some(close),
-            lost_reason: row
-                .opt("lost_reason")
-                .filter(|_| status == DealStatus::Lost),
-            source_channel: row
-                .opt("source")
-                .map(|s| s.to_lowercase().replace(' ', "_")),
+            lost_reason: row.opt("lost_reason"),
+            source_channel: row.opt("source").map(|s| channel_of(&s)),
             stage,
         });
     }
@@ -202,9 +265,11 @@ pub(super) async fn import(
             "{deleted} rows marked deleted (IsDeleted) were skipped"
         ));
     }
-    if without_amount > 0 {
+    if !unknown_forecasts.is_empty() {
+        let list: Vec<String> = unknown_forecasts.into_iter().collect();
         sheet.notes.push(format!(
-            "{without_amount} deals have no amount and were imported as 0"
+            "forecast categories nobody knows, read from the probability instead: {}",
+            list.join(", ")
         ));
     }
     if !unknown_stages.is_empty() {
@@ -215,6 +280,16 @@ pub(super) async fn import(
         ));
     }
     let mut report = sheet.report(deals.len(), &owners);
+    report.created = super::to_create(
+        store,
+        deals.iter().map(|d| &d.customer).collect(),
+        deals
+            .iter()
+            .filter_map(|d| d.source_channel.as_ref())
+            .collect(),
+        Vec::new(),
+    )
+    .await?;
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {

@@ -10,6 +10,7 @@
 //! name = "Opportunity Title"
 //! lost_reason = ""           # "": not in this file, whatever an alias matches
 //! amount = "Value (EUR)"
+//! close_date = ["closed_date", "expected_close_date"]  # the first non-empty
 //!
 //! [stages]                   # stage as written = open | won | lost
 //! "Contract signed" = "won"
@@ -25,11 +26,17 @@ use serde::Deserialize;
 use super::parse::{DateStyle, ImportProblem};
 use super::presets::StageRule;
 
+/// The largest mapping file Attain reads: 256 KiB, hundreds of times what
+/// a mapping of every field and stage of a CRM takes.
+pub const MAX_MAPPING_BYTES: usize = 256 * 1024;
+
 /// A mapping file, checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mapping {
-    /// Field → header, as written in the file.
-    pub columns: HashMap<String, String>,
+    /// Field → headers, as written in the file: the first whose cell is
+    /// not empty gives a row's value; none (or one empty header) means
+    /// "not in this file".
+    pub columns: HashMap<String, Vec<String>>,
     /// Stage (lower-cased) → meaning.
     pub stages: HashMap<String, StageRule>,
     /// Explicit date layout.
@@ -42,11 +49,18 @@ pub struct Mapping {
 #[serde(deny_unknown_fields)]
 struct MappingFile {
     #[serde(default)]
-    columns: HashMap<String, String>,
+    columns: HashMap<String, ColumnsFile>,
     #[serde(default)]
     stages: HashMap<String, StageFile>,
     date_format: Option<String>,
     currency: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ColumnsFile {
+    One(String),
+    InOrder(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -70,6 +84,12 @@ impl Mapping {
             message,
             value: None,
         };
+        if text.len() > MAX_MAPPING_BYTES {
+            return Err(problem(
+                0,
+                format!("a mapping file is at most {MAX_MAPPING_BYTES} bytes; this one is larger"),
+            ));
+        }
         let raw: MappingFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| {
                 text[..s.start.min(text.len())].lines().count().max(1)
@@ -124,7 +144,17 @@ impl Mapping {
             columns: raw
                 .columns
                 .into_iter()
-                .map(|(k, v)| (k.trim().to_lowercase(), v))
+                .map(|(k, v)| {
+                    let headers = match v {
+                        ColumnsFile::One(h) => vec![h],
+                        ColumnsFile::InOrder(hs) => hs,
+                    };
+                    let headers = headers
+                        .into_iter()
+                        .filter(|h| !h.trim().is_empty())
+                        .collect();
+                    (k.trim().to_lowercase(), headers)
+                })
                 .collect(),
             stages,
             date_format: raw.date_format,
@@ -138,21 +168,48 @@ impl Mapping {
     }
 }
 
-/// Where each field of an entity sits in a file.
+/// Where each field of an entity sits in a file: its column, then the
+/// columns it falls back to, in order, when a row's cell is empty.
 #[derive(Debug, Clone)]
 pub(crate) struct Columns {
-    fields: Vec<(&'static str, Option<usize>)>,
+    fields: Vec<(&'static str, Vec<usize>)>,
+}
+
+/// The columns a field reads: the mapping's choice, else the first alias
+/// the header has, then (without a mapping choice) the preset's fallbacks.
+fn columns_of(
+    field: &str,
+    aliases: &[&str],
+    fallbacks: &[(&str, &[&str])],
+    normalised: &[String],
+    chosen: Option<&Vec<usize>>,
+) -> Vec<usize> {
+    if let Some(chosen) = chosen {
+        return chosen.clone();
+    }
+    let position = |a: &&str| normalised.iter().position(|h| h == a);
+    let mut columns: Vec<usize> = aliases.iter().find_map(position).into_iter().collect();
+    for (_, more) in fallbacks.iter().filter(|(f, _)| *f == field) {
+        for c in more.iter().filter_map(position) {
+            if !columns.contains(&c) {
+                columns.push(c);
+            }
+        }
+    }
+    columns
 }
 
 impl Columns {
     /// Maps `header` to `fields`: the mapping file's choice first, then the
-    /// aliases in order. Problems: a mapping naming an unknown field or a
-    /// header the file lacks, and required fields without a column (a
-    /// requirement `a|b` is met by either).
+    /// aliases in order, then the preset's `fallbacks` (columns read when a
+    /// field's own cell is empty). Problems: a mapping naming an unknown
+    /// field or a header the file lacks, and required fields without a
+    /// column (a requirement `a|b` is met by either).
     pub(crate) fn resolve(
         file: &str,
         header: &[String],
         fields: &'static [(&'static str, &'static [&'static str])],
+        fallbacks: &[(&str, &[&str])],
         required: &[&str],
         mapping: &Mapping,
     ) -> Result<Self, Vec<ImportProblem>> {
@@ -165,11 +222,10 @@ impl Columns {
             message,
             value: None,
         };
-        let mut chosen: HashMap<&str, Option<usize>> = HashMap::new();
+        let mut chosen: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut names: Vec<&String> = mapping.columns.keys().collect();
         names.sort();
         for field in names {
-            let column = &mapping.columns[field];
             let Some((key, _)) = fields.iter().find(|(k, _)| k == field) else {
                 let known: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
                 problems.push(problem(format!(
@@ -178,33 +234,29 @@ impl Columns {
                 )));
                 continue;
             };
-            if column.trim().is_empty() {
-                // Explicitly "not in this file", even if an alias matches.
-                chosen.insert(key, None);
-                continue;
-            }
-            match normalised
-                .iter()
-                .position(|h| *h == column.trim().to_lowercase())
-            {
-                Some(i) => {
-                    chosen.insert(key, Some(i));
+            // No header: explicitly "not in this file", even if an alias matches.
+            let mut columns = Vec::new();
+            for column in &mapping.columns[field] {
+                match normalised
+                    .iter()
+                    .position(|h| *h == column.trim().to_lowercase())
+                {
+                    Some(i) if !columns.contains(&i) => columns.push(i),
+                    Some(_) => {}
+                    None => problems.push(problem(format!(
+                        "the mapping puts '{field}' in a column '{column}' the file does not have"
+                    ))),
                 }
-                None => problems.push(problem(format!(
-                    "the mapping puts '{field}' in a column '{column}' the file does not have"
-                ))),
             }
+            chosen.insert(key, columns);
         }
         let columns = Self {
             fields: fields
                 .iter()
                 .map(|(field, aliases)| {
-                    let column = chosen.get(field).copied().unwrap_or_else(|| {
-                        aliases
-                            .iter()
-                            .find_map(|a| normalised.iter().position(|h| h == a))
-                    });
-                    (*field, column)
+                    let columns =
+                        columns_of(field, aliases, fallbacks, &normalised, chosen.get(field));
+                    (*field, columns)
                 })
                 .collect(),
         };
@@ -242,34 +294,59 @@ impl Columns {
             fields: fields
                 .iter()
                 .map(|(field, aliases)| {
-                    let column = match mapping.columns.get(*field) {
-                        Some(c) if c.trim().is_empty() => None,
-                        Some(c) => normalised
+                    let chosen = mapping.columns.get(*field).map(|headers| {
+                        headers
                             .iter()
-                            .position(|h| *h == c.trim().to_lowercase()),
-                        None => aliases
-                            .iter()
-                            .find_map(|a| normalised.iter().position(|h| h == a)),
-                    };
-                    (*field, column)
+                            .filter_map(|c| {
+                                normalised
+                                    .iter()
+                                    .position(|h| *h == c.trim().to_lowercase())
+                            })
+                            .collect::<Vec<usize>>()
+                    });
+                    let columns = columns_of(field, aliases, &[], &normalised, chosen.as_ref());
+                    (*field, columns)
                 })
                 .collect(),
         }
     }
 
-    /// The column of a field, if the file has it.
+    /// The column of a field (its first), if the file has it.
     pub(crate) fn get(&self, field: &str) -> Option<usize> {
+        self.all(field).first().copied()
+    }
+
+    /// Every column a field reads, its own first.
+    pub(crate) fn all(&self, field: &str) -> &[usize] {
         self.fields
             .iter()
             .find(|(f, _)| *f == field)
-            .and_then(|(_, c)| *c)
+            .map_or(&[], |(_, c)| c.as_slice())
+    }
+
+    /// The fields that fall back to other columns, with those columns.
+    pub(crate) fn with_fallbacks(&self) -> impl Iterator<Item = (&'static str, &[usize])> {
+        self.fields
+            .iter()
+            .filter(|(_, c)| c.len() > 1)
+            .map(|(f, c)| (*f, c.as_slice()))
+    }
+
+    /// Whether some field reads column `index`.
+    pub(crate) fn uses(&self, index: usize) -> bool {
+        self.fields.iter().any(|(_, c)| c.contains(&index))
     }
 
     /// Fields and the headers they were read from, for the mapping preview.
     pub(crate) fn matched<'h>(&self, header: &'h [String]) -> Vec<(&'static str, Option<&'h str>)> {
         self.fields
             .iter()
-            .map(|(f, c)| (*f, c.and_then(|i| header.get(i)).map(String::as_str)))
+            .map(|(f, c)| {
+                (
+                    *f,
+                    c.first().and_then(|i| header.get(*i)).map(String::as_str),
+                )
+            })
             .collect()
     }
 }
@@ -302,6 +379,7 @@ mod tests {
             "f.csv",
             &header(&["Deal Name", "Title", "Amount", "OwnerId"]),
             FIELDS,
+            &[],
             &["name", "amount", "owner|owner_external_id"],
             &m,
         )
@@ -322,11 +400,19 @@ mod tests {
             "{err}"
         );
         assert!(Mapping::parse("map.toml", "colums = 1\n").is_err());
+        // Issue 10, item 8: a mapping file has a size limit, named.
+        let huge = format!("# {}\n", "x".repeat(MAX_MAPPING_BYTES));
+        let err = Mapping::parse("huge.toml", &huge).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "huge.toml: a mapping file is at most 262144 bytes; this one is larger"
+        );
         let m = Mapping::parse("m.toml", "[columns]\nnmae = \"X\"\namount = \"Value\"\n").unwrap();
         let problems = Columns::resolve(
             "f.csv",
             &header(&["Name"]),
             FIELDS,
+            &[],
             &["name", "amount", "owner|owner_external_id"],
             &m,
         )

@@ -21,7 +21,7 @@ mod source;
 
 use attain_store::{Actor, ImportCounts, Store};
 
-pub use mapping::Mapping;
+pub use mapping::{MAX_MAPPING_BYTES, Mapping};
 pub use parse::{DateStyle, ImportProblem, parse_amount, parse_date_as};
 pub use presets::{Preset, StageRule};
 
@@ -46,7 +46,7 @@ impl Preset {
         }
     }
 }
-pub use source::{Table, read_any, read_table};
+pub use source::{ReadLimits, Table, read_any, read_any_within, read_table, read_table_within};
 
 use crate::{AppError, AppResult};
 
@@ -236,6 +236,313 @@ pub enum ImportStep {
 /// Receives [`ImportStep`]s.
 pub type OnStep<'a> = &'a (dyn Fn(ImportStep) + Send + Sync);
 
+/// A column of the file that no field read: its values are not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusedColumn {
+    /// Its position in the header, from 1.
+    pub position: usize,
+    /// Its header ("" when it has none).
+    pub header: String,
+    /// Rows with a value in it.
+    pub values: usize,
+}
+
+impl std::fmt::Display for UnusedColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.header.is_empty() {
+            write!(f, "column {} (no header)", self.position)
+        } else {
+            write!(f, "'{}'", self.header)
+        }
+    }
+}
+
+/// What Attain used where rows did not say: each is counted in the report,
+/// with what it means for the figures.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fallback {
+    /// A field's own column was empty; the value came from a fallback
+    /// column (a mapping's `field = ["a", "b"]` or a preset's).
+    FromColumn {
+        /// Attain's field.
+        field: String,
+        /// The header the value was read from.
+        column: String,
+    },
+    /// Deals without a creation date were created on their close date.
+    DealCreatedOnClose,
+    /// Won or lost deals created after their close date were created on it.
+    DealCreatedAfterClose,
+    /// Deals without an amount count as 0.
+    DealAmountZero,
+    /// Deals with neither a probability nor a stage that gives one.
+    DealProbabilityByStatus,
+    /// An empty yes/no cell (how Salesforce Data Loader writes false).
+    EmptyIsFalse {
+        /// The header of the column.
+        column: String,
+    },
+    /// Customers without a creation date were created on the import's day.
+    CustomerCreatedToday,
+    /// Customers without a status are prospects.
+    CustomerProspect,
+    /// Contacts without a customer (Salesforce's private contacts).
+    ContactWithoutCustomer,
+    /// Products without a list price have 0.
+    ProductListPriceZero,
+    /// Products without a unit cost cost 0.
+    ProductCostZero,
+    /// Products without a category are 'Uncategorised'.
+    ProductUncategorised,
+    /// Order lines without a quantity have 1.
+    OrderQuantityOne,
+    /// Order lines without a product.
+    OrderLineWithoutProduct,
+    /// Spend without a kind is marketing spend.
+    SpendMarketing,
+    /// Activities of a type that is no call, visit, meeting or e-mail.
+    ActivityOther,
+    /// Activities with a lead, which Attain does not import: its ID is kept.
+    ActivityWithLead,
+    /// Activities naming a record Attain does not keep (a case, a campaign):
+    /// its ID is kept.
+    ActivityRelatedKept,
+    /// Tickets that name only a contact got the contact's customer.
+    TicketCustomerOfContact,
+    /// Tickets whose contact has no customer are kept without one.
+    TicketWithoutCustomer,
+    /// Courses without a kind are skill courses.
+    CourseSkill,
+}
+
+impl Fallback {
+    /// One of every kind (with sample column and field names), for checking
+    /// that each has a message wherever reports are shown.
+    pub fn every_kind() -> Vec<Fallback> {
+        let column = || "Column".to_owned();
+        vec![
+            Self::FromColumn {
+                field: "field".into(),
+                column: column(),
+            },
+            Self::DealCreatedOnClose,
+            Self::DealCreatedAfterClose,
+            Self::DealAmountZero,
+            Self::DealProbabilityByStatus,
+            Self::EmptyIsFalse { column: column() },
+            Self::CustomerCreatedToday,
+            Self::CustomerProspect,
+            Self::ContactWithoutCustomer,
+            Self::ProductListPriceZero,
+            Self::ProductCostZero,
+            Self::ProductUncategorised,
+            Self::OrderQuantityOne,
+            Self::OrderLineWithoutProduct,
+            Self::SpendMarketing,
+            Self::ActivityOther,
+            Self::ActivityWithLead,
+            Self::ActivityRelatedKept,
+            Self::TicketCustomerOfContact,
+            Self::TicketWithoutCustomer,
+            Self::CourseSkill,
+        ]
+    }
+
+    /// A stable name: the web's message key is `import-default-<key>`, the
+    /// API's `code`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::FromColumn { .. } => "from-column",
+            Self::DealCreatedOnClose => "deal-created-on-close",
+            Self::DealCreatedAfterClose => "deal-created-after-close",
+            Self::DealAmountZero => "deal-amount-zero",
+            Self::DealProbabilityByStatus => "deal-probability-by-status",
+            Self::EmptyIsFalse { .. } => "empty-is-false",
+            Self::CustomerCreatedToday => "customer-created-today",
+            Self::CustomerProspect => "customer-prospect",
+            Self::ContactWithoutCustomer => "contact-without-customer",
+            Self::ProductListPriceZero => "product-list-price-zero",
+            Self::ProductCostZero => "product-cost-zero",
+            Self::ProductUncategorised => "product-uncategorised",
+            Self::OrderQuantityOne => "order-quantity-one",
+            Self::OrderLineWithoutProduct => "order-line-without-product",
+            Self::SpendMarketing => "spend-marketing",
+            Self::ActivityOther => "activity-other",
+            Self::ActivityWithLead => "activity-with-lead",
+            Self::ActivityRelatedKept => "activity-related-kept",
+            Self::TicketCustomerOfContact => "ticket-customer-of-contact",
+            Self::TicketWithoutCustomer => "ticket-without-customer",
+            Self::CourseSkill => "course-skill",
+        }
+    }
+
+    /// The header or field the sentence names (`column` in the web's
+    /// message), if any.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            Self::FromColumn { column, .. } | Self::EmptyIsFalse { column } => Some(column),
+            _ => None,
+        }
+    }
+
+    /// The Attain field of [`Self::FromColumn`] (`field` in the web's message).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::FromColumn { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// In English, for `rows` rows, with what it means for the figures.
+    pub fn sentence(&self, rows: usize) -> String {
+        let n = rows;
+        match self {
+            Self::FromColumn { field, column } => {
+                format!("{n} rows had no {field} in its own column: it was read from '{column}'")
+            }
+            Self::DealCreatedOnClose => format!(
+                "{n} deals have no creation date: they were created on their close date, so their sales cycle reads 0 days"
+            ),
+            Self::DealCreatedAfterClose => format!(
+                "{n} won or lost deals were created after their close date: their creation date is the close date"
+            ),
+            Self::DealAmountZero => format!("{n} deals have no amount: they count as 0"),
+            Self::DealProbabilityByStatus => format!(
+                "{n} deals have no probability and their stage gives none: 10% if open, 100% if won, 0% if lost"
+            ),
+            Self::EmptyIsFalse { column } => {
+                format!("{n} rows have an empty '{column}': read as false")
+            }
+            Self::CustomerCreatedToday => {
+                format!("{n} customers have no creation date: they were created today")
+            }
+            Self::CustomerProspect => {
+                format!("{n} customers have no status: they are prospects")
+            }
+            Self::ContactWithoutCustomer => {
+                format!("{n} contacts have no customer: they are kept without one")
+            }
+            Self::ProductListPriceZero => {
+                format!("{n} products have no list price: it is 0")
+            }
+            Self::ProductCostZero => {
+                format!("{n} products have no unit cost: it is 0, so their margin reads 100%")
+            }
+            Self::ProductUncategorised => {
+                format!("{n} products have no category: they are 'Uncategorised'")
+            }
+            Self::OrderQuantityOne => format!("{n} order lines have no quantity: it is 1"),
+            Self::OrderLineWithoutProduct => format!(
+                "{n} order lines have no product: they count for revenue but for no product, at a cost of 0"
+            ),
+            Self::SpendMarketing => {
+                format!("{n} spend rows have no kind: they are marketing spend")
+            }
+            Self::ActivityOther => format!(
+                "{n} activities are no call, visit, meeting or e-mail: they are kept as 'other' and not counted as activities"
+            ),
+            Self::ActivityWithLead => format!(
+                "{n} activities are with a lead, which Attain does not import: the lead's ID is kept with them"
+            ),
+            Self::ActivityRelatedKept => format!(
+                "{n} activities name a record Attain does not keep (a case, a campaign, …): its ID is kept with them"
+            ),
+            Self::TicketCustomerOfContact => {
+                format!("{n} tickets name only a contact: their customer is the contact's")
+            }
+            Self::TicketWithoutCustomer => format!(
+                "{n} tickets have no customer (nor does their contact): they are kept without one"
+            ),
+            Self::CourseSkill => format!("{n} courses have no kind: they are skill courses"),
+        }
+    }
+}
+
+/// A [`Fallback`] and the rows it was used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Defaulted {
+    /// What was used.
+    pub fallback: Fallback,
+    /// For how many rows.
+    pub rows: usize,
+}
+
+impl std::fmt::Display for Defaulted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.fallback.sentence(self.rows))
+    }
+}
+
+/// What kind of record an import creates because its rows name one that
+/// does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreatedKind {
+    /// Customers named by deals, orders, contacts, activities, tickets or surveys.
+    Customers,
+    /// Channels named by deals' and customers' sources and by spend.
+    Channels,
+    /// Courses named by enrolments.
+    Courses,
+}
+
+impl CreatedKind {
+    /// A stable name (`customers`, `channels`, `courses`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Customers => "customers",
+            Self::Channels => "channels",
+            Self::Courses => "courses",
+        }
+    }
+}
+
+/// Records of one kind an import creates, or in a dry run would create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// Of which kind.
+    pub kind: CreatedKind,
+    /// How many.
+    pub count: usize,
+    /// The names of the first ten, in file order.
+    pub first: Vec<String>,
+}
+
+impl Created {
+    /// How many names a report lists.
+    pub const LISTED: usize = 10;
+
+    fn of(kind: CreatedKind, names: Vec<String>) -> Option<Self> {
+        (!names.is_empty()).then(|| Self {
+            kind,
+            count: names.len(),
+            first: names.into_iter().take(Self::LISTED).collect(),
+        })
+    }
+}
+
+impl Created {
+    /// How many are not among [`Self::first`].
+    pub fn more(&self) -> usize {
+        self.count.saturating_sub(self.first.len())
+    }
+}
+
+impl std::fmt::Display for Created {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} created: {}",
+            self.count,
+            self.kind.key(),
+            self.first.join(", ")
+        )?;
+        if self.more() > 0 {
+            write!(f, " and {} more", self.more())?;
+        }
+        Ok(())
+    }
+}
+
 /// What an import did, or in a dry run would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -253,6 +560,54 @@ pub struct ImportReport {
     pub notes: Vec<String>,
     /// Each field and the column it was read from.
     pub columns: Vec<(String, Option<String>)>,
+    /// The file's columns no field read, in file order.
+    pub unused_columns: Vec<UnusedColumn>,
+    /// What Attain used where rows did not say, and for how many rows.
+    pub defaults: Vec<Defaulted>,
+    /// Customers, channels and courses the rows name that do not exist
+    /// and are created (owners: [`Self::owners_created`]).
+    pub created: Vec<Created>,
+}
+
+/// What an import's rows name that does not exist yet, as the write will
+/// create it: customers found as [`attain_store::CustomerIndex`] finds
+/// them, channels by key, courses by name. Asked before writing, so a dry
+/// run reports exactly what the real run does.
+pub(crate) async fn to_create(
+    store: &Store,
+    customers: Vec<&attain_store::CustomerRef>,
+    channels: Vec<&attain_core::sales::Channel>,
+    courses: Vec<&str>,
+) -> AppResult<Vec<Created>> {
+    let mut created = Vec::new();
+    if !customers.is_empty() {
+        let index = store.customer_index().await?;
+        let names = index
+            .to_create(customers)
+            .into_iter()
+            .map(|c| c.name.clone())
+            .collect();
+        created.extend(Created::of(CreatedKind::Customers, names));
+    }
+    if !channels.is_empty() {
+        let mut known = store.channel_keys().await?;
+        let names = channels
+            .into_iter()
+            .filter(|c| known.insert(c.key.clone()))
+            .map(|c| c.name.clone())
+            .collect();
+        created.extend(Created::of(CreatedKind::Channels, names));
+    }
+    if !courses.is_empty() {
+        let mut known = store.course_names().await?;
+        let names = courses
+            .into_iter()
+            .filter(|c| known.insert((*c).to_owned()))
+            .map(str::to_owned)
+            .collect();
+        created.extend(Created::of(CreatedKind::Courses, names));
+    }
+    Ok(created)
 }
 
 /// Imports `bytes` (a file called `file`) as `entity`. On any problem
@@ -385,4 +740,21 @@ fn matched_columns(columns: &mapping::Columns, header: &[String]) -> Vec<(String
         .into_iter()
         .map(|(f, h)| (f.to_owned(), h.map(str::to_owned)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fallback_has_its_own_key_and_names_what_it_used() {
+        let all = Fallback::every_kind();
+        let mut keys: Vec<&str> = all.iter().map(Fallback::key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), all.len());
+        for f in &all {
+            assert!(f.sentence(3).starts_with("3 "), "{f:?}");
+        }
+    }
 }

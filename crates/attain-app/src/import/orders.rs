@@ -10,7 +10,7 @@ use super::deals::customer_ref;
 use super::parse::ImportProblem;
 use super::presets::ORDER_FIELDS;
 use super::rows::{Owners, Sheet};
-use super::{ImportOptions, ImportReport, ImportStep, OnStep};
+use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -18,9 +18,78 @@ pub(super) const REQUIRED: &[&str] = &[
     "order_date",
     "customer|customer_external_id",
     "owner|owner_external_id",
-    "product",
     "amount|unit_price",
 ];
+
+/// Whether an order's status says it was cancelled; any other status
+/// (but the usual words for confirmed) is collected for the report.
+fn cancelled(status: &str, others: &mut std::collections::BTreeSet<String>) -> bool {
+    match status.trim().to_lowercase().as_str() {
+        "cancelled" | "canceled" | "已取消" | "作废" => true,
+        "" | "confirmed" | "已确认" | "booked" | "closed" | "complete" | "completed"
+        | "delivered" | "shipped" | "已完成" | "已发货" => false,
+        _ => {
+            others.insert(status.trim().to_owned());
+            false
+        }
+    }
+}
+
+/// The most units one order line may have.
+const MAX_QUANTITY: i64 = 1_000_000_000;
+
+/// `money × quantity`, if Attain can store the product.
+fn times(money: Money, quantity: i64) -> Option<Money> {
+    money
+        .checked_mul(Decimal::from(quantity))
+        .ok()
+        .filter(Money::is_storable)
+}
+
+/// A line's unit price and amount: both from their columns, or one derived
+/// from the other and the quantity. A line with neither, or whose unit price
+/// × quantity is beyond what Attain stores, is a problem of its row.
+fn line_amounts(
+    row: &mut super::rows::Row<'_, '_>,
+    currency: Currency,
+    quantity: i64,
+) -> (Option<Money>, Option<Money>) {
+    let (Some(unit), Some(amount)) = (
+        row.opt_money("unit_price", currency),
+        row.opt_money("amount", currency),
+    ) else {
+        return (None, None);
+    };
+    match (unit, amount) {
+        (unit, Some(amount)) => {
+            let unit = unit.or_else(|| {
+                amount
+                    .checked_mul(Decimal::ONE / Decimal::from(quantity))
+                    .ok()
+            });
+            (unit, Some(amount))
+        }
+        (Some(unit), None) => match times(unit, quantity) {
+            Some(amount) => (Some(unit), Some(amount)),
+            None => {
+                row.bad(
+                    "unit_price",
+                    format!("{unit} × {quantity} is beyond the largest amount Attain stores"),
+                );
+                (None, None)
+            }
+        },
+        (None, None) => {
+            let field = if row.has("amount") {
+                "amount"
+            } else {
+                "unit_price"
+            };
+            row.bad(field, "a line needs an amount or a unit price");
+            (None, None)
+        }
+    }
+}
 
 pub(super) async fn import(
     store: &Store,
@@ -33,6 +102,7 @@ pub(super) async fn import(
     let mut sheet = Sheet::new(
         table,
         ORDER_FIELDS,
+        &[],
         REQUIRED,
         options,
         base_currency,
@@ -58,23 +128,34 @@ pub(super) async fn import(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut orders: Vec<ImportedOrder> = Vec::new();
     let mut line_count = 0_u64;
+    let mut other_statuses = std::collections::BTreeSet::new();
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let number = row.required("number", "an order number");
         let date = row.date("order_date", "an order date");
         let customer = customer_ref(&mut row);
         let owner = row.owner(&mut owners, "an order");
-        let product = products.get(&row.text("product").to_lowercase()).cloned();
-        if product.is_none() {
-            row.bad(
-                "product",
-                "unknown product: no product has this SKU or name",
-            );
-        }
+        // A file of order totals names no product: a line without one.
+        let product = match row.text("product") {
+            "" => Some(None),
+            named => match products.get(&named.to_lowercase()) {
+                Some(found) => Some(Some(*found)),
+                None => {
+                    row.bad(
+                        "product",
+                        "unknown product: no product has this SKU or name",
+                    );
+                    None
+                }
+            },
+        };
         let currency = row.currency();
         let quantity = match row.opt_int("quantity", i64::MIN..=i64::MAX) {
-            Some(Some(q)) if q <= 0 => {
-                row.bad("quantity", "a quantity must be a positive whole number");
+            Some(Some(q)) if !(1..=MAX_QUANTITY).contains(&q) => {
+                row.bad(
+                    "quantity",
+                    format!("a quantity is a whole number from 1 to {MAX_QUANTITY}"),
+                );
                 None
             }
             q => q.map(|q| q.unwrap_or(1)),
@@ -93,17 +174,7 @@ pub(super) async fn import(
             },
         };
         let (unit_price, amount) = match (currency, quantity) {
-            (Some(c), Some(q)) => {
-                let unit = row.opt_money("unit_price", c).flatten();
-                let amount = match row.text("amount") {
-                    "" => unit.and_then(|u| u.checked_mul(Decimal::from(q)).ok()),
-                    _ => row.opt_money("amount", c).flatten(),
-                };
-                let unit = unit.or_else(|| {
-                    amount.and_then(|a| a.checked_mul(Decimal::ONE / Decimal::from(q)).ok())
-                });
-                (unit, amount)
-            }
+            (Some(c), Some(q)) => line_amounts(&mut row, c, q),
             _ => (None, None),
         };
         let (
@@ -111,7 +182,7 @@ pub(super) async fn import(
             Some(date),
             Some(customer),
             Some(owner),
-            Some((product, unit_cost)),
+            Some(product),
             Some(quantity),
             Some(unit_price),
             Some(amount),
@@ -122,11 +193,29 @@ pub(super) async fn import(
         else {
             continue;
         };
-        let cost = unit_cost
-            .checked_mul(Decimal::from(quantity))
-            .unwrap_or(Money::zero(unit_cost.currency()));
+        let cost = match product {
+            Some((_, unit_cost)) => match times(unit_cost, quantity) {
+                Some(cost) => cost,
+                None => {
+                    row.bad(
+                        "quantity",
+                        format!(
+                            "the product's unit cost {unit_cost} × {quantity} is beyond the largest amount Attain stores"
+                        ),
+                    );
+                    continue;
+                }
+            },
+            None => Money::zero(amount.currency()),
+        };
+        if product.is_none() {
+            row.defaulted(Fallback::OrderLineWithoutProduct);
+        }
+        if row.text("quantity").is_empty() {
+            row.defaulted(Fallback::OrderQuantityOne);
+        }
         let line_item = ImportedLine {
-            product,
+            product: product.map(|(id, _)| id),
             quantity,
             unit_price: unit_price.rounded(),
             amount: amount.rounded(),
@@ -150,6 +239,17 @@ pub(super) async fn import(
                     row.bad("currency", format!("order {number} mixes currencies"));
                     continue;
                 }
+                let total = order
+                    .lines
+                    .iter()
+                    .try_fold(line_item.amount, |sum, l| sum.checked_add(&l.amount).ok());
+                if total.is_none_or(|t| !t.is_storable()) {
+                    row.bad(
+                        "amount",
+                        format!("order {number}'s total would be beyond the largest amount Attain stores"),
+                    );
+                    continue;
+                }
                 orders[i].lines.push(line_item);
             }
             None => {
@@ -160,10 +260,7 @@ pub(super) async fn import(
                     owner,
                     deal,
                     order_date: date,
-                    cancelled: matches!(
-                        row.text("status").to_lowercase().as_str(),
-                        "cancelled" | "canceled" | "已取消" | "作废"
-                    ),
+                    cancelled: cancelled(row.text("status"), &mut other_statuses),
                     lines: vec![line_item],
                 });
             }
@@ -172,7 +269,21 @@ pub(super) async fn import(
     }
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
+    if !other_statuses.is_empty() {
+        let list: Vec<String> = other_statuses.into_iter().collect();
+        sheet.notes.push(format!(
+            "order statuses read as confirmed (only cancelled orders count for nothing): {}",
+            list.join(", ")
+        ));
+    }
     let mut report = sheet.report(orders.len(), &owners);
+    report.created = super::to_create(
+        store,
+        orders.iter().map(|o| &o.customer).collect(),
+        Vec::new(),
+        Vec::new(),
+    )
+    .await?;
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {

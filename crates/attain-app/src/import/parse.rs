@@ -135,7 +135,16 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
     }
     let money = Money::parse(&cleaned, currency).map_err(|_| "not an amount".to_owned())?;
     let money = money.checked_mul(scale).map_err(|e| e.to_string())?;
-    Ok(if negative { money.negated() } else { money })
+    let money = if negative { money.negated() } else { money };
+    storable(money)
+}
+
+/// The amount if Attain can store it: within
+/// [`attain_core::money::MAX_AMOUNT_MINOR`] minor units either side of
+/// zero; otherwise the message names the limit.
+pub(crate) fn storable(money: Money) -> Result<Money, String> {
+    money.to_minor_units().map_err(|e| e.to_string())?;
+    Ok(money)
 }
 
 /// How a file writes numeric dates whose day and month could be swapped
@@ -303,7 +312,9 @@ pub fn parse_percent(text: &str) -> Result<u8, String> {
     let t = text.trim().trim_end_matches('%').trim();
     let value: Decimal = t.parse().map_err(|_| "not a percentage".to_owned())?;
     let value = if value <= Decimal::ONE && t.contains('.') {
-        value * Decimal::from(100)
+        value
+            .checked_mul(Decimal::from(100))
+            .ok_or_else(|| "not a percentage".to_owned())?
     } else {
         value
     };
@@ -341,6 +352,27 @@ mod tests {
         for bad in ["", "abc", "1.2.3", "--", "1,23,4", "12,34.5.6"] {
             assert!(parse_amount(bad, Currency::CNY).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn amounts_beyond_what_attain_stores_are_refused_naming_the_limit() {
+        // Issue 10, item 9: 5×10^16 was read, stored and summed until the
+        // KPI totals overflowed.
+        assert_eq!(
+            parse_amount("50000000000000000", Currency::CNY).unwrap_err(),
+            "50000000000000000 is too large: amounts are at most 10000000000000.00 either side of zero"
+        );
+        assert!(parse_amount("(50,000,000,000,000,000)", Currency::CNY).is_err());
+        assert!(parse_amount("2000000000万元", Currency::CNY).is_err());
+        assert_eq!(
+            parse_amount("10,000,000,000,000.00", Currency::CNY)
+                .unwrap()
+                .amount()
+                .to_string(),
+            "10000000000000.00",
+            "the limit itself is stored"
+        );
+        assert!(parse_amount("79228162514264337593543950335", Currency::CNY).is_err());
     }
 
     #[test]
@@ -437,5 +469,7 @@ mod tests {
         assert_eq!(parse_percent("0.75"), Ok(75));
         assert_eq!(parse_percent("100"), Ok(100));
         assert!(parse_percent("150").is_err());
+        assert!(parse_percent("0.9999999999999999999999999999").is_ok());
+        assert!(parse_percent("-79228162514264337593543950335").is_err());
     }
 }

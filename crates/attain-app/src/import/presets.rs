@@ -139,6 +139,8 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
         "close_date",
         &[
             "close_date",
+            "closed_date",
+            "expected_close_date",
             "closing date",
             "close date",
             "closedate",
@@ -151,10 +153,16 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
         "created",
         &[
             "created",
+            "created_date",
+            "created_at",
+            "created_on",
+            "create_time",
             "created time",
             "created date",
             "createddate",
             "create date",
+            "creation date",
+            "date created",
             "创建时间",
             "创建日期",
         ],
@@ -530,10 +538,16 @@ pub(crate) const CUSTOMER_FIELDS: &[(&str, &[&str])] = &[
         "created",
         &[
             "created",
+            "created_date",
+            "created_at",
+            "created_on",
+            "create_time",
             "created time",
             "created date",
             "createddate",
             "create date",
+            "creation date",
+            "date created",
             "创建时间",
             "创建日期",
         ],
@@ -742,13 +756,22 @@ pub(crate) const ACTIVITY_FIELDS: &[(&str, &[&str])] = &[
     ("customer_external_id", CUSTOMER_EXTERNAL_ID),
     (
         "deal_external_id",
+        &["deal_external_id", "deal id", "opportunity id", "商机编号"],
+    ),
+    (
+        "contact_external_id",
         &[
-            "deal_external_id",
-            "deal id",
-            "opportunity id",
-            "whatid",
-            "商机编号",
+            "contact_external_id",
+            "whoid",
+            "who id",
+            "contactid",
+            "contact id",
+            "联系人编号",
         ],
+    ),
+    (
+        "related_external_id",
+        &["related_external_id", "whatid", "what id", "related to id"],
     ),
     ("subject", &["subject", "主题", "跟进内容", "内容"]),
 ];
@@ -770,11 +793,22 @@ pub(crate) const TICKET_FIELDS: &[(&str, &[&str])] = &[
     ("customer", CUSTOMER),
     ("customer_external_id", CUSTOMER_EXTERNAL_ID),
     (
+        "contact_external_id",
+        &[
+            "contact_external_id",
+            "contactid",
+            "contact id",
+            "联系人编号",
+        ],
+    ),
+    (
         "opened",
         &[
             "opened",
             "opened_at",
             "created",
+            "created_date",
+            "created_at",
             "created date",
             "created time",
             "createddate",
@@ -963,6 +997,22 @@ pub(crate) const COURSE_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("kind", &["kind", "type", "course type", "课程类型"]),
 ];
+
+/// Columns a field falls back to, per entity, when its own cell is empty:
+/// Salesforce tasks often leave `Type` empty and always set `TaskSubtype`,
+/// and a task without a due date (`ActivityDate`) still has its
+/// `CreatedDate`. Each use is counted in the report.
+pub(crate) fn fallbacks(
+    entity: super::Entity,
+) -> &'static [(&'static str, &'static [&'static str])] {
+    match entity {
+        super::Entity::Activities => &[
+            ("kind", &["tasksubtype", "eventsubtype"]),
+            ("date", &["createddate", "created date", "created"]),
+        ],
+        _ => &[],
+    }
+}
 
 /// A field list is usable only if every key is unique; the tests check it.
 #[cfg(test)]

@@ -2,43 +2,47 @@
 //! payments, refunds, activities, tickets, surveys, spend, enrolments,
 //! market sizes and exchange rates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use attain_core::sales::{
     ActivityKind, CourseKind, CustomerSize, CustomerStatus, MarketSize, SpendKind, SurveyKind,
     TicketPriority,
 };
-use attain_core::{Currency, CustomerId, ExternalId};
+use attain_core::{ContactId, Currency, CustomerId, ExternalId};
 use attain_store::{
-    ImportRecords, ImportedActivity, ImportedCompetitor, ImportedContact, ImportedCourse,
-    ImportedCustomer, ImportedEnrolment, ImportedMoneyMove, ImportedProduct, ImportedRate,
-    ImportedSpend, ImportedSurvey, ImportedTerritory, ImportedTicket, Store,
+    CustomerLink, ImportRecords, ImportedActivity, ImportedCompetitor, ImportedContact,
+    ImportedCourse, ImportedCustomer, ImportedEnrolment, ImportedMoneyMove, ImportedProduct,
+    ImportedRate, ImportedSpend, ImportedSurvey, ImportedTerritory, ImportedTicket, Store,
 };
 use rust_decimal::Decimal;
 
-use super::deals::{customer_ref, yes_no};
+use super::deals::{channel_of, customer_ref, yes_no};
 use super::parse::ImportProblem;
 use super::rows::{Owners, Sheet};
-use super::{Entity, ImportOptions, ImportReport, ImportStep, OnStep};
+use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 /// Required fields (`a|b`: either) and the fields holding dates.
 pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static [&'static str]) {
     match entity {
         Entity::Customers => (&["name"], &["created"]),
-        Entity::Contacts => (&["name|last_name", "customer|customer_external_id"], &[]),
-        Entity::Products => (&["sku", "name", "list_price"], &[]),
+        Entity::Contacts => (&["name|last_name"], &[]),
+        Entity::Products => (&["sku", "name"], &[]),
         Entity::Payments | Entity::Refunds => (&["order", "date", "amount"], &["date"]),
         Entity::Activities => (&["kind", "date", "owner|owner_external_id"], &["date"]),
         Entity::Tickets => (
-            &["customer|customer_external_id", "opened", "priority"],
+            &[
+                "customer|customer_external_id|contact_external_id",
+                "opened",
+                "priority",
+            ],
             &["opened", "first_response", "resolved"],
         ),
         Entity::Surveys => (
             &["customer|customer_external_id", "kind", "score", "date"],
             &["date"],
         ),
-        Entity::Spend => (&["channel", "kind", "date", "amount"], &["date"]),
+        Entity::Spend => (&["channel", "date", "amount"], &["date"]),
         Entity::Enrolments => (
             &["course", "user", "assigned", "due"],
             &["assigned", "due", "completed"],
@@ -88,6 +92,7 @@ pub(super) async fn import(
     let mut sheet = Sheet::new(
         table,
         entity.field_list(),
+        super::presets::fallbacks(entity),
         required,
         options,
         base_currency,
@@ -100,15 +105,15 @@ pub(super) async fn import(
         Entity::Contacts => contacts(&mut sheet, &mut owners),
         Entity::Products => products(&mut sheet),
         Entity::Payments | Entity::Refunds => money_moves(store, entity, &mut sheet).await?,
-        Entity::Activities => activities(store, &mut sheet, &mut owners).await?,
-        Entity::Tickets => tickets(&mut sheet),
+        Entity::Activities => activities(store, options.preset, &mut sheet, &mut owners).await?,
+        Entity::Tickets => tickets(store, &mut sheet).await?,
         Entity::Surveys => surveys(&mut sheet),
         Entity::Spend => spend(store, &mut sheet).await?,
         Entity::Enrolments => enrolments(&mut sheet, &owners),
         Entity::MarketSizes => market_sizes(&mut sheet, &store.settings().await?.calendar),
         Entity::ExchangeRates => rates(&mut sheet),
         Entity::Competitors => competitors(&mut sheet),
-        Entity::Territories => territories(&mut sheet),
+        Entity::Territories => territories(&mut sheet, &store.territory_names().await?),
         Entity::Courses => courses(&mut sheet),
         Entity::Deals | Entity::Orders => {
             return Err(AppError::Internal(format!(
@@ -120,6 +125,16 @@ pub(super) async fn import(
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     let mut report = sheet.report(records.len(), &owners);
+    report.created = super::to_create(
+        store,
+        customers_named(&records),
+        records.channels(),
+        match &records {
+            ImportRecords::Enrolments(v) => v.iter().map(|e| e.course.as_str()).collect(),
+            _ => Vec::new(),
+        },
+    )
+    .await?;
     if !options.dry_run {
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {
@@ -129,6 +144,55 @@ pub(super) async fn import(
         report.counts = store.import_records(&records, &new_owners, &wrote).await?;
     }
     Ok(report)
+}
+
+/// The customers the records name, in the order the write resolves them.
+fn customers_named(records: &ImportRecords) -> Vec<&attain_store::CustomerRef> {
+    fn named(link: &Option<CustomerLink>) -> Option<&attain_store::CustomerRef> {
+        match link {
+            Some(CustomerLink::Named(c)) => Some(c),
+            _ => None,
+        }
+    }
+    match records {
+        ImportRecords::Contacts(v) => v.iter().filter_map(|c| c.customer.as_ref()).collect(),
+        ImportRecords::Activities(v) => v.iter().filter_map(|a| named(&a.customer)).collect(),
+        ImportRecords::Tickets(v) => v.iter().filter_map(|t| named(&t.customer)).collect(),
+        ImportRecords::Surveys(v) => v.iter().map(|s| &s.customer).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a row names a customer in its customer columns.
+fn names_customer(row: &super::rows::Row<'_, '_>) -> bool {
+    !row.text("customer").is_empty() || !row.text("customer_external_id").is_empty()
+}
+
+/// The values of `field`'s column(s) in every row, for looking them up at once.
+fn values_of<'t>(sheet: &Sheet<'t>, field: &str) -> Vec<&'t str> {
+    let table = sheet.table;
+    let columns = sheet.columns.all(field).to_vec();
+    table
+        .rows
+        .iter()
+        .flat_map(|(_, cells)| columns.iter().filter_map(|&c| cells.get(c)))
+        .map(|s| s.trim_start_matches("zcrm_"))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The stored contacts a file's `field` names, with their customers.
+async fn contacts_named(
+    store: &Store,
+    sheet: &Sheet<'_>,
+    field: &str,
+) -> AppResult<HashMap<String, (ContactId, Option<CustomerId>)>> {
+    let ids = values_of(sheet, field);
+    Ok(if ids.is_empty() {
+        HashMap::new()
+    } else {
+        store.contact_ids(&ids).await?
+    })
 }
 
 async fn customers(
@@ -190,6 +254,14 @@ async fn customers(
         else {
             continue;
         };
+        let status = status.unwrap_or_else(|| {
+            row.defaulted(Fallback::CustomerProspect);
+            CustomerStatus::Prospect
+        });
+        let created = created.unwrap_or_else(|| {
+            row.defaulted(Fallback::CustomerCreatedToday);
+            today
+        });
         out.push(ImportedCustomer {
             external_id: key,
             existing,
@@ -198,12 +270,10 @@ async fn customers(
             region: row.opt("region"),
             size,
             segment: row.opt("segment"),
-            source_channel: row
-                .opt("source")
-                .map(|s| s.to_lowercase().replace(' ', "_")),
+            source_channel: row.opt("source").map(|s| channel_of(&s)),
             owner,
-            status: status.unwrap_or(CustomerStatus::Prospect),
-            created_on: created.unwrap_or(today),
+            status,
+            created_on: created,
         });
     }
     Ok(ImportRecords::Customers(out))
@@ -224,7 +294,13 @@ fn contacts(sheet: &mut Sheet<'_>, owners: &mut Owners) -> ImportRecords {
                 "a contact name is required",
             );
         }
-        let customer = customer_ref(&mut row);
+        // Salesforce's private contacts have no account.
+        let customer = if names_customer(&row) {
+            customer_ref(&mut row).map(Some)
+        } else {
+            row.defaulted(Fallback::ContactWithoutCustomer);
+            Some(None)
+        };
         let owner = row.opt_owner(owners);
         let derived = row.derived_key(
             "contact",
@@ -256,6 +332,7 @@ fn contacts(sheet: &mut Sheet<'_>, owners: &mut Owners) -> ImportRecords {
 }
 
 fn products(sheet: &mut Sheet<'_>) -> ImportRecords {
+    let sheet_currency = sheet.currency;
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let table = sheet.table;
@@ -272,7 +349,7 @@ fn products(sheet: &mut Sheet<'_>) -> ImportRecords {
         }
         let name = row.required("name", "a product name");
         let currency = row.currency();
-        let list_price = currency.and_then(|c| row.money("list_price", "a list price", c));
+        let list_price = currency.and_then(|c| row.opt_money("list_price", c));
         let unit_cost = currency.and_then(|c| row.opt_money("unit_cost", c));
         let active = match row.text("active") {
             "" => Some(true),
@@ -296,13 +373,25 @@ fn products(sheet: &mut Sheet<'_>) -> ImportRecords {
         else {
             continue;
         };
+        // The currency is known once the row's amounts parsed.
+        let currency = currency.unwrap_or(sheet_currency);
+        let list_price = list_price.unwrap_or_else(|| {
+            row.defaulted(Fallback::ProductListPriceZero);
+            attain_core::Money::zero(currency)
+        });
+        let unit_cost = unit_cost.unwrap_or_else(|| {
+            row.defaulted(Fallback::ProductCostZero);
+            attain_core::Money::zero(list_price.currency())
+        });
+        let category = row.opt("category").unwrap_or_else(|| {
+            row.defaulted(Fallback::ProductUncategorised);
+            "Uncategorised".into()
+        });
         out.push(ImportedProduct {
             sku,
             name,
-            category: row
-                .opt("category")
-                .unwrap_or_else(|| "Uncategorised".into()),
-            unit_cost: unit_cost.unwrap_or(attain_core::Money::zero(list_price.currency())),
+            category,
+            unit_cost,
             list_price,
             active,
             external_id,
@@ -337,6 +426,8 @@ async fn money_moves(
         "refund"
     };
     let mut out = Vec::new();
+    // Where each record came from: line, order number, amount's column and text.
+    let mut origins: Vec<(usize, String, String, String)> = Vec::new();
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let order = row.required("order", "an order number").and_then(|n| {
@@ -364,6 +455,12 @@ async fn money_moves(
         if amount.amount().is_zero() {
             continue;
         }
+        origins.push((
+            *line,
+            row.text("order").to_owned(),
+            row.header_of("amount").to_owned(),
+            row.text("amount").to_owned(),
+        ));
         out.push(ImportedMoneyMove {
             external_id: key,
             order,
@@ -372,55 +469,117 @@ async fn money_moves(
             note: row.opt(note_field),
         });
     }
-    Ok(if entity == Entity::Payments {
-        ImportRecords::Payments(out)
-    } else {
-        ImportRecords::Refunds(out)
-    })
+    if entity == Entity::Payments {
+        return Ok(ImportRecords::Payments(out));
+    }
+    refunds_within_orders(store, sheet, &out, &origins).await?;
+    Ok(ImportRecords::Refunds(out))
+}
+
+/// Refuses refunds beyond what is left of their order: its total less the
+/// refunds stored for it (other than those this file replaces) and those
+/// of earlier rows of the file. A refund in another currency than its
+/// order is refused too.
+async fn refunds_within_orders(
+    store: &Store,
+    sheet: &mut Sheet<'_>,
+    refunds: &[ImportedMoneyMove],
+    origins: &[(usize, String, String, String)],
+) -> AppResult<()> {
+    let orders: Vec<attain_core::OrderId> = refunds.iter().map(|r| r.order).collect();
+    let replaced: HashSet<&str> = refunds.iter().map(|r| r.external_id.as_str()).collect();
+    let mut left = store.refund_room(&orders, &replaced).await?;
+    for (refund, (line, number, column, value)) in refunds.iter().zip(origins) {
+        let Some(room) = left.get_mut(&refund.order) else {
+            continue;
+        };
+        let message = if refund.amount.currency() != room.currency() {
+            format!(
+                "order {number} is in {}; a refund of it must be too",
+                room.currency().code()
+            )
+        } else if refund.amount.amount() > room.amount() {
+            format!(
+                "is more than is left to refund of order {number}: {} (its total less earlier refunds)",
+                room.amount()
+            )
+        } else {
+            *room = room.checked_sub(&refund.amount).unwrap_or(*room);
+            continue;
+        };
+        sheet.problems.push(ImportProblem {
+            file: sheet.file.to_owned(),
+            row: *line,
+            column: Some(column.clone()),
+            message,
+            value: Some(value.clone()),
+        });
+    }
+    Ok(())
+}
+
+/// An activity type as the CRMs write it. Types that are no call, visit,
+/// meeting or e-mail (a to-do, a LinkedIn message, a cadence step, a
+/// WeChat message) are `other`: kept, counted in the report, and not
+/// counted as sales activities.
+fn activity_kind(text: &str) -> ActivityKind {
+    match text.trim().to_lowercase().as_str() {
+        "call" | "calls" | "phone" | "phone call" | "logged call" | "电话" | "电话拜访" => {
+            ActivityKind::Call
+        }
+        "visit" | "site visit" | "拜访" | "上门拜访" | "实地拜访" => ActivityKind::Visit,
+        "meeting" | "meetings" | "event" | "会议" => ActivityKind::Meeting,
+        "email" | "e-mail" | "emails" | "listemail" | "list email" | "邮件" => {
+            ActivityKind::Email
+        }
+        _ => ActivityKind::Other,
+    }
+}
+
+/// What a Salesforce ID names, by its key prefix.
+fn salesforce_object(id: &str) -> Option<&'static str> {
+    match id.get(..3)? {
+        "001" => Some("account"),
+        "003" => Some("contact"),
+        "006" => Some("opportunity"),
+        _ => None,
+    }
 }
 
 async fn activities(
     store: &Store,
+    preset: super::Preset,
     sheet: &mut Sheet<'_>,
     owners: &mut Owners,
 ) -> AppResult<ImportRecords> {
-    let table = sheet.table;
-    let keys: Vec<&str> = match sheet.columns.get("deal_external_id") {
-        Some(c) => table
-            .rows
-            .iter()
-            .filter_map(|(_, cells)| cells.get(c).map(|s| s.trim_start_matches("zcrm_")))
-            .filter(|s| !s.is_empty())
-            .collect(),
-        None => Vec::new(),
-    };
-    let deals = store.deal_ids(&keys).await?;
+    let mut deal_keys = values_of(sheet, "deal_external_id");
+    deal_keys.extend(values_of(sheet, "related_external_id"));
+    let deals = store.deal_ids(&deal_keys).await?;
+    let contacts = contacts_named(store, sheet, "contact_external_id").await?;
+    let customers = store.customer_index().await?;
+    let salesforce = preset == super::Preset::Salesforce;
+    let mut other_kinds = std::collections::BTreeSet::new();
     let mut out = Vec::new();
+    let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
-        let kind = row.choice("kind", "call, visit, meeting or email", |t| match t {
-            "call" | "calls" | "phone" | "电话" | "电话拜访" => Some(ActivityKind::Call),
-            "visit" | "拜访" | "上门拜访" | "实地拜访" => Some(ActivityKind::Visit),
-            "meeting" | "meetings" | "event" | "会议" => Some(ActivityKind::Meeting),
-            "email" | "e-mail" | "邮件" => Some(ActivityKind::Email),
-            _ => None,
-        });
-        let kind = match kind {
-            Some(None) => {
-                row.bad("kind", "an activity kind is required");
-                None
-            }
-            k => k.flatten(),
-        };
+        let kind_text = row.text("kind").to_owned();
+        let kind = activity_kind(&kind_text);
+        if kind == ActivityKind::Other {
+            other_kinds.insert(if kind_text.is_empty() {
+                "(empty)".to_owned()
+            } else {
+                kind_text
+            });
+        }
         let date = row.date("date", "a date");
         let owner = row.owner(owners, "an activity");
-        let customer =
-            if row.text("customer").is_empty() && row.text("customer_external_id").is_empty() {
-                Some(None)
-            } else {
-                customer_ref(&mut row).map(Some)
-            };
-        let deal = match row.text("deal_external_id").trim_start_matches("zcrm_") {
+        let mut customer = if names_customer(&row) {
+            customer_ref(&mut row).map(|c| Some(CustomerLink::Named(c)))
+        } else {
+            Some(None)
+        };
+        let mut deal = match row.text("deal_external_id").trim_start_matches("zcrm_") {
             "" => Some(None),
             key => match deals.get(key) {
                 Some(id) => Some(Some(*id)),
@@ -433,6 +592,49 @@ async fn activities(
                 }
             },
         };
+        // What the activity is about (Salesforce's WhatId): a deal, a
+        // customer, or a record Attain does not keep, whose ID is kept.
+        let mut related = None;
+        match row.text("related_external_id").trim_start_matches("zcrm_") {
+            "" => {}
+            id => {
+                if let Some(d) = deals.get(id) {
+                    if matches!(deal, Some(None)) {
+                        deal = Some(Some(*d));
+                    }
+                } else if let Some(c) = customers.by_external_id(id) {
+                    if matches!(customer, Some(None)) {
+                        customer = Some(Some(CustomerLink::Stored(c)));
+                    }
+                } else if let Some(object) = salesforce_object(id).filter(|_| salesforce) {
+                    row.bad(
+                        "related_external_id",
+                        format!("no {object} has this ID (import the {object}s first)"),
+                    );
+                } else {
+                    related = Some(id.to_owned());
+                }
+            }
+        }
+        // Who it was with (Salesforce's WhoId): a contact, or a lead.
+        let mut contact = None;
+        let mut lead = None;
+        match row.text("contact_external_id") {
+            "" => {}
+            id => match contacts.get(id) {
+                Some((found, of_customer)) => {
+                    contact = Some(*found);
+                    if let (Some(None), Some(c)) = (&customer, of_customer) {
+                        customer = Some(Some(CustomerLink::Stored(*c)));
+                    }
+                }
+                None if salesforce && !id.starts_with("003") => lead = Some(id.to_owned()),
+                None => row.bad(
+                    "contact_external_id",
+                    "no contact has this ID (import the contacts first)",
+                ),
+            },
+        }
         let derived = row.derived_key(
             "activity",
             &[
@@ -445,20 +647,39 @@ async fn activities(
             ],
         );
         let key = row.key("external_id", || derived);
-        let (Some(kind), Some(date), Some(owner), Some(customer), Some(deal), Some(key)) =
-            (kind, date, owner, customer, deal, key)
+        let (Some(date), Some(owner), Some(customer), Some(deal), Some(key)) =
+            (date, owner, customer, deal, key)
         else {
             continue;
         };
+        if kind == ActivityKind::Other {
+            row.defaulted(Fallback::ActivityOther);
+        }
+        if lead.is_some() {
+            row.defaulted(Fallback::ActivityWithLead);
+        }
+        if related.is_some() {
+            row.defaulted(Fallback::ActivityRelatedKept);
+        }
         out.push(ImportedActivity {
             external_id: key,
             kind,
             owner,
             customer,
             deal,
+            contact,
+            lead_external_id: lead,
+            related_external_id: related,
             occurred_on: date,
             subject: row.opt("subject"),
         });
+    }
+    if !other_kinds.is_empty() {
+        let list: Vec<String> = other_kinds.into_iter().collect();
+        sheet.notes.push(format!(
+            "activity types kept as 'other' (no call, visit, meeting or e-mail): {}",
+            list.join(", ")
+        ));
     }
     Ok(ImportRecords::Activities(out))
 }
@@ -473,12 +694,50 @@ fn priority_of(t: &str) -> Option<TicketPriority> {
     }
 }
 
-fn tickets(sheet: &mut Sheet<'_>) -> ImportRecords {
+async fn tickets(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords> {
+    let contacts = contacts_named(store, sheet, "contact_external_id").await?;
     let mut out = Vec::new();
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
-        let customer = customer_ref(&mut row);
+        // A case may name only its contact: its customer is the contact's.
+        let contact = match row.text("contact_external_id") {
+            "" => Some(None),
+            id => match contacts.get(id) {
+                Some(found) => Some(Some(*found)),
+                None => {
+                    row.bad(
+                        "contact_external_id",
+                        "no contact has this ID (import the contacts first)",
+                    );
+                    None
+                }
+            },
+        };
+        let customer = if names_customer(&row) {
+            customer_ref(&mut row).map(|c| Some(CustomerLink::Named(c)))
+        } else {
+            match contact {
+                Some(Some((_, Some(customer)))) => {
+                    row.defaulted(Fallback::TicketCustomerOfContact);
+                    Some(Some(CustomerLink::Stored(customer)))
+                }
+                Some(Some((_, None))) => {
+                    row.defaulted(Fallback::TicketWithoutCustomer);
+                    Some(None)
+                }
+                Some(None) => {
+                    let field = if row.has("customer") {
+                        "customer"
+                    } else {
+                        "customer_external_id"
+                    };
+                    row.bad(field, "a customer or a contact is required");
+                    None
+                }
+                None => None,
+            }
+        };
         let opened = row.datetime("opened", "an opening time");
         let first = row.opt_datetime("first_response");
         let resolved = row.opt_datetime("resolved");
@@ -507,17 +766,31 @@ fn tickets(sheet: &mut Sheet<'_>) -> ImportRecords {
         }
         let derived = row.derived_key(
             "ticket",
-            &["customer", "customer_external_id", "opened", "subject"],
+            &[
+                "customer",
+                "customer_external_id",
+                "contact_external_id",
+                "opened",
+                "subject",
+            ],
         );
         let key = row.key("external_id", || derived);
-        let (Some(customer), Some(opened), Some(first), Some(resolved), Some(priority), Some(key)) =
-            (customer, opened, first, resolved, priority, key)
+        let (
+            Some(customer),
+            Some(contact),
+            Some(opened),
+            Some(first),
+            Some(resolved),
+            Some(priority),
+            Some(key),
+        ) = (customer, contact, opened, first, resolved, priority, key)
         else {
             continue;
         };
         out.push(ImportedTicket {
             external_id: key,
             customer,
+            contact: contact.map(|(id, _)| id),
             opened_at: opened,
             first_response_at: first,
             resolved_at: resolved,
@@ -526,7 +799,7 @@ fn tickets(sheet: &mut Sheet<'_>) -> ImportRecords {
             subject: row.opt("subject"),
         });
     }
-    ImportRecords::Tickets(out)
+    Ok(ImportRecords::Tickets(out))
 }
 
 fn surveys(sheet: &mut Sheet<'_>) -> ImportRecords {
@@ -598,20 +871,12 @@ async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords>
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
-        let channel = row
-            .required("channel", "a channel")
-            .map(|c| c.to_lowercase().replace(' ', "_"));
-        let kind = match row.choice("kind", "marketing or sales", |t| match t {
+        let channel = row.required("channel", "a channel").map(|c| channel_of(&c));
+        let kind = row.choice("kind", "marketing or sales", |t| match t {
             "marketing" | "市场" | "市场费用" => Some(SpendKind::Marketing),
             "sales" | "销售" | "销售费用" => Some(SpendKind::Sales),
             _ => None,
-        }) {
-            Some(None) => {
-                row.bad("kind", "a kind (marketing or sales) is required");
-                None
-            }
-            k => k.flatten(),
-        };
+        });
         let date = row.date("date", "a date");
         let amount = row
             .currency()
@@ -636,6 +901,11 @@ async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords>
         else {
             continue;
         };
+        // A campaign's cost (Salesforce's ActualCost) is marketing spend.
+        let kind = kind.unwrap_or_else(|| {
+            row.defaulted(Fallback::SpendMarketing);
+            SpendKind::Marketing
+        });
         out.push(ImportedSpend {
             external_id: key,
             channel,
@@ -735,6 +1005,10 @@ fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -
     ImportRecords::MarketSizes(out)
 }
 
+/// The largest exchange rate (base units per unit of a currency): amounts
+/// of up to ten trillion converted at it still fit every sum.
+const MAX_RATE: u32 = 1_000_000;
+
 fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
     let mut out = Vec::new();
     let table = sheet.table;
@@ -759,9 +1033,14 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
         });
         let rate = row.required("rate", "a rate").and_then(|r| {
             match r.replace(',', "").parse::<Decimal>() {
-                Ok(v) if v > Decimal::ZERO => Some(v.normalize().to_string()),
+                Ok(v) if v > Decimal::ZERO && v <= Decimal::from(MAX_RATE) => {
+                    Some(v.normalize().to_string())
+                }
                 _ => {
-                    row.bad("rate", "a rate is a positive decimal number");
+                    row.bad(
+                        "rate",
+                        format!("a rate is a positive decimal number of at most {MAX_RATE}"),
+                    );
                     None
                 }
             }
@@ -807,12 +1086,26 @@ fn competitors(sheet: &mut Sheet<'_>) -> ImportRecords {
     ImportRecords::Competitors(out)
 }
 
-fn territories(sheet: &mut Sheet<'_>) -> ImportRecords {
+fn territories(sheet: &mut Sheet<'_>, known: &HashSet<String>) -> ImportRecords {
     let mut out = Vec::new();
     let table = sheet.table;
+    // A parent may be stored already or come anywhere in the file.
+    let in_file: HashSet<&str> = match sheet.columns.get("name") {
+        Some(c) => table
+            .rows
+            .iter()
+            .filter_map(|(_, cells)| cells.get(c).map(String::as_str))
+            .collect(),
+        None => HashSet::new(),
+    };
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let name = row.required("name", "a territory name");
+        let parent = row.text("parent");
+        if !parent.is_empty() && !known.contains(parent) && !in_file.contains(parent) {
+            row.bad("parent", "no territory has this name, here or in the file");
+            continue;
+        }
         let derived = row.derived_key("territory", &["name"]);
         let key = row.key("external_id", || derived);
         let (Some(name), Some(key)) = (name, key) else {
@@ -843,10 +1136,14 @@ fn courses(sheet: &mut Sheet<'_>) -> ImportRecords {
         let (Some(name), Some(kind), Some(key)) = (name, kind, key) else {
             continue;
         };
+        let kind = kind.unwrap_or_else(|| {
+            row.defaulted(Fallback::CourseSkill);
+            CourseKind::Skill
+        });
         out.push(ImportedCourse {
             external_id: key,
             name,
-            kind: kind.unwrap_or(CourseKind::Skill),
+            kind,
         });
     }
     ImportRecords::Courses(out)

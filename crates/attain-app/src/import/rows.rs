@@ -26,6 +26,7 @@ pub(crate) struct Sheet<'a> {
     pub problems: Vec<ImportProblem>,
     pub notes: Vec<String>,
     seen: HashMap<String, usize>,
+    defaults: Vec<(super::Fallback, usize)>,
 }
 
 impl<'a> Sheet<'a> {
@@ -33,17 +34,27 @@ impl<'a> Sheet<'a> {
     /// show the file's date order.
     /// The file's own problems (cut-off lines) are kept: they are reported
     /// with the rows', or with the header's when the mapping fails.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         table: &'a Table,
         fields: &'static [(&'static str, &'static [&'static str])],
+        fallbacks: &[(&str, &[&str])],
         required: &[&str],
         options: &ImportOptions,
         base_currency: Currency,
         date_fields: &[&str],
         file_problems: Vec<ImportProblem>,
     ) -> Result<Self, crate::AppError> {
-        let mut sheet = Self::mapped(table, fields, required, options, base_currency, date_fields)
-            .map_err(|p| super::fail(file_problems.clone(), p))?;
+        let mut sheet = Self::mapped(
+            table,
+            fields,
+            fallbacks,
+            required,
+            options,
+            base_currency,
+            date_fields,
+        )
+        .map_err(|p| super::fail(file_problems.clone(), p))?;
         sheet.problems = file_problems;
         Ok(sheet)
     }
@@ -51,13 +62,21 @@ impl<'a> Sheet<'a> {
     fn mapped(
         table: &'a Table,
         fields: &'static [(&'static str, &'static [&'static str])],
+        fallbacks: &[(&str, &[&str])],
         required: &[&str],
         options: &ImportOptions,
         base_currency: Currency,
         date_fields: &[&str],
     ) -> Result<Self, Vec<ImportProblem>> {
         let file = table.file.as_str();
-        let columns = Columns::resolve(file, &table.header, fields, required, &options.mapping)?;
+        let columns = Columns::resolve(
+            file,
+            &table.header,
+            fields,
+            fallbacks,
+            required,
+            &options.mapping,
+        )?;
         let currency = match &options.mapping.currency {
             Some(code) => Currency::from_code(code).map_err(|e| {
                 vec![ImportProblem {
@@ -74,7 +93,10 @@ impl<'a> Sheet<'a> {
             .mapping
             .date_style()
             .unwrap_or_else(|| presets::default_date_style(options.preset));
-        let date_columns: Vec<usize> = date_fields.iter().filter_map(|f| columns.get(f)).collect();
+        let date_columns: Vec<usize> = date_fields
+            .iter()
+            .flat_map(|f| columns.all(f).iter().copied())
+            .collect();
         let values = table.rows.iter().flat_map(|(_, cells)| {
             date_columns
                 .iter()
@@ -97,11 +119,31 @@ impl<'a> Sheet<'a> {
             problems: Vec::new(),
             notes,
             seen: HashMap::new(),
+            defaults: Vec::new(),
         })
     }
 
-    /// The reader of one data row.
+    /// The reader of one data row. A field whose own cell is empty and
+    /// whose value comes from a fallback column is counted for the report.
     pub(crate) fn row<'s>(&'s mut self, line: usize, cells: &'s [String]) -> Row<'s, 'a> {
+        let used: Vec<(&'static str, usize)> = self
+            .columns
+            .with_fallbacks()
+            .filter_map(|(field, columns)| {
+                let filled = |c: &usize| cells.get(*c).is_some_and(|v| !v.is_empty());
+                match columns.iter().position(filled) {
+                    Some(i) if i > 0 => Some((field, columns[i])),
+                    _ => None,
+                }
+            })
+            .collect();
+        for (field, column) in used {
+            let column = self.table.header.get(column).cloned().unwrap_or_default();
+            self.count(super::Fallback::FromColumn {
+                field: field.to_owned(),
+                column,
+            });
+        }
         Row {
             line,
             cells,
@@ -109,13 +151,40 @@ impl<'a> Sheet<'a> {
         }
     }
 
-    /// What the import will write, before it writes: the report of a dry run.
+    /// Counts one row for which `fallback` was used.
+    pub(crate) fn count(&mut self, fallback: super::Fallback) {
+        match self.defaults.iter_mut().find(|(f, _)| *f == fallback) {
+            Some((_, n)) => *n += 1,
+            None => self.defaults.push((fallback, 1)),
+        }
+    }
+
+    /// What the import will write, before it writes: the report of a dry
+    /// run, with the columns no field read and the defaults used.
     pub(crate) fn report(&mut self, records: usize, owners: &Owners) -> super::ImportReport {
+        let unused_columns = (0..self.table.header.len())
+            .filter(|&i| !self.columns.uses(i))
+            .map(|i| super::UnusedColumn {
+                position: i + 1,
+                header: self.table.header[i].clone(),
+                values: self
+                    .table
+                    .rows
+                    .iter()
+                    .filter(|(_, cells)| cells.get(i).is_some_and(|v| !v.is_empty()))
+                    .count(),
+            })
+            .collect();
         super::ImportReport {
             records,
             owners_created: owners.new_names(),
             notes: std::mem::take(&mut self.notes),
             columns: super::matched_columns(&self.columns, &self.table.header),
+            unused_columns,
+            defaults: std::mem::take(&mut self.defaults)
+                .into_iter()
+                .map(|(fallback, rows)| super::Defaulted { fallback, rows })
+                .collect(),
             ..super::ImportReport::default()
         }
     }
@@ -145,13 +214,27 @@ impl Row<'_, '_> {
         self.sheet.columns.get(field).is_some()
     }
 
+    /// The column a field's value comes from: the first of its columns
+    /// whose cell is not empty, else its own.
+    fn source(&self, field: &str) -> Option<usize> {
+        let columns = self.sheet.columns.all(field);
+        columns
+            .iter()
+            .copied()
+            .find(|&c| self.cells.get(c).is_some_and(|v| !v.is_empty()))
+            .or_else(|| columns.first().copied())
+    }
+
     /// The trimmed cell of `field` ("" without a column).
     pub(crate) fn text(&self, field: &str) -> &str {
-        self.sheet
-            .columns
-            .get(field)
+        self.source(field)
             .and_then(|i| self.cells.get(i))
             .map_or("", |s| s.as_str())
+    }
+
+    /// Counts this row for `fallback` in the report.
+    pub(crate) fn defaulted(&mut self, fallback: super::Fallback) {
+        self.sheet.count(fallback);
     }
 
     /// The cell of `field`, if not empty.
@@ -162,9 +245,7 @@ impl Row<'_, '_> {
     /// Records a problem with the cell of `field`.
     pub(crate) fn bad(&mut self, field: &str, message: impl Into<String>) {
         let column = self
-            .sheet
-            .columns
-            .get(field)
+            .source(field)
             .and_then(|i| self.sheet.table.header.get(i))
             .cloned()
             .unwrap_or_else(|| field.to_owned());
@@ -253,11 +334,9 @@ impl Row<'_, '_> {
         .map(|c| c.unwrap_or(default))
     }
 
-    /// The header of a field's column.
-    fn header_of(&self, field: &str) -> &str {
-        self.sheet
-            .columns
-            .get(field)
+    /// The header of the column a field's value comes from.
+    pub(crate) fn header_of(&self, field: &str) -> &str {
+        self.source(field)
             .and_then(|i| self.sheet.table.header.get(i))
             .map_or("", String::as_str)
     }
@@ -282,7 +361,8 @@ impl Row<'_, '_> {
         if self.header_of(field).contains('万') && !text.contains('万') {
             return money
                 .checked_mul(rust_decimal::Decimal::from(10_000))
-                .map_err(|e| e.to_string());
+                .map_err(|e| e.to_string())
+                .and_then(super::parse::storable);
         }
         Ok(money)
     }
@@ -426,13 +506,7 @@ impl Row<'_, '_> {
         } else {
             "owner"
         };
-        let column = self
-            .sheet
-            .columns
-            .get(field)
-            .and_then(|i| self.sheet.table.header.get(i))
-            .cloned()
-            .unwrap_or_default();
+        let column = self.header_of(field).to_owned();
         owners.resolve(&name, &external, self.line, &column)
     }
 
