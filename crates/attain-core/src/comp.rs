@@ -55,12 +55,36 @@ pub enum PlanError {
     /// A cap below 0.
     #[error("the cap must not be negative")]
     BadCap,
+    /// More tiers than any plan needs.
+    #[error("a plan has at most {MAX_TIERS} tiers ({0} given)")]
+    TooManyTiers(usize),
+    /// A tier or threshold beyond 10,000 % of the quota.
+    #[error("tiers and thresholds start at most at 10,000 % of the quota ({0})")]
+    TooHigh(Decimal),
 }
+
+/// The most tiers a plan may have.
+pub const MAX_TIERS: usize = 50;
+
+/// The highest attainment a tier or threshold may start at: 100 × the quota.
+const MAX_ATTAINMENT: Decimal = Decimal::ONE_HUNDRED;
 
 impl PlanRules {
     /// Checks the rules.
     pub fn validate(&self) -> Result<(), PlanError> {
         let first = self.tiers.first().ok_or(PlanError::NoTiers)?;
+        if self.tiers.len() > MAX_TIERS {
+            return Err(PlanError::TooManyTiers(self.tiers.len()));
+        }
+        if let Some(high) = self
+            .tiers
+            .iter()
+            .map(|t| t.from)
+            .chain(self.threshold)
+            .find(|from| *from > MAX_ATTAINMENT)
+        {
+            return Err(PlanError::TooHigh(high));
+        }
         if !first.from.is_zero() {
             return Err(PlanError::FirstNotZero);
         }
@@ -292,6 +316,28 @@ mod tests {
             Err(PlanError::NoTiers)
         );
         assert_eq!(plan().validate(), Ok(()));
+        // Found by reading the code: a tier starting at 10^27 % overflowed
+        // the quota × attainment product when a statement was calculated.
+        let mut p = plan();
+        p.tiers[2].from = dec("1000000000000000000000000000");
+        assert_eq!(
+            p.validate(),
+            Err(PlanError::TooHigh(dec("1000000000000000000000000000")))
+        );
+        let mut p = plan();
+        p.threshold = Some(dec("101"));
+        assert_eq!(p.validate(), Err(PlanError::TooHigh(dec("101"))));
+        let mut p = plan();
+        p.tiers = (0..51)
+            .map(|i| Tier {
+                from: Decimal::from(i),
+                rate: dec("0.01"),
+            })
+            .collect();
+        assert_eq!(p.validate(), Err(PlanError::TooManyTiers(51)));
+        let mut p = plan();
+        p.tiers[2].from = dec("100");
+        assert_eq!(p.validate(), Ok(()), "10,000 % is allowed");
     }
 
     proptest! {
