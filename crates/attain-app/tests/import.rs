@@ -890,3 +890,20 @@ store_test!(async fn order_statuses_nobody_knows_are_named_in_the_report(store) 
     let report = import_orders(&store, "o.csv", file.as_bytes()).await.unwrap();
     assert!(report.notes.contains(&"order statuses read as confirmed (only cancelled orders count for nothing): Draft".to_owned()), "{:?}", report.notes);
 });
+
+store_test!(async fn rows_exported_as_deleted_are_skipped_and_counted_for_every_entity(store) {
+    // Found while importing real exports: IsDeleted was honoured for deals
+    // only, so an "export all" brought deleted accounts and contacts back.
+    // Salesforce's weekly export writes an empty lookup as 000000000000000AAA.
+    org(&store).await;
+    let accounts = b"Id,IsDeleted,Name,OwnerId\n001A,0,Kept Account,\n001B,1,Deleted Account,\n001C,,Also Kept,\n";
+    let report = import(&store, Entity::Customers, "Account.csv", accounts, Preset::Salesforce, false, true).await.unwrap();
+    assert_eq!((report.rows, report.counts.created), (3, 2));
+    assert!(report.notes.iter().any(|n| n == "1 rows marked deleted (IsDeleted) were skipped"), "{:?}", report.notes);
+    assert!(report.unused_columns.iter().all(|c| c.header != "IsDeleted"), "the column was read");
+    let contacts = b"\"Id\",\"IsDeleted\",\"AccountId\",\"LastName\"\n\"003A\",\"0\",\"000000000000000AAA\",\"Private\"\n\"003B\",\"1\",\"001A\",\"Gone\"\n\"003C\",\"0\",\"001A\",\"Works There\"\n";
+    let report = import(&store, Entity::Contacts, "Contact.csv", contacts, Preset::Salesforce, false, true).await.unwrap();
+    assert_eq!((report.rows, report.counts.created), (3, 2), "{:?}", report.notes);
+    assert_eq!(store.count_rows("contacts").await.unwrap(), 2);
+    assert_eq!(store.count_rows("customers").await.unwrap(), 2, "no customer named 000000000000000AAA was created");
+});

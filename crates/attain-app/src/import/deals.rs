@@ -133,14 +133,8 @@ pub(super) async fn import(
     let mut deals = Vec::with_capacity(table.rows.len());
     let mut unknown_stages = BTreeSet::new();
     let mut unknown_forecasts = BTreeSet::new();
-    let mut deleted = 0_usize;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
-        // Salesforce's "export all" includes deleted records.
-        if yes_no(row.text("is_deleted")) == Some(true) {
-            deleted += 1;
-            continue;
-        }
         let name = row.required("name", "a deal name");
         let customer = customer_ref(&mut row);
         // Early-stage deals often have no amount yet: they count as zero.
@@ -260,11 +254,6 @@ pub(super) async fn import(
     }
     owners.report_unknown(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
-    if deleted > 0 {
-        sheet.notes.push(format!(
-            "{deleted} rows marked deleted (IsDeleted) were skipped"
-        ));
-    }
     if !unknown_forecasts.is_empty() {
         let list: Vec<String> = unknown_forecasts.into_iter().collect();
         sheet.notes.push(format!(

@@ -637,6 +637,8 @@ pub async fn import_table(
     on_step(ImportStep::Checking {
         rows: table.rows.len() as u64,
     });
+    let rows = table.rows.len();
+    let (table, deleted) = without_deleted_rows(table, options.preset);
     let settings = store.settings().await?;
     let result = match entity {
         Entity::Deals => {
@@ -675,10 +677,55 @@ pub async fn import_table(
         }
     };
     result.map(|mut report| {
-        report.rows = table.rows.len();
+        report.rows = rows;
         report.dry_run = options.dry_run;
+        if deleted > 0 {
+            report.notes.push(format!(
+                "{deleted} rows marked deleted (IsDeleted) were skipped"
+            ));
+        }
         report
     })
+}
+
+/// Salesforce's empty lookup in its weekly Data Export.
+const SALESFORCE_NO_ID: &str = "000000000000000AAA";
+
+/// The table without the rows a CRM exported as deleted (Salesforce's
+/// "export all" writes them with `IsDeleted` true) and without that column,
+/// which is then read; with the Salesforce preset, its empty-lookup ID
+/// `000000000000000AAA` reads as empty. Returns how many rows were left out,
+/// which the report says.
+fn without_deleted_rows(mut table: Table, preset: Preset) -> (Table, usize) {
+    if preset == Preset::Salesforce {
+        for (_, cells) in &mut table.rows {
+            for cell in cells.iter_mut().filter(|c| c.trim() == SALESFORCE_NO_ID) {
+                cell.clear();
+            }
+        }
+    }
+    let Some(column) = table.header.iter().position(|h| {
+        matches!(
+            h.trim().to_ascii_lowercase().replace(' ', "_").as_str(),
+            "isdeleted" | "is_deleted"
+        )
+    }) else {
+        return (table, 0);
+    };
+    let before = table.rows.len();
+    table.rows.retain(|(_, cells)| {
+        cells
+            .get(column)
+            .is_none_or(|c| deals::yes_no(c) != Some(true))
+    });
+    table.header.remove(column);
+    for (_, cells) in &mut table.rows {
+        if column < cells.len() {
+            cells.remove(column);
+        }
+    }
+    let deleted = before - table.rows.len();
+    (table, deleted)
 }
 
 /// The file's own problems (cut-off lines) plus the mapping's, as one error.

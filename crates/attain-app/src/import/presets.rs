@@ -107,7 +107,6 @@ pub(crate) const DEAL_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("is_won", &["is_won", "iswon", "won"]),
     ("is_closed", &["is_closed", "isclosed", "closed"]),
-    ("is_deleted", &["is_deleted", "isdeleted"]),
     (
         "amount",
         &[
