@@ -907,3 +907,13 @@ store_test!(async fn rows_exported_as_deleted_are_skipped_and_counted_for_every_
     assert_eq!(store.count_rows("contacts").await.unwrap(), 2);
     assert_eq!(store.count_rows("customers").await.unwrap(), 2, "no customer named 000000000000000AAA was created");
 });
+
+store_test!(async fn amounts_with_more_decimals_than_their_currency_are_rounded_and_counted(store) {
+    // Found while importing: 1,234.567 yuan was stored as 1,234.57 without a word.
+    org(&store).await;
+    let deals = b"name,customer,owner,amount,stage,close_date,created\nA,Nova,ana,1234.567,Closed Won,2026-03-31,2026-01-05\nB,Nova,ana,10.005,Closed Won,2026-03-31,2026-01-05\nC,Nova,ana,99.99,Closed Won,2026-03-31,2026-01-05\n";
+    let report = import(&store, Entity::Deals, "deals.csv", deals, Preset::Generic, false, true).await.unwrap();
+    let rounded = report.defaults.iter().find(|d| d.fallback.key() == "amount-rounded").expect("the rounding is reported");
+    assert_eq!(rounded.rows, 2);
+    assert_eq!(rounded.to_string(), "2 amounts in 'amount' have more decimals than their currency keeps: rounded half-even to its smallest unit");
+});

@@ -282,6 +282,12 @@ pub enum Fallback {
         /// The header of the column.
         column: String,
     },
+    /// Amounts with more decimals than their currency keeps were rounded
+    /// half-even to its minor unit.
+    AmountRounded {
+        /// The header of the column.
+        column: String,
+    },
     /// Customers without a creation date were created on the import's day.
     CustomerCreatedToday,
     /// Customers without a status are prospects.
@@ -330,6 +336,7 @@ impl Fallback {
             Self::DealAmountZero,
             Self::DealProbabilityByStatus,
             Self::EmptyIsFalse { column: column() },
+            Self::AmountRounded { column: column() },
             Self::CustomerCreatedToday,
             Self::CustomerProspect,
             Self::ContactWithoutCustomer,
@@ -358,6 +365,7 @@ impl Fallback {
             Self::DealAmountZero => "deal-amount-zero",
             Self::DealProbabilityByStatus => "deal-probability-by-status",
             Self::EmptyIsFalse { .. } => "empty-is-false",
+            Self::AmountRounded { .. } => "amount-rounded",
             Self::CustomerCreatedToday => "customer-created-today",
             Self::CustomerProspect => "customer-prospect",
             Self::ContactWithoutCustomer => "contact-without-customer",
@@ -380,7 +388,9 @@ impl Fallback {
     /// message), if any.
     pub fn column(&self) -> Option<&str> {
         match self {
-            Self::FromColumn { column, .. } | Self::EmptyIsFalse { column } => Some(column),
+            Self::FromColumn { column, .. }
+            | Self::EmptyIsFalse { column }
+            | Self::AmountRounded { column } => Some(column),
             _ => None,
         }
     }
@@ -413,6 +423,9 @@ impl Fallback {
             Self::EmptyIsFalse { column } => {
                 format!("{n} rows have an empty '{column}': read as false")
             }
+            Self::AmountRounded { column } => format!(
+                "{n} amounts in '{column}' have more decimals than their currency keeps: rounded half-even to its smallest unit"
+            ),
             Self::CustomerCreatedToday => {
                 format!("{n} customers have no creation date: they were created today")
             }

@@ -380,7 +380,17 @@ impl Row<'_, '_> {
             self.bad(field, format!("{what} cannot be negative"));
             return None;
         }
+        self.note_rounding(field, &m);
         Some(m)
+    }
+
+    /// Counts an amount with more decimals than its currency keeps: it is
+    /// stored rounded half-even, and the report says so.
+    fn note_rounding(&mut self, field: &str, m: &Money) {
+        if m.rounded() != *m {
+            let column = self.header_of(field).to_owned();
+            self.defaulted(super::Fallback::AmountRounded { column });
+        }
     }
 
     /// An optional non-negative amount.
@@ -398,6 +408,9 @@ impl Row<'_, '_> {
         if m.is_some_and(|m| m.amount().is_sign_negative()) {
             self.bad(field, "cannot be negative");
             return None;
+        }
+        if let Some(m) = &m {
+            self.note_rounding(field, m);
         }
         Some(m)
     }

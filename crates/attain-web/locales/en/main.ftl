@@ -426,6 +426,7 @@ import-default-deal-created-after-close = { $count } won or lost deals were crea
 import-default-deal-amount-zero = { $count } deals have no amount: they count as 0
 import-default-deal-probability-by-status = { $count } deals have no probability and their stage gives none: 10% if open, 100% if won, 0% if lost
 import-default-empty-is-false = { $count } rows have an empty “{ $column }”: read as false
+import-default-amount-rounded = { $count } amounts in “{ $column }” have more decimals than their currency keeps: rounded half-even to its smallest unit
 import-default-customer-created-today = { $count } customers have no creation date: they were created today
 import-default-customer-prospect = { $count } customers have no status: they are prospects
 import-default-contact-without-customer = { $count } contacts have no customer: they are kept without one

@@ -423,6 +423,7 @@ import-default-deal-created-after-close = { $count } 个已赢单或输单的商
 import-default-deal-amount-zero = { $count } 个商机没有金额：按 0 计
 import-default-deal-probability-by-status = { $count } 个商机没有赢率，其阶段也未给出赢率：进行中按 10%、赢单按 100%、输单按 0% 计
 import-default-empty-is-false = { $count } 行的“{ $column }”为空：视为“否”
+import-default-amount-rounded = “{ $column }”中有 { $count } 个金额的小数位多于币种所用的位数：已按银行家舍入法舍入到最小单位
 import-default-customer-created-today = { $count } 个客户没有创建日期：以今天作为创建日期
 import-default-customer-prospect = { $count } 个客户没有状态：视为潜在客户
 import-default-contact-without-customer = { $count } 个联系人没有所属客户：照常导入，不关联客户
