@@ -44,6 +44,13 @@ impl From<sqlx::Error> for StoreError {
         use sqlx::error::ErrorKind;
         if let Some(db) = err.as_database_error() {
             let message = db.message().to_owned();
+            // A sum past i64 (SQLite's "integer overflow", PostgreSQL's
+            // numeric_value_out_of_range) is a figure too large, not an outage.
+            if message.contains("integer overflow") || db.code().as_deref() == Some("22003") {
+                return StoreError::Invalid(format!(
+                    "a total is larger than Attain can add up (about 9.2 × 10^18 of the smallest unit): {message}"
+                ));
+            }
             match db.kind() {
                 ErrorKind::UniqueViolation => return StoreError::Conflict(message),
                 ErrorKind::ForeignKeyViolation

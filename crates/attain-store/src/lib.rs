@@ -178,6 +178,17 @@ impl Store {
         on_pool!(self, pool => pool.close().await)
     }
 
+    /// Sums two values the way the rollups and KPI queries sum money, so
+    /// tests can show an overflowing total is an error in the user's terms.
+    #[doc(hidden)]
+    pub async fn sum_bigints(&self, a: i64, b: i64) -> StoreResult<i64> {
+        let sum: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT CAST(SUM(x) AS BIGINT) FROM (SELECT CAST($1 AS BIGINT) AS x UNION ALL SELECT CAST($2 AS BIGINT) AS x) t")
+                .bind(a).bind(b).fetch_one(pool).await?
+        });
+        Ok(sum)
+    }
+
     /// Sends a `BIGINT` value to the database and back, exercising the
     /// column type money is stored in.
     pub async fn echo_bigint(&self, value: i64) -> StoreResult<i64> {

@@ -147,3 +147,12 @@ store_test!(async fn money_columns_hold_the_full_range_without_loss(store) {
     }
     assert_eq!(store.echo_bigint(i64::MAX).await.unwrap(), i64::MAX, "the column itself holds any i64");
 });
+
+store_test!(async fn a_total_beyond_an_i64_is_an_error_in_the_users_terms(store) {
+    // Found by the import session: rollup and KPI sums of many amounts at
+    // the limit overflowed into a raw database error.
+    assert_eq!(store.sum_bigints(1, 2).await.unwrap(), 3);
+    let err = store.sum_bigints(i64::MAX, 1).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("larger than Attain can add up"), "{err}");
+});
