@@ -917,3 +917,31 @@ store_test!(async fn amounts_with_more_decimals_than_their_currency_are_rounded_
     assert_eq!(rounded.rows, 2);
     assert_eq!(rounded.to_string(), "2 amounts in 'amount' have more decimals than their currency keeps: rounded half-even to its smallest unit");
 });
+
+store_test!(async fn concurrent_imports_queue_instead_of_failing_or_duplicating_customers(store) {
+    // Found by attack: two concurrent bulk writes ended in "database is
+    // locked" on SQLite, and on PostgreSQL in a duplicate rollup key or
+    // 6,000 customers for 3,000 names.
+    org(&store).await;
+    let file = |tag: &str| {
+        let mut csv = String::from("external_id,name,customer,owner,amount,stage,close_date,created\n");
+        for i in 0..1500 {
+            csv.push_str(&format!("{tag}-{i},Deal {i},Shared Customer {},ana,{},Closed Won,2026-03-{:02},2026-01-05\n", i % 300, 100 + i, 1 + i % 28));
+        }
+        csv
+    };
+    let (a, b, c) = (file("A"), file("B"), file("C"));
+    let run = |text: String| {
+        let store = store.clone();
+        tokio::spawn(async move { import(&store, Entity::Deals, "deals.csv", text.as_bytes(), Preset::Generic, false, true).await })
+    };
+    let (ra, rb, rc) = (run(a), run(b), run(c));
+    for r in [ra.await.unwrap(), rb.await.unwrap(), rc.await.unwrap()] {
+        r.unwrap();
+    }
+    assert_eq!(store.count_rows("deals").await.unwrap(), 4500);
+    assert_eq!(store.count_rows("customers").await.unwrap(), 300, "each customer created once");
+    let kept = store.count_rows("kpi_owner_day").await.unwrap();
+    store.rebuild_rollups().await.unwrap();
+    assert_eq!(store.count_rows("kpi_owner_day").await.unwrap(), kept, "rollups kept by the three imports equal a rebuild");
+});

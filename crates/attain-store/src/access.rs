@@ -4,6 +4,7 @@
 use attain_core::{Login, OrgUnitId, Principal, Role, UserId, Visibility};
 use chrono::{DateTime, Utc};
 
+use crate::BeginWrite as _;
 use crate::org::{User, UserRow, user_from_row};
 use crate::{NewUser, Store, StoreError, StoreResult, on_pool};
 
@@ -359,7 +360,7 @@ impl Store {
             return Err(StoreError::Invalid("a user needs a display name".into()));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (login, display_name, email, org_unit_id, role, external_id, password_hash, must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
@@ -420,7 +421,7 @@ impl Store {
             return Ok(before);
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET display_name = $1, email = $2, org_unit_id = $3, role = $4, active = $5 WHERE id = $6")
                 .bind(&after.display_name)
                 .bind(after.email.as_deref())
@@ -465,7 +466,7 @@ impl Store {
     ) -> StoreResult<u64> {
         let user = self.user(id).await?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(password_hash)
                 .bind(must_change_password)
@@ -645,7 +646,7 @@ impl Store {
             ));
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
                 .bind(user.raw()).bind(name).bind(token_hash).bind(now).bind(expires_at).fetch_one(&mut *tx).await?;
             audit!(tx, actor, AuditAction::Create, "api_token", id.to_string(), None::<serde_json::Value>,
@@ -707,7 +708,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64, String)> = sqlx::query_as(
                 "SELECT user_id, name FROM api_tokens WHERE id = $1 AND revoked_at IS NULL AND (CAST($2 AS BIGINT) = 0 OR user_id = $2)",
             )

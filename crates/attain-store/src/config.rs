@@ -128,7 +128,9 @@ fn sqlite_options(path: &Path) -> SqliteConnectOptions {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10))
+        // Writers queue behind each other (write transactions begin
+        // IMMEDIATE): as long as a web request may take.
+        .busy_timeout(Duration::from_secs(60))
         // 64 MiB of page cache per connection (SQLite's default is 2 MiB):
         // large imports and KPI scans stop re-reading pages they just wrote.
         .pragma("cache_size", "-65536")

@@ -7,6 +7,7 @@ use attain_core::{GoalId, OrgUnitId, UserId, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use crate::BeginWrite as _;
 use crate::access::audit;
 use crate::{Actor, AuditAction, Store, StoreError, StoreResult, on_pool};
 
@@ -421,7 +422,7 @@ impl Store {
         let now = Utc::now();
         let mut created = Vec::new();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for g in &changes.create {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO goals (parent_id, name, metric, scope, org_unit_id, user_id, period, period_start, period_end, target_units, target_scale, currency, direction, created_by, created_at) \
@@ -509,7 +510,7 @@ impl Store {
         let mut gone = self.goal_descendants(id).await?;
         gone.insert(0, goal);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for g in gone.iter().rev() {
                 audit!(tx, actor, AuditAction::Delete, "goal", g.id.to_string(), Some(g.audit_json()), None::<serde_json::Value>);
             }

@@ -15,6 +15,7 @@ use attain_core::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::bulk::{Val, bulk_insert};
 use crate::kpi::{Touched, refresh_rollups};
@@ -183,6 +184,13 @@ macro_rules! create_owners {
             };
             let actor = owners.actor.clone().unwrap_or_else(|| Actor::named("import"));
             for p in &owners.people {
+                // An import that ran meanwhile (imports take turns) may have
+                // created the same owner: take that one.
+                let made: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1").bind(p.login.as_str()).fetch_optional(&mut *$tx).await?;
+                if let Some(id) = made {
+                    ids.push(UserId::from_raw(id));
+                    continue;
+                }
                 let id: i64 = sqlx::query_scalar("INSERT INTO users (login, display_name, email, org_unit_id, role, external_id, password_hash, must_change_password) VALUES ($1, $2, $3, $4, 'rep', $5, $6, TRUE) RETURNING id")
                     .bind(p.login.as_str())
                     .bind(&p.display_name)
@@ -431,7 +439,7 @@ impl Store {
         };
         let today = Utc::now().date_naive();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_serial().await?;
             let created_owners = create_owners!(tx, owners);
             counts.channels_created = create_channels!(tx, deals.iter().filter_map(|d| d.source_channel.as_ref()));
             let before: HashMap<String, String> = {
@@ -583,7 +591,7 @@ impl Store {
             ..ImportCounts::default()
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_serial().await?;
             let created_owners = create_owners!(tx, owners);
             let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
             let mut touched = Touched::default();
@@ -1649,7 +1657,7 @@ impl Store {
             ..ImportCounts::default()
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_serial().await?;
             let created_owners = create_owners!(tx, owners);
             let refs = records.customer_refs(&created_owners)?;
             let customers = if refs.is_empty() {
@@ -1810,7 +1818,7 @@ impl Store {
             _ => None,
         };
         let deleted = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_serial().await?;
             let mut touched = Touched::default();
             if let Some(owner_sql) = owner_sql {
                 let pairs: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(owner_sql)).bind(id).fetch_all(&mut *tx).await?;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use attain_core::{Currency, OrgUnitId, UserId};
 use chrono::{Days, NaiveDate};
 
+use crate::BeginWrite as _;
 use crate::access::audit;
 use crate::{Store, StoreResult, on_pool};
 
@@ -606,7 +607,7 @@ impl Store {
     /// Rebuilds every rollup from the facts (`attain rollup rebuild`).
     pub async fn rebuild_rollups(&self) -> StoreResult<()> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_serial().await?;
             refresh_rollups!(self, tx, None);
             tx.commit().await?;
         });
@@ -901,7 +902,7 @@ impl Store {
     ) -> StoreResult<()> {
         let id = format!("{}/FY{fiscal_year}", currency.code());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let before: Option<String> = sqlx::query_scalar("SELECT rate_to_base FROM plan_rates WHERE currency = $1 AND fiscal_year = $2")
                 .bind(currency.code()).bind(fiscal_year).fetch_optional(&mut *tx).await?;
             match rate {
@@ -1034,7 +1035,7 @@ impl Store {
             .into_iter()
             .find(|m| m.key == metric.key);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO custom_metrics (key, name_en, name_zh, formula, unit, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET name_en = excluded.name_en, name_zh = excluded.name_zh, formula = excluded.formula, unit = excluded.unit, updated_at = excluded.updated_at")
                 .bind(&metric.key)
                 .bind(&metric.name_en)
@@ -1063,7 +1064,7 @@ impl Store {
                 id: key.to_owned(),
             })?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM custom_metrics WHERE key = $1").bind(key).execute(&mut *tx).await?;
             let json = serde_json::json!({"key": before.key, "formula": before.formula, "unit": before.unit});
             crate::access::audit!(tx, actor, crate::AuditAction::Delete, "metric", key.to_owned(), Some(json), None::<serde_json::Value>);

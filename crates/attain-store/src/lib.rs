@@ -77,6 +77,54 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Opening a write transaction. SQLite takes its write lock at once
+/// (`BEGIN IMMEDIATE`), so concurrent writers queue (up to the busy
+/// timeout) instead of one failing with "database is locked" when it would
+/// upgrade a read lock; PostgreSQL begins as usual.
+#[allow(async_fn_in_trait)]
+pub(crate) trait BeginWrite {
+    /// The backend.
+    type Db: sqlx::Database;
+    /// Begins a transaction that is going to write.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+    /// Begins a write that must not run beside another of its kind: imports
+    /// and rollup rebuilds, which resolve or create customers and rewrite
+    /// rollup rows. SQLite's single writer already serialises them; on
+    /// PostgreSQL a transaction-scoped advisory lock does, so two imports
+    /// never create the same customer twice or collide on a rollup row.
+    async fn begin_serial(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+/// Arbitrary constant naming the lock [`BeginWrite::begin_serial`] takes on PostgreSQL.
+const PG_SERIAL_WRITE_LOCK: i64 = 0x6174_7461_696e_01;
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+    async fn begin_serial(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_write().await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+    async fn begin_serial(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_SERIAL_WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
 /// A handle to the database. Cheap to clone: clones share one connection pool.
 #[derive(Clone, Debug)]
 pub struct Store {

@@ -5,6 +5,7 @@ use attain_core::{
     OrgUnitKind, Role, UserId,
 };
 
+use crate::BeginWrite as _;
 use crate::{Store, StoreError, StoreResult, on_pool};
 
 /// Organisation-wide settings: name, base currency and fiscal calendar.
@@ -340,7 +341,7 @@ impl Store {
         let id = self.create_org_unit(unit).await?;
         let after = serde_json::json!({"name": unit.name.trim(), "parent": unit.parent.map(OrgUnitId::raw), "kind": unit.kind.key()});
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             crate::access::audit!(tx, actor, crate::AuditAction::Create, "org_unit", id.raw().to_string(), None::<serde_json::Value>, Some(after));
             tx.commit().await?;
         });
@@ -388,7 +389,7 @@ impl Store {
         };
         let json = |name: &str, parent: Option<OrgUnitId>| serde_json::json!({"name": name, "parent": parent.map(OrgUnitId::raw)});
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE org_units SET name = $1, parent_id = $2 WHERE id = $3")
                 .bind(&new_name)
                 .bind(new_parent.map(OrgUnitId::raw))
@@ -427,7 +428,7 @@ impl Store {
             if goals > 0 {
                 return Err(StoreError::Conflict(format!("{} still has {goals} goal(s); delete them first", unit.name)));
             }
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM org_units WHERE id = $1").bind(id.raw()).execute(&mut *tx).await?;
             crate::access::audit!(tx, actor, crate::AuditAction::Delete, "org_unit", id.raw().to_string(), Some(serde_json::json!({"name": unit.name, "parent": unit.parent.map(OrgUnitId::raw)})), None::<serde_json::Value>);
             tx.commit().await?;

@@ -8,6 +8,7 @@ use attain_core::{Currency, Money, PayoutRunId, PlanId, StatementId, UserId, Vis
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
+use crate::BeginWrite as _;
 use crate::access::audit;
 use crate::{Actor, AuditAction, Store, StoreError, StoreResult, on_pool};
 
@@ -374,7 +375,7 @@ impl Store {
         let threshold = plan.rules.threshold.map(|t| t.to_string());
         let name = plan.name.trim();
         let saved = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let saved: i64 = match id {
                 None => sqlx::query_scalar("INSERT INTO comp_plans (name, metric, tiers_json, threshold, cap_minor, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                     .bind(name).bind(&plan.metric).bind(&tiers).bind(&threshold).bind(cap).bind(currency.code()).bind(Utc::now())
@@ -404,7 +405,7 @@ impl Store {
             if used > 0 {
                 return Err(StoreError::Conflict(format!("plan '{}' has people on it or statements calculated on it; end the assignments instead", before.name)));
             }
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM comp_plans WHERE id = $1").bind(id.raw()).execute(&mut *tx).await?;
             audit!(tx, actor, AuditAction::Delete, "plan", id.to_string(), Some(plan_json(&NewPlan { name: before.name.clone(), metric: before.metric.clone(), rules: before.rules.clone() })), None::<serde_json::Value>);
             tx.commit().await?;
@@ -472,7 +473,7 @@ impl Store {
             }
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for user in users {
                 let id: i64 = sqlx::query_scalar("INSERT INTO plan_assignments (plan_id, user_id, valid_from, valid_to) VALUES ($1, $2, $3, $4) RETURNING id")
                     .bind(plan.raw()).bind(user.raw()).bind(from).bind(to)
@@ -543,7 +544,7 @@ impl Store {
         let total: i64 = rows.iter().map(|r| r.3).sum();
         let now = Utc::now();
         let saved = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let run_id: i64 = match id {
                 None => sqlx::query_scalar("INSERT INTO payout_runs (period, period_start, period_end, status, created_by, created_at) VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id")
                     .bind(period.0).bind(period.1).bind(period.2).bind(actor.label.as_str()).bind(now)
@@ -613,7 +614,7 @@ impl Store {
             "UPDATE payout_runs SET status = $1, {by} = $2, {at} = $3 WHERE id = $4 AND status = $5"
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(to.key()).bind(actor.label.as_str()).bind(Utc::now()).bind(id.raw()).bind(from.key())
                 .execute(&mut *tx).await?;

@@ -9,6 +9,7 @@ use attain_core::{CustomerId, DealId, ExternalId, Money, OrderId, UserId, Visibi
 use chrono::NaiveDate;
 use sqlx::Row;
 
+use crate::BeginWrite as _;
 use crate::bulk::{Val, bulk_insert};
 use crate::{Store, StoreError, StoreResult, money_from_columns, on_pool};
 
@@ -803,7 +804,7 @@ impl Store {
     pub async fn insert_sales_batch(&self, batch: &SalesBatch) -> StoreResult<()> {
         let tables = batch_tables(batch)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_serial().await?;
             for (table, columns, rows) in &tables {
                 bulk_insert!(tx, table, columns, rows);
             }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use attain_core::UserId;
 use chrono::{DateTime, Duration, Utc};
 
+use crate::BeginWrite as _;
 use crate::{Store, StoreError, StoreResult, on_pool};
 
 /// An uploaded file waiting to be imported.
@@ -54,7 +55,7 @@ impl Store {
         let columns = serde_json::to_string(&upload.columns)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM import_uploads WHERE created_at < $1")
                 .bind(now - Duration::hours(KEEP_HOURS))
                 .execute(&mut *tx)
