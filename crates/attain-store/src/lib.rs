@@ -96,7 +96,7 @@ pub(crate) trait BeginWrite {
 }
 
 /// Arbitrary constant naming the lock [`BeginWrite::begin_serial`] takes on PostgreSQL.
-const PG_SERIAL_WRITE_LOCK: i64 = 0x6174_7461_696e_01;
+const PG_SERIAL_WRITE_LOCK: i64 = 0x0061_7474_6169_6e01;
 
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
