@@ -70,12 +70,9 @@ pub fn may_set(by: By<'_>, scope: &Scope, engine: &Engine<'_>) -> bool {
             Scope::Unit(u) => *u != p.unit && tree.unit(*u).is_some() && tree.is_within(*u, p.unit),
             // People strictly below him: in a unit below his, or the reps
             // and viewers of his own unit, never a peer manager beside him.
-            Scope::Rep(r) => {
-                *r != p.user
-                    && tree.user_is_within(*r, p.unit)
-                    && (tree.unit_of(*r) != Some(p.unit)
-                        || matches!(engine.role_of(*r), Some(Role::Rep | Role::Viewer)))
-            }
+            Scope::Rep(r) => engine
+                .role_of(*r)
+                .is_some_and(|role| p.is_above(*r, role, tree)),
             _ => false,
         },
         Role::Rep | Role::Viewer => false,
@@ -257,6 +254,17 @@ pub async fn actual(
     Ok(answer.rows.first().and_then(|r| r.value))
 }
 
+/// Whether `part` lies within `whole`: the company holds everything, a unit
+/// the units and people below it, anything else only itself.
+fn scope_within(whole: &Scope, part: &Scope, tree: &attain_core::OrgTree) -> bool {
+    match (whole, part) {
+        (Scope::Company, _) => true,
+        (Scope::Unit(u), Scope::Unit(v)) => tree.is_within(*v, *u),
+        (Scope::Unit(u), Scope::Rep(r)) => tree.user_is_within(*r, *u),
+        (w, p) => w == p,
+    }
+}
+
 /// Sets a goal; returns its ID. The metric must be computable for the
 /// scope and period (the KPI engine is asked once).
 pub async fn create(engine: &Engine<'_>, by: By<'_>, spec: &GoalSpec) -> AppResult<GoalId> {
@@ -272,6 +280,22 @@ pub async fn create(engine: &Engine<'_>, by: By<'_>, spec: &GoalSpec) -> AppResu
         target_units(spec.target, scale).map_err(|e| AppError::Invalid(format!("target: {e}")))?;
     if let Some(parent) = spec.parent {
         let p = store.goal_visible(&by.visibility(), parent).await?;
+        // A part of a goal (the same metric, which revisions rescale and
+        // which add up) or a goal supporting it (another metric) lies
+        // within its period and scope.
+        if spec.period.start() < p.start || spec.period.end() > p.end {
+            return Err(AppError::Invalid(format!(
+                "parent: {} is not within goal {parent}'s period {}",
+                spec.period, p.period
+            )));
+        }
+        if !scope_within(&scope_of(&p)?, &spec.scope, engine.tree()) {
+            return Err(AppError::Invalid(format!(
+                "parent: {} is not within goal {parent}'s scope ({})",
+                engine.scope_label(&spec.scope),
+                engine.scope_label(&scope_of(&p)?)
+            )));
+        }
         if p.metric == spec.metric && !p.split.is_empty() && is_additive(&p.metric) {
             return Err(AppError::Invalid(format!(
                 "parent: goal {parent} is split ({}); split it again to change its parts",
@@ -872,6 +896,10 @@ pub struct GoalView {
     pub actual: Option<Decimal>,
     /// Pace, projection, attainment and status (with an actual).
     pub progress: Option<Progress>,
+    /// Why the goal could not be measured (a metric since removed, a
+    /// currency without a rate, …): the goal is still shown, without an
+    /// actual, and one goal never hides the others.
+    pub problem: Option<String>,
 }
 
 /// Goals measured together: metric, period, and the parent unit of sibling
@@ -915,16 +943,24 @@ pub async fn views(
             None => (Scope::Company, Dim::Rep),
             Some(p) => (Scope::Unit(p), Dim::Unit),
         };
+        let Ok(period_of_batch) = engine.calendar().parse(&period) else {
+            continue;
+        };
         let answer = engine
             .answer(&KpiQuery {
                 metric: metric.clone(),
                 formula: None,
-                period: engine.calendar().parse(&period)?,
+                period: period_of_batch,
                 scope,
                 by: vec![dim],
                 target: None,
             })
-            .await?;
+            .await;
+        // A batch that cannot be measured is measured goal by goal below,
+        // so each goal says its own problem.
+        let Ok(answer) = answer else {
+            continue;
+        };
         batches.insert(
             (metric, period, parent),
             answer
@@ -936,9 +972,22 @@ pub async fn views(
     }
     let mut out = Vec::with_capacity(goals.len());
     for goal in goals {
-        let scope = scope_of(&goal)?;
         let period = engine.calendar().parse(&goal.period)?;
-        let unit = metric_unit(&goal.metric, engine)?;
+        let (scope, unit) = match (scope_of(&goal), metric_unit(&goal.metric, engine)) {
+            (Ok(scope), Ok(unit)) => (scope, unit),
+            (Err(e), _) | (_, Err(e)) => {
+                out.push(GoalView {
+                    scope_label: goal.scope.clone(),
+                    period,
+                    unit: Unit::Ratio,
+                    actual: None,
+                    progress: None,
+                    problem: Some(e.to_string()),
+                    goal,
+                });
+                continue;
+            }
+        };
         let batched = group_of(&goal).and_then(|(parent, key)| {
             let values = batches.get(&(goal.metric.clone(), goal.period.clone(), parent))?;
             Some(
@@ -948,9 +997,12 @@ pub async fn views(
                     .unwrap_or_else(|| is_additive(&goal.metric).then_some(Decimal::ZERO)),
             )
         });
-        let value = match batched {
-            Some(v) => v,
-            None => actual(engine, &goal.metric, &scope, period).await?,
+        let (value, problem) = match batched {
+            Some(v) => (v, None),
+            None => match actual(engine, &goal.metric, &scope, period).await {
+                Ok(v) => (v, None),
+                Err(e) => (None, Some(e.to_string())),
+            },
         };
         let progress = value.map(|v| {
             goal::progress(
@@ -968,6 +1020,7 @@ pub async fn views(
             unit,
             actual: value,
             progress,
+            problem,
             goal,
         });
     }
@@ -983,13 +1036,12 @@ pub async fn smart(
     let scope = scope_of(goal)?;
     let period = engine.calendar().parse(&goal.period)?;
     let additive = is_additive(&goal.metric);
-    let last_year = actual(
-        engine,
-        &goal.metric,
-        &scope,
-        period.same_period_last_year()?,
-    )
-    .await?;
+    // History the calendar cannot name (before year 1000, beyond ten
+    // years) is no history: the check says so rather than failing.
+    let last_year = match period.same_period_last_year() {
+        Ok(before) => actual(engine, &goal.metric, &scope, before).await?,
+        Err(_) => None,
+    };
     // Comparable windows: the same length as the goal's period, ending at
     // the last twelve month (or period) boundaries before it or today.
     let reference = today.min(period.start());
@@ -1008,15 +1060,21 @@ pub async fn smart(
         // its year-earlier twin, summed here month by month.
         let span = span_months.unsigned_abs();
         let months = |back: u32| ref_month.checked_sub_months(Months::new(back));
-        if let Some(first) = months(11 + span + 12) {
+        let history = months(11 + span + 12).and_then(|first| {
+            engine
+                .calendar()
+                .period(PeriodKey::Range(
+                    first,
+                    ref_month.pred_opt().unwrap_or(ref_month),
+                ))
+                .ok()
+        });
+        if let Some(history) = history {
             let series = engine
                 .answer(&KpiQuery {
                     metric: goal.metric.clone(),
                     formula: None,
-                    period: engine.calendar().period(PeriodKey::Range(
-                        first,
-                        ref_month.pred_opt().unwrap_or(ref_month),
-                    ))?,
+                    period: history,
                     scope: scope.clone(),
                     by: vec![Dim::Month],
                     target: None,
@@ -1053,30 +1111,31 @@ pub async fn smart(
                 .and_then(|d| d.checked_sub_months(Months::new(i)));
             let start =
                 end.and_then(|e| e.checked_sub_months(Months::new(span_months.unsigned_abs())));
-            match (start, end) {
+            let window = match (start, end) {
                 (Some(s), Some(e)) if s < e => engine
                     .calendar()
-                    .period(PeriodKey::Range(s, e.pred_opt().unwrap_or(e)))?,
-                _ => break,
+                    .period(PeriodKey::Range(s, e.pred_opt().unwrap_or(e)))
+                    .ok(),
+                _ => None,
+            };
+            match window {
+                Some(w) => w,
+                None => break,
             }
         } else {
-            previous = previous.previous()?;
+            previous = match previous.previous() {
+                Ok(p) => p,
+                Err(_) => break,
+            };
             if previous.end() > reference {
                 continue;
             }
             previous
         };
         let now = actual(engine, &goal.metric, &scope, window).await?;
-        let before = if additive {
-            actual(
-                engine,
-                &goal.metric,
-                &scope,
-                window.same_period_last_year()?,
-            )
-            .await?
-        } else {
-            None
+        let before = match (additive, window.same_period_last_year()) {
+            (true, Ok(before)) => actual(engine, &goal.metric, &scope, before).await?,
+            _ => None,
         };
         windows.push((now, before));
     }

@@ -373,6 +373,38 @@ pub async fn define_metric(
     all.insert(key.clone(), expr);
     kpi::check_custom(&all, &is_builtin_name)
         .map_err(|(k, e)| AppError::Invalid(format!("formula of {k}: {}", e.reason)))?;
+    if let Some(deep) = all
+        .keys()
+        .find(|k| nesting(k, &all, 0) > MAX_CUSTOM_NESTING)
+    {
+        return Err(AppError::Invalid(format!(
+            "formula of {key}: {deep} would be defined through more than {MAX_CUSTOM_NESTING} custom metrics"
+        )));
+    }
+    for (what, name) in [("name_en", &metric.name_en), ("name_zh", &metric.name_zh)] {
+        if name.trim().chars().count() > 100 {
+            return Err(AppError::Invalid(format!(
+                "{what}: a metric's name is at most 100 characters"
+            )));
+        }
+    }
+    // A goal reads its target in the metric's unit: the unit stays while
+    // goals measure the metric.
+    if let Some(old) = store
+        .custom_metrics()
+        .await?
+        .into_iter()
+        .find(|m| m.key == key)
+        && old.unit != metric.unit
+        && let Some(goals) = goals_measuring(store, &key).await?
+    {
+        return Err(AppError::Store(attain_store::StoreError::Conflict(
+            format!(
+                "unit of {key}: {goals} read their targets in {}; change those goals first",
+                old.unit
+            ),
+        )));
+    }
     let name_en = if metric.name_en.trim().is_empty() {
         key.clone()
     } else {
@@ -413,8 +445,46 @@ pub async fn remove_metric(store: &Store, actor: &attain_store::Actor, key: &str
             users.join(", ")
         )));
     }
+    if let Some(goals) = goals_measuring(store, key).await? {
+        return Err(AppError::Store(attain_store::StoreError::Conflict(
+            format!("{key} is the metric of {goals}: delete or change those goals first"),
+        )));
+    }
     store.delete_custom_metric(actor, key).await?;
     Ok(())
+}
+
+/// The goals that measure `key` ("goal 12", "goals 12, 15 and others"), if any.
+async fn goals_measuring(store: &Store, key: &str) -> AppResult<Option<String>> {
+    let filter = attain_store::GoalFilter {
+        metric: Some(key.to_owned()),
+        ..attain_store::GoalFilter::default()
+    };
+    let goals = store
+        .goals_visible(&attain_core::Visibility::Everything, &filter, 0, 4)
+        .await?;
+    let ids: Vec<String> = goals.iter().take(3).map(|g| g.id.to_string()).collect();
+    Ok(match goals.len() {
+        0 => None,
+        1 => Some(format!("goal {}", ids[0])),
+        2 | 3 => Some(format!("goals {}", ids.join(", "))),
+        _ => Some(format!("goals {} and others", ids.join(", "))),
+    })
+}
+
+/// How many custom metrics deep `key` is defined (1: only built-in names).
+fn nesting(key: &str, all: &BTreeMap<String, Expr>, seen: usize) -> usize {
+    if seen > MAX_CUSTOM_NESTING {
+        return seen;
+    }
+    all.get(key).map_or(0, |e| {
+        1 + e
+            .names()
+            .iter()
+            .map(|n| nesting(n, all, seen + 1))
+            .max()
+            .unwrap_or(0)
+    })
 }
 
 impl<'s> Engine<'s> {

@@ -354,7 +354,13 @@ pub async fn payroll_csv(store: &Store, by: By<'_>, run: PayoutRunId) -> AppResu
         "currency",
     ]);
     for s in store
-        .statements_visible(&Visibility::Everything, Some(run), None, 0, i64::MAX)
+        .statements_visible(
+            &attain_core::PayVisibility::Everything,
+            Some(run),
+            None,
+            0,
+            i64::MAX,
+        )
         .await?
     {
         use crate::export::Cell;

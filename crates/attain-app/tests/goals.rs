@@ -394,34 +394,59 @@ store_test!(async fn a_manager_cannot_set_goals_for_a_peer_manager_in_his_own_un
     assert!(!goals::may_set(By::Person(&manager), &Scope::Unit(manager.unit), &engine), "nor his own unit");
 });
 
-store_test!(async fn a_split_cannot_make_a_goal_a_part_of_its_own_part(store) {
+store_test!(async fn a_goal_cannot_become_a_part_of_its_own_part(store) {
     // Found by reading the code: splitting into months could adopt a goal
-    // that is the split goal's own ancestor; revising or deleting then looped.
+    // that is the split goal's own ancestor; revising or deleting then
+    // looped. The goal rules now keep a part within its goal's period and
+    // scope, and the store refuses any adoption that would close a cycle.
     company(&store).await;
     let engine = Engine::new(&store).await.unwrap();
-    let by = By::Cli;
-    let month = goals::create(&engine, by, &GoalSpec {
-        metric: "revenue".into(),
-        scope: Scope::Company,
-        period: engine.calendar().parse("2027-01").unwrap(),
-        target: Decimal::from(9000),
-        direction: None,
-        parent: None,
-        name: String::new(),
-    }).await.unwrap();
-    let quarter = goals::create(&engine, by, &GoalSpec {
-        metric: "revenue".into(),
-        scope: Scope::Company,
-        period: engine.calendar().parse("2027-Q1").unwrap(),
-        target: Decimal::from(30000),
-        direction: None,
-        parent: Some(month),
-        name: String::new(),
-    }).await.unwrap();
-    let err = goals::split(&engine, by, quarter, SplitInto::Months, &SplitMethod::Equal).await.unwrap_err();
-    assert!(err.to_string().contains(&format!("goal {quarter} is already a part of goal {month}")), "{err}");
-    assert_eq!(store.goal(month).await.unwrap().parent, None, "nothing changed");
+    let annual = top(&store, "revenue", "FY2026").await;
+    let region = children(&store, annual.id).await.remove(0);
+    let changes = attain_store::GoalChanges { adopt: vec![(annual.id, region.id)], ..Default::default() };
+    let err = store.apply_goal_changes(&attain_store::Actor::named("test"), &changes).await.unwrap_err();
+    assert!(err.to_string().contains(&format!("goal {} is already a part of goal {}", region.id, annual.id)), "{err}");
+    let itself = attain_store::GoalChanges { adopt: vec![(annual.id, annual.id)], ..Default::default() };
+    assert!(store.apply_goal_changes(&attain_store::Actor::named("test"), &itself).await.is_err());
+    assert_eq!(store.goal(annual.id).await.unwrap().parent, None, "nothing changed");
     // Revising and deleting still finish.
-    goals::revise(&engine, by, month, Decimal::from(9500), "reforecast").await.unwrap();
-    assert_eq!(goals::delete(&engine, by, month).await.unwrap(), 2);
+    goals::revise(&engine, By::Cli, annual.id, annual.target() + Decimal::ONE, "reforecast").await.unwrap();
+    assert!(goals::delete(&engine, By::Cli, annual.id).await.unwrap() > 1);
+});
+
+store_test!(async fn a_part_or_supporting_goal_lies_within_its_goals_period_and_scope(store) {
+    // Found by attack: a company goal under a region's, a Hangzhou rep under
+    // Shanghai and 2030-01 under FY2029 were all accepted; revising the
+    // parent then rescaled goals outside it. A goal of another metric may
+    // support it, within the same bounds.
+    company(&store).await;
+    let engine = Engine::new(&store).await.unwrap();
+    let tree = engine.tree().clone();
+    let regions: Vec<_> = tree.units().filter(|u| u.kind == OrgUnitKind::Region).map(|u| u.id).collect();
+    let region_goal = all_goals(&store, GoalFilter::default()).await.into_iter()
+        .find(|g| g.unit == Some(regions[0]) && g.metric == "revenue" && g.period == "FY2026" && g.user.is_none())
+        .unwrap();
+    let spec = |metric: &str, scope: Scope, period: &str| GoalSpec {
+        metric: metric.into(),
+        scope,
+        period: engine.calendar().parse(period).unwrap(),
+        target: Decimal::from(100),
+        direction: None,
+        parent: Some(region_goal.id),
+        name: String::new(),
+    };
+    let rep_elsewhere = store.users().await.unwrap().into_iter()
+        .find(|u| u.role == Role::Rep && !tree.user_is_within(u.id, regions[0]))
+        .unwrap();
+    for (bad, why) in [
+        (spec("revenue", Scope::Company, "2026-Q3"), "is not within goal"),
+        (spec("revenue", Scope::Unit(regions[1]), "2026-Q3"), "is not within goal"),
+        (spec("revenue", Scope::Rep(rep_elsewhere.id), "2026-Q3"), "is not within goal"),
+        (spec("revenue", Scope::Unit(regions[0]), "2027-01"), "is not within goal"),
+        (spec("bookings", Scope::Unit(regions[1]), "2026-Q3"), "is not within goal"),
+    ] {
+        let err = goals::create(&engine, By::Cli, &bad).await.unwrap_err();
+        assert!(err.to_string().contains(why), "{err}");
+    }
+    goals::create(&engine, By::Cli, &spec("activities", Scope::Unit(regions[0]), "2026-Q3")).await.unwrap();
 });

@@ -44,7 +44,7 @@ store_test!(async fn statements_follow_the_plan_step_by_step(store) {
     let q2 = &runs[0];
     let reps = store.users().await.unwrap().into_iter().filter(|u| u.role == Role::Rep && u.active).count();
     assert_eq!(q2.statements as usize, reps, "every rep is on the plan");
-    let statements = store.statements_visible(&Visibility::Everything, Some(q2.id), None, 0, 1000).await.unwrap();
+    let statements = store.statements_visible(&attain_core::PayVisibility::Everything, Some(q2.id), None, 0, 1000).await.unwrap();
     assert_eq!(statements.iter().map(|s| s.commission.to_minor_units().unwrap()).sum::<i64>(), q2.total_minor);
     let period = engine.calendar().parse("FY2026-Q2").unwrap();
     let mut paid_in_every_tier = false;
@@ -88,9 +88,28 @@ store_test!(async fn statements_follow_the_plan_step_by_step(store) {
 
 store_test!(async fn each_person_reads_exactly_the_statements_his_role_allows(store) {
     company(&store).await;
-    let users = store.users().await.unwrap();
+    // A second manager beside a team's manager, on the plan and in the draft run:
+    // found by attack, his statement was readable by his peer.
     let tree = store.org_tree().await.unwrap();
-    let all = store.statements_visible(&Visibility::Everything, None, None, 0, 10_000).await.unwrap();
+    let first = store.users().await.unwrap().into_iter().find(|u| u.role == Role::Manager && tree.unit(u.unit).is_some_and(|x| x.kind == OrgUnitKind::Team)).unwrap();
+    let account = attain_app::users::NewAccount {
+        login: attain_core::Login::new("peer.mgr").unwrap(),
+        display_name: "Peer Manager".into(),
+        email: None,
+        unit: first.unit,
+        role: Role::Manager,
+        password: None,
+        external_id: None,
+    };
+    let (peer, _) = attain_app::users::create_user(&store, &attain_store::Actor::named("test"), None, account).await.unwrap();
+    let plan = store.plans().await.unwrap().remove(0);
+    pay::assign(&store, By::Cli, plan.id, &[peer.id], d("2026-01-01"), None).await.unwrap();
+    let engine = Engine::new(&store).await.unwrap();
+    let q2 = store.payout_runs().await.unwrap().remove(0);
+    pay::calculate(&engine, By::Cli, engine.calendar().parse("FY2026-Q2").unwrap(), Some(q2.id)).await.unwrap();
+    let users = store.users().await.unwrap();
+    let role_of = |id| users.iter().find(|u| u.id == id).map(|u| u.role).unwrap();
+    let all = store.statements_visible(&attain_core::PayVisibility::Everything, None, None, 0, 10_000).await.unwrap();
     let rep = principal_of(users.iter().find(|u| u.role == Role::Rep).unwrap());
     let mine = store.statements_visible(&rep.pay_visibility(), None, None, 0, 10_000).await.unwrap();
     assert_eq!(mine.len(), 2, "Q1 and Q2");
@@ -99,9 +118,11 @@ store_test!(async fn each_person_reads_exactly_the_statements_his_role_allows(st
         assert!(matches!(store.statement_visible(&rep.pay_visibility(), s.id).await, Err(StoreError::NotFound { .. })));
     }
     // A team manager reads his reps' statements and nobody else's.
-    let manager = principal_of(users.iter().find(|u| u.role == Role::Manager && tree.unit(u.unit).is_some_and(|x| x.kind == OrgUnitKind::Team)).unwrap());
+    let manager = principal_of(&first);
     let seen = store.statements_visible(&manager.pay_visibility(), None, None, 0, 10_000).await.unwrap();
-    let expected: Vec<_> = all.iter().filter(|s| manager.can_see_pay_of(s.user, &tree)).map(|s| s.id).collect();
+    assert!(all.iter().any(|s| s.user == peer.id), "the peer has a statement");
+    assert!(seen.iter().all(|s| s.user != peer.id), "a manager does not read his peer's pay");
+    let expected: Vec<_> = all.iter().filter(|s| manager.can_see_pay_of(s.user, role_of(s.user), &tree)).map(|s| s.id).collect();
     let mut got: Vec<_> = seen.iter().map(|s| s.id).collect();
     got.sort_unstable();
     let mut want = expected.clone();

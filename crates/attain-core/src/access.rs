@@ -42,6 +42,23 @@ pub enum Visibility {
     Own(UserId),
 }
 
+/// Whose pay a principal may read, in the form storage filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayVisibility {
+    /// Everyone's (admins, sales ops).
+    Everything,
+    /// A manager's own, and that of the people below him (see
+    /// [`Principal::is_above`]).
+    Below {
+        /// His unit.
+        unit: OrgUnitId,
+        /// Himself.
+        manager: UserId,
+    },
+    /// One's own.
+    Own(UserId),
+}
+
 impl Principal {
     /// What this principal may read.
     pub fn visibility(&self) -> Visibility {
@@ -61,25 +78,38 @@ impl Principal {
         }
     }
 
-    /// Whether the principal may see `person`'s commission, bonus and payouts.
-    pub fn can_see_pay_of(&self, person: UserId, tree: &OrgTree) -> bool {
+    /// Whether `person` (whose role is `role`) is strictly below this
+    /// principal: in a unit under his, or a rep or viewer of his own unit —
+    /// never himself, nor a peer manager beside him. Whose goals a manager
+    /// sets and whose pay he sees.
+    pub fn is_above(&self, person: UserId, role: Role, tree: &OrgTree) -> bool {
+        person != self.user
+            && tree.user_is_within(person, self.unit)
+            && (tree.unit_of(person) != Some(self.unit) || matches!(role, Role::Rep | Role::Viewer))
+    }
+
+    /// Whether the principal may see `person`'s (whose role is `role`)
+    /// commission, bonus and payouts: ops and admins anyone's, everyone his
+    /// own, a manager those of the people below him.
+    pub fn can_see_pay_of(&self, person: UserId, role: Role, tree: &OrgTree) -> bool {
         match self.role {
             Role::Admin | Role::SalesOps => true,
             _ if person == self.user => true,
-            Role::Manager => tree.user_is_within(person, self.unit),
+            Role::Manager => self.is_above(person, role, tree),
             Role::Rep | Role::Viewer => false,
         }
     }
 
-    /// Whose commission statements the principal may read: everyone's
-    /// (admin, sales ops), the people in his subtree (a manager), or his
-    /// own (a rep, a viewer). The same rule as [`Self::can_see_pay_of`], in
-    /// the form storage filters by.
-    pub fn pay_visibility(&self) -> Visibility {
+    /// Whose commission statements the principal may read. The same rule
+    /// as [`Self::can_see_pay_of`], in the form storage filters by.
+    pub fn pay_visibility(&self) -> PayVisibility {
         match self.role {
-            Role::Admin | Role::SalesOps => Visibility::Everything,
-            Role::Manager => Visibility::Subtree(self.unit),
-            Role::Rep | Role::Viewer => Visibility::Own(self.user),
+            Role::Admin | Role::SalesOps => PayVisibility::Everything,
+            Role::Manager => PayVisibility::Below {
+                unit: self.unit,
+                manager: self.user,
+            },
+            Role::Rep | Role::Viewer => PayVisibility::Own(self.user),
         }
     }
 
@@ -125,7 +155,7 @@ mod tests {
 
     /// 1 company; 2 East (3 Team A, 4 Team B); 5 West (6 Team C).
     /// People: 10 admin@1, 11 ops@1, 20 east manager@2, 21 team A manager@3,
-    /// 30 rep@3, 31 rep@4, 32 rep@6, 40 viewer@2.
+    /// 22 a second team A manager@3, 30 rep@3, 31 rep@4, 32 rep@6, 40 viewer@2.
     fn tree() -> OrgTree {
         let unit = |id, parent: Option<i64>| OrgUnit {
             id: u(id),
@@ -151,6 +181,7 @@ mod tests {
                 (11, 1),
                 (20, 2),
                 (21, 3),
+                (22, 3),
                 (30, 3),
                 (31, 4),
                 (32, 6),
@@ -177,9 +208,12 @@ mod tests {
         let rep = who(30, Role::Rep, 3);
         assert!(rep.can_see_records_of(p(30), &t));
         assert!(!rep.can_see_records_of(p(31), &t));
-        assert!(rep.can_see_pay_of(p(30), &t));
-        assert!(!rep.can_see_pay_of(p(31), &t));
-        assert!(!rep.can_see_pay_of(p(21), &t), "not even his manager's");
+        assert!(rep.can_see_pay_of(p(30), Role::Rep, &t));
+        assert!(!rep.can_see_pay_of(p(31), Role::Rep, &t));
+        assert!(
+            !rep.can_see_pay_of(p(21), Role::Manager, &t),
+            "not even his manager's"
+        );
     }
 
     #[test]
@@ -188,19 +222,19 @@ mod tests {
         let east = who(20, Role::Manager, 2);
         for visible in [20, 21, 30, 31, 40] {
             assert!(east.can_see_records_of(p(visible), &t), "{visible}");
-            assert!(east.can_see_pay_of(p(visible), &t), "{visible}");
+            assert!(east.can_see_pay_of(p(visible), Role::Rep, &t), "{visible}");
         }
         for hidden in [10, 11, 32] {
             assert!(!east.can_see_records_of(p(hidden), &t), "{hidden}");
-            assert!(!east.can_see_pay_of(p(hidden), &t), "{hidden}");
+            assert!(!east.can_see_pay_of(p(hidden), Role::Rep, &t), "{hidden}");
         }
         let team_a = who(21, Role::Manager, 3);
         assert!(
-            !team_a.can_see_pay_of(p(31), &t),
+            !team_a.can_see_pay_of(p(31), Role::Rep, &t),
             "a sibling team is not his"
         );
         assert!(
-            !team_a.can_see_pay_of(p(20), &t),
+            !team_a.can_see_pay_of(p(20), Role::Manager, &t),
             "his own manager's pay is not his to see"
         );
     }
@@ -210,30 +244,42 @@ mod tests {
     #[test]
     fn pay_visibility_agrees_with_can_see_pay_of() {
         let t = tree();
-        let people = [10, 11, 20, 21, 30, 31, 32, 40];
-        let roles = [
+        let people = [
             (10, Role::Admin, 1),
             (11, Role::SalesOps, 1),
             (20, Role::Manager, 2),
             (21, Role::Manager, 3),
+            (22, Role::Manager, 3),
             (30, Role::Rep, 3),
+            (31, Role::Rep, 4),
+            (32, Role::Rep, 6),
             (40, Role::Viewer, 2),
         ];
-        for (user, role, unit) in roles {
+        for (user, role, unit) in people {
             let who = who(user, role, unit);
-            for person in people {
+            for (person, person_role, person_unit) in people {
+                // What the SQL of the store says for each form.
                 let by_filter = match who.pay_visibility() {
-                    Visibility::Everything => true,
-                    Visibility::Subtree(u) => t.user_is_within(p(person), u),
-                    Visibility::Own(me) => me == p(person),
+                    PayVisibility::Everything => true,
+                    PayVisibility::Below { unit, manager } => {
+                        manager == p(person)
+                            || (t.user_is_within(p(person), unit)
+                                && (u(person_unit) != unit
+                                    || matches!(person_role, Role::Rep | Role::Viewer)))
+                    }
+                    PayVisibility::Own(me) => me == p(person),
                 };
                 assert_eq!(
                     by_filter,
-                    who.can_see_pay_of(p(person), &t),
+                    who.can_see_pay_of(p(person), person_role, &t),
                     "{role:?} {user} on {person}"
                 );
             }
         }
+        // Found by attack: a manager read a peer manager's statement.
+        let team_a = who(21, Role::Manager, 3);
+        assert!(!team_a.can_see_pay_of(p(22), Role::Manager, &t));
+        assert!(team_a.can_see_pay_of(p(30), Role::Rep, &t));
     }
 
     #[test]
@@ -241,7 +287,7 @@ mod tests {
         let t = tree();
         let viewer = who(40, Role::Viewer, 2);
         assert!(viewer.can_see_records_of(p(31), &t));
-        assert!(!viewer.can_see_pay_of(p(31), &t));
+        assert!(!viewer.can_see_pay_of(p(31), Role::Rep, &t));
         assert!(!viewer.can_write());
     }
 
@@ -250,7 +296,9 @@ mod tests {
         let t = tree();
         let ops = who(11, Role::SalesOps, 1);
         let admin = who(10, Role::Admin, 1);
-        assert!(ops.can_see_pay_of(p(32), &t) && admin.can_see_pay_of(p(32), &t));
+        assert!(
+            ops.can_see_pay_of(p(32), Role::Rep, &t) && admin.can_see_pay_of(p(32), Role::Rep, &t)
+        );
         assert!(ops.can_read_audit_log() && admin.can_read_audit_log());
         assert!(!ops.can_manage_users() && admin.can_manage_users());
         assert!(!who(20, Role::Manager, 2).can_read_audit_log());

@@ -17,7 +17,7 @@ pub mod period;
 pub mod sales;
 pub mod user;
 
-pub use access::{Principal, Visibility};
+pub use access::{PayVisibility, Principal, Visibility};
 pub use ids::{
     CompetitorId, ContactId, CourseId, CustomerId, DealId, ExternalId, GoalId, OrderId, OrgUnitId,
     PayoutRunId, PlanId, ProductId, StatementId, TerritoryId, UserId,

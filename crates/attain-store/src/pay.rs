@@ -4,7 +4,7 @@
 //! nobody reads a commission he may not see, even by guessing an ID.
 
 use attain_core::comp::{PlanRules, Tier};
-use attain_core::{Currency, Money, PayoutRunId, PlanId, StatementId, UserId, Visibility};
+use attain_core::{Currency, Money, PayVisibility, PayoutRunId, PlanId, StatementId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -315,15 +315,23 @@ fn statement_from_row(row: StatementRow) -> StoreResult<Statement> {
 }
 
 /// The pay-visibility filter of statements; `$1` is the scope key.
-fn pay_clause(visibility: &Visibility) -> (&'static str, &'static str, i64) {
+/// The filter of [`PayVisibility`] on statements `s` of users `u`: the
+/// CTE it needs, the condition (binding `$1`) and `$1`'s value. A manager
+/// sees his own and the pay of the people below him: units under his, and
+/// the reps and viewers of his own unit (`Principal::is_above`).
+fn pay_clause(visibility: &PayVisibility) -> (&'static str, String, i64) {
     match visibility {
-        Visibility::Everything => ("", "CAST($1 AS BIGINT) = 0", 0),
-        Visibility::Subtree(unit) => (
+        PayVisibility::Everything => ("", "CAST($1 AS BIGINT) = 0".into(), 0),
+        PayVisibility::Below { unit, manager } => (
             crate::sales::SCOPE_CTE,
-            "u.org_unit_id IN (SELECT id FROM scope_units)",
+            // The manager's ID is a typed ID, written as digits.
+            format!(
+                "(s.user_id = {} OR (u.org_unit_id IN (SELECT id FROM scope_units) AND (u.org_unit_id <> $1 OR u.role IN ('rep', 'viewer'))))",
+                manager.raw()
+            ),
             unit.raw(),
         ),
-        Visibility::Own(user) => ("", "s.user_id = $1", user.raw()),
+        PayVisibility::Own(user) => ("", "s.user_id = $1".into(), user.raw()),
     }
 }
 
@@ -632,7 +640,7 @@ impl Store {
     /// run or one person, newest period first.
     pub async fn statements_visible(
         &self,
-        visibility: &Visibility,
+        visibility: &PayVisibility,
         run: Option<PayoutRunId>,
         user: Option<UserId>,
         offset: i64,
@@ -659,7 +667,7 @@ impl Store {
     /// One statement, if the reader may see it; `NotFound` otherwise.
     pub async fn statement_visible(
         &self,
-        visibility: &Visibility,
+        visibility: &PayVisibility,
         id: StatementId,
     ) -> StoreResult<Statement> {
         let (with, clause, key) = pay_clause(visibility);

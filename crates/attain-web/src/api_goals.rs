@@ -57,6 +57,7 @@ pub(crate) fn view_json(v: &GoalView) -> Value {
         "expected": text(p.map(|p| p.expected)),
         "projected": text(p.and_then(|p| p.projected)),
         "status": p.map(|p| p.status.key()),
+        "problem": v.problem,
         "created_by": g.created_by,
     })
 }

@@ -321,6 +321,19 @@ pub(crate) fn app_error_page(lang: Lang, err: AppError) -> Response {
             &i18n.t("error-forbidden-title"),
             &i18n.t("error-forbidden-message"),
         ),
+        // The data or the request cannot be used: say why, never "try again
+        // later" as if the server were down.
+        err @ (AppError::Invalid(_)
+        | AppError::Period(_)
+        | AppError::Import(_)
+        | AppError::Rejected(_)
+        | AppError::WeakPassword(_)
+        | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_))) => error_page(
+            &i18n,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &i18n.t("error-invalid-title"),
+            &explain(&i18n, &err),
+        ),
         other => {
             tracing::error!(error = %other, "page failed");
             error_page(

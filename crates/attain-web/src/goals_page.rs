@@ -49,6 +49,8 @@ pub(crate) struct Row {
     pub(crate) bar: u32,
     pub(crate) status: &'static str,
     pub(crate) status_label: String,
+    /// Why the goal cannot be measured, if it cannot.
+    pub(crate) problem: String,
 }
 
 fn metric_name(metric: &str, zh: bool) -> String {
@@ -97,8 +99,15 @@ fn row(i18n: &I18n, engine: &Engine<'_>, v: &GoalView, depth: usize) -> Row {
                 .parse()
                 .unwrap_or(0)
         }),
-        status: progress.map_or("none", |p| p.status.key()),
-        status_label: status_label(i18n, progress.map(|p| p.status)),
+        status: match (&v.problem, progress) {
+            (Some(_), _) => "problem",
+            (None, p) => p.map_or("none", |p| p.status.key()),
+        },
+        status_label: match &v.problem {
+            Some(_) => i18n.t("goal-status-problem"),
+            None => status_label(i18n, progress.map(|p| p.status)),
+        },
+        problem: v.problem.clone().unwrap_or_default(),
     }
 }
 

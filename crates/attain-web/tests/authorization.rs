@@ -301,7 +301,7 @@ async fn world(store: &Store) -> World {
     for b in &mut branches {
         let statements = store
             .statements_visible(
-                &Visibility::Own(UserId::from_raw(b.rep)),
+                &attain_core::PayVisibility::Own(UserId::from_raw(b.rep)),
                 Some(run),
                 None,
                 0,

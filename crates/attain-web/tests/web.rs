@@ -1267,3 +1267,35 @@ store_test!(async fn a_huge_kpi_target_is_refused_not_a_panic(store) {
     assert!(r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::UNPROCESSABLE_ENTITY, "{}: {}", r.status, r.body);
     assert!(r.body.contains("target"), "{}", r.body);
 });
+
+store_test!(async fn a_goal_whose_metric_cannot_be_measured_is_shown_with_its_problem_not_a_503(store) {
+    // Found by attack: deleting a custom metric a goal used made the goals
+    // list and the home page answer 503 for everyone.
+    org(&store).await;
+    let (ops, admin) = (token(&store, "ops").await, token(&store, "admin").await);
+    let r = call(Method::POST, "/api/v1/kpi/custom").bearer(&ops).json(serde_json::json!({"key": "cash_share", "name_en": "Cash share", "name_zh": "回款占比", "formula": "payments / revenue", "unit": "ratio"})).send(&store).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let ana = id_of(&store, "ana").await;
+    let r = call(Method::POST, "/api/v1/goals").bearer(&admin).json(serde_json::json!({"metric": "cash_share", "scope": format!("rep:{ana}"), "period": "FY2026", "target": "0.5"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The metric cannot be deleted while a goal measures it ...
+    let r = call(Method::DELETE, "/api/v1/kpi/custom/cash_share").bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("is the metric of goal"), "{}", r.body);
+    // ... nor change its unit.
+    let r = call(Method::POST, "/api/v1/kpi/custom").bearer(&ops).json(serde_json::json!({"key": "cash_share", "formula": "payments / revenue", "unit": "percent"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // Removed behind Attain's back, the goal still shows, with its problem.
+    store.delete_custom_metric(&Actor::named("test"), "cash_share").await.unwrap();
+    let r = call(Method::GET, "/api/v1/goals?period=FY2026").bearer(&admin).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let goal = r.json()["items"].as_array().unwrap().iter().find(|g| g["metric"] == "cash_share").cloned().unwrap();
+    assert!(goal["problem"].as_str().unwrap().contains("cash_share"), "{goal}");
+    let (cookie, _) = session(&store, "admin").await;
+    for path in ["/", "/goals?period=FY2026"] {
+        let r = call(Method::GET, path).session(&cookie).send(&store).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+    let page = call(Method::GET, "/goals?period=FY2026").session(&cookie).send(&store).await;
+    assert!(page.body.contains("Cannot be measured"), "{}", page.body);
+});

@@ -8,7 +8,7 @@ use attain_app::goals::By;
 use attain_app::kpi::Engine;
 use attain_app::pay::{self, PlanSpec};
 use attain_core::comp::Tier;
-use attain_core::{Login, Money, PayoutRunId, PlanId, Visibility};
+use attain_core::{Login, Money, PayoutRunId, PlanId};
 use attain_store::{RunStatus, Store};
 use clap::Subcommand;
 use rust_decimal::Decimal;
@@ -297,7 +297,13 @@ pub async fn run(store: &Store, command: PayCommand) -> anyhow::Result<()> {
                 "id", "person", "credited", "quota", "attain", "commission"
             )?;
             for s in store
-                .statements_visible(&Visibility::Everything, Some(run), None, 0, i64::MAX)
+                .statements_visible(
+                    &attain_core::PayVisibility::Everything,
+                    Some(run),
+                    None,
+                    0,
+                    i64::MAX,
+                )
                 .await?
             {
                 writeln!(
