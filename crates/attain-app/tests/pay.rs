@@ -10,7 +10,7 @@ use attain_app::goals::By;
 use attain_app::kpi::{Engine, Scope};
 use attain_app::pay::{self, PlanSpec};
 use attain_core::comp::Tier;
-use attain_core::{Money, OrgUnitKind, Role, Visibility};
+use attain_core::{Money, OrgUnitKind, Role};
 use attain_store::{RunStatus, Store, StoreError, principal_of};
 use attain_testkit::store_test;
 use chrono::NaiveDate;
