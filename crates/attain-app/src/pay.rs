@@ -226,16 +226,21 @@ pub async fn calculate(
             .parse(&store.payout_run(id).await?.period)?,
         None => period,
     };
+    // A person's sales in a period are paid by one run only: a run may not
+    // overlap another, whatever their periods are called (found by attack:
+    // a June run was locked beside the Q2 run that held June).
     if run.is_none()
         && let Some(existing) = store
             .payout_runs()
             .await?
             .into_iter()
-            .find(|r| r.period == period.to_string())
+            .find(|r| r.start < period.end() && period.start() < r.end)
     {
         return Err(AppError::Invalid(format!(
-            "period: payout run {} already covers {period}; recalculate it while it is a draft",
-            existing.id
+            "period: payout run {} ({}, {}) already covers days of {period}; a period is paid by one run only — recalculate that run while it is a draft",
+            existing.id,
+            existing.period,
+            existing.status.key()
         )));
     }
     let plans: HashMap<PlanId, attain_store::Plan> = store

@@ -150,6 +150,15 @@ store_test!(async fn runs_are_approved_and_locked_and_then_never_change(store) {
     // One run per period.
     let err = pay::calculate(&engine, By::Person(&ops), period, None).await.unwrap_err();
     assert!(err.to_string().contains("already covers"), "{err}");
+    // Found by attack: a run whose period overlaps another under another
+    // name (a month of the quarter, the fiscal year, a day, a range) was
+    // calculated, approved, locked and exported: the same sales paid twice.
+    for other in ["2026-06", "FY2026", "2026-06-30", "2016-07-01..2026-06-29", "2026-Q1"] {
+        let p = engine.calendar().parse(other).unwrap();
+        let err = pay::calculate(&engine, By::Person(&ops), p, None).await.unwrap_err();
+        assert!(err.to_string().contains("already covers days of"), "{other}: {err}");
+    }
+    assert_eq!(store.payout_runs().await.unwrap().len(), 2, "no run was made");
     // A draft is recalculated to the same figures.
     pay::calculate(&engine, By::Person(&ops), period, Some(q2.id)).await.unwrap();
     let again = store.payout_run(q2.id).await.unwrap();

@@ -552,7 +552,18 @@ impl Store {
         let total: i64 = rows.iter().map(|r| r.3).sum();
         let now = Utc::now();
         let saved = on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+            // Runs take turns, so two overlapping runs cannot both be created.
+            let mut tx = pool.begin_serial().await?;
+            if id.is_none() {
+                let overlapping: Option<(i64, String)> = sqlx::query_as("SELECT id, period FROM payout_runs WHERE period_start < $1 AND $2 < period_end ORDER BY id LIMIT 1")
+                    .bind(period.2).bind(period.1).fetch_optional(&mut *tx).await?;
+                if let Some((other, name)) = overlapping {
+                    return Err(StoreError::Conflict(format!(
+                        "payout run {other} ({name}) already covers days of {}; a period is paid by one run only",
+                        period.0
+                    )));
+                }
+            }
             let run_id: i64 = match id {
                 None => sqlx::query_scalar("INSERT INTO payout_runs (period, period_start, period_end, status, created_by, created_at) VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id")
                     .bind(period.0).bind(period.1).bind(period.2).bind(actor.label.as_str()).bind(now)
