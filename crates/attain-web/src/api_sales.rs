@@ -125,12 +125,20 @@ impl From<&Deal> for DealDto {
     }
 }
 
+/// A parameter this list does not know is a 400 naming it, never ignored
+/// (a filter that is silently dropped answers a different question).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DealQuery {
     status: Option<String>,
+    #[serde(alias = "owner_id")]
     owner: Option<String>,
+    #[serde(alias = "customer_id")]
     customer: Option<String>,
+    /// `from`, as for every other list, filters the deal's close date.
+    #[serde(alias = "from")]
     closed_from: Option<String>,
+    #[serde(alias = "to")]
     closed_to: Option<String>,
     offset: Option<i64>,
     limit: Option<i64>,
@@ -233,7 +241,9 @@ impl From<&Customer> for CustomerDto {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CustomerQuery {
+    #[serde(alias = "owner_id")]
     owner: Option<String>,
     status: Option<String>,
     q: Option<String>,
@@ -306,8 +316,11 @@ impl From<&Order> for OrderDto {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OrderQuery {
+    #[serde(alias = "owner_id")]
     owner: Option<String>,
+    #[serde(alias = "customer_id")]
     customer: Option<String>,
     from: Option<String>,
     to: Option<String>,

@@ -1299,3 +1299,23 @@ store_test!(async fn a_goal_whose_metric_cannot_be_measured_is_shown_with_its_pr
     let page = call(Method::GET, "/goals?period=FY2026").session(&cookie).send(&store).await;
     assert!(page.body.contains("Cannot be measured"), "{}", page.body);
 });
+
+store_test!(async fn deal_customer_and_order_lists_refuse_filters_they_do_not_know(store) {
+    // Found by attack: deals?from=garbage, owner_id=13 and nonsense=1 all
+    // returned every deal, as if no filter had been asked for.
+    org(&store).await;
+    sales(&store).await;
+    let ops = token(&store, "ops").await;
+    for path in ["/api/v1/deals?nonsense=1", "/api/v1/customers?from=2026-01-01", "/api/v1/orders?stage=won", "/api/v1/deals?from=garbage"] {
+        let r = call(Method::GET, path).bearer(&ops).send(&store).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        assert_eq!(r.json()["error"]["code"], "bad_request", "{path}");
+    }
+    let all = call(Method::GET, "/api/v1/deals").bearer(&ops).send(&store).await.json()["total"].as_i64().unwrap();
+    let recent = call(Method::GET, "/api/v1/deals?from=2026-03-01").bearer(&ops).send(&store).await;
+    assert_eq!(recent.status, StatusCode::OK, "{}", recent.body);
+    assert!(recent.json()["total"].as_i64().unwrap() < all, "from filters the close date");
+    let ana = id_of(&store, "ana").await;
+    let hers = call(Method::GET, &format!("/api/v1/deals?owner_id={ana}")).bearer(&ops).send(&store).await.json();
+    assert!(hers["items"].as_array().unwrap().iter().all(|d| d["owner"] == ana), "{hers}");
+});
