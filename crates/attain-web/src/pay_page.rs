@@ -374,7 +374,9 @@ async fn create_run(
     };
     match result {
         Ok(run) => Ok(Redirect::to(&format!("/pay?run={run}")).into_response()),
-        Err(e) => list_page(&state, &user, None, Some(refusal(&i18n, &e))).await,
+        Err(e) => list_page(&state, &user, None, Some(refusal(&i18n, &e)))
+            .await
+            .map(|page| with_status(page, &e)),
     }
 }
 
@@ -414,8 +416,22 @@ async fn run_action(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/pay?run={run}")).into_response()),
-        Err(e) => list_page(&state, &user, Some(run.raw()), Some(refusal(&i18n, &e))).await,
+        Err(e) => list_page(&state, &user, Some(run.raw()), Some(refusal(&i18n, &e)))
+            .await
+            .map(|page| with_status(page, &e)),
     }
+}
+
+/// The page that explains a refusal, with the status that says it: 403 for
+/// what the role may not do, 404 for what is not there, 422 for the rest.
+fn with_status(mut page: Response, err: &AppError) -> Response {
+    use axum::http::StatusCode;
+    *page.status_mut() = match err {
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Store(StoreError::NotFound { .. }) => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    page
 }
 
 async fn payroll(

@@ -50,6 +50,9 @@ store_test!(async fn pages_carry_security_headers(store) {
     let r = call(Method::GET, "/login").send(&store).await;
     assert_eq!(r.header("x-frame-options"), Some("DENY"));
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("cache-control"), Some("no-store"), "pages are not cached");
+    let css = call(Method::GET, "/static/app.css").send(&store).await;
+    assert_eq!(css.header("cache-control"), Some("public, max-age=3600"));
     let csp = r.header("content-security-policy").unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
 });
@@ -1003,6 +1006,11 @@ store_test!(async fn payout_runs_are_approved_locked_exported_and_audited(store)
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "one run per period");
     let r = call(Method::GET, &format!("/api/v1/payout-runs/{run}/payroll.csv")).bearer(&ops).send(&store).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a draft is not exported");
+    // A rep's approval through the page is refused with 403, not a 200 page
+    // carrying the refusal (found by attack).
+    let (rep, rep_csrf) = session(&store, "ana").await;
+    let r = call(Method::POST, &format!("/pay/runs/{run}/approve")).session(&rep).header("origin", "http://attain.test").form(&format!("_csrf={rep_csrf}")).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // Through the page: a forged post is refused, the genuine one approves.
     let (cookie, csrf) = session(&store, "ops").await;
     let r = call(Method::POST, &format!("/pay/runs/{run}/approve")).session(&cookie).form("").send(&store).await;
