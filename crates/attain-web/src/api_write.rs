@@ -249,16 +249,21 @@ async fn write(
     entity: Entity,
     table: Table,
 ) -> Result<ImportReport, ApiError> {
-    import::import_table(
-        state.store(),
-        entity,
-        table,
-        Vec::<ImportProblem>::new(),
-        &options(user),
-        &|_| {},
-    )
-    .await
-    .map_err(ApiError::from)
+    let (store, options) = (state.store().clone(), options(user));
+    state
+        .heavy(async move {
+            import::import_table(
+                &store,
+                entity,
+                table,
+                Vec::<ImportProblem>::new(),
+                &options,
+                &|_| {},
+            )
+            .await
+        })
+        .await?
+        .map_err(ApiError::from)
 }
 
 async fn create(

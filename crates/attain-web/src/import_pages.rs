@@ -313,18 +313,34 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
         .await
         .or_page(lang)?;
     let (entity, options) = options_of(&upload).or_page(lang)?;
-    let table = import::read_any(&upload.file_name, &upload.bytes);
-    let (headers, samples) = match &table {
-        Ok((t, _)) => (
-            t.header.clone(),
-            t.rows
-                .iter()
-                .take(SAMPLE_ROWS)
-                .map(|(_, cells)| cells.clone())
-                .collect::<Vec<_>>(),
-        ),
-        Err(_) => (Vec::new(), Vec::new()),
-    };
+    // The file is read and checked once, off the request threads.
+    let (store, file_name, bytes, dry_run) = (
+        state.store().clone(),
+        upload.file_name.clone(),
+        upload.bytes.clone(),
+        options.clone(),
+    );
+    let (headers, samples, outcome) = state
+        .heavy(async move {
+            match import::read_any(&file_name, &bytes) {
+                Ok((table, problems)) => {
+                    let headers = table.header.clone();
+                    let samples: Vec<Vec<String>> = table
+                        .rows
+                        .iter()
+                        .take(SAMPLE_ROWS)
+                        .map(|(_, cells)| cells.clone())
+                        .collect();
+                    let outcome =
+                        import::import_table(&store, entity, table, problems, &dry_run, &|_| {})
+                            .await;
+                    (headers, samples, outcome)
+                }
+                Err(problems) => (Vec::new(), Vec::new(), Err(AppError::Import(problems))),
+            }
+        })
+        .await
+        .or_page(lang)?;
     let fields = import::preview_columns(entity, &headers, &options.mapping)
         .into_iter()
         .map(|m| FieldView {
@@ -346,15 +362,6 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
                 .unwrap_or_default(),
         })
         .collect();
-    let outcome = import::import(
-        state.store(),
-        entity,
-        &upload.file_name,
-        &upload.bytes,
-        &options,
-        &|_| {},
-    )
-    .await;
     let (report, problems) = match outcome {
         Ok(report) => (Some(report), Vec::new()),
         Err(AppError::Import(problems)) => (None, problems),
@@ -452,16 +459,18 @@ async fn confirm(
     let (entity, mut options) = options_of(&upload).or_page(lang)?;
     options.dry_run = false;
     options.actor = Some(Actor::person(&user.principal));
-    match import::import(
-        store,
-        entity,
-        &upload.file_name,
-        &upload.bytes,
-        &options,
-        &|_| {},
-    )
-    .await
-    {
+    let (writer, file_name, bytes) = (
+        store.clone(),
+        upload.file_name.clone(),
+        upload.bytes.clone(),
+    );
+    let outcome = state
+        .heavy(async move {
+            import::import(&writer, entity, &file_name, &bytes, &options, &|_| {}).await
+        })
+        .await
+        .or_page(lang)?;
+    match outcome {
         Ok(report) => {
             store
                 .delete_upload(user.principal.user, id)

@@ -62,7 +62,13 @@ struct Inner {
     store: Store,
     today: Today,
     settings: WebSettings,
+    /// Long work (parsing and checking whole files) that may run at once.
+    heavy: tokio::sync::Semaphore,
 }
+
+/// How many imports a server checks or writes at once: each holds its whole
+/// file, parsed, in memory, and keeps a core busy.
+const HEAVY_AT_ONCE: usize = 2;
 
 /// How the server meets its network: set by whoever runs it (the command
 /// line's `serve` and `demo`), read by every request.
@@ -118,6 +124,7 @@ impl AppState {
                 store,
                 today: Today::Clock(today),
                 settings: WebSettings::default(),
+                heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
             }),
         }
     }
@@ -130,6 +137,7 @@ impl AppState {
                 store,
                 today: Today::Fixed(day),
                 settings: WebSettings::default(),
+                heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
             }),
         }
     }
@@ -140,6 +148,7 @@ impl AppState {
             store: self.inner.store.clone(),
             today: self.inner.today,
             settings,
+            heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
         };
         Self {
             inner: Arc::new(inner),
@@ -164,6 +173,29 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Runs long work (an import's parsing, checking and writing) on a
+    /// blocking thread, at most [`HEAVY_AT_ONCE`] at a time, so that no
+    /// upload holds up the threads every other request runs on.
+    pub(crate) async fn heavy<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, attain_app::AppError> {
+        let _slot = self
+            .inner
+            .heavy
+            .acquire()
+            .await
+            .map_err(|e| attain_app::AppError::Internal(e.to_string()))?;
+        let handle = tokio::runtime::Handle::current();
+        match tokio::task::spawn_blocking(move || handle.block_on(work)).await {
+            Ok(done) => Ok(done),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(attain_app::AppError::Internal(format!(
+                "the import stopped: {e}"
+            ))),
+        }
     }
 
     /// Today's date, as the pages and reports see it.
