@@ -63,12 +63,16 @@ struct Inner {
     today: Today,
     settings: WebSettings,
     /// Long work (parsing and checking whole files) that may run at once.
-    heavy: tokio::sync::Semaphore,
+    heavy: Arc<tokio::sync::Semaphore>,
 }
 
 /// How many imports a server checks or writes at once: each holds its whole
-/// file, parsed, in memory, and keeps a core busy.
-const HEAVY_AT_ONCE: usize = 2;
+/// file, parsed, in memory, and keeps a core busy, so one core is left for
+/// every other request.
+fn heavy_slots() -> Arc<tokio::sync::Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)))
+}
 
 /// How the server meets its network: set by whoever runs it (the command
 /// line's `serve` and `demo`), read by every request.
@@ -124,7 +128,7 @@ impl AppState {
                 store,
                 today: Today::Clock(today),
                 settings: WebSettings::default(),
-                heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
+                heavy: heavy_slots(),
             }),
         }
     }
@@ -137,7 +141,7 @@ impl AppState {
                 store,
                 today: Today::Fixed(day),
                 settings: WebSettings::default(),
-                heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
+                heavy: heavy_slots(),
             }),
         }
     }
@@ -148,7 +152,7 @@ impl AppState {
             store: self.inner.store.clone(),
             today: self.inner.today,
             settings,
-            heavy: tokio::sync::Semaphore::new(HEAVY_AT_ONCE),
+            heavy: heavy_slots(),
         };
         Self {
             inner: Arc::new(inner),
@@ -176,20 +180,25 @@ impl AppState {
     }
 
     /// Runs long work (an import's parsing, checking and writing) on a
-    /// blocking thread, at most [`HEAVY_AT_ONCE`] at a time, so that no
-    /// upload holds up the threads every other request runs on.
+    /// blocking thread, one fewer at a time than the machine has cores, so
+    /// that no upload holds up the threads every other request runs on. The
+    /// slot is held until the work ends, even when the request gives up
+    /// waiting for it (a timeout cannot stop a thread).
     pub(crate) async fn heavy<T: Send + 'static>(
         &self,
         work: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, attain_app::AppError> {
-        let _slot = self
-            .inner
-            .heavy
-            .acquire()
+        let slot = Arc::clone(&self.inner.heavy)
+            .acquire_owned()
             .await
             .map_err(|e| attain_app::AppError::Internal(e.to_string()))?;
         let handle = tokio::runtime::Handle::current();
-        match tokio::task::spawn_blocking(move || handle.block_on(work)).await {
+        let run = move || {
+            let done = handle.block_on(work);
+            drop(slot);
+            done
+        };
+        match tokio::task::spawn_blocking(run).await {
             Ok(done) => Ok(done),
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(attain_app::AppError::Internal(format!(
