@@ -134,7 +134,15 @@ pub async fn sign_in(
     address: &str,
     now: DateTime<Utc>,
 ) -> AppResult<NewSession> {
-    let login_key: String = login_text.trim().to_lowercase().chars().take(100).collect();
+    // The key failures are counted under: what was typed, without control
+    // characters (a NUL would not even be stored on PostgreSQL), bounded.
+    let login_key: String = login_text
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
     let attempt = admit_attempt(store, &login_key, address, now).await?;
     let credentials = match Login::new(login_text) {
         Ok(login) => store.credentials(&login).await?,

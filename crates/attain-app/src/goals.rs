@@ -273,6 +273,10 @@ pub async fn create(engine: &Engine<'_>, by: By<'_>, spec: &GoalSpec) -> AppResu
     if !may_set(by, &spec.scope, engine) {
         return Err(forbidden(&scope_key));
     }
+    if !spec.name.trim().is_empty() {
+        attain_core::text::name(&spec.name)
+            .map_err(|e| AppError::Invalid(format!("name: {e}")))?;
+    }
     let unit = metric_unit(&spec.metric, engine)?;
     let (org_unit, user) = owner_of(&spec.scope, engine)?;
     let scale = target_scale(unit, engine.base_currency());

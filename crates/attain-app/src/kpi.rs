@@ -387,6 +387,10 @@ pub async fn define_metric(
                 "{what}: a metric's name is at most 100 characters"
             )));
         }
+        if !name.trim().is_empty() {
+            attain_core::text::name(name)
+                .map_err(|e| AppError::Invalid(format!("{what}: {e}")))?;
+        }
     }
     // A goal reads its target in the metric's unit: the unit stays while
     // goals measure the metric.

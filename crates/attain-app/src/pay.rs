@@ -61,6 +61,7 @@ pub async fn save_plan(
     if spec.name.trim().is_empty() {
         return Err(AppError::Invalid("name: a plan needs a name".into()));
     }
+    attain_core::text::name(&spec.name).map_err(|e| AppError::Invalid(format!("name: {e}")))?;
     let unit = crate::goals::metric_unit(&spec.metric, engine)?;
     if unit != Unit::Money || !is_additive(&spec.metric) {
         return Err(AppError::Invalid(format!(

@@ -61,6 +61,8 @@ pub async fn create_user(
     if account.display_name.trim().is_empty() {
         return Err(AppError::Rejected(Rejection::EmptyName));
     }
+    attain_core::text::name(&account.display_name)
+        .map_err(|e| AppError::Invalid(format!("display_name: {e}")))?;
     let (password, generated) = match account.password {
         Some(p) => {
             secrets::check_password_policy(&p, account.login.as_str())?;
@@ -146,6 +148,10 @@ pub async fn update_user(
         .is_some_and(|n| n.trim().is_empty())
     {
         return Err(AppError::Rejected(Rejection::EmptyName));
+    }
+    if let Some(name) = changes.display_name.as_deref() {
+        attain_core::text::name(name)
+            .map_err(|e| AppError::Invalid(format!("display_name: {e}")))?;
     }
     store
         .update_user_audited(actor, user, &changes)

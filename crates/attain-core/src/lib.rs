@@ -15,6 +15,7 @@ pub mod money;
 pub mod org;
 pub mod period;
 pub mod sales;
+pub mod text;
 pub mod user;
 
 pub use access::{PayVisibility, Principal, Visibility};

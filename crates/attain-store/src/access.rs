@@ -640,6 +640,7 @@ impl Store {
                 "a token's name is at most 100 characters".into(),
             ));
         }
+        attain_core::text::name(name).map_err(|e| StoreError::Invalid(format!("name: {e}")))?;
         if expires_at.is_some_and(|at| at <= now) {
             return Err(StoreError::Invalid(
                 "a token's expiry must lie in the future".into(),

@@ -46,6 +46,12 @@ impl From<sqlx::Error> for StoreError {
             let message = db.message().to_owned();
             // A sum past i64 (SQLite's "integer overflow", PostgreSQL's
             // numeric_value_out_of_range) is a figure too large, not an outage.
+            // A NUL in text: PostgreSQL refuses it (22021), in the user's terms.
+            if db.code().as_deref() == Some("22021") {
+                return StoreError::Invalid(
+                    "the text contains a character that cannot be stored (a NUL byte)".into(),
+                );
+            }
             if message.contains("integer overflow") || db.code().as_deref() == Some("22003") {
                 return StoreError::Invalid(format!(
                     "a total is larger than Attain can add up (about 9.2 × 10^18 of the smallest unit): {message}"

@@ -190,6 +190,7 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::Invalid("an org unit needs a name".into()));
         }
+        attain_core::text::name(name).map_err(|e| StoreError::Invalid(format!("name: {e}")))?;
         if unit.parent.is_none() && unit.kind != OrgUnitKind::Company {
             return Err(StoreError::Invalid(
                 "only the company may have no parent".into(),
@@ -367,6 +368,8 @@ impl Store {
         if new_name.is_empty() {
             return Err(StoreError::Invalid("an org unit needs a name".into()));
         }
+        attain_core::text::name(&new_name)
+            .map_err(|e| StoreError::Invalid(format!("name: {e}")))?;
         let new_parent = match parent {
             None => before.parent,
             Some(p) => {

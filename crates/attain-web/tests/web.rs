@@ -1327,3 +1327,31 @@ store_test!(async fn deal_customer_and_order_lists_refuse_filters_they_do_not_kn
     let hers = call(Method::GET, &format!("/api/v1/deals?owner_id={ana}")).bearer(&ops).send(&store).await.json();
     assert!(hers["items"].as_array().unwrap().iter().all(|d| d["owner"] == ana), "{hers}");
 });
+
+store_test!(async fn a_nul_or_hidden_character_is_a_4xx_on_both_backends_never_a_5xx(store) {
+    // Found by attack: a NUL in a login, a search or a name answered 503 on
+    // PostgreSQL and was stored silently on SQLite; a megabyte name made
+    // every page carrying it a megabyte.
+    org(&store).await;
+    sales(&store).await;
+    let r = call(Method::POST, "/login").form("login=adm%00in&password=whatever-whatever").send(&store).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    let (ops, admin) = (token(&store, "ops").await, token(&store, "admin").await);
+    let r = call(Method::GET, "/api/v1/customers?q=%00").bearer(&ops).send(&store).await;
+    assert!(r.status.is_client_error() || r.status == StatusCode::OK, "{}: {}", r.status, r.body);
+    let huge = "x".repeat(1_000_000);
+    let company = store.org_units().await.unwrap()[0].id.raw();
+    for (method, path, body) in [
+        (Method::POST, "/api/v1/units".to_owned(), serde_json::json!({"name": "Team\u{0}Z", "parent": company, "kind": "team"})),
+        (Method::POST, "/api/v1/units".to_owned(), serde_json::json!({"name": huge, "parent": company, "kind": "team"})),
+        (Method::POST, "/api/v1/units".to_owned(), serde_json::json!({"name": "Evil\u{202E}maeT", "parent": company, "kind": "team"})),
+        (Method::POST, "/api/v1/tokens".to_owned(), serde_json::json!({"name": "t\u{0}"})),
+        (Method::POST, "/api/v1/plans".to_owned(), serde_json::json!({"name": "P\u{0}", "tiers": [{"from_percent": 0, "rate_percent": 1}]})),
+        (Method::POST, "/api/v1/goals".to_owned(), serde_json::json!({"name": "G\u{0}", "metric": "revenue", "scope": "company", "period": "2026-Q4", "target": "1"})),
+        (Method::POST, "/api/v1/users".to_owned(), serde_json::json!({"login": "zed", "display_name": "Z\u{0}", "unit": company, "role": "rep"})),
+    ] {
+        let r = call(method, &path).bearer(&admin).json(body).send(&store).await;
+        assert!(r.status.is_client_error(), "{path}: {} {}", r.status, &r.body[..r.body.len().min(300)]);
+    }
+    assert_eq!(store.org_units().await.unwrap().len(), 5, "no unit was made");
+});
