@@ -32,6 +32,10 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// Files one person may have waiting at once: each may be as large as the
+/// upload limit, and they are kept in the database until imported.
+pub const MAX_WAITING: i64 = 5;
+
 /// Uploads older than this are deleted when the next one arrives.
 const KEEP_HOURS: i64 = 24;
 
@@ -60,6 +64,15 @@ impl Store {
                 .bind(now - Duration::hours(KEEP_HOURS))
                 .execute(&mut *tx)
                 .await?;
+            let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_uploads WHERE user_id = $1")
+                .bind(upload.user.raw())
+                .fetch_one(&mut *tx)
+                .await?;
+            if waiting >= MAX_WAITING {
+                return Err(StoreError::Conflict(format!(
+                    "{waiting} of your files are waiting to be imported, the most one person may have: import or discard one first"
+                )));
+            }
             let id: i64 = sqlx::query_scalar("INSERT INTO import_uploads (user_id, created_at, file_name, entity, preset, create_missing_owners, columns_json, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
                 .bind(upload.user.raw())
                 .bind(now)

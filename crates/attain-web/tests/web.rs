@@ -1355,3 +1355,18 @@ store_test!(async fn a_nul_or_hidden_character_is_a_4xx_on_both_backends_never_a
     }
     assert_eq!(store.org_units().await.unwrap().len(), 5, "no unit was made");
 });
+
+store_test!(async fn a_person_has_at_most_five_files_waiting_to_be_imported(store) {
+    // Found by attack: five 50 MB uploads grew the database by 260 MB, and
+    // nothing stopped a sixth.
+    org(&store).await;
+    let (ops, csrf) = session(&store, "ops").await;
+    let file = b"name,customer,owner,amount,stage,close_date\nX,Y,ana,1,Closed Won,2026-03-31\n";
+    for i in 0..5 {
+        let r = call(Method::POST, "/import").session(&ops).multipart(&[("_csrf", &csrf), ("entity", "deals"), ("preset", "generic")], ("d.csv", file)).send(&store).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "upload {i}: {}", r.body);
+    }
+    let r = call(Method::POST, "/import").session(&ops).multipart(&[("_csrf", &csrf), ("entity", "deals"), ("preset", "generic")], ("d.csv", file)).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("waiting to be imported"), "{}", r.body);
+});
