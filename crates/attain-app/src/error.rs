@@ -21,6 +21,9 @@ pub enum PasswordProblem {
     /// Too few different characters (`aaaaaaaaaa`).
     #[error("the password needs more different characters")]
     TooFewDistinct,
+    /// A common word with digits around it (`password123`), or digits alone.
+    #[error("the password is one of the first any attacker tries")]
+    TooCommon,
     /// Contains the login.
     #[error("the password must not contain the login")]
     ContainsLogin,

@@ -274,8 +274,7 @@ pub async fn create(engine: &Engine<'_>, by: By<'_>, spec: &GoalSpec) -> AppResu
         return Err(forbidden(&scope_key));
     }
     if !spec.name.trim().is_empty() {
-        attain_core::text::name(&spec.name)
-            .map_err(|e| AppError::Invalid(format!("name: {e}")))?;
+        attain_core::text::name(&spec.name).map_err(|e| AppError::Invalid(format!("name: {e}")))?;
     }
     let unit = metric_unit(&spec.metric, engine)?;
     let (org_unit, user) = owner_of(&spec.scope, engine)?;

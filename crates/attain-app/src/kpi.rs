@@ -388,8 +388,7 @@ pub async fn define_metric(
             )));
         }
         if !name.trim().is_empty() {
-            attain_core::text::name(name)
-                .map_err(|e| AppError::Invalid(format!("{what}: {e}")))?;
+            attain_core::text::name(name).map_err(|e| AppError::Invalid(format!("{what}: {e}")))?;
         }
     }
     // A goal reads its target in the metric's unit: the unit stays while
@@ -1028,6 +1027,12 @@ impl<'s> Engine<'s> {
         grain: Grain,
         depth: usize,
     ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+        if let Some(expr) = &query.formula
+            && expr.names().is_empty()
+        {
+            // A formula of numbers alone has one value, whatever the groups.
+            return Ok(BTreeMap::from([(String::new(), expr.eval(&|_| None))]));
+        }
         if let Some(expr) = &query.formula {
             // Every name is computed for the same groups, then the formula
             // is applied group by group: a ratio of sums, never of ratios.

@@ -17,7 +17,7 @@ use attain_core::goal::is_additive;
 use attain_core::kpi::Unit;
 use attain_core::{Money, PayoutRunId, Period, PlanId, Role, UserId, Visibility};
 use attain_store::{GoalFilter, NewPlan, NewStatement, RunStatus, Store};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -109,6 +109,35 @@ pub async fn assign(
     to: Option<NaiveDate>,
 ) -> AppResult<usize> {
     may_run(by)?;
+    // Plans run in the years Attain's records do (found by attack: an
+    // assignment from the year 999 was accepted).
+    for (what, day) in [("from", Some(from)), ("to", to)] {
+        if let Some(day) = day.filter(|d| !(1900..=2199).contains(&d.year())) {
+            return Err(AppError::Invalid(format!(
+                "{what}: {day} is outside 1900 to 2199"
+            )));
+        }
+    }
+    if users.len() > 10_000 {
+        return Err(AppError::Invalid(format!(
+            "users: at most 10,000 people are assigned at once ({} given)",
+            users.len()
+        )));
+    }
+    // A viewer reads; he is not paid commission.
+    let viewers: Vec<String> = store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::Viewer && users.contains(&u.id))
+        .map(|u| u.login.to_string())
+        .collect();
+    if !viewers.is_empty() {
+        return Err(AppError::Invalid(format!(
+            "users: {} are viewers, who are not paid commission",
+            viewers.join(", ")
+        )));
+    }
     Ok(store
         .assign_plan_audited(&by.actor(), plan, users, from, to)
         .await?)

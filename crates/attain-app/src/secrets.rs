@@ -71,12 +71,68 @@ pub fn check_password_policy(password: &str, login: &str) -> AppResult<()> {
         Some(PasswordProblem::TooLong)
     } else if distinct.len() < 4 {
         Some(PasswordProblem::TooFewDistinct)
+    } else if too_common(password) {
+        Some(PasswordProblem::TooCommon)
     } else if login.len() >= 3 && password.to_lowercase().contains(&login.to_lowercase()) {
         Some(PasswordProblem::ContainsLogin)
     } else {
         None
     };
     problem.map_or(Ok(()), |p| Err(AppError::WeakPassword(p)))
+}
+
+/// Words every password-guessing list starts with (in English and in the
+/// pinyin Chinese users type), compared with what is left of a password
+/// without its digits and symbols.
+const COMMON_WORDS: &[&str] = &[
+    "password",
+    "passwort",
+    "passw",
+    "pass",
+    "qwerty",
+    "qwertz",
+    "azerty",
+    "letmein",
+    "welcome",
+    "admin",
+    "administrator",
+    "iloveyou",
+    "monkey",
+    "dragon",
+    "sunshine",
+    "football",
+    "baseball",
+    "master",
+    "shadow",
+    "login",
+    "abc",
+    "abcdef",
+    "qazwsx",
+    "asdfgh",
+    "asdf",
+    "zxcvbn",
+    "changeme",
+    "secret",
+    "attain",
+    "sales",
+    "woaini",
+    "nihao",
+    "aini",
+    "test",
+    "guest",
+    "root",
+    "user",
+];
+
+/// Whether a password is a common word with digits or symbols around it
+/// (`password123`, `Welcome2026!`), or no letters at all (`1234567890`).
+fn too_common(password: &str) -> bool {
+    let letters: String = password
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    letters.is_empty() || COMMON_WORDS.contains(&letters.as_str())
 }
 
 /// Hashes a password with Argon2id and a random salt (PHC string).
@@ -150,6 +206,10 @@ mod tests {
             ("short", "at least 10"),
             ("aaaaaaaaaaaa", "more different"),
             ("my-admin-password", "must not contain the login"),
+            // Found by attack: accepted before.
+            ("password123", "first any attacker tries"),
+            ("Welcome2026!", "first any attacker tries"),
+            ("1234567890", "first any attacker tries"),
         ];
         for (pw, reason) in cases {
             let err = check_password_policy(pw, "admin").unwrap_err().to_string();

@@ -227,3 +227,25 @@ store_test!(async fn plans_and_assignments_are_checked(store) {
     assert_eq!(audit[0].action, "delete");
     assert_eq!(audit[0].before.as_ref().unwrap()["tiers"][1]["rate"], "0.1");
 });
+
+store_test!(async fn viewers_and_distant_years_are_not_put_on_a_plan(store) {
+    company(&store).await;
+    let plan = store.plans().await.unwrap().remove(0);
+    let tree = store.org_tree().await.unwrap();
+    let unit = tree.units().next().unwrap().id;
+    let account = attain_app::users::NewAccount {
+        login: attain_core::Login::new("vera.viewer").unwrap(),
+        display_name: "Vera".into(),
+        email: None,
+        unit,
+        role: Role::Viewer,
+        password: None,
+        external_id: None,
+    };
+    let (viewer, _) = attain_app::users::create_user(&store, &attain_store::Actor::named("test"), None, account).await.unwrap();
+    let err = pay::assign(&store, By::Cli, plan.id, &[viewer.id], d("2026-01-01"), None).await.unwrap_err();
+    assert!(err.to_string().contains("vera.viewer are viewers"), "{err}");
+    let rep = store.users().await.unwrap().into_iter().find(|u| u.role == Role::Rep).unwrap();
+    let err = pay::assign(&store, By::Cli, plan.id, &[rep.id], d("0999-01-01"), None).await.unwrap_err();
+    assert!(err.to_string().contains("outside 1900 to 2199"), "{err}");
+});

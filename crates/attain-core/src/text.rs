@@ -50,12 +50,18 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded_and_carry_nothing_hidden() {
-        assert_eq!(name("  华东 Sales \u{200D}team "), Ok("华东 Sales \u{200D}team"));
+        assert_eq!(
+            name("  华东 Sales \u{200D}team "),
+            Ok("华东 Sales \u{200D}team")
+        );
         assert_eq!(name("   "), Err(NameError::Empty));
         assert_eq!(name(&"x".repeat(201)), Err(NameError::TooLong(201)));
         assert_eq!(name(&"名".repeat(200)).map(str::len), Ok(600));
         assert_eq!(name("adm\0in"), Err(NameError::Hidden(0)));
-        assert_eq!(name("Invoice\u{202E}fdp.exe"), Err(NameError::Hidden(0x202E)));
+        assert_eq!(
+            name("Invoice\u{202E}fdp.exe"),
+            Err(NameError::Hidden(0x202E))
+        );
         assert_eq!(name("a\nb"), Err(NameError::Hidden(0x0A)));
         assert_eq!(
             name("a\u{200B}b").unwrap_err().to_string(),

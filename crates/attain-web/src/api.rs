@@ -493,7 +493,10 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The audit log pages backwards by `before` (an entry ID); an `offset`
+/// or any other parameter is a 400 naming it, never ignored.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AuditQuery {
     #[serde(default)]
     entity: Option<String>,

@@ -144,6 +144,8 @@ pub(crate) fn parse_scope(
         (Visibility::Subtree(root), Scope::Unit(u)) => {
             tree.unit(*u).is_some() && tree.is_within(*u, *root)
         }
+        // The head of sales sees the company: its figures are his.
+        (Visibility::Subtree(root), _) if tree.root().id == *root => true,
         (Visibility::Subtree(root), Scope::Rep(r)) => tree.user_is_within(*r, *root),
         (Visibility::Own(me), Scope::Rep(r)) => me == r,
         // Customer and product figures are company-wide.

@@ -409,6 +409,7 @@ pub(crate) fn explain(i18n: &I18n, err: &AppError) -> String {
             PasswordProblem::TooShort => "password-too-short",
             PasswordProblem::TooLong => "password-too-long",
             PasswordProblem::TooFewDistinct => "password-too-few-distinct",
+            PasswordProblem::TooCommon => "password-too-common",
             PasswordProblem::ContainsLogin => "password-contains-login",
             PasswordProblem::SameAsCurrent => "password-same-as-current",
         }),

@@ -238,6 +238,12 @@ pub fn router(state: AppState) -> Router {
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
         .fallback(pages::not_found)
+        // Inside the context middleware, so that a request that runs out of
+        // time gets the API's JSON error shape (or a page) like any other.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context::resolve))
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(
@@ -263,7 +269,6 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(
             TraceLayer::new_for_http()

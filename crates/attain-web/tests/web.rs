@@ -1370,3 +1370,26 @@ store_test!(async fn a_person_has_at_most_five_files_waiting_to_be_imported(stor
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("waiting to be imported"), "{}", r.body);
 });
+
+store_test!(async fn small_refusals_found_by_attack_say_what_they_refuse(store) {
+    let org = org(&store).await;
+    let ops = token(&store, "ops").await;
+    // The audit log pages by `before`; an offset is not silently ignored.
+    let r = call(Method::GET, "/api/v1/audit?offset=5").bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // A formula of numbers alone has its value.
+    let r = call(Method::GET, "/api/v1/kpi?period=2026&formula=1%2B1").bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["rows"][0]["value"], "2", "{}", r.body);
+    // The head of sales (a manager of the company unit) asks about the company.
+    let head = person(&store, "head", org.company, Role::Manager).await;
+    let _ = head;
+    let head = token(&store, "head").await;
+    let r = call(Method::GET, "/api/v1/kpi?metric=revenue&period=2026&scope=company").bearer(&head).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A password any attacker tries first is refused.
+    let admin = token(&store, "admin").await;
+    let r = call(Method::POST, "/api/v1/users").bearer(&admin).json(serde_json::json!({"login": "pw.test", "display_name": "PW", "unit": org.company.raw(), "role": "rep", "password": "password123"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "weak_password");
+});

@@ -127,6 +127,7 @@ users-one-time = One-time password for { $login } (to be changed at first sign-i
 
 password-too-short = The password must have at least 10 characters.
 password-too-long = The password must have at most 256 characters.
+password-too-common = This password is one of the first any attacker tries. Choose another.
 password-too-few-distinct = The password needs more different characters.
 password-contains-login = The password must not contain your login.
 password-same-as-current = The new password must differ from the current one.

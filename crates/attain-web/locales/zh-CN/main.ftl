@@ -127,6 +127,7 @@ users-one-time = { $login } 的一次性密码（首次登录时须修改）：
 
 password-too-short = 密码至少需要 10 个字符。
 password-too-long = 密码最多 256 个字符。
+password-too-common = 这个密码是攻击者最先尝试的常见密码之一，请换一个。
 password-too-few-distinct = 密码需要包含更多不同的字符。
 password-contains-login = 密码不能包含您的用户名。
 password-same-as-current = 新密码不能与当前密码相同。
