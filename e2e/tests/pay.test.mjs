@@ -45,7 +45,7 @@ test('sales ops approves and locks the quarter, then exports it to payroll', asy
   await page.fill('#pay-run-period', 'FY2026-Q2');
   await page.click('#pay-run-submit');
   await page.waitForSelector('#pay-error');
-  assert.match(await page.locator('#pay-error').innerText(), /already covers FY2026-Q2/);
+  assert.match(await page.locator('#pay-error').innerText(), /already covers days of FY2026-Q2/);
   assert.deepEqual(problems, []);
   await context.close();
 });
