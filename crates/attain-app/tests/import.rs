@@ -945,3 +945,53 @@ store_test!(async fn concurrent_imports_queue_instead_of_failing_or_duplicating_
     store.rebuild_rollups().await.unwrap();
     assert_eq!(store.count_rows("kpi_owner_day").await.unwrap(), kept, "rollups kept by the three imports equal a rebuild");
 });
+
+// ------------------------------------------------------- attack session 2
+
+store_test!(async fn a_utf8_deals_file_with_one_bad_byte_is_not_read_as_chinese_excel(store) {
+    // H2: a Chinese UTF-8 file with one byte 0x80 was decoded whole as
+    // GB18030: customers named 鍖椾含鍗庝负瀹㈡埛0 and 赢单 read as 璧㈠崟 (open).
+    org(&store).await;
+    let mut file = String::from("商机名称,客户名称,销售阶段,商机金额（元）,预计成交日期,负责人\n");
+    for i in 0..5 {
+        file.push_str(&format!("项目{i},北京华为客户{i},赢单,1000,2026/05/18,王伟\n"));
+    }
+    let mut bytes = file.into_bytes();
+    bytes.extend_from_slice(b"Bad row,Acme\x80,\xE8\xB5\xA2\xE5\x8D\x95,1000,2026/05/18,jane\n");
+    let lines = problems_of(import_deals(&store, "商机.csv", &bytes, Preset::Fxiaoke, false, false).await);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("商机.csv:7:客户名称: byte 0x80 cannot be read as UTF-8"), "{lines:?}");
+    // Without the bad row the file is UTF-8 and 赢单 is won.
+    let cut = bytes.len() - b"Bad row,Acme\x80,\xE8\xB5\xA2\xE5\x8D\x95,1000,2026/05/18,jane\n".len();
+    let report = import_deals(&store, "商机.csv", &bytes[..cut], Preset::Fxiaoke, false, false).await.unwrap();
+    assert!(report.notes.iter().all(|n| !n.contains("GB18030")), "{:?}", report.notes);
+    let all = deals(&store).await;
+    assert_eq!(all.len(), 5);
+    assert!(all.iter().all(|d| d.status == attain_core::sales::DealStatus::Won && d.stage == "赢单"));
+    let customers = store.customers_visible(&Visibility::Everything, &attain_store::CustomerFilter::default(), 0, 10).await.unwrap().items;
+    assert!(customers.iter().any(|c| c.name == "北京华为客户0"), "{customers:?}");
+});
+
+store_test!(async fn a_latin1_file_reads_rightly_when_the_mapping_names_its_encoding(store) {
+    // H2: a Latin-1 file turned Müller GmbH into M黮ler GmbH.
+    org(&store).await;
+    let bytes = b"name,customer,owner,amount,stage,close_date\nPumpen,M\xFCller GmbH,jane,100,Closed Won,2026-03-31\n";
+    let lines = problems_of(import_deals(&store, "de.csv", bytes, Preset::Generic, false, false).await);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("de.csv:2:customer: byte 0xFC cannot be read as UTF-8"), "{lines:?}");
+    let mapping = Mapping::parse("map.toml", "encoding = \"windows-1252\"\n").unwrap();
+    let options = ImportOptions { mapping, ..ImportOptions::default() };
+    attain_app::import::import(&store, Entity::Deals, "de.csv", bytes, &options, &|_| {}).await.unwrap();
+    let customers = store.customers_visible(&Visibility::Everything, &attain_store::CustomerFilter::default(), 0, 10).await.unwrap().items;
+    assert_eq!(customers[0].name, "Müller GmbH");
+    let err = Mapping::parse("map.toml", "encoding = \"ebcdic\"\n").unwrap_err();
+    assert!(err.message.contains("expected utf-8, gb18030 or windows-1252"), "{err}");
+});
+
+store_test!(async fn a_gbk_file_says_it_was_read_as_gb18030(store) {
+    org(&store).await;
+    let text = "商机名称,客户名称,销售阶段,商机金额（元）,预计成交日期,负责人\n华东实验室项目,上海华信科技有限公司,赢单,1000,2026/05/18,王伟\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let report = import_deals(&store, "商机.csv", &gbk, Preset::Fxiaoke, false, false).await.unwrap();
+    assert!(report.notes.contains(&"read as GB18030 (Chinese Excel); if names look wrong, save the file as UTF-8".to_owned()), "{:?}", report.notes);
+});

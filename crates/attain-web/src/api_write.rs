@@ -159,6 +159,7 @@ fn table_of_json(body: serde_json::Value) -> Result<Table, ApiError> {
         file: "body".into(),
         header,
         rows,
+        notes: Vec::new(),
     })
 }
 

@@ -5,6 +5,7 @@
 //! ```toml
 //! date_format = "%d.%m.%Y"   # chrono layout; otherwise found from the file
 //! currency = "EUR"           # for files without a currency column
+//! encoding = "windows-1252"  # utf-8, gb18030 or windows-1252; otherwise found from the file
 //!
 //! [columns]                  # Attain field = header in the file
 //! name = "Opportunity Title"
@@ -25,6 +26,7 @@ use serde::Deserialize;
 
 use super::parse::{DateStyle, ImportProblem};
 use super::presets::StageRule;
+use super::source::TextEncoding;
 
 /// The largest mapping file Attain reads: 256 KiB, hundreds of times what
 /// a mapping of every field and stage of a CRM takes.
@@ -43,6 +45,8 @@ pub struct Mapping {
     pub date_format: Option<String>,
     /// Default currency code.
     pub currency: Option<String>,
+    /// The text encoding of a CSV file, when its bytes do not show it.
+    pub encoding: Option<TextEncoding>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +58,7 @@ struct MappingFile {
     stages: HashMap<String, StageFile>,
     date_format: Option<String>,
     currency: Option<String>,
+    encoding: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -140,7 +145,14 @@ impl Mapping {
                 ));
             }
         }
+        let encoding = raw
+            .encoding
+            .as_deref()
+            .map(TextEncoding::from_label)
+            .transpose()
+            .map_err(|e| problem(0, e))?;
         Ok(Self {
+            encoding,
             columns: raw
                 .columns
                 .into_iter()

@@ -1,7 +1,7 @@
 //! Importing other CRMs' export files, all or nothing.
 //!
-//! A file (CSV in UTF-8, UTF-8 with BOM or GB18030, any delimiter; or
-//! XLSX) is read, its header mapped to Attain's fields by a preset (Zoho,
+//! A file (CSV in UTF-8, UTF-8 with BOM, GB18030 or the encoding a
+//! mapping file names, any delimiter; or XLSX) is read, its header mapped to Attain's fields by a preset (Zoho,
 //! Salesforce, Fxiaoke, HubSpot, generic) or a mapping file, every row
 //! parsed and checked, and references resolved (customers by external ID
 //! or name, created when missing; owners by external ID, login, e-mail or
@@ -46,7 +46,10 @@ impl Preset {
         }
     }
 }
-pub use source::{ReadLimits, Table, read_any, read_any_within, read_table, read_table_within};
+pub use source::{
+    ReadLimits, Table, TextEncoding, read_any, read_any_as, read_any_within, read_table,
+    read_table_within,
+};
 
 use crate::{AppError, AppResult};
 
@@ -633,7 +636,13 @@ pub async fn import(
     options: &ImportOptions,
     on_step: OnStep<'_>,
 ) -> AppResult<ImportReport> {
-    let (table, problems) = read_any(file, bytes).map_err(AppError::Import)?;
+    let (table, problems) = read_any_as(
+        file,
+        bytes,
+        &ReadLimits::DEFAULT,
+        options.mapping.encoding,
+    )
+    .map_err(AppError::Import)?;
     import_table(store, entity, table, problems, options, on_step).await
 }
 
@@ -651,7 +660,8 @@ pub async fn import_table(
         rows: table.rows.len() as u64,
     });
     let rows = table.rows.len();
-    let (table, deleted) = without_deleted_rows(table, options.preset);
+    let (mut table, deleted) = without_deleted_rows(table, options.preset);
+    let read_notes = std::mem::take(&mut table.notes);
     let settings = store.settings().await?;
     let result = match entity {
         Entity::Deals => {
@@ -690,6 +700,7 @@ pub async fn import_table(
         }
     };
     result.map(|mut report| {
+        report.notes.splice(0..0, read_notes);
         report.rows = rows;
         report.dry_run = options.dry_run;
         if deleted > 0 {
