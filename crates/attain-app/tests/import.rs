@@ -995,3 +995,32 @@ store_test!(async fn a_gbk_file_says_it_was_read_as_gb18030(store) {
     let report = import_deals(&store, "商机.csv", &gbk, Preset::Fxiaoke, false, false).await.unwrap();
     assert!(report.notes.contains(&"read as GB18030 (Chinese Excel); if names look wrong, save the file as UTF-8".to_owned()), "{:?}", report.notes);
 });
+
+store_test!(async fn stages_that_only_contain_a_won_word_are_open_and_named_in_the_note(store) {
+    // H3: 未成交, 待成交, 预计成交, Won't pursue and Not won were stored as
+    // won with probability 100 because stages were matched by substring.
+    org(&store).await;
+    let mut file = String::from("name,customer,owner,amount,stage,close_date\n");
+    for (i, stage) in ["未成交", "待成交", "预计成交", "Won't pursue", "Not won", "closed  WON", "赢单"].iter().enumerate() {
+        file.push_str(&format!("D{i},Acme,jane,100,{stage},2026-09-30\n"));
+    }
+    for preset in [Preset::Generic, Preset::Fxiaoke] {
+        let report = import_deals(&store, "d.csv", file.as_bytes(), preset, true, false).await.unwrap();
+        let note = report.notes.iter().find(|n| n.starts_with("stages read as open")).unwrap_or_else(|| panic!("{:?}", report.notes));
+        for stage in ["未成交", "待成交", "预计成交", "Won't pursue", "Not won"] {
+            assert!(note.contains(stage), "{preset:?}: {note}");
+        }
+    }
+    import_deals(&store, "d.csv", file.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    let all = deals(&store).await;
+    let status = |name: &str| {
+        let d = all.iter().find(|d| d.name == name).unwrap();
+        (d.status, d.probability)
+    };
+    use attain_core::sales::DealStatus::{Open, Won};
+    for name in ["D0", "D1", "D2", "D3", "D4"] {
+        assert_eq!(status(name), (Open, 10), "{name}");
+    }
+    assert_eq!(status("D5"), (Won, 100), "an exact name, whatever its case and spaces");
+    assert_eq!(status("D6"), (Won, 100));
+});

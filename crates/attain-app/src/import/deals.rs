@@ -151,7 +151,7 @@ pub(super) async fn import(
             options
                 .mapping
                 .stages
-                .get(&s.trim().to_lowercase())
+                .get(&presets::stage_key(s))
                 .copied()
                 .or_else(|| presets::stage_rule(options.preset, s))
         });

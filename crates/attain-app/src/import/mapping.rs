@@ -39,7 +39,8 @@ pub struct Mapping {
     /// not empty gives a row's value; none (or one empty header) means
     /// "not in this file".
     pub columns: HashMap<String, Vec<String>>,
-    /// Stage (lower-cased) → meaning.
+    /// Stage (lower case, without spaces, so that case and spacing do not
+    /// matter) → meaning.
     pub stages: HashMap<String, StageRule>,
     /// Explicit date layout.
     pub date_format: Option<String>,
@@ -128,7 +129,7 @@ impl Mapping {
                 ));
             }
             stages.insert(
-                stage.trim().to_lowercase(),
+                super::presets::stage_key(&stage),
                 StageRule {
                     status,
                     probability,
