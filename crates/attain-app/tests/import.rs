@@ -413,7 +413,7 @@ store_test!(async fn payments_refunds_and_service_data_import_and_reimport_idemp
         (Entity::Activities, "activities.csv", "Type,Date,Owner,Account Name,Subject\nCall,2026-03-02,jane,Nova Labs,Intro call\nVisit,2026-03-03,王伟,上海华信科技,现场演示\n电话,2026-03-03,王伟,上海华信科技,跟进\n", 3),
         (Entity::Tickets, "cases.csv", "Case Number,Account Name,Created Date,First Response,Resolved,Priority,Type,Subject\n00001027,Nova Labs,2026-03-05 09:00,2026-03-05 11:30,2026-03-07 17:00,High,Hardware,Analyzer error E12\n00001028,Nova Labs,2026-03-09 10:00,,,Low,Question,Manual\n", 2),
         (Entity::Surveys, "surveys.csv", "Account Name,Survey,Score,Date,Comment\nNova Labs,CSAT,4,2026-03-08,Quick fix\nNova Labs,NPS,9,2026-03-31,\n上海华信科技,NPS,6,2026-03-31,\n", 3),
-        (Entity::Spend, "spend.csv", "Channel,Kind,Date,Amount,Description\nTrade Show,marketing,2026-03-15,\"20,000\",Analytica booth\nweb,marketing,2026-03-01,5000,Search ads\n", 2),
+        (Entity::Spend, "spend.csv", "Channel,Kind,Date,Amount,Description\nTrade Show,marketing,2026-03-15,\"20,000.00\",Analytica booth\nweb,marketing,2026-03-01,5000,Search ads\n", 2),
         (Entity::Enrolments, "training.csv", "Course,User,Assigned,Due,Completed,Score\nNegotiation basics,jane,2026-01-10,2026-02-10,2026-02-01,88\nAnalyzer X product,wang.wei@acme.cn,2026-01-10,2026-02-10,,\n", 2),
         (Entity::MarketSizes, "market.csv", "Segment,Region,Period,Market Size\nLife science,East,2026,\"500,000,000\"\nLife science,North,FY2026,300000000\n", 2),
         (Entity::ExchangeRates, "rates.csv", "Currency,Month,Rate\nUSD,2026-03,7.1234\nEUR,2026-03,7.80\n", 2),
@@ -1023,4 +1023,45 @@ store_test!(async fn stages_that_only_contain_a_won_word_are_open_and_named_in_t
     }
     assert_eq!(status("D5"), (Won, 100), "an exact name, whatever its case and spaces");
     assert_eq!(status("D6"), (Won, 100));
+});
+
+store_test!(async fn european_amounts_are_read_with_the_decimal_comma_their_file_shows(store) {
+    // H4: a ';'-delimited EUR file with 12.345,67, 1.000, 2.500 and 999,50
+    // stored 12,345.67, 1.00, 2.50 and 999.50.
+    org(&store).await;
+    let file = "name;customer;owner;amount;currency;stage;close_date\nA;Müller GmbH;jane;12.345,67;EUR;Closed Won;2026-03-31\nB;Müller GmbH;jane;1.000;EUR;Closed Won;2026-03-31\nC;Müller GmbH;jane;2.500;EUR;Closed Won;2026-03-31\nD;Müller GmbH;jane;999,50;EUR;Closed Won;2026-03-31\n";
+    let report = import_deals(&store, "eur.csv", file.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    assert!(report.notes.iter().any(|n| n.starts_with("numbers such as 1.000 were read with ',' as their decimal mark")), "{:?}", report.notes);
+    let amount = |name: &str, all: &[attain_core::sales::Deal]| all.iter().find(|d| d.name == name).unwrap().amount.amount().to_string();
+    let all = deals(&store).await;
+    assert_eq!([amount("A", &all), amount("B", &all), amount("C", &all), amount("D", &all)], ["12345.67", "1000.00", "2500.00", "999.50"]);
+});
+
+store_test!(async fn ambiguous_amounts_are_refused_by_row_unless_the_file_or_the_mapping_shows_the_decimal_mark(store) {
+    // H4: nothing in this file shows whether 1.000 is a thousand or one,
+    // and 1.234 silently became 1.23.
+    org(&store).await;
+    let file = "name,customer,owner,amount,stage,close_date\nA,Acme,jane,1.000,Closed Won,2026-03-31\nB,Acme,jane,5000,Closed Won,2026-03-31\nC,Acme,jane,1.234,Closed Won,2026-03-31\n";
+    let lines = problems_of(import_deals(&store, "d.csv", file.as_bytes(), Preset::Generic, false, false).await);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("d.csv:2:amount: is ambiguous: it could be 1000 or 1, and no amount in the file shows"), "{lines:?}");
+    assert!(lines[1].starts_with("d.csv:4:amount: is ambiguous: it could be 1234 or 1.234,"), "{lines:?}");
+    assert_eq!(store.count_rows("deals").await.unwrap(), 0);
+    // A value that shows the point decides: 1.234 is then one and a bit,
+    // stored rounded and counted as rounded.
+    let decided = format!("{file}D,Acme,jane,99.95,Closed Won,2026-03-31\n");
+    let report = import_deals(&store, "d.csv", decided.as_bytes(), Preset::Generic, true, false).await.unwrap();
+    assert_eq!(defaulted(&report, "amount-rounded"), Some(1));
+    // A mapping file may say.
+    let mapping = Mapping::parse("map.toml", "decimal = \",\"\n").unwrap();
+    let options = ImportOptions { mapping, ..ImportOptions::default() };
+    attain_app::import::import(&store, Entity::Deals, "d.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
+    let all = deals(&store).await;
+    assert_eq!(all.iter().find(|d| d.name == "C").unwrap().amount.amount().to_string(), "1234.00");
+    assert!(Mapping::parse("map.toml", "decimal = \"x\"\n").is_err());
+    // Exchange rates read their decimal comma too (7,80 was read as 780).
+    let report = import(&store, Entity::ExchangeRates, "r.csv", b"Currency;Month;Rate\nEUR;2026-03;7,80\nUSD;2026-03;7,1234\n", Preset::Generic, false, false).await.unwrap();
+    assert_eq!(report.counts.created, 2);
+    let rates = store.exchange_rates().await.unwrap();
+    assert_eq!(rates[&("EUR".to_owned(), "2026-03".to_owned())], "7.8");
 });

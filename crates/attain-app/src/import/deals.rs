@@ -122,6 +122,7 @@ pub(super) async fn import(
         options,
         base_currency,
         &["close_date", "created"],
+        &["amount"],
         file_problems,
     )?;
     if sheet.columns.get("external_id").is_none() {

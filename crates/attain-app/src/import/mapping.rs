@@ -6,6 +6,7 @@
 //! date_format = "%d.%m.%Y"   # chrono layout; otherwise found from the file
 //! currency = "EUR"           # for files without a currency column
 //! encoding = "windows-1252"  # utf-8, gb18030 or windows-1252; otherwise found from the file
+//! decimal = ","              # the decimal mark; otherwise found from the file's amounts
 //!
 //! [columns]                  # Attain field = header in the file
 //! name = "Opportunity Title"
@@ -24,7 +25,7 @@ use std::collections::HashMap;
 use attain_core::sales::DealStatus;
 use serde::Deserialize;
 
-use super::parse::{DateStyle, ImportProblem};
+use super::parse::{DateStyle, DecimalMark, ImportProblem};
 use super::presets::StageRule;
 use super::source::TextEncoding;
 
@@ -48,6 +49,9 @@ pub struct Mapping {
     pub currency: Option<String>,
     /// The text encoding of a CSV file, when its bytes do not show it.
     pub encoding: Option<TextEncoding>,
+    /// The decimal mark of every number, when the file's values do not
+    /// show it.
+    pub decimal: Option<DecimalMark>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +64,7 @@ struct MappingFile {
     date_format: Option<String>,
     currency: Option<String>,
     encoding: Option<String>,
+    decimal: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -152,8 +157,15 @@ impl Mapping {
             .map(TextEncoding::from_label)
             .transpose()
             .map_err(|e| problem(0, e))?;
+        let decimal = raw
+            .decimal
+            .as_deref()
+            .map(DecimalMark::from_label)
+            .transpose()
+            .map_err(|e| problem(0, e))?;
         Ok(Self {
             encoding,
+            decimal,
             columns: raw
                 .columns
                 .into_iter()

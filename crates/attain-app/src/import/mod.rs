@@ -22,7 +22,7 @@ mod source;
 use attain_store::{Actor, ImportCounts, Store};
 
 pub use mapping::{MAX_MAPPING_BYTES, Mapping};
-pub use parse::{DateStyle, ImportProblem, parse_amount, parse_date_as};
+pub use parse::{DateStyle, DecimalMark, ImportProblem, parse_amount, parse_date_as};
 pub use presets::{Preset, StageRule};
 
 impl Preset {
@@ -636,13 +636,9 @@ pub async fn import(
     options: &ImportOptions,
     on_step: OnStep<'_>,
 ) -> AppResult<ImportReport> {
-    let (table, problems) = read_any_as(
-        file,
-        bytes,
-        &ReadLimits::DEFAULT,
-        options.mapping.encoding,
-    )
-    .map_err(AppError::Import)?;
+    let (table, problems) =
+        read_any_as(file, bytes, &ReadLimits::DEFAULT, options.mapping.encoding)
+            .map_err(AppError::Import)?;
     import_table(store, entity, table, problems, options, on_step).await
 }
 

@@ -39,46 +39,196 @@ impl fmt::Display for ImportProblem {
     }
 }
 
-/// Removes thousands separators and makes `.` the decimal point: the
-/// later of `,` and `.` is the decimal mark when both appear (1,234.56 and
-/// 1.234,56); a lone `,` followed by one or two digits is a decimal comma
-/// (12,5); otherwise `,` groups thousands and must be followed by groups of
-/// three digits. `None` for separators that fit no layout.
-fn normalise_separators(text: &str) -> Option<String> {
-    let last_dot = text.rfind('.');
-    let last_comma = text.rfind(',');
-    let grouped = |s: &str, sep: char| -> Option<String> {
-        let mut parts = s.split(sep);
-        let first = parts.next()?;
-        let mut out = first.to_owned();
-        for p in parts {
-            if p.len() != 3 || !p.chars().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            out.push_str(p);
+/// The character a file's numbers use for their decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DecimalMark {
+    /// `1,234.56`: a point, with commas grouping thousands.
+    Point,
+    /// `1.234,56`: a comma, with points grouping thousands.
+    Comma,
+}
+
+impl DecimalMark {
+    /// Reads a mapping file's `decimal`: `"."` or `","`.
+    pub fn from_label(label: &str) -> Result<Self, String> {
+        match label.trim() {
+            "." | "point" => Ok(Self::Point),
+            "," | "comma" => Ok(Self::Comma),
+            other => Err(format!(
+                "decimal '{other}' is neither \".\" nor \",\" (the character before the decimals)"
+            )),
         }
-        Some(out)
-    };
-    match (last_dot, last_comma) {
-        (Some(d), Some(c)) if c > d => {
-            let (int, frac) = text.split_at(c);
-            Some(format!("{}.{}", grouped(int, '.')?, &frac[1..]))
-        }
-        (Some(d), Some(_)) => {
-            let (int, frac) = text.split_at(d);
-            Some(format!("{}{frac}", grouped(int, ',')?))
-        }
-        (None, Some(c)) => {
-            let after = &text[c + 1..];
-            if text.matches(',').count() == 1 && (1..=2).contains(&after.len()) {
-                Some(text.replacen(',', ".", 1))
-            } else {
-                grouped(text, ',')
-            }
-        }
-        (Some(_), None) if text.matches('.').count() > 1 => grouped(text, '.'),
-        _ => Some(text.to_owned()),
     }
+
+    /// The decimal character.
+    pub fn char(self) -> char {
+        match self {
+            Self::Point => '.',
+            Self::Comma => ',',
+        }
+    }
+
+    /// The character that groups thousands under this mark.
+    fn grouping(self) -> char {
+        match self {
+            Self::Point => ',',
+            Self::Comma => '.',
+        }
+    }
+}
+
+/// What one number says about its file's decimal mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MarkEvidence {
+    /// It can only be read one way: both separators (the later one is the
+    /// decimal mark), a separator that appears twice (it groups), or one
+    /// that cannot be grouping thousands (`999,50`, `12.5`, `1234.567`,
+    /// `0.500`).
+    Shows(DecimalMark),
+    /// One separator followed by exactly three digits after one to three
+    /// digits (`1.000`, `2,500`): thousands, or three decimals.
+    Ambiguous,
+    /// No separator at all.
+    Silent,
+}
+
+/// What `number` (digits with `,` and `.`, possibly signed) says about
+/// the decimal mark.
+pub(crate) fn mark_evidence(number: &str) -> MarkEvidence {
+    let body = number.trim_start_matches(['-', '+']);
+    let (commas, points) = (body.matches(',').count(), body.matches('.').count());
+    let single = |separator: char, as_decimal: DecimalMark| {
+        let (int, fraction) = body.split_once(separator).unwrap_or((body, ""));
+        let could_group = fraction.len() == 3
+            && fraction.chars().all(|c| c.is_ascii_digit())
+            && (1..=3).contains(&int.len())
+            && int.chars().all(|c| c.is_ascii_digit())
+            && !int.starts_with('0');
+        if could_group {
+            MarkEvidence::Ambiguous
+        } else {
+            MarkEvidence::Shows(as_decimal)
+        }
+    };
+    match (commas, points) {
+        (0, 0) => MarkEvidence::Silent,
+        (c, p) if c > 0 && p > 0 => {
+            if body.rfind(',') > body.rfind('.') {
+                MarkEvidence::Shows(DecimalMark::Comma)
+            } else {
+                MarkEvidence::Shows(DecimalMark::Point)
+            }
+        }
+        (1, 0) => single(',', DecimalMark::Comma),
+        (_, 0) => MarkEvidence::Shows(DecimalMark::Point),
+        (0, 1) => single('.', DecimalMark::Point),
+        _ => MarkEvidence::Shows(DecimalMark::Comma),
+    }
+}
+
+/// How a column's numbers are read: the decimal mark a mapping file
+/// gives (for every value), the one the file's unambiguous values show
+/// (for its ambiguous ones), or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decimals {
+    /// A mapping file's `decimal`: every value is read with it.
+    Given(DecimalMark),
+    /// The file's values that can be read only one way all show this mark.
+    Shown(DecimalMark),
+    /// No value shows the mark.
+    Unknown,
+    /// Some values show one mark, some the other.
+    Conflicting,
+}
+
+impl Decimals {
+    /// The decision for values showing `marks` (each at most once).
+    pub(crate) fn of_shown(marks: &std::collections::BTreeSet<DecimalMark>) -> Self {
+        let mut it = marks.iter();
+        match (it.next(), it.next()) {
+            (None, _) => Self::Unknown,
+            (Some(m), None) => Self::Shown(*m),
+            _ => Self::Conflicting,
+        }
+    }
+}
+
+/// `digits` with `group` every three digits after the first one to
+/// three, without them; `None` for any other layout.
+fn ungrouped(digits: &str, group: char) -> Option<String> {
+    let mut parts = digits.split(group);
+    let first = parts.next()?;
+    let mut out = first.to_owned();
+    let mut grouped = false;
+    for p in parts {
+        if p.len() != 3 || !p.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        grouped = true;
+        out.push_str(p);
+    }
+    if grouped && !(1..=3).contains(&first.len()) {
+        return None;
+    }
+    Some(out)
+}
+
+/// `number` with its thousands separators removed and `.` as its decimal
+/// point, read with `mark`; `None` for separators that fit no layout.
+fn with_mark(number: &str, mark: DecimalMark) -> Option<String> {
+    let (sign, body) = match number.strip_prefix(['-', '+']) {
+        Some(rest) => (&number[..1], rest),
+        None => ("", number),
+    };
+    let decimal = mark.char();
+    if body.matches(decimal).count() > 1 {
+        return None;
+    }
+    let (int, fraction) = match body.split_once(decimal) {
+        Some((int, fraction)) => (int, Some(fraction)),
+        None => (body, None),
+    };
+    if fraction.is_some_and(|f| f.contains(mark.grouping())) {
+        return None;
+    }
+    let int = ungrouped(int, mark.grouping())?;
+    Some(match fraction {
+        Some(f) => format!("{sign}{int}.{f}"),
+        None => format!("{sign}{int}"),
+    })
+}
+
+/// A number written with thousands separators and a decimal comma or
+/// point as Rust reads it (`1234.56`). A value that can only be read one
+/// way is read that way (unless a mapping file gives the mark); an
+/// ambiguous one (`1.000`) by the mark its file shows, and without one it
+/// is a problem that says both readings.
+pub(crate) fn normalise_number(number: &str, decimals: Decimals) -> Result<String, String> {
+    let mark = match (decimals, mark_evidence(number)) {
+        (Decimals::Given(m), _) | (_, MarkEvidence::Shows(m)) => m,
+        (_, MarkEvidence::Silent) => DecimalMark::Point,
+        (Decimals::Shown(m), MarkEvidence::Ambiguous) => m,
+        (Decimals::Unknown | Decimals::Conflicting, MarkEvidence::Ambiguous) => {
+            let separator = if number.contains(',') { ',' } else { '.' };
+            let grouped: String = number.chars().filter(|c| *c != separator).collect();
+            let decimal = number.replace(separator, ".");
+            let decimal = decimal
+                .parse::<Decimal>()
+                .map_or(decimal, |d| d.normalize().to_string());
+            let why = if decimals == Decimals::Conflicting {
+                "the file's amounts use both ',' and '.' as their decimal mark"
+            } else {
+                "no amount in the file shows whether ',' or '.' is its decimal mark"
+            };
+            return Err(format!(
+                "is ambiguous: it could be {grouped} or {decimal}, and {why} (write it without a thousands separator or with its decimals, or set decimal = \",\" or decimal = \".\" in a mapping file)"
+            ));
+        }
+    };
+    with_mark(number, mark).ok_or_else(|| match decimals {
+        Decimals::Given(m) => format!("not an amount with '{}' as its decimal mark", m.char()),
+        _ => "not an amount".to_owned(),
+    })
 }
 
 /// The currency an amount names by code or symbol (`USD 1,200`, `$1,200`,
@@ -108,9 +258,10 @@ pub fn amount_currency(text: &str) -> Option<Currency> {
     Currency::from_code(code).ok()
 }
 
-/// Parses an amount as exports write it: currency symbols and codes,
-/// thousands separators (`,`, spaces, `，`), a unit suffix (`元`, `万元`).
-pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
+/// An amount's text without its currency and unit: the number (digits,
+/// sign, `,` and `.`), the factor of its unit (`万`: 10,000) and whether
+/// it was written in parentheses (negative).
+pub(crate) fn amount_number(text: &str) -> (String, Decimal, bool) {
     let mut t = text.trim().to_owned();
     let mut scale = Decimal::ONE;
     if let Some(rest) = t.strip_suffix("万元").or_else(|| t.strip_suffix('万')) {
@@ -129,10 +280,29 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '(' | ')' | '\''))
         .map(|c| if c == '，' { ',' } else { c })
         .collect();
-    let cleaned = normalise_separators(&compact).ok_or_else(|| "not an amount".to_owned())?;
-    if cleaned.is_empty() {
+    (compact, scale, negative)
+}
+
+/// Parses an amount as exports write it: currency symbols and codes,
+/// thousands separators (`,`, `.`, spaces, `，`), a decimal point or
+/// comma, a unit suffix (`元`, `万元`). An amount whose decimal mark is
+/// ambiguous (`1.000`) is an error; an import reads it by the mark its
+/// file shows.
+pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
+    parse_amount_as(text, currency, Decimals::Unknown)
+}
+
+/// [`parse_amount`], with ambiguous decimal marks read as `decimals` says.
+pub(crate) fn parse_amount_as(
+    text: &str,
+    currency: Currency,
+    decimals: Decimals,
+) -> Result<Money, String> {
+    let (compact, scale, negative) = amount_number(text);
+    if compact.is_empty() {
         return Err("not an amount".into());
     }
+    let cleaned = normalise_number(&compact, decimals)?;
     let money = Money::parse(&cleaned, currency).map_err(|_| "not an amount".to_owned())?;
     let money = money.checked_mul(scale).map_err(|e| e.to_string())?;
     let money = if negative { money.negated() } else { money };
@@ -339,7 +509,7 @@ mod tests {
             ("12.5万元", "125000.0"),
             ("1 000 000", "1000000"),
             ("(200)", "-200"),
-            ("$3,000", "3000"),
+            ("$3,000.00", "3000.00"),
             ("1.234,56", "1234.56"),
             ("12,5", "12.5"),
             ("1.000.000", "1000000"),
@@ -349,8 +519,73 @@ mod tests {
             let m = parse_amount(input, Currency::CNY).unwrap();
             assert_eq!(m.amount(), expected.parse::<Decimal>().unwrap(), "{input}");
         }
-        for bad in ["", "abc", "1.2.3", "--", "1,23,4", "12,34.5.6"] {
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "--",
+            "1,23,4",
+            "12,34.5.6",
+            "1234,567,890",
+        ] {
             assert!(parse_amount(bad, Currency::CNY).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_amount_whose_decimal_mark_is_ambiguous_is_read_by_the_mark_its_file_shows_or_refused() {
+        // Attack H4: in a ';'-delimited EUR file, 1.000 and 2.500 were
+        // stored as 1.00 and 2.50; 1.234 became 1.23.
+        let read = |text: &str, decimals| {
+            parse_amount_as(text, Currency::EUR, decimals).map(|m| m.amount().to_string())
+        };
+        let comma = Decimals::Shown(DecimalMark::Comma);
+        assert_eq!(read("1.000", comma), Ok("1000".into()));
+        assert_eq!(read("2.500", comma), Ok("2500".into()));
+        assert_eq!(read("12.345,67", comma), Ok("12345.67".into()));
+        assert_eq!(read("999,50", comma), Ok("999.50".into()));
+        assert_eq!(
+            read("1.234", Decimals::Shown(DecimalMark::Point)),
+            Ok("1.234".into())
+        );
+        assert_eq!(
+            read("1.234", Decimals::Unknown),
+            Err("is ambiguous: it could be 1234 or 1.234, and no amount in the file shows whether ',' or '.' is its decimal mark (write it without a thousands separator or with its decimals, or set decimal = \",\" or decimal = \".\" in a mapping file)".into())
+        );
+        assert!(
+            read("2,500", Decimals::Conflicting)
+                .unwrap_err()
+                .contains("use both")
+        );
+        // A value that can be read one way only is read that way.
+        assert_eq!(read("12,5", Decimals::Unknown), Ok("12.5".into()));
+        assert_eq!(read("1234.567", Decimals::Unknown), Ok("1234.567".into()));
+        assert_eq!(read("0.500", Decimals::Unknown), Ok("0.500".into()));
+        // A mapping's mark reads every value, and a value that does not fit it is refused.
+        let given = Decimals::Given(DecimalMark::Comma);
+        assert_eq!(read("1.234", given), Ok("1234".into()));
+        assert_eq!(read("1,5", given), Ok("1.5".into()));
+        assert!(read("1,234.56", given).is_err());
+    }
+
+    #[test]
+    fn what_a_value_shows_about_its_decimal_mark() {
+        use MarkEvidence::*;
+        for (value, expected) in [
+            ("12.345,67", Shows(DecimalMark::Comma)),
+            ("1,234.56", Shows(DecimalMark::Point)),
+            ("999,50", Shows(DecimalMark::Comma)),
+            ("99.5", Shows(DecimalMark::Point)),
+            ("1.000.000", Shows(DecimalMark::Comma)),
+            ("1,000,000", Shows(DecimalMark::Point)),
+            ("1234,567", Shows(DecimalMark::Comma)),
+            ("0,250", Shows(DecimalMark::Comma)),
+            ("1.000", Ambiguous),
+            ("-2,500", Ambiguous),
+            ("123.456", Ambiguous),
+            ("5000", Silent),
+        ] {
+            assert_eq!(mark_evidence(value), expected, "{value}");
         }
     }
 

@@ -54,6 +54,17 @@ pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static
     }
 }
 
+/// The fields holding amounts or rates, whose values show the file's
+/// decimal mark.
+fn number_fields(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Products => &["list_price", "unit_cost"],
+        Entity::Payments | Entity::Refunds | Entity::Spend | Entity::MarketSizes => &["amount"],
+        Entity::ExchangeRates => &["rate"],
+        _ => &[],
+    }
+}
+
 /// Employees or a size word to a size band.
 fn size_of(text: &str) -> Option<CustomerSize> {
     let t = text.replace([',', ' '], "");
@@ -97,6 +108,7 @@ pub(super) async fn import(
         options,
         base_currency,
         date_fields,
+        number_fields(entity),
         file_problems,
     )?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
@@ -1031,20 +1043,26 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
             }
             ok.then_some(m)
         });
-        let rate = row.required("rate", "a rate").and_then(|r| {
-            match r.replace(',', "").parse::<Decimal>() {
-                Ok(v) if v > Decimal::ZERO && v <= Decimal::from(MAX_RATE) => {
-                    Some(v.normalize().to_string())
-                }
-                _ => {
-                    row.bad(
-                        "rate",
-                        format!("a rate is a positive decimal number of at most {MAX_RATE}"),
-                    );
-                    None
-                }
+        let rate = match row.number("rate") {
+            None => {
+                row.bad("rate", "a rate is required");
+                None
             }
-        });
+            Some(Ok(v)) if v > Decimal::ZERO && v <= Decimal::from(MAX_RATE) => {
+                Some(v.normalize().to_string())
+            }
+            Some(Err(e)) => {
+                row.bad("rate", e);
+                None
+            }
+            Some(Ok(_)) => {
+                row.bad(
+                    "rate",
+                    format!("a rate is a positive decimal number of at most {MAX_RATE}"),
+                );
+                None
+            }
+        };
         let (Some(currency), Some(month), Some(rate_to_base)) = (currency, month, rate) else {
             continue;
         };

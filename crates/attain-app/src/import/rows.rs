@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::mapping::Columns;
 use super::parse::{
-    DateStyle, ImportProblem, parse_amount, parse_date_as, parse_datetime, parse_int, parse_percent,
+    DateStyle, DecimalMark, Decimals, ImportProblem, MarkEvidence, amount_number, mark_evidence,
+    normalise_number, parse_amount_as, parse_date_as, parse_datetime, parse_int, parse_percent,
 };
 use super::source::Table;
 use super::{ImportOptions, presets};
@@ -25,13 +26,18 @@ pub(crate) struct Sheet<'a> {
     pub currency: Currency,
     pub problems: Vec<ImportProblem>,
     pub notes: Vec<String>,
+    /// How each column of numbers reads an ambiguous `1.000`.
+    decimals: HashMap<usize, Decimals>,
+    /// The mapping file's decimal mark, for every number.
+    decimal_given: Option<DecimalMark>,
     seen: HashMap<String, usize>,
     defaults: Vec<(super::Fallback, usize)>,
 }
 
 impl<'a> Sheet<'a> {
     /// Maps the file's columns; `date_fields` are the fields whose values
-    /// show the file's date order.
+    /// show the file's date order, `number_fields` those whose values show
+    /// its decimal mark.
     /// The file's own problems (cut-off lines) are kept: they are reported
     /// with the rows', or with the header's when the mapping fails.
     #[allow(clippy::too_many_arguments)]
@@ -43,6 +49,7 @@ impl<'a> Sheet<'a> {
         options: &ImportOptions,
         base_currency: Currency,
         date_fields: &[&str],
+        number_fields: &[&str],
         file_problems: Vec<ImportProblem>,
     ) -> Result<Self, crate::AppError> {
         let mut sheet = Self::mapped(
@@ -53,12 +60,14 @@ impl<'a> Sheet<'a> {
             options,
             base_currency,
             date_fields,
+            number_fields,
         )
         .map_err(|p| super::fail(file_problems.clone(), p))?;
         sheet.problems = file_problems;
         Ok(sheet)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn mapped(
         table: &'a Table,
         fields: &'static [(&'static str, &'static [&'static str])],
@@ -67,6 +76,7 @@ impl<'a> Sheet<'a> {
         options: &ImportOptions,
         base_currency: Currency,
         date_fields: &[&str],
+        number_fields: &[&str],
     ) -> Result<Self, Vec<ImportProblem>> {
         let file = table.file.as_str();
         let columns = Columns::resolve(
@@ -110,6 +120,11 @@ impl<'a> Sheet<'a> {
                 if dates == DateStyle::DayFirst { "day first" } else { "month first" }
             ));
         }
+        let number_columns: Vec<usize> = number_fields
+            .iter()
+            .flat_map(|f| columns.all(f).iter().copied())
+            .collect();
+        let decimals = decimal_marks(table, &number_columns, options.mapping.decimal, &mut notes);
         Ok(Self {
             file,
             table,
@@ -118,9 +133,19 @@ impl<'a> Sheet<'a> {
             currency,
             problems: Vec::new(),
             notes,
+            decimals,
+            decimal_given: options.mapping.decimal,
             seen: HashMap::new(),
             defaults: Vec::new(),
         })
+    }
+
+    /// How the numbers of `column` are read (see [`decimal_marks`]).
+    fn decimals_of(&self, column: Option<usize>) -> Decimals {
+        column
+            .and_then(|c| self.decimals.get(&c).copied())
+            .or(self.decimal_given.map(Decimals::Given))
+            .unwrap_or(Decimals::Unknown)
     }
 
     /// The reader of one data row. A field whose own cell is empty and
@@ -199,6 +224,63 @@ impl<'a> Sheet<'a> {
             Err(problems)
         }
     }
+}
+
+/// The decimal mark of each column of numbers: the mapping file's, else
+/// the one the column's unambiguous values show (`12.345,67`, `999,50`),
+/// else the one the file's other number columns show; a column whose
+/// values show both is conflicting. Where ambiguous values (`1.000`) are
+/// read by a mark the values showed, a note says so.
+fn decimal_marks(
+    table: &Table,
+    columns: &[usize],
+    given: Option<DecimalMark>,
+    notes: &mut Vec<String>,
+) -> HashMap<usize, Decimals> {
+    use std::collections::BTreeSet;
+    let mut shown: HashMap<usize, BTreeSet<DecimalMark>> = HashMap::new();
+    let mut ambiguous: HashMap<usize, String> = HashMap::new();
+    for (_, cells) in &table.rows {
+        for &c in columns {
+            let Some(value) = cells.get(c).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            match mark_evidence(&amount_number(value).0) {
+                MarkEvidence::Shows(mark) => {
+                    shown.entry(c).or_default().insert(mark);
+                }
+                MarkEvidence::Ambiguous => {
+                    ambiguous.entry(c).or_insert_with(|| value.clone());
+                }
+                MarkEvidence::Silent => {}
+            }
+        }
+    }
+    let in_file: BTreeSet<DecimalMark> = shown.values().flatten().copied().collect();
+    let mut read_as: std::collections::BTreeMap<DecimalMark, &str> = Default::default();
+    let decided = columns
+        .iter()
+        .map(|&c| {
+            let decision = match given {
+                Some(mark) => Decimals::Given(mark),
+                None => match Decimals::of_shown(shown.get(&c).unwrap_or(&BTreeSet::new())) {
+                    Decimals::Unknown => Decimals::of_shown(&in_file),
+                    own => own,
+                },
+            };
+            if let (Decimals::Shown(mark), Some(example)) = (decision, ambiguous.get(&c)) {
+                read_as.entry(mark).or_insert(example);
+            }
+            (c, decision)
+        })
+        .collect();
+    for (mark, example) in read_as {
+        notes.push(format!(
+            "numbers such as {example} were read with '{}' as their decimal mark, as the file's other amounts show; set decimal in a mapping file if that is wrong",
+            mark.char()
+        ));
+    }
+    decided
 }
 
 /// One data row of a [`Sheet`].
@@ -357,7 +439,8 @@ impl Row<'_, '_> {
             Some(n) => n,
             None => currency,
         };
-        let money = parse_amount(text, currency)?;
+        let decimals = self.sheet.decimals_of(self.source(field));
+        let money = parse_amount_as(text, currency, decimals)?;
         if self.header_of(field).contains('万') && !text.contains('万') {
             return money
                 .checked_mul(rust_decimal::Decimal::from(10_000))
@@ -413,6 +496,21 @@ impl Row<'_, '_> {
             self.note_rounding(field, m);
         }
         Some(m)
+    }
+
+    /// A decimal number (an exchange rate), its separators read like an
+    /// amount's; `None` for an empty cell.
+    pub(crate) fn number(&self, field: &str) -> Option<Result<rust_decimal::Decimal, String>> {
+        let text = self.text(field);
+        if text.is_empty() {
+            return None;
+        }
+        let decimals = self.sheet.decimals_of(self.source(field));
+        let (compact, _, _) = amount_number(text);
+        Some(
+            normalise_number(&compact, decimals)
+                .and_then(|n| n.parse().map_err(|_| "not a number".to_owned())),
+        )
     }
 
     /// An optional whole number within `range`.

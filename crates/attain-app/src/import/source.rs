@@ -198,7 +198,8 @@ fn decode(bytes: &[u8], encoding: Option<TextEncoding>) -> Decoded {
         return utf8;
     }
     if plausibly_chinese(bytes)
-        && let Some(text) = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+        && let Some(text) =
+            encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
     {
         return Decoded {
             text: text.into_owned(),
@@ -869,8 +870,18 @@ mod tests {
         assert!(table.rows.is_empty());
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].column.as_deref(), Some("name"));
-        assert!(problems[0].message.starts_with("byte 0xFC cannot be read as UTF-8"), "{problems:?}");
-        assert!(problems[1].message.starts_with("byte 0xF6 cannot be read as UTF-8"), "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .starts_with("byte 0xFC cannot be read as UTF-8"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1]
+                .message
+                .starts_with("byte 0xF6 cannot be read as UTF-8"),
+            "{problems:?}"
+        );
         let (table, problems) = read_any_as(
             "de.csv",
             bytes,
@@ -893,7 +904,13 @@ mod tests {
             table.notes,
             vec!["read as GB18030 (Chinese Excel); if names look wrong, save the file as UTF-8"]
         );
-        let (table, _) = read_any_as("商机.csv", &gbk, &ReadLimits::DEFAULT, Some(TextEncoding::Gb18030)).unwrap();
+        let (table, _) = read_any_as(
+            "商机.csv",
+            &gbk,
+            &ReadLimits::DEFAULT,
+            Some(TextEncoding::Gb18030),
+        )
+        .unwrap();
         assert_eq!(table.rows[0].1[2], "赢单");
         assert!(table.notes.is_empty(), "named, not guessed");
     }
