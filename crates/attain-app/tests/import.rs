@@ -1065,3 +1065,42 @@ store_test!(async fn ambiguous_amounts_are_refused_by_row_unless_the_file_or_the
     let rates = store.exchange_rates().await.unwrap();
     assert_eq!(rates[&("EUR".to_owned(), "2026-03".to_owned())], "7.8");
 });
+
+store_test!(async fn a_nul_character_in_a_cell_is_a_problem_of_its_row_on_both_backends(store) {
+    // M2: on PostgreSQL a NUL failed the whole import with "invalid byte
+    // sequence for encoding UTF8: 0x00"; SQLite stored it silently.
+    org(&store).await;
+    let file = b"name,customer,owner,amount,stage,close_date\nGood,Acme,jane,1,Closed Won,2026-03-31\nBad\0name,Acme,jane,1,Closed Won,2026-03-31\n";
+    let lines = problems_of(import_deals(&store, "d.csv", file, Preset::Generic, false, false).await);
+    assert_eq!(lines, vec!["d.csv:3:name: contains a NUL character (0x00), which Attain does not store (Bad\\0name)"]);
+    // The JSON API's path: a table handed to import_table.
+    let table = attain_app::import::Table {
+        file: "body".into(),
+        header: ["name", "customer", "owner", "amount", "stage", "close_date"].map(String::from).to_vec(),
+        rows: vec![(1, ["X", "Acme\0", "jane", "1", "Closed Won", "2026-03-31"].map(String::from).to_vec())],
+        notes: Vec::new(),
+    };
+    let lines = problems_of(attain_app::import::import_table(&store, Entity::Deals, table, Vec::new(), &ImportOptions::default(), &|_| {}).await);
+    assert_eq!(lines, vec!["body:1:customer: contains a NUL character (0x00), which Attain does not store (Acme\\0)"]);
+    assert_eq!(store.count_rows("deals").await.unwrap(), 0);
+    assert_eq!(store.count_rows("customers").await.unwrap(), 0);
+});
+
+store_test!(async fn dates_before_1900_or_after_2199_are_refused_naming_row_column_and_value(store) {
+    // M4: 0001-01-01, 0026-05-01 (a typo for 2026), 0999-12-31 and
+    // 9999-12-31 imported silently and never appeared in any KPI.
+    org(&store).await;
+    let file = "name,customer,owner,amount,stage,close_date\nA,Acme,jane,1,Closed Won,0001-01-01\nB,Acme,jane,1,Closed Won,0026-05-01\nC,Acme,jane,1,Closed Won,0999-12-31\nD,Acme,jane,1,Closed Won,9999-12-31\nE,Acme,jane,1,Closed Won,2026-05-01\n";
+    let lines = problems_of(import_deals(&store, "d.csv", file.as_bytes(), Preset::Generic, false, false).await);
+    let expected: Vec<String> = [(2, "0001-01-01"), (3, "0026-05-01"), (4, "0999-12-31"), (5, "9999-12-31")]
+        .iter()
+        .map(|(row, value)| format!("d.csv:{row}:close_date: a date before 1900-01-01 or after 2199-12-31 is refused (a typo for another year, or a placeholder?) ({value})"))
+        .collect();
+    assert_eq!(lines, expected);
+    let lines = problems_of(import(&store, Entity::ExchangeRates, "r.csv", b"Currency,Month,Rate\nUSD,0026-05,7.1\n", Preset::Generic, false, false).await);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("r.csv:2:Month: a date before 1900-01-01"), "{lines:?}");
+    let lines = problems_of(import(&store, Entity::Tickets, "t.csv", b"Customer,Opened,Priority\nAcme,9999-12-31T10:00:00Z,high\n", Preset::Generic, false, false).await);
+    assert!(lines[0].starts_with("t.csv:2:Opened: a date before 1900-01-01"), "{lines:?}");
+    assert_eq!(store.count_rows("deals").await.unwrap(), 0);
+});

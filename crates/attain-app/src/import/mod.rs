@@ -658,6 +658,8 @@ pub async fn import_table(
     let rows = table.rows.len();
     let (mut table, deleted) = without_deleted_rows(table, options.preset);
     let read_notes = std::mem::take(&mut table.notes);
+    let mut problems = problems;
+    problems.extend(without_nul_rows(&mut table));
     let settings = store.settings().await?;
     let result = match entity {
         Entity::Deals => {
@@ -706,6 +708,42 @@ pub async fn import_table(
         }
         report
     })
+}
+
+/// Takes the rows holding a NUL character out of `table` and returns a
+/// problem for each such cell (and for such a header). Neither database
+/// keeps it faithfully: PostgreSQL refuses the whole write, SQLite stores
+/// it — so the file, form or request says where it is.
+fn without_nul_rows(table: &mut Table) -> Vec<ImportProblem> {
+    let problem = |row: usize, column: String, value: &str| ImportProblem {
+        file: table.file.clone(),
+        row,
+        column: Some(column),
+        message: "contains a NUL character (0x00), which Attain does not store".into(),
+        value: Some(value.replace('\0', "\\0")),
+    };
+    let mut problems: Vec<ImportProblem> = table
+        .header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.contains('\0'))
+        .map(|(i, h)| problem(1, format!("column {}", i + 1), h))
+        .collect();
+    table.rows.retain(|(line, cells)| {
+        let mut clean = true;
+        for (i, cell) in cells.iter().enumerate().filter(|(_, c)| c.contains('\0')) {
+            let column = table
+                .header
+                .get(i)
+                .filter(|h| !h.is_empty() && !h.contains('\0'))
+                .cloned()
+                .unwrap_or_else(|| format!("column {}", i + 1));
+            problems.push(problem(*line, column, cell));
+            clean = false;
+        }
+        clean
+    });
+    problems
 }
 
 /// Salesforce's empty lookup in its weekly Data Export.

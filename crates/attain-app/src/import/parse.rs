@@ -396,8 +396,30 @@ impl DateStyle {
     }
 }
 
-/// Parses a date, or a date-time whose date part is taken, in `style`.
+/// The first day an imported date may be: earlier is a typo (`0026` for
+/// `2026`) or a placeholder (`0001-01-01`), and no KPI would ever show it.
+pub const FIRST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date");
+/// The last day an imported date may be (`9999-12-31` is a placeholder).
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2199, 12, 31).expect("a valid date");
+
+/// `date` if it lies within [`FIRST_DATE`] and [`LAST_DATE`].
+pub(crate) fn sane_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    if (FIRST_DATE..=LAST_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "a date before {FIRST_DATE} or after {LAST_DATE} is refused (a typo for another year, or a placeholder?)"
+        ))
+    }
+}
+
+/// Parses a date, or a date-time whose date part is taken, in `style`;
+/// dates outside [`FIRST_DATE`]..=[`LAST_DATE`] are refused.
 pub fn parse_date_as(text: &str, style: &DateStyle) -> Result<NaiveDate, String> {
+    read_date_as(text, style).and_then(sane_date)
+}
+
+fn read_date_as(text: &str, style: &DateStyle) -> Result<NaiveDate, String> {
     let t = text.trim();
     let date_part = t.split(['T', ' ']).next().unwrap_or(t);
     let formats = style.formats();
@@ -427,8 +449,15 @@ pub fn parse_date_as(text: &str, style: &DateStyle) -> Result<NaiveDate, String>
 }
 
 /// Parses an instant: RFC 3339, Salesforce's `2026-03-12T10:00:00.000+0000`,
-/// a local date-time (read as UTC), or a date (midnight UTC).
+/// a local date-time (read as UTC), or a date (midnight UTC); its day must
+/// lie within [`FIRST_DATE`]..=[`LAST_DATE`].
 pub fn parse_datetime(text: &str, style: &DateStyle) -> Result<DateTime<Utc>, String> {
+    let instant = read_datetime(text, style)?;
+    sane_date(instant.date_naive())?;
+    Ok(instant)
+}
+
+fn read_datetime(text: &str, style: &DateStyle) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.with_timezone(&Utc));
@@ -455,7 +484,7 @@ pub fn parse_datetime(text: &str, style: &DateStyle) -> Result<DateTime<Utc>, St
             return Ok(d.and_utc());
         }
     }
-    parse_date_as(t, style)
+    read_date_as(t, style)
         .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
         .map_err(|_| {
             "not a date or date-time (expected e.g. 2026-07-14 09:30 or 2026-07-14T09:30:00Z)"
@@ -676,6 +705,33 @@ mod tests {
         assert_eq!((style, ambiguous), (DateStyle::MonthFirst, true));
         let (_, ambiguous) = DateStyle::infer(["2026-03-04"].into_iter(), DateStyle::DayFirst);
         assert!(!ambiguous);
+    }
+
+    #[test]
+    fn dates_outside_1900_to_2199_are_refused() {
+        // Attack M4: 0001-01-01, 0026-05-01 (for 2026), 0999-12-31 and
+        // 9999-12-31 imported and never appeared in any KPI.
+        for text in [
+            "0001-01-01",
+            "0026-05-01",
+            "0999-12-31",
+            "9999-12-31",
+            "1899-12-31",
+            "2200-01-01",
+        ] {
+            let err = parse_date_as(text, &DateStyle::DayFirst).unwrap_err();
+            assert!(
+                err.starts_with("a date before 1900-01-01 or after 2199-12-31"),
+                "{text}: {err}"
+            );
+            assert!(
+                parse_datetime(&format!("{text}T10:00:00Z"), &DateStyle::DayFirst).is_err(),
+                "{text}"
+            );
+        }
+        for text in ["1900-01-01", "2199-12-31", "2026-05-01"] {
+            assert!(parse_date_as(text, &DateStyle::DayFirst).is_ok(), "{text}");
+        }
     }
 
     #[test]

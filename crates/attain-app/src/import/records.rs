@@ -986,7 +986,15 @@ fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -
         let period = row
             .required("period", "a period (e.g. 2026 or 2026-Q3)")
             .and_then(|p| match calendar.parse(&p) {
-                Ok(parsed) => Some(parsed.to_string()),
+                Ok(parsed) => match super::parse::sane_date(parsed.start())
+                    .and_then(|_| super::parse::sane_date(parsed.last_day()))
+                {
+                    Ok(_) => Some(parsed.to_string()),
+                    Err(e) => {
+                        row.bad("period", e);
+                        None
+                    }
+                },
                 Err(e) => {
                     row.bad("period", e.to_string());
                     None
@@ -1036,12 +1044,20 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
                     }
                 });
         let month = row.required("month", "a month (YYYY-MM)").and_then(|m| {
-            let ok = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok()
-                && m.len() == 7;
-            if !ok {
-                row.bad("month", "expected a month as YYYY-MM");
+            let first = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                .ok()
+                .filter(|_| m.len() == 7);
+            match first.map(super::parse::sane_date) {
+                Some(Ok(_)) => Some(m),
+                Some(Err(e)) => {
+                    row.bad("month", e);
+                    None
+                }
+                None => {
+                    row.bad("month", "expected a month as YYYY-MM");
+                    None
+                }
             }
-            ok.then_some(m)
         });
         let rate = match row.number("rate") {
             None => {
