@@ -1104,3 +1104,56 @@ store_test!(async fn dates_before_1900_or_after_2199_are_refused_naming_row_colu
     assert!(lines[0].starts_with("t.csv:2:Opened: a date before 1900-01-01"), "{lines:?}");
     assert_eq!(store.count_rows("deals").await.unwrap(), 0);
 });
+
+/// Adds an active rep.
+async fn person(
+    store: &Store,
+    login: &str,
+    name: &str,
+    email: Option<&str>,
+) -> attain_core::UserId {
+    let unit = store.org_units().await.unwrap()[0].id;
+    let account = NewAccount {
+        login: Login::new(login).unwrap(),
+        display_name: name.into(),
+        email: email.map(str::to_owned),
+        unit,
+        role: Role::Rep,
+        password: Some("Quota-2026-xyz".into()),
+        external_id: None,
+    };
+    users::create_user(store, &Actor::named("test"), None, account)
+        .await
+        .unwrap()
+        .0
+        .id
+}
+
+store_test!(async fn an_owner_name_two_people_share_is_a_problem_listing_their_logins(store) {
+    // M5: with two users displayed as 张伟, a deal owned by 张伟 went to
+    // the first of them without a word.
+    org(&store).await;
+    person(&store, "zhang.wei", "张伟", None).await;
+    person(&store, "zhang.wei2", "张伟", None).await;
+    let file = "name,customer,owner,amount,stage,close_date\nA,Acme,张伟,1,Closed Won,2026-03-31\nB,Acme,zhang.wei2,1,Closed Won,2026-03-31\n";
+    let lines = problems_of(import_deals(&store, "d.csv", file.as_bytes(), Preset::Generic, false, true).await);
+    assert_eq!(lines, vec!["d.csv:2:owner: more than one person could be meant: '张伟' is the name of several people (zhang.wei, zhang.wei2): write the login of the one meant (张伟)"]);
+    assert_eq!(store.count_rows("users").await.unwrap(), 4, "nobody was created for the shared name");
+    let enrolments = "Course,User,Assigned,Due\nValue selling,张伟,2026-01-10,2026-02-10\n";
+    let lines = problems_of(import(&store, Entity::Enrolments, "e.csv", enrolments.as_bytes(), Preset::Generic, false, false).await);
+    assert!(lines[0].contains("(zhang.wei, zhang.wei2)"), "{lines:?}");
+});
+
+store_test!(async fn a_login_is_matched_before_another_persons_e_mail(store) {
+    // M5: after user 52's e-mail was set to min.zhao4, owner min.zhao4 was
+    // credited to user 52 instead of the user whose login it is.
+    org(&store).await;
+    let min = person(&store, "min.zhao4", "Min Zhao", Some("min@acme.cn")).await;
+    // A later user whose e-mail field holds the first one's login.
+    let other = person(&store, "li.na", "Li Na", Some("min.zhao4")).await;
+    let file = "name,customer,owner,amount,stage,close_date\nA,Acme,min.zhao4,1,Closed Won,2026-03-31\nB,Acme,MIN@acme.cn,1,Closed Won,2026-03-31\nC,Acme,Li Na,1,Closed Won,2026-03-31\n";
+    import_deals(&store, "d.csv", file.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    let all = deals(&store).await;
+    let owner = |name: &str| all.iter().find(|d| d.name == name).unwrap().owner;
+    assert_eq!((owner("A"), owner("B"), owner("C")), (min, min, other));
+});

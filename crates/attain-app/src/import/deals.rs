@@ -253,7 +253,7 @@ pub(super) async fn import(
             stage,
         });
     }
-    owners.report_unknown(&mut sheet);
+    owners.report_problems(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     if !unknown_forecasts.is_empty() {
         let list: Vec<String> = unknown_forecasts.into_iter().collect();

@@ -268,7 +268,7 @@ pub(super) async fn import(
         }
         line_count += 1;
     }
-    owners.report_unknown(&mut sheet);
+    owners.report_problems(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     if !other_statuses.is_empty() {
         let list: Vec<String> = other_statuses.into_iter().collect();

@@ -134,7 +134,7 @@ pub(super) async fn import(
             )));
         }
     };
-    owners.report_unknown(&mut sheet);
+    owners.report_problems(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     let mut report = sheet.report(records.len(), &owners);
     report.created = super::to_create(
@@ -937,13 +937,22 @@ fn enrolments(sheet: &mut Sheet<'_>, owners: &Owners) -> ImportRecords {
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let course = row.required("course", "a course");
-        let user = row.required("user", "a person").and_then(|u| {
-            let id = owners.existing(&u);
-            if id.is_none() {
-                row.bad("user", "no user has this login, e-mail, name or ID");
-            }
-            id
-        });
+        let user = row
+            .required("user", "a person")
+            .and_then(|u| match owners.existing(&u) {
+                Ok(Some(id)) => Some(id),
+                Ok(None) => {
+                    row.bad("user", "no user has this login, e-mail, name or ID");
+                    None
+                }
+                Err(why) => {
+                    row.bad(
+                        "user",
+                        format!("more than one person could be meant: {why}"),
+                    );
+                    None
+                }
+            });
         let assigned = row.date("assigned", "an assignment date");
         let due = row.date("due", "a due date");
         let completed = row.opt_date("completed");

@@ -631,58 +631,141 @@ impl Row<'_, '_> {
 }
 
 /// Who the owner columns of a file name: existing users by external ID,
-/// login, e-mail or display name; the rest unknown (a problem per row and
-/// one listing them all) or, with `--create-missing-owners`, to be created.
+/// then login, then e-mail, then display name — the first of these that
+/// any active user has decides, and a value several people share at that
+/// level is a problem listing their logins; the rest unknown (a problem
+/// per row and one listing them all) or, with `--create-missing-owners`,
+/// to be created.
 pub(crate) struct Owners {
-    by_key: HashMap<String, UserId>,
-    by_external: HashMap<String, UserId>,
+    by_external: HashMap<String, Vec<Person>>,
+    by_login: HashMap<String, Person>,
+    by_email: HashMap<String, Vec<Person>>,
+    by_name: HashMap<String, Vec<Person>>,
     taken_logins: std::collections::HashSet<String>,
     create: bool,
     new: Vec<(String, Option<String>)>,
     new_index: HashMap<String, usize>,
     unknown: Vec<(usize, String, String)>,
+    /// (line, column, value, why): owners several people could be.
+    ambiguous: Vec<(usize, String, String, String)>,
+}
+
+/// An active user an owner value may name.
+#[derive(Debug, Clone)]
+struct Person {
+    id: UserId,
+    login: String,
+}
+
+/// What an owner value names.
+enum Found {
+    /// One person.
+    One(UserId),
+    /// Several people at the first level any matched: why, in words.
+    Several(String),
+    /// Nobody.
+    Nobody,
+}
+
+impl Found {
+    fn of(people: &[Person], value: &str, level: &str) -> Self {
+        match people {
+            [] => Self::Nobody,
+            [one] => Self::One(one.id),
+            several => {
+                let mut logins: Vec<&str> = several.iter().map(|p| p.login.as_str()).collect();
+                logins.sort_unstable();
+                Self::Several(format!(
+                    "'{value}' is the {level} of several people ({}): write the login of the one meant",
+                    logins.join(", ")
+                ))
+            }
+        }
+    }
 }
 
 impl Owners {
     /// Active users, indexed.
     pub(crate) async fn load(store: &Store, create: bool) -> AppResult<Self> {
-        let mut by_key = HashMap::new();
-        let mut by_external = HashMap::new();
-        let mut taken_logins = std::collections::HashSet::new();
-        for u in store.users().await? {
-            taken_logins.insert(u.login.as_str().to_owned());
-            if !u.active {
-                continue;
-            }
-            by_key.insert(u.login.as_str().to_lowercase(), u.id);
-            by_key
-                .entry(u.display_name.trim().to_lowercase())
-                .or_insert(u.id);
-            if let Some(e) = &u.email {
-                by_key.insert(e.trim().to_lowercase(), u.id);
-            }
-            if let Some(x) = &u.external_id {
-                by_external.insert(x.as_str().to_owned(), u.id);
-            }
-        }
-        Ok(Self {
-            by_key,
-            by_external,
-            taken_logins,
+        let mut owners = Self {
+            by_external: HashMap::new(),
+            by_login: HashMap::new(),
+            by_email: HashMap::new(),
+            by_name: HashMap::new(),
+            taken_logins: std::collections::HashSet::new(),
             create,
             new: Vec::new(),
             new_index: HashMap::new(),
             unknown: Vec::new(),
-        })
+            ambiguous: Vec::new(),
+        };
+        for u in store.users().await? {
+            owners.taken_logins.insert(u.login.as_str().to_owned());
+            if !u.active {
+                continue;
+            }
+            let person = Person {
+                id: u.id,
+                login: u.login.as_str().to_owned(),
+            };
+            owners
+                .by_login
+                .insert(u.login.as_str().to_lowercase(), person.clone());
+            owners
+                .by_name
+                .entry(u.display_name.trim().to_lowercase())
+                .or_default()
+                .push(person.clone());
+            if let Some(e) = u.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+                owners
+                    .by_email
+                    .entry(e.to_lowercase())
+                    .or_default()
+                    .push(person.clone());
+            }
+            if let Some(x) = &u.external_id {
+                owners
+                    .by_external
+                    .entry(x.as_str().to_owned())
+                    .or_default()
+                    .push(person);
+            }
+        }
+        Ok(owners)
     }
 
-    /// An existing user by login, e-mail or name (no creation): for
-    /// enrolments, which name people rather than owners.
-    pub(crate) fn existing(&self, name: &str) -> Option<UserId> {
-        self.by_key
-            .get(&name.trim().to_lowercase())
-            .or_else(|| self.by_external.get(name.trim()))
-            .copied()
+    /// The person a value names: by external ID, then login, then e-mail,
+    /// then display name; the first level with a match decides.
+    fn find(&self, value: &str) -> Found {
+        let value = value.trim();
+        if value.is_empty() {
+            return Found::Nobody;
+        }
+        let key = value.to_lowercase();
+        if let Some(people) = self.by_external.get(value) {
+            return Found::of(people, value, "external ID");
+        }
+        if let Some(person) = self.by_login.get(&key) {
+            return Found::One(person.id);
+        }
+        if let Some(people) = self.by_email.get(&key) {
+            return Found::of(people, value, "e-mail");
+        }
+        match self.by_name.get(&key) {
+            Some(people) => Found::of(people, value, "name"),
+            None => Found::Nobody,
+        }
+    }
+
+    /// An existing user by external ID, login, e-mail or name (no
+    /// creation): for enrolments, which name people rather than owners.
+    /// `Err` says which people a shared value could be.
+    pub(crate) fn existing(&self, name: &str) -> Result<Option<UserId>, String> {
+        match self.find(name) {
+            Found::One(id) => Ok(Some(id)),
+            Found::Several(why) => Err(why),
+            Found::Nobody => Ok(None),
+        }
     }
 
     fn resolve(
@@ -692,12 +775,27 @@ impl Owners {
         line: usize,
         column: &str,
     ) -> Option<OwnerRef> {
-        if let Some(id) = Some(external)
-            .filter(|e| !e.is_empty())
-            .and_then(|e| self.by_external.get(e))
-            .or_else(|| self.by_key.get(&name.trim().to_lowercase()))
-        {
-            return Some(OwnerRef::Existing(*id));
+        let by_external = match self.by_external.get(external) {
+            Some(people) if !external.is_empty() => Found::of(people, external, "external ID"),
+            _ => Found::Nobody,
+        };
+        let found = match by_external {
+            Found::Nobody => self.find(name),
+            found => found,
+        };
+        match found {
+            Found::One(id) => return Some(OwnerRef::Existing(id)),
+            Found::Several(why) => {
+                let shown = if name.trim().is_empty() {
+                    external
+                } else {
+                    name.trim()
+                };
+                self.ambiguous
+                    .push((line, column.to_owned(), shown.to_owned(), why));
+                return None;
+            }
+            Found::Nobody => {}
         }
         let key = if external.is_empty() {
             name.trim().to_lowercase()
@@ -733,9 +831,19 @@ impl Owners {
         None
     }
 
-    /// Records the unknown owners as problems: one per row, and one that
-    /// lists every unknown name.
-    pub(crate) fn report_unknown(&self, sheet: &mut Sheet<'_>) {
+    /// Records the owners that could not be found as problems: one per
+    /// row, one that lists every unknown name, and one per row naming a
+    /// value several people share.
+    pub(crate) fn report_problems(&self, sheet: &mut Sheet<'_>) {
+        for (line, column, value, why) in &self.ambiguous {
+            sheet.problems.push(ImportProblem {
+                file: sheet.file.to_owned(),
+                row: *line,
+                column: Some(column.clone()),
+                message: format!("more than one person could be meant: {why}"),
+                value: Some(value.clone()),
+            });
+        }
         if self.unknown.is_empty() {
             return;
         }
