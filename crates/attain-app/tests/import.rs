@@ -38,6 +38,22 @@ async fn org(store: &Store) {
     }
 }
 
+/// Imports an exchange rate for `currency` from `month` (`YYYY-MM`) on.
+async fn rate(store: &Store, currency: &str, month: &str) {
+    let file = format!("Currency,Month,Rate\n{currency},{month},7.5\n");
+    import(
+        store,
+        Entity::ExchangeRates,
+        "rates.csv",
+        file.as_bytes(),
+        Preset::Generic,
+        false,
+        false,
+    )
+    .await
+    .unwrap();
+}
+
 /// Runs an import the way the CLI does.
 async fn import(
     store: &Store,
@@ -128,6 +144,7 @@ store_test!(async fn a_zoho_export_imports_and_a_second_import_changes_nothing(s
 
 store_test!(async fn a_salesforce_report_with_us_dates_imports(store) {
     org(&store).await;
+    rate(&store, "USD", "2026-01").await;
     let file = "Opportunity Owner,Account Name,Opportunity Name,Type,Lead Source,Amount,Expected Revenue,Close Date,Next Step,Stage,Probability (%),Fiscal Period,Age,Created Date,Opportunity ID\n\
 Jane Smith,Globex,Globex renewal,Existing Business,Partner,\"$45,000.00\",\"$40,500.00\",10/31/2026,Send quote,Proposal/Price Quote,75%,Q4-2026,30,9/1/2026,0065g00000AbCdE\n";
     let report = import_deals(&store, "sf.csv", file.as_bytes(), Preset::Salesforce, false, false).await.unwrap();
@@ -375,6 +392,7 @@ store_test!(async fn an_xlsx_workbook_imports_with_its_dates_and_numbers(store) 
 
 store_test!(async fn a_mapping_file_names_columns_stages_and_the_date_layout(store) {
     org(&store).await;
+    rate(&store, "EUR", "2026-01").await;
     let mapping = Mapping::parse(
         "map.toml",
         "date_format = \"%d.%m.%Y\"\ncurrency = \"EUR\"\n[columns]\nname = \"Vorgang\"\ncustomer = \"Firma\"\namount = \"Wert\"\nclose_date = \"Abschluss\"\nowner = \"Betreuer\"\nstage = \"Phase\"\n[stages]\n\"Auftrag\" = \"won\"\n\"Angebot\" = { status = \"open\", probability = 60 }\n",
@@ -1029,6 +1047,7 @@ store_test!(async fn european_amounts_are_read_with_the_decimal_comma_their_file
     // H4: a ';'-delimited EUR file with 12.345,67, 1.000, 2.500 and 999,50
     // stored 12,345.67, 1.00, 2.50 and 999.50.
     org(&store).await;
+    rate(&store, "EUR", "2026-01").await;
     let file = "name;customer;owner;amount;currency;stage;close_date\nA;Müller GmbH;jane;12.345,67;EUR;Closed Won;2026-03-31\nB;Müller GmbH;jane;1.000;EUR;Closed Won;2026-03-31\nC;Müller GmbH;jane;2.500;EUR;Closed Won;2026-03-31\nD;Müller GmbH;jane;999,50;EUR;Closed Won;2026-03-31\n";
     let report = import_deals(&store, "eur.csv", file.as_bytes(), Preset::Generic, false, false).await.unwrap();
     assert!(report.notes.iter().any(|n| n.starts_with("numbers such as 1.000 were read with ',' as their decimal mark")), "{:?}", report.notes);
@@ -1156,4 +1175,41 @@ store_test!(async fn a_login_is_matched_before_another_persons_e_mail(store) {
     let all = deals(&store).await;
     let owner = |name: &str| all.iter().find(|d| d.name == name).unwrap().owner;
     assert_eq!((owner("A"), owner("B"), owner("C")), (min, min, other));
+});
+
+store_test!(async fn money_in_a_currency_without_an_exchange_rate_for_its_month_is_refused_by_row(store) {
+    // H6: one JPY order without an exchange rate imported without a word,
+    // and afterwards company-wide KPIs, goal pages and payout runs failed
+    // with "no exchange rate for JPY".
+    org(&store).await;
+    let orders = "Order Number,Order Date,Customer,Owner,Amount,Currency,Status\nSO-1,2026-06-15,Acme,jane,10000,JPY,\nSO-2,2026-06-15,Acme,jane,100,CNY,\nSO-3,2026-06-15,Acme,jane,500,JPY,Cancelled\n";
+    let lines = problems_of(import_orders(&store, "o.csv", orders.as_bytes()).await);
+    assert_eq!(lines, vec!["o.csv:2:Currency: no exchange rate for JPY on or before 2026-06: import exchange rates for JPY first (JPY)"]);
+    let deals_file = "name,customer,owner,amount,stage,close_date\nA,Acme,jane,JPY 5000,Closed Won,2026-06-30\nB,Acme,jane,JPY 0,Qualification,2026-06-30\n";
+    let lines = problems_of(import_deals(&store, "d.csv", deals_file.as_bytes(), Preset::Generic, false, false).await);
+    assert_eq!(lines, vec!["d.csv:2:amount: no exchange rate for JPY on or before 2026-06: import exchange rates for JPY first (JPY 5000)"]);
+    let spend = "Channel,Date,Amount,Currency\nWeb,2026-06-01,100,JPY\n";
+    assert_eq!(problems_of(import(&store, Entity::Spend, "s.csv", spend.as_bytes(), Preset::Generic, false, false).await).len(), 1);
+    // The API's path, a table handed to import_table, is checked the same.
+    let table = attain_app::import::Table {
+        file: "body".into(),
+        header: ["name", "customer", "owner", "amount", "currency", "stage", "close_date"].map(String::from).to_vec(),
+        rows: vec![(1, ["X", "Acme", "jane", "1", "JPY", "Closed Won", "2026-06-30"].map(String::from).to_vec())],
+        notes: Vec::new(),
+    };
+    let lines = problems_of(attain_app::import::import_table(&store, Entity::Deals, table, Vec::new(), &ImportOptions::default(), &|_| {}).await);
+    assert_eq!(lines, vec!["body:1:currency: no exchange rate for JPY on or before 2026-06: import exchange rates for JPY first (JPY)"]);
+    // A rate from a later month does not convert June; one from May does.
+    rate(&store, "JPY", "2026-07").await;
+    assert_eq!(problems_of(import_orders(&store, "o.csv", orders.as_bytes()).await).len(), 1);
+    rate(&store, "JPY", "2026-05").await;
+    import_orders(&store, "o.csv", orders.as_bytes()).await.unwrap();
+    import_deals(&store, "d.csv", deals_file.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    // Payments of the order and refunds need a rate for their own month too.
+    import(&store, Entity::Payments, "p.csv", b"Order Number,Payment Date,Amount,Currency\nSO-1,2026-06-20,10000,JPY\n", Preset::Generic, false, false).await.unwrap();
+    let engine = attain_app::kpi::Engine::new(&store).await.unwrap();
+    let year = engine.calendar().parse("2026").unwrap();
+    let revenue = engine.answer(&attain_app::kpi::KpiQuery { metric: "revenue".into(), formula: None, period: year, scope: attain_app::kpi::Scope::Company, by: vec![], target: None }).await.unwrap();
+    // By hand: 10,000 JPY at 7.5 plus 100 CNY (the cancelled order counts for nothing).
+    assert_eq!(revenue.rows[0].value, Some("75100".parse().unwrap()));
 });

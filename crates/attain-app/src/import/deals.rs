@@ -8,7 +8,7 @@ use attain_store::{CustomerRef, ImportedDeal, Store};
 
 use super::parse::ImportProblem;
 use super::presets::{self, DEAL_FIELDS};
-use super::rows::{Owners, Row, Sheet};
+use super::rows::{Owners, Rates, Row, Sheet};
 use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
@@ -131,6 +131,7 @@ pub(super) async fn import(
         );
     }
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
+    let rates = Rates::load(store, base_currency).await?;
     let mut deals = Vec::with_capacity(table.rows.len());
     let mut unknown_stages = BTreeSet::new();
     let mut unknown_forecasts = BTreeSet::new();
@@ -220,6 +221,9 @@ pub(super) async fn import(
         else {
             continue;
         };
+        if !row.convertible(&rates, "amount", &amount, close) {
+            continue;
+        }
         let created = match created {
             None => {
                 row.defaulted(Fallback::DealCreatedOnClose);

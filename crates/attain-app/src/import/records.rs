@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 use super::deals::{channel_of, customer_ref, yes_no};
 use super::parse::ImportProblem;
-use super::rows::{Owners, Sheet};
+use super::rows::{Owners, Rates, Sheet};
 use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
@@ -116,13 +116,22 @@ pub(super) async fn import(
         Entity::Customers => customers(store, &mut sheet, &mut owners).await?,
         Entity::Contacts => contacts(&mut sheet, &mut owners),
         Entity::Products => products(&mut sheet),
-        Entity::Payments | Entity::Refunds => money_moves(store, entity, &mut sheet).await?,
+        Entity::Payments | Entity::Refunds => {
+            let rates = Rates::load(store, base_currency).await?;
+            money_moves(store, entity, &mut sheet, &rates).await?
+        }
         Entity::Activities => activities(store, options.preset, &mut sheet, &mut owners).await?,
         Entity::Tickets => tickets(store, &mut sheet).await?,
         Entity::Surveys => surveys(&mut sheet),
-        Entity::Spend => spend(store, &mut sheet).await?,
+        Entity::Spend => {
+            let rates = Rates::load(store, base_currency).await?;
+            spend(store, &mut sheet, &rates).await?
+        }
         Entity::Enrolments => enrolments(&mut sheet, &owners),
-        Entity::MarketSizes => market_sizes(&mut sheet, &store.settings().await?.calendar),
+        Entity::MarketSizes => {
+            let rates = Rates::load(store, base_currency).await?;
+            market_sizes(&mut sheet, &store.settings().await?.calendar, &rates)
+        }
         Entity::ExchangeRates => rates(&mut sheet),
         Entity::Competitors => competitors(&mut sheet),
         Entity::Territories => territories(&mut sheet, &store.territory_names().await?),
@@ -416,6 +425,7 @@ async fn money_moves(
     store: &Store,
     entity: Entity,
     sheet: &mut Sheet<'_>,
+    rates: &Rates,
 ) -> AppResult<ImportRecords> {
     let table = sheet.table;
     let numbers: Vec<&str> = match sheet.columns.get("order") {
@@ -467,6 +477,11 @@ async fn money_moves(
         if amount.amount().is_zero() {
             continue;
         }
+        // A refund is first checked against its order (whose currency it
+        // must have), then for a rate.
+        if entity == Entity::Payments && !row.convertible(rates, "amount", &amount, on) {
+            continue;
+        }
         origins.push((
             *line,
             row.text("order").to_owned(),
@@ -484,19 +499,21 @@ async fn money_moves(
     if entity == Entity::Payments {
         return Ok(ImportRecords::Payments(out));
     }
-    refunds_within_orders(store, sheet, &out, &origins).await?;
+    refunds_within_orders(store, sheet, &out, &origins, rates).await?;
     Ok(ImportRecords::Refunds(out))
 }
 
 /// Refuses refunds beyond what is left of their order: its total less the
 /// refunds stored for it (other than those this file replaces) and those
 /// of earlier rows of the file. A refund in another currency than its
-/// order is refused too.
+/// order is refused too, and so is one in a currency without an exchange
+/// rate on or before its month.
 async fn refunds_within_orders(
     store: &Store,
     sheet: &mut Sheet<'_>,
     refunds: &[ImportedMoneyMove],
     origins: &[(usize, String, String, String)],
+    rates: &Rates,
 ) -> AppResult<()> {
     let orders: Vec<attain_core::OrderId> = refunds.iter().map(|r| r.order).collect();
     let replaced: HashSet<&str> = refunds.iter().map(|r| r.external_id.as_str()).collect();
@@ -515,6 +532,8 @@ async fn refunds_within_orders(
                 "is more than is left to refund of order {number}: {} (its total less earlier refunds)",
                 room.amount()
             )
+        } else if let Some(missing) = rates.missing(&refund.amount, refund.on) {
+            missing
         } else {
             *room = room.checked_sub(&refund.amount).unwrap_or(*room);
             continue;
@@ -872,7 +891,7 @@ fn surveys(sheet: &mut Sheet<'_>) -> ImportRecords {
     ImportRecords::Surveys(out)
 }
 
-async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords> {
+async fn spend(store: &Store, sheet: &mut Sheet<'_>, rates: &Rates) -> AppResult<ImportRecords> {
     let units: HashMap<String, attain_core::OrgUnitId> = store
         .org_units()
         .await?
@@ -913,6 +932,9 @@ async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords>
         else {
             continue;
         };
+        if !row.convertible(rates, "amount", &amount, date) {
+            continue;
+        }
         // A campaign's cost (Salesforce's ActualCost) is marketing spend.
         let kind = kind.unwrap_or_else(|| {
             row.defaulted(Fallback::SpendMarketing);
@@ -984,7 +1006,11 @@ fn enrolments(sheet: &mut Sheet<'_>, owners: &Owners) -> ImportRecords {
     ImportRecords::Enrolments(out)
 }
 
-fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -> ImportRecords {
+fn market_sizes(
+    sheet: &mut Sheet<'_>,
+    calendar: &attain_core::FiscalCalendar,
+    rates: &Rates,
+) -> ImportRecords {
     let mut out = Vec::new();
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     let table = sheet.table;
@@ -998,7 +1024,7 @@ fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -
                 Ok(parsed) => match super::parse::sane_date(parsed.start())
                     .and_then(|_| super::parse::sane_date(parsed.last_day()))
                 {
-                    Ok(_) => Some(parsed.to_string()),
+                    Ok(_) => Some((parsed.to_string(), parsed.last_day())),
                     Err(e) => {
                         row.bad("period", e);
                         None
@@ -1012,11 +1038,15 @@ fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -
         let amount = row
             .currency()
             .and_then(|c| row.money("amount", "a market size", c));
-        let (Some(segment), Some(region), Some(period), Some(amount)) =
+        let (Some(segment), Some(region), Some((period, last_day)), Some(amount)) =
             (segment, region, period, amount)
         else {
             continue;
         };
+        // A market size is converted at the rate of its period's last month.
+        if !row.convertible(rates, "amount", &amount, last_day) {
+            continue;
+        }
         if let Some(first) = seen.insert((segment.clone(), region.clone(), period.clone()), *line) {
             row.bad(
                 "period",

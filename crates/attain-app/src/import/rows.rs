@@ -283,6 +283,49 @@ fn decimal_marks(
     decided
 }
 
+/// The months for which each currency has an exchange rate: money in a
+/// currency other than the base one is converted, wherever a KPI, goal
+/// or payout adds it up, at the latest rate on or before its month — an
+/// amount without one would make all of them fail later.
+pub(crate) struct Rates {
+    base: Currency,
+    months: std::collections::BTreeSet<(String, String)>,
+}
+
+impl Rates {
+    /// The stored rates.
+    pub(crate) async fn load(store: &Store, base: Currency) -> AppResult<Self> {
+        Ok(Self {
+            base,
+            months: store.exchange_rates().await?.into_keys().collect(),
+        })
+    }
+
+    /// Why `money` dated `on` cannot be converted to the base currency,
+    /// if it cannot: no rate for its currency on or before its month.
+    pub(crate) fn missing(&self, money: &Money, on: NaiveDate) -> Option<String> {
+        let code = money.currency().code();
+        let month = month_of(on);
+        let covered = money.currency() == self.base
+            || money.amount().is_zero()
+            || self
+                .months
+                .range((code.to_owned(), String::new())..=(code.to_owned(), month.clone()))
+                .next()
+                .is_some();
+        (!covered).then(|| {
+            format!(
+                "no exchange rate for {code} on or before {month}: import exchange rates for {code} first"
+            )
+        })
+    }
+}
+
+/// `2026-06` for a day in June 2026.
+fn month_of(on: NaiveDate) -> String {
+    on.format("%Y-%m").to_string()
+}
+
 /// One data row of a [`Sheet`].
 pub(crate) struct Row<'s, 'a> {
     pub line: usize,
@@ -465,6 +508,28 @@ impl Row<'_, '_> {
         }
         self.note_rounding(field, &m);
         Some(m)
+    }
+
+    /// Whether `money` of `field`, dated `on`, can be converted to the
+    /// base currency; if not, a problem of the row (on its currency
+    /// column, if it has one) names the currency and the month.
+    pub(crate) fn convertible(
+        &mut self,
+        rates: &Rates,
+        field: &str,
+        money: &Money,
+        on: NaiveDate,
+    ) -> bool {
+        let Some(message) = rates.missing(money, on) else {
+            return true;
+        };
+        let field = if self.text("currency").is_empty() {
+            field
+        } else {
+            "currency"
+        };
+        self.bad(field, message);
+        false
     }
 
     /// Counts an amount with more decimals than its currency keeps: it is
