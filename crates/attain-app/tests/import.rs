@@ -1213,3 +1213,36 @@ store_test!(async fn money_in_a_currency_without_an_exchange_rate_for_its_month_
     // By hand: 10,000 JPY at 7.5 plus 100 CNY (the cancelled order counts for nothing).
     assert_eq!(revenue.rows[0].value, Some("75100".parse().unwrap()));
 });
+
+store_test!(async fn a_customers_file_completes_the_customer_a_deals_file_created_from_its_id(store) {
+    // M7: deals naming CUST-9001 created a placeholder customer of that
+    // name; the customers file with external_id CUST-9001 then created a
+    // second customer and the deal stayed on the placeholder.
+    org(&store).await;
+    let deals_file = "name,customer,owner,amount,stage,close_date\nBig one,CUST-9001,jane,100,Closed Won,2026-03-31\nOther,Nova Labs,jane,100,Closed Won,2026-03-31\n";
+    import_deals(&store, "d.csv", deals_file.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    assert_eq!(store.count_rows("customers").await.unwrap(), 2);
+    let customers = "external_id,name,industry\nCUST-9001,Real Customer Ltd,Biotech\nC-2,Nova Labs,Pharma\nC-3,Brand New Co,\n";
+    let dry = import(&store, Entity::Customers, "c.csv", customers.as_bytes(), Preset::Generic, true, false).await.unwrap();
+    let report = import(&store, Entity::Customers, "c.csv", customers.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    assert_eq!(dry.notes, report.notes, "the dry run says the same");
+    assert!(report.notes.contains(&"2 customers created earlier from references were completed: CUST-9001 → Real Customer Ltd, Nova Labs".to_owned()), "{:?}", report.notes);
+    assert_eq!((report.counts.created, report.counts.updated), (1, 2));
+    assert_eq!(store.count_rows("customers").await.unwrap(), 3, "no second Real Customer Ltd, no second Nova Labs");
+    let all = store.customers_visible(&Visibility::Everything, &attain_store::CustomerFilter::default(), 0, 10).await.unwrap().items;
+    let real = all.iter().find(|c| c.name == "Real Customer Ltd").unwrap();
+    assert_eq!((real.external_id.as_ref().map(|e| e.as_str()), real.industry.as_deref()), (Some("CUST-9001"), Some("Biotech")));
+    let deal = deals(&store).await.into_iter().find(|d| d.name == "Big one").unwrap();
+    assert_eq!(deal.customer, real.id, "the deal is on the completed customer");
+    let again = import(&store, Entity::Customers, "c.csv", customers.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    assert!(again.notes.is_empty(), "{:?}", again.notes);
+    assert_eq!(store.count_rows("customers").await.unwrap(), 3);
+});
+
+store_test!(async fn one_customer_completed_from_a_reference_is_said_in_the_singular(store) {
+    org(&store).await;
+    import_deals(&store, "d.csv", b"name,customer,owner,amount,stage,close_date\nA,CUST-9001,jane,1,Closed Won,2026-03-31\n", Preset::Generic, false, false).await.unwrap();
+    let report = import(&store, Entity::Customers, "c.csv", b"external_id,name\nCUST-9001,Real Customer Ltd\n", Preset::Generic, false, false).await.unwrap();
+    assert_eq!(report.notes, vec!["1 customer created earlier from a reference was completed: CUST-9001 → Real Customer Ltd"]);
+    assert_eq!(store.count_rows("customers").await.unwrap(), 1);
+});

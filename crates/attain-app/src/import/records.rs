@@ -223,11 +223,26 @@ async fn customers(
 ) -> AppResult<ImportRecords> {
     // Stored customers by name, for rows without an ID: the file updates them.
     let mut by_name: HashMap<String, (CustomerId, Option<String>)> = HashMap::new();
+    // Customers without an external ID, by their exact name: those a deal,
+    // order or contact created from a reference (a customer column holding
+    // `CUST-9001`), which a row with that ID or that name completes.
+    let mut unkeyed: HashMap<String, CustomerId> = HashMap::new();
+    let mut keys: HashSet<String> = HashSet::new();
     for (id, name, external) in store.customer_keys().await? {
+        match &external {
+            Some(key) => {
+                keys.insert(key.clone());
+            }
+            None => {
+                unkeyed.entry(name.trim().to_owned()).or_insert(id);
+            }
+        }
         by_name
             .entry(name.trim().to_lowercase())
             .or_insert((id, external));
     }
+    let mut adopted: HashSet<CustomerId> = HashSet::new();
+    let mut completed: Vec<String> = Vec::new();
     let today = chrono::Utc::now().date_naive();
     let mut out = Vec::new();
     let table = sheet.table;
@@ -237,7 +252,8 @@ async fn customers(
         let found = name
             .as_ref()
             .and_then(|n| by_name.get(&n.trim().to_lowercase()).cloned());
-        let has_id = !row.text("external_id").is_empty();
+        let id_text = row.text("external_id").to_owned();
+        let has_id = !id_text.is_empty();
         let (existing, derived) = match (&found, has_id) {
             (Some((_, Some(ext))), false) => (None, ext.clone()),
             (Some((id, None)), false) => (
@@ -249,6 +265,43 @@ async fn customers(
                 format!("customer:{}", name.clone().unwrap_or_default()),
             ),
         };
+        // A row with an ID no customer has yet completes the customer a
+        // reference created: one named by that ID, else one of its name.
+        let key_text = id_text.trim_start_matches("zcrm_");
+        let existing = match (existing, has_id && !keys.contains(key_text)) {
+            (None, true) => {
+                let by_id = [id_text.as_str(), key_text]
+                    .iter()
+                    .find_map(|k| unkeyed.get(*k).copied())
+                    .filter(|id| !adopted.contains(id))
+                    .map(|id| (id, key_text.to_owned()));
+                let by_row_name = || {
+                    let n = name.as_deref()?.trim();
+                    unkeyed
+                        .get(n)
+                        .copied()
+                        .filter(|id| !adopted.contains(id))
+                        .map(|id| (id, n.to_owned()))
+                };
+                match by_id.or_else(by_row_name) {
+                    Some((id, was)) => {
+                        adopted.insert(id);
+                        let now = name.clone().unwrap_or_default();
+                        completed.push(if was == now {
+                            now
+                        } else {
+                            format!("{was} → {now}")
+                        });
+                        Some(id)
+                    }
+                    None => None,
+                }
+            }
+            (existing, _) => existing,
+        };
+        if let Some(id) = existing {
+            adopted.insert(id);
+        }
         let key = row.key("external_id", || derived);
         let size = row.choice(
             "size",
@@ -295,6 +348,25 @@ async fn customers(
             owner,
             status,
             created_on: created,
+        });
+    }
+    if !completed.is_empty() {
+        let shown: Vec<&str> = completed.iter().take(10).map(String::as_str).collect();
+        let more = match completed.len().saturating_sub(shown.len()) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        sheet.notes.push(if completed.len() == 1 {
+            format!(
+                "1 customer created earlier from a reference was completed: {}{more}",
+                shown.join(", ")
+            )
+        } else {
+            format!(
+                "{} customers created earlier from references were completed: {}{more}",
+                completed.len(),
+                shown.join(", ")
+            )
         });
     }
     Ok(ImportRecords::Customers(out))
