@@ -1246,3 +1246,22 @@ store_test!(async fn one_customer_completed_from_a_reference_is_said_in_the_sing
     assert_eq!(report.notes, vec!["1 customer created earlier from a reference was completed: CUST-9001 → Real Customer Ltd"]);
     assert_eq!(store.count_rows("customers").await.unwrap(), 1);
 });
+
+store_test!(async fn payments_beyond_what_is_left_to_pay_are_kept_and_counted_in_the_report(store) {
+    // L2: a payment of 100,000 on an order of 100 was accepted with no note.
+    org(&store).await;
+    import_orders(&store, "o.csv", b"Order Number,Order Date,Customer,Owner,Amount\nSO-1,2026-03-01,Acme,jane,100\nSO-2,2026-03-01,Acme,jane,1000\n").await.unwrap();
+    let report = import(&store, Entity::Payments, "p.csv", b"Order Number,Payment Date,Amount\nSO-1,2026-03-05,100000\n", Preset::Generic, false, false).await.unwrap();
+    assert_eq!(report.counts.created, 1, "kept, not refused");
+    let beyond = report.defaults.iter().find(|d| d.fallback.key() == "payment-beyond-order").expect("counted");
+    assert_eq!(beyond.to_string(), "1 payments exceed what was left to pay on their order: kept as paid");
+    // Stored payments and earlier rows of the file count; a re-import
+    // replaces its own payments rather than counting them twice.
+    import(&store, Entity::Payments, "p1.csv", b"Order Number,Payment Date,Amount\nSO-2,2026-03-05,600\n", Preset::Generic, false, false).await.unwrap();
+    let report = import(&store, Entity::Payments, "p2.csv", b"Order Number,Payment Date,Amount\nSO-2,2026-03-06,300\nSO-2,2026-03-07,200\n", Preset::Generic, false, false).await.unwrap();
+    assert_eq!(defaulted(&report, "payment-beyond-order"), Some(1));
+    let again = import(&store, Entity::Payments, "p1.csv", b"Order Number,Payment Date,Amount\nSO-2,2026-03-05,600\n", Preset::Generic, false, false).await.unwrap();
+    assert_eq!(defaulted(&again, "payment-beyond-order"), Some(1), "600 of the 500 left once 300 and 200 are paid");
+    let replaced = import(&store, Entity::Payments, "p3.csv", b"Order Number,Payment Date,Amount\nSO-1,2026-03-05,100000\n", Preset::Generic, true, false).await.unwrap();
+    assert_eq!(defaulted(&replaced, "payment-beyond-order"), Some(1), "the stored payment it replaces does not count");
+});

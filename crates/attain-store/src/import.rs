@@ -721,6 +721,35 @@ impl Store {
         orders: &[OrderId],
         replaced: &HashSet<&str>,
     ) -> StoreResult<HashMap<OrderId, Money>> {
+        self.room_left("refunds", orders, replaced).await
+    }
+
+    /// What is left to pay of each of `orders`: its total less its stored
+    /// payments, except those whose external ID is in `replaced`. In the
+    /// order's currency; a payment in another currency takes nothing here.
+    /// Never less than zero.
+    pub async fn payment_room(
+        &self,
+        orders: &[OrderId],
+        replaced: &HashSet<&str>,
+    ) -> StoreResult<HashMap<OrderId, Money>> {
+        let mut left = self.room_left("payments", orders, replaced).await?;
+        for room in left.values_mut() {
+            if room.amount().is_sign_negative() {
+                *room = Money::zero(room.currency());
+            }
+        }
+        Ok(left)
+    }
+
+    /// Each order's total less the `table` (refunds or payments) rows of
+    /// it in its currency, except the `replaced` ones.
+    async fn room_left(
+        &self,
+        table: &'static str,
+        orders: &[OrderId],
+        replaced: &HashSet<&str>,
+    ) -> StoreResult<HashMap<OrderId, Money>> {
         let mut ids: Vec<i64> = orders.iter().map(|o| o.raw()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -728,8 +757,9 @@ impl Store {
         for chunk in ids.chunks(500) {
             // IDs are integers from the database, never text from the file.
             let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            // `table` is one of two constants of ours.
             let sql = format!(
-                "SELECT o.id, o.currency, o.total_minor, r.external_id, r.currency, r.amount_minor FROM orders o LEFT JOIN refunds r ON r.order_id = o.id WHERE o.id IN ({})",
+                "SELECT o.id, o.currency, o.total_minor, r.external_id, r.currency, r.amount_minor FROM orders o LEFT JOIN {table} r ON r.order_id = o.id WHERE o.id IN ({})",
                 list.join(",")
             );
             type Row = (

@@ -322,6 +322,9 @@ pub enum Fallback {
     TicketWithoutCustomer,
     /// Courses without a kind are skill courses.
     CourseSkill,
+    /// Payments larger than what was left to pay on their order (its
+    /// total less earlier payments, stored and in the file): kept.
+    PaymentBeyondOrder,
 }
 
 impl Fallback {
@@ -355,6 +358,7 @@ impl Fallback {
             Self::TicketCustomerOfContact,
             Self::TicketWithoutCustomer,
             Self::CourseSkill,
+            Self::PaymentBeyondOrder,
         ]
     }
 
@@ -384,6 +388,7 @@ impl Fallback {
             Self::TicketCustomerOfContact => "ticket-customer-of-contact",
             Self::TicketWithoutCustomer => "ticket-without-customer",
             Self::CourseSkill => "course-skill",
+            Self::PaymentBeyondOrder => "payment-beyond-order",
         }
     }
 
@@ -470,6 +475,9 @@ impl Fallback {
                 "{n} tickets have no customer (nor does their contact): they are kept without one"
             ),
             Self::CourseSkill => format!("{n} courses have no kind: they are skill courses"),
+            Self::PaymentBeyondOrder => {
+                format!("{n} payments exceed what was left to pay on their order: kept as paid")
+            }
         }
     }
 }

@@ -569,10 +569,40 @@ async fn money_moves(
         });
     }
     if entity == Entity::Payments {
+        count_payments_beyond_orders(store, sheet, &out).await?;
         return Ok(ImportRecords::Payments(out));
     }
     refunds_within_orders(store, sheet, &out, &origins, rates).await?;
     Ok(ImportRecords::Refunds(out))
+}
+
+/// Counts the payments larger than what was left to pay on their order
+/// (its total less its stored payments, other than those this file
+/// replaces, and those of earlier rows of the file). They are kept — a
+/// customer may pay too much — but the report says how many.
+async fn count_payments_beyond_orders(
+    store: &Store,
+    sheet: &mut Sheet<'_>,
+    payments: &[ImportedMoneyMove],
+) -> AppResult<()> {
+    let orders: Vec<attain_core::OrderId> = payments.iter().map(|p| p.order).collect();
+    let replaced: HashSet<&str> = payments.iter().map(|p| p.external_id.as_str()).collect();
+    let mut left = store.payment_room(&orders, &replaced).await?;
+    for payment in payments {
+        let Some(room) = left.get_mut(&payment.order) else {
+            continue;
+        };
+        if payment.amount.currency() != room.currency() {
+            continue;
+        }
+        if payment.amount.amount() > room.amount() {
+            sheet.count(Fallback::PaymentBeyondOrder);
+            *room = attain_core::Money::zero(room.currency());
+        } else {
+            *room = room.checked_sub(&payment.amount).unwrap_or(*room);
+        }
+    }
+    Ok(())
 }
 
 /// Refuses refunds beyond what is left of their order: its total less the
