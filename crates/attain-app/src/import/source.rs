@@ -694,7 +694,173 @@ fn check_workbook(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), V
             }
         }
     }
+    let bad = bad_shared_string_indices(file, &mut zip);
+    if !bad.is_empty() {
+        return Err(bad);
+    }
     Ok(())
+}
+
+/// The most cells with a bad shared-string index a problem list names.
+const BAD_INDICES_LISTED: usize = 100;
+
+/// A workbook's parts, read from its bytes.
+type Archive<'b> = zip::ZipArchive<std::io::Cursor<&'b [u8]>>;
+
+/// A part of the workbook as an XML reader, if the part exists.
+fn xml_part<'z, 'b>(
+    zip: &'z mut Archive<'b>,
+    name: &str,
+) -> Option<quick_xml::Reader<std::io::BufReader<zip::read::ZipFile<'z, std::io::Cursor<&'b [u8]>>>>>
+{
+    let entry = zip.by_name(name).ok()?;
+    Some(quick_xml::Reader::from_reader(std::io::BufReader::new(
+        entry,
+    )))
+}
+
+/// The value of the attribute whose local name is `name`.
+fn attribute(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .map(|a| a.value.into_owned())
+}
+
+/// The path of the first worksheet, found as calamine finds it: the first
+/// `<sheet>` of `xl/workbook.xml` and its relationship's target.
+fn first_sheet_path(zip: &mut Archive<'_>) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut buf = Vec::new();
+    let id = {
+        let mut xml = xml_part(zip, "xl/workbook.xml")?;
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).ok()? {
+                Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
+                    break attribute(&e, "id")?;
+                }
+                Event::Eof => return None,
+                _ => {}
+            }
+        }
+    };
+    let mut xml = xml_part(zip, "xl/_rels/workbook.xml.rels")?;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e)
+                if e.local_name().as_ref() == "Relationship"
+                    && attribute(&e, "Id").as_deref() == Some(id.as_str()) =>
+            {
+                let target = attribute(&e, "Target")?;
+                return Some(match target.strip_prefix('/') {
+                    Some(absolute) => absolute.to_owned(),
+                    None => format!("xl/{target}"),
+                });
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// How many strings the shared-string table holds (its `<si>` entries).
+fn shared_string_count(zip: &mut Archive<'_>) -> u64 {
+    use quick_xml::events::Event;
+    let Some(mut xml) = xml_part(zip, "xl/sharedStrings.xml") else {
+        return 0;
+    };
+    let mut buf = Vec::new();
+    let mut count = 0;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "si" => {
+                count += 1;
+            }
+            Ok(Event::Eof) | Err(_) => return count,
+            _ => {}
+        }
+    }
+}
+
+/// The cells of the first worksheet whose shared-string index is not an
+/// index into the workbook's shared strings (`-1`, a number beyond the
+/// table or beyond any integer): calamine reads a malformed one as string
+/// 0, so the cell would silently hold another cell's text.
+fn bad_shared_string_indices(file: &str, zip: &mut Archive<'_>) -> Vec<ImportProblem> {
+    use quick_xml::events::Event;
+    let Some(sheet) = first_sheet_path(zip) else {
+        return Vec::new();
+    };
+    let strings = shared_string_count(zip);
+    let Some(mut xml) = xml_part(zip, &sheet) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    let mut bad = 0_usize;
+    let mut buf = Vec::new();
+    // The reference of the shared-string cell being read, and whether its value is.
+    let mut cell: Option<String> = None;
+    let mut in_value = false;
+    let mut value = String::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "c" => {
+                cell = (attribute(&e, "t").as_deref() == Some("s"))
+                    .then(|| attribute(&e, "r").unwrap_or_default());
+            }
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "v" && cell.is_some() => {
+                in_value = true;
+                value.clear();
+            }
+            Ok(Event::Text(t)) if in_value => value.push_str(t.as_ref()),
+            Ok(Event::End(e)) if e.local_name().as_ref() == "v" && in_value => {
+                in_value = false;
+                let index = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|_| value.bytes().all(|b| b.is_ascii_digit()));
+                if !value.is_empty() && index.is_none_or(|i| i >= strings) {
+                    bad += 1;
+                    if problems.len() < BAD_INDICES_LISTED {
+                        let reference = cell.clone().unwrap_or_default();
+                        let letters: String = reference
+                            .chars()
+                            .take_while(char::is_ascii_alphabetic)
+                            .collect();
+                        let row = reference[letters.len()..].parse().unwrap_or(0);
+                        problems.push(ImportProblem {
+                            file: file.to_owned(),
+                            row,
+                            column: (!letters.is_empty()).then_some(letters),
+                            message: format!(
+                                "cell {reference} names shared string {value}, but the workbook has {} shared strings (indices 0 to {}): a damaged workbook (open and save it again in Excel)",
+                                grouped(strings),
+                                grouped(strings.saturating_sub(1))
+                            ),
+                            value: None,
+                        });
+                    }
+                }
+            }
+            Ok(Event::End(e)) if e.local_name().as_ref() == "c" => cell = None,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    if bad > problems.len() {
+        problems.push(whole_file(
+            file,
+            format!(
+                "and {} more cells name shared strings the workbook does not have",
+                grouped((bad - problems.len()) as u64)
+            ),
+        ));
+    }
+    problems
 }
 
 /// `0` → `A`, `27` → `AB`: a column as a spreadsheet names it.
@@ -963,6 +1129,38 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(table.header, vec!["name"]);
         assert_eq!(table.rows, vec![(2, vec!["Acme".to_owned()])]);
+    }
+
+    #[test]
+    fn a_cell_naming_a_shared_string_the_workbook_does_not_have_is_a_problem_naming_the_cell() {
+        // Attack L3: a cell whose shared-string index was -1 or
+        // 18446744073709551617 silently read string 0 ("name").
+        let strings = "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"3\" uniqueCount=\"3\"><si><t>name</t></si><si><t>Acme</t></si><si><t>Globex</t></si></sst>";
+        let row = |cells: &str| {
+            format!(
+                "<sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row><row r=\"2\">{cells}</row></sheetData>"
+            )
+        };
+        let good = workbook(Some(strings), &row("<c r=\"A2\" t=\"s\"><v>2</v></c>"));
+        let (table, problems) = read_any("ok.xlsx", &good).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(table.rows, vec![(2, vec!["Globex".to_owned()])]);
+        let bad = workbook(
+            Some(strings),
+            &row(
+                "<c r=\"A2\" t=\"s\"><v>-1</v></c><c r=\"B2\" t=\"s\"><v>18446744073709551617</v></c><c r=\"C2\" t=\"s\"><v>3</v></c><c r=\"D2\"><v>-1</v></c>",
+            ),
+        );
+        let err = read_any("bad.xlsx", &bad).unwrap_err();
+        let lines: Vec<String> = err.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "bad.xlsx:2:A: cell A2 names shared string -1, but the workbook has 3 shared strings (indices 0 to 2): a damaged workbook (open and save it again in Excel)",
+                "bad.xlsx:2:B: cell B2 names shared string 18446744073709551617, but the workbook has 3 shared strings (indices 0 to 2): a damaged workbook (open and save it again in Excel)",
+                "bad.xlsx:2:C: cell C2 names shared string 3, but the workbook has 3 shared strings (indices 0 to 2): a damaged workbook (open and save it again in Excel)",
+            ]
+        );
     }
 
     #[test]
