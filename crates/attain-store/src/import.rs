@@ -1798,7 +1798,8 @@ fn keyed(table: &str) -> StoreResult<(&'static str, &'static str)> {
 impl Store {
     /// The re-import key of record `id` of `table` (its external ID, order
     /// number or SKU). A record that has no external ID yet (entered
-    /// before, or built by the demo) is given `attain:<table>:<id>`, so
+    /// before, or built by the demo) is given `attain:<table>:<id>` (or,
+    /// should another record hold that, `attain:<table>:<id>:<n>`), so
     /// that a replacement through the importer finds it.
     pub async fn record_key(&self, table: &str, id: i64) -> StoreResult<String> {
         let (table, column) = keyed(table)?;
@@ -1814,7 +1815,20 @@ impl Store {
         match key.ok_or_else(not_found)? {
             Some(key) => Ok(key),
             None => {
-                let key = format!("attain:{table}:{id}");
+                // Another record may hold the key already (given by a
+                // caller before imports refused such keys, or by a
+                // reference that created a customer): take the next free one.
+                let taken = format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1");
+                let mut key = format!("attain:{table}:{id}");
+                for n in 2.. {
+                    let count: i64 = on_pool!(self, pool => {
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(taken.clone())).bind(&key).fetch_one(pool).await?
+                    });
+                    if count == 0 || n > 100 {
+                        break;
+                    }
+                    key = format!("attain:{table}:{id}:{n}");
+                }
                 let update =
                     format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} IS NULL");
                 on_pool!(self, pool => {

@@ -244,18 +244,25 @@ fn options(user: &ApiUser) -> ImportOptions {
     }
 }
 
+/// Writes the records of `table`; `replacing` is the key of the record a
+/// `PUT` replaces.
 async fn write(
     state: &AppState,
     user: &ApiUser,
     entity: Entity,
     table: Table,
+    replacing: Option<String>,
 ) -> Result<ImportReport, ApiError> {
+    let options = ImportOptions {
+        replacing,
+        ..options(user)
+    };
     import::import_table(
         state.store(),
         entity,
         table,
         Vec::<ImportProblem>::new(),
-        &options(user),
+        &options,
         &|_| {},
     )
     .await
@@ -270,7 +277,7 @@ async fn create(
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
     let table = table_of_json(body)?;
-    let report = write(&state, &user, entity, table).await?;
+    let report = write(&state, &user, entity, table, None).await?;
     let status = if report.counts.created > 0 {
         StatusCode::CREATED
     } else {
@@ -308,14 +315,14 @@ async fn replace(
                 ))
                 .with_details(serde_json::json!({"field": field, "value": given})));
             }
-            table.rows[0].1[i] = key;
+            table.rows[0].1[i] = key.clone();
         }
         None => {
             table.header.push(field.to_owned());
-            table.rows[0].1.push(key);
+            table.rows[0].1.push(key.clone());
         }
     }
-    let report = write(&state, &user, entity, table).await?;
+    let report = write(&state, &user, entity, table, Some(key)).await?;
     Ok(Json(WriteDto::from(report)).into_response())
 }
 

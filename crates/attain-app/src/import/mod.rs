@@ -205,6 +205,10 @@ pub struct ImportOptions {
     pub create_missing_owners: bool,
     /// Who imports, for the audit log of created owners.
     pub actor: Option<Actor>,
+    /// The key of the record a replacement (`PUT /api/v1/<entity>/{id}`)
+    /// writes: accepted even in Attain's own `attain:…` form, which no
+    /// caller may otherwise give (see [`OWN_KEY_PREFIX`]).
+    pub replacing: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -215,9 +219,16 @@ impl Default for ImportOptions {
             dry_run: false,
             create_missing_owners: false,
             actor: None,
+            replacing: None,
         }
     }
 }
+
+/// How the keys Attain gives records that have no external ID begin
+/// (`attain:deals:141`, see `Store::record_key`). A caller who gave a
+/// record such an ID could take the key of another record and block its
+/// replacement, so an import refuses them.
+pub const OWN_KEY_PREFIX: &str = "attain:";
 
 /// Where an import is, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

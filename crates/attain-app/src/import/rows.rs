@@ -30,6 +30,8 @@ pub(crate) struct Sheet<'a> {
     decimals: HashMap<usize, Decimals>,
     /// The mapping file's decimal mark, for every number.
     decimal_given: Option<DecimalMark>,
+    /// The key a replacement writes, accepted in Attain's own form.
+    replacing: Option<String>,
     seen: HashMap<String, usize>,
     defaults: Vec<(super::Fallback, usize)>,
 }
@@ -135,6 +137,7 @@ impl<'a> Sheet<'a> {
             notes,
             decimals,
             decimal_given: options.mapping.decimal,
+            replacing: options.replacing.clone(),
             seen: HashMap::new(),
             defaults: Vec::new(),
         })
@@ -626,6 +629,20 @@ impl Row<'_, '_> {
     ) -> Option<ExternalId> {
         let text = match self.text(field) {
             "" => derived(),
+            id if id
+                .get(..super::OWN_KEY_PREFIX.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(super::OWN_KEY_PREFIX))
+                && self.sheet.replacing.as_deref() != Some(id) =>
+            {
+                self.bad(
+                    field,
+                    format!(
+                        "IDs beginning with '{}' are the ones Attain gives records that have none; choose another ID",
+                        super::OWN_KEY_PREFIX
+                    ),
+                );
+                return None;
+            }
             id => id.trim_start_matches("zcrm_").to_owned(),
         };
         let key = match ExternalId::new(&text) {
