@@ -707,12 +707,12 @@ const BAD_INDICES_LISTED: usize = 100;
 /// A workbook's parts, read from its bytes.
 type Archive<'b> = zip::ZipArchive<std::io::Cursor<&'b [u8]>>;
 
+/// A part of a workbook, read as XML.
+type Part<'z, 'b> =
+    quick_xml::Reader<std::io::BufReader<zip::read::ZipFile<'z, std::io::Cursor<&'b [u8]>>>>;
+
 /// A part of the workbook as an XML reader, if the part exists.
-fn xml_part<'z, 'b>(
-    zip: &'z mut Archive<'b>,
-    name: &str,
-) -> Option<quick_xml::Reader<std::io::BufReader<zip::read::ZipFile<'z, std::io::Cursor<&'b [u8]>>>>>
-{
+fn xml_part<'z, 'b>(zip: &'z mut Archive<'b>, name: &str) -> Option<Part<'z, 'b>> {
     let entry = zip.by_name(name).ok()?;
     Some(quick_xml::Reader::from_reader(std::io::BufReader::new(
         entry,
