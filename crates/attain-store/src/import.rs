@@ -1885,8 +1885,10 @@ impl Store {
             }),
             Ok(_) => Ok(()),
             Err(e) => match StoreError::from(e) {
-                StoreError::Invalid(message) => Err(StoreError::Conflict(format!(
-                    "other records still refer to this one; delete or move them first ({message})"
+                // A refused delete is a foreign key other records hold.
+                StoreError::Invalid(_) => Err(StoreError::Conflict(format!(
+                    "this {} cannot be deleted: other records still refer to it; delete or move them first",
+                    crate::error::record_kind(table)
                 ))),
                 other => Err(other),
             },
