@@ -1265,3 +1265,54 @@ store_test!(async fn payments_beyond_what_is_left_to_pay_are_kept_and_counted_in
     let replaced = import(&store, Entity::Payments, "p3.csv", b"Order Number,Payment Date,Amount\nSO-1,2026-03-05,100000\n", Preset::Generic, true, false).await.unwrap();
     assert_eq!(defaulted(&replaced, "payment-beyond-order"), Some(1), "the stored payment it replaces does not count");
 });
+
+store_test!(async fn every_import_is_audited_once_with_its_file_and_what_it_created_changed_and_left(store) {
+    // M8: imports added nothing to the audit log.
+    org(&store).await;
+    let file = "external_id,name,customer,owner,amount,stage,close_date\nD1,A,Acme,jane,100,Closed Won,2026-03-31\nD2,B,Acme,jane,200,Closed Won,2026-03-31\nD3,C,Acme,jane,300,Qualification,2026-09-30\n";
+    let run = |text: String, dry_run: bool| {
+        let store = store.clone();
+        async move {
+            let options = ImportOptions { dry_run, actor: Some(Actor::named("attain import")), ..ImportOptions::default() };
+            attain_app::import::import(&store, Entity::Deals, "deals-2026.csv", text.as_bytes(), &options, &|_| {}).await.unwrap()
+        }
+    };
+    run(file.to_owned(), true).await;
+    assert!(store.audit_log(Some("import"), 10, None).await.unwrap().is_empty(), "a dry run writes no entry");
+    let report = run(file.to_owned(), false).await;
+    assert_eq!((report.counts.created, report.counts.updated, report.counts.unchanged), (3, 0, 0));
+    let again = run(file.to_owned(), false).await;
+    assert_eq!((again.counts.created, again.counts.updated, again.counts.unchanged), (0, 3, 3));
+    let changed = run(file.replace("D2,B,Acme,jane,200", "D2,B,Acme,jane,250"), false).await;
+    assert_eq!((changed.counts.created, changed.counts.updated, changed.counts.unchanged), (0, 3, 2));
+    let log = store.audit_log(Some("import"), 10, None).await.unwrap();
+    assert_eq!(log.len(), 3, "one entry per import: {log:?}");
+    let counts: Vec<(i64, i64, i64)> = log.iter().rev().map(|e| {
+        let a = e.after.as_ref().unwrap();
+        (a["created"].as_i64().unwrap(), a["updated"].as_i64().unwrap(), a["unchanged"].as_i64().unwrap())
+    }).collect();
+    assert_eq!(counts, vec![(3, 0, 0), (0, 0, 3), (0, 1, 2)]);
+    let first = log.last().unwrap();
+    assert_eq!((first.actor.as_str(), first.action.as_str(), first.entity_id.as_str()), ("attain import", "create", "deals"));
+    assert_eq!(first.after.as_ref().unwrap()["file"], "deals-2026.csv");
+    // Orders with their lines and records of every other kind are counted alike.
+    import_orders(&store, "o.csv", ORDERS_WITHOUT_PRODUCTS.as_bytes()).await.unwrap();
+    let again = import_orders(&store, "o.csv", ORDERS_WITHOUT_PRODUCTS.as_bytes()).await.unwrap();
+    assert_eq!((again.counts.updated, again.counts.unchanged), (2, 2));
+    let changed = import_orders(&store, "o.csv", ORDERS_WITHOUT_PRODUCTS.replace(",2,500", ",3,500").as_bytes()).await.unwrap();
+    assert_eq!((changed.counts.updated, changed.counts.unchanged), (2, 1), "a changed line changes its order");
+    let rates = "Currency,Month,Rate\nUSD,2026-03,7.1\nEUR,2026-03,7.8\n";
+    import(&store, Entity::ExchangeRates, "r.csv", rates.as_bytes(), Preset::Generic, false, false).await.unwrap();
+    let again = import(&store, Entity::ExchangeRates, "r.csv", rates.replace("7.8", "7.9").as_bytes(), Preset::Generic, false, false).await.unwrap();
+    assert_eq!((again.counts.updated, again.counts.unchanged), (2, 1));
+    assert_eq!(store.audit_log(Some("import"), 50, None).await.unwrap().len(), 8);
+});
+
+const ORDERS_WITHOUT_PRODUCTS: &str = "Order Number,Order Date,Customer,Owner,Quantity,Amount\nSO-1,2026-03-01,Acme,jane,1,100\nSO-1,2026-03-01,Acme,jane,2,500\nSO-2,2026-03-02,Acme,jane,1,70\n";
+
+store_test!(async fn a_customer_completed_from_a_reference_counts_as_updated_not_unchanged(store) {
+    org(&store).await;
+    import_deals(&store, "d.csv", b"name,customer,owner,amount,stage,close_date\nA,Nova Labs,jane,1,Closed Won,2026-03-31\n", Preset::Generic, false, false).await.unwrap();
+    let report = import(&store, Entity::Customers, "c.csv", b"external_id,name\nC-1,Nova Labs\n", Preset::Generic, false, false).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.updated, report.counts.unchanged), (0, 1, 0));
+});

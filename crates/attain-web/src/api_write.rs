@@ -170,6 +170,8 @@ struct WriteDto {
     records: usize,
     created: usize,
     updated: usize,
+    /// Of `updated`, the records the write left as they were.
+    unchanged: usize,
     customers_created: usize,
     channels_created: usize,
     courses_created: usize,
@@ -207,6 +209,7 @@ impl From<ImportReport> for WriteDto {
             records: r.records,
             created: r.counts.created,
             updated: r.counts.updated,
+            unchanged: r.counts.unchanged,
             customers_created: r.counts.customers_created,
             channels_created: r.counts.channels_created,
             courses_created: r.counts.courses_created,
@@ -240,6 +243,7 @@ impl From<ImportReport> for WriteDto {
 fn options(user: &ApiUser) -> ImportOptions {
     ImportOptions {
         actor: Some(Actor::person(&user.principal)),
+        audit_each_record: true,
         ..ImportOptions::default()
     }
 }
@@ -334,6 +338,14 @@ async fn delete(
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
     let table_name = table_of(entity).ok_or_else(|| ApiError::not_found("no such record"))?;
-    state.store().delete_record(table_name, id).await?;
+    state
+        .store()
+        .delete_record(
+            &Actor::person(&user.principal),
+            entity.key(),
+            table_name,
+            id,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -41,3 +41,45 @@ store_test!(async fn an_external_id_in_attains_own_form_is_refused_and_cannot_bl
     let r = call(Method::PUT, &format!("/api/v1/customers/{nova}")).bearer(&ops).json(serde_json::json!({"name": "Nova Labs Group"})).send(&store).await;
     assert_eq!(r.status, StatusCode::OK, "a second replacement finds the same key: {}", r.body);
 });
+
+store_test!(async fn api_writes_replacements_and_deletes_are_audited_record_by_record(store) {
+    // M8: POST, PUT and DELETE /api/v1/<entity> added nothing to the audit log.
+    org(&store).await;
+    let ops = token(&store, "ops").await;
+    let ops_id = id_of(&store, "ops").await;
+    let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(with(with(deal("Lab build-out"), "customer", "Nova Labs"), "external_id", "D-1")).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = call(Method::GET, "/api/v1/deals").bearer(&ops).send(&store).await.json()["items"][0]["id"].as_i64().unwrap();
+    let log = store.audit_log(Some("deals"), 10, None).await.unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    let created = &log[0];
+    assert_eq!((created.action.as_str(), created.entity_id.clone(), created.actor.as_str(), created.actor_id.map(|u| u.raw())), ("create", id.to_string(), "ops", Some(ops_id)));
+    assert_eq!((created.before.clone(), created.after.as_ref().unwrap()["name"].clone()), (None, serde_json::json!("Lab build-out")));
+    let r = call(Method::PUT, &format!("/api/v1/deals/{id}")).bearer(&ops).json(with(with(deal("Lab build-out II"), "customer", "Nova Labs"), "amount", "150")).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["unchanged"], 0);
+    let replaced = &store.audit_log(Some("deals"), 10, None).await.unwrap()[0];
+    assert_eq!((replaced.action.as_str(), replaced.entity_id.clone()), ("update", id.to_string()));
+    assert_eq!(replaced.before.as_ref().unwrap()["name"], "Lab build-out");
+    assert_eq!((replaced.after.as_ref().unwrap()["name"].clone(), replaced.after.as_ref().unwrap()["amount_minor"].clone()), (serde_json::json!("Lab build-out II"), serde_json::json!("15000")));
+    // A refused write is not logged: the entry is in the write's transaction.
+    let r = call(Method::POST, "/api/v1/deals").bearer(&ops).json(with(deal("Bad"), "amount", "12a")).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(store.audit_log(Some("deals"), 10, None).await.unwrap().len(), 2);
+    assert_eq!(call(Method::DELETE, &format!("/api/v1/deals/{id}")).bearer(&ops).send(&store).await.status, StatusCode::NO_CONTENT);
+    let deleted = &store.audit_log(Some("deals"), 10, None).await.unwrap()[0];
+    assert_eq!((deleted.action.as_str(), deleted.entity_id.clone(), deleted.after.clone()), ("delete", id.to_string(), None));
+    assert_eq!(deleted.before.as_ref().unwrap()["name"], "Lab build-out II");
+    // A refused delete is not logged either.
+    let customer = call(Method::GET, "/api/v1/customers").bearer(&ops).send(&store).await.json()["items"][0]["id"].as_i64().unwrap();
+    call(Method::POST, "/api/v1/deals").bearer(&ops).json(with(deal("Keeps it"), "customer", "Nova Labs")).send(&store).await;
+    let r = call(Method::DELETE, &format!("/api/v1/customers/{customer}")).bearer(&ops).send(&store).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("this customer cannot be deleted: other records still refer to it"), "{}", r.body);
+    assert!(store.audit_log(Some("customers"), 10, None).await.unwrap().is_empty());
+    // Every record of an array gets its own entry, by its kind's API name.
+    let r = call(Method::POST, "/api/v1/market-sizes").bearer(&ops).json(serde_json::json!([{"segment": "Lab", "region": "East", "period": "2026", "amount": "100"}, {"segment": "Lab", "region": "West", "period": "2026", "amount": "200"}])).send(&store).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(store.audit_log(Some("market-sizes"), 10, None).await.unwrap().len(), 2);
+    assert!(store.audit_log(Some("import"), 10, None).await.unwrap().is_empty(), "API writes are logged per record, not as a file");
+});

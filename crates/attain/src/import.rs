@@ -124,6 +124,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         create_missing_owners: args.create_missing_owners,
         actor: Some(Actor::named("attain import")),
+        audit_each_record: false,
         replacing: None,
     };
     let bar = ProgressBar::new_spinner();

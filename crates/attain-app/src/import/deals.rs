@@ -9,7 +9,7 @@ use attain_store::{CustomerRef, ImportedDeal, Store};
 use super::parse::ImportProblem;
 use super::presets::{self, DEAL_FIELDS};
 use super::rows::{Owners, Rates, Row, Sheet};
-use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
+use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -290,7 +290,10 @@ pub(super) async fn import(
             records: deals.len() as u64,
         });
         let wrote = |n| on_step(ImportStep::Wrote(n));
-        report.counts = store.import_deals(&deals, &new_owners, &wrote).await?;
+        let audit = options.audit(Entity::Deals, table);
+        report.counts = store
+            .import_deals(&deals, &new_owners, &audit, &wrote)
+            .await?;
     }
     Ok(report)
 }

@@ -205,6 +205,9 @@ pub struct ImportOptions {
     pub create_missing_owners: bool,
     /// Who imports, for the audit log of created owners.
     pub actor: Option<Actor>,
+    /// Audit each record (with its fields before and after) rather than
+    /// the file as a whole: what API writes do.
+    pub audit_each_record: bool,
     /// The key of the record a replacement (`PUT /api/v1/<entity>/{id}`)
     /// writes: accepted even in Attain's own `attain:…` form, which no
     /// caller may otherwise give (see [`OWN_KEY_PREFIX`]).
@@ -219,7 +222,24 @@ impl Default for ImportOptions {
             dry_run: false,
             create_missing_owners: false,
             actor: None,
+            audit_each_record: false,
             replacing: None,
+        }
+    }
+}
+
+impl ImportOptions {
+    /// How a write of `entity` read from `table` goes into the audit log:
+    /// as the importing person (or `import`), for the file or each record.
+    pub(crate) fn audit(&self, entity: Entity, table: &Table) -> attain_store::ImportAudit {
+        attain_store::ImportAudit {
+            actor: self.actor.clone().unwrap_or_else(|| Actor::named("import")),
+            entity: entity.key().to_owned(),
+            scope: if self.audit_each_record {
+                attain_store::AuditScope::Records
+            } else {
+                attain_store::AuditScope::File(table.file.clone())
+            },
         }
     }
 }

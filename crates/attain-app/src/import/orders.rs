@@ -10,7 +10,7 @@ use super::deals::customer_ref;
 use super::parse::ImportProblem;
 use super::presets::ORDER_FIELDS;
 use super::rows::{Owners, Rates, Sheet};
-use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
+use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -306,7 +306,10 @@ pub(super) async fn import(
             records: line_count,
         });
         let wrote = |n| on_step(ImportStep::Wrote(n));
-        report.counts = store.import_orders(&orders, &new_owners, &wrote).await?;
+        let audit = options.audit(Entity::Orders, table);
+        report.counts = store
+            .import_orders(&orders, &new_owners, &audit, &wrote)
+            .await?;
     }
     Ok(report)
 }

@@ -162,7 +162,10 @@ pub(super) async fn import(
             records: records.len() as u64,
         });
         let wrote = |n| on_step(ImportStep::Wrote(n));
-        report.counts = store.import_records(&records, &new_owners, &wrote).await?;
+        let audit = options.audit(entity, table);
+        report.counts = store
+            .import_records(&records, &new_owners, &audit, &wrote)
+            .await?;
     }
     Ok(report)
 }
