@@ -2057,6 +2057,30 @@ impl Store {
         }
     }
 
+    /// Which of `keys` some record of `table` has as its re-import key
+    /// (external ID, order number or SKU).
+    pub async fn keys_in_use(&self, table: &str, keys: &[&str]) -> StoreResult<HashSet<String>> {
+        let (table, column) = keyed(table)?;
+        let mut found = HashSet::new();
+        for chunk in keys.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            // Table and column come from the constant list; every key is bound.
+            let sql = format!(
+                "SELECT CAST({column} AS TEXT) FROM {table} WHERE CAST({column} AS TEXT) IN ({})",
+                placeholders.join(",")
+            );
+            let rows: Vec<String> = on_pool!(self, pool => {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+                for k in chunk {
+                    q = q.bind(*k);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     /// Deletes record `id` of `table`, audited as `actor`'s delete of a
     /// record of `entity` (the API's name for it) with its fields before.
     /// A record others still refer to (a customer with deals, an order

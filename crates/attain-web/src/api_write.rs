@@ -23,29 +23,6 @@ use crate::{ApiError, AppState};
 /// Objects accepted in one request.
 const MAX_RECORDS: usize = 10_000;
 
-/// The table each entity is stored in, for replacing and deleting by ID.
-fn table_of(entity: Entity) -> Option<&'static str> {
-    Some(match entity {
-        Entity::Deals => "deals",
-        Entity::Orders => "orders",
-        Entity::Customers => "customers",
-        Entity::Contacts => "contacts",
-        Entity::Products => "products",
-        Entity::Payments => "payments",
-        Entity::Refunds => "refunds",
-        Entity::Activities => "activities",
-        Entity::Tickets => "tickets",
-        Entity::Surveys => "survey_responses",
-        Entity::Spend => "spend",
-        Entity::Enrolments => "enrolments",
-        Entity::MarketSizes => "market_sizes",
-        Entity::Competitors => "competitors",
-        Entity::Territories => "territories",
-        Entity::Courses => "courses",
-        Entity::ExchangeRates => return None,
-    })
-}
-
 /// The field a replacement keys on: `PUT` sets it from the record's ID.
 fn key_field(entity: Entity) -> &'static str {
     match entity {
@@ -68,7 +45,7 @@ pub(crate) fn routes() -> Router<AppState> {
                 },
             ),
         );
-        if table_of(entity).is_some() {
+        if entity.table().is_some() {
             router = router.route(
                 &format!("{path}/{{id}}"),
                 put(
@@ -248,25 +225,18 @@ fn options(user: &ApiUser) -> ImportOptions {
     }
 }
 
-/// Writes the records of `table`; `replacing` is the key of the record a
-/// `PUT` replaces.
 async fn write(
     state: &AppState,
     user: &ApiUser,
     entity: Entity,
     table: Table,
-    replacing: Option<String>,
 ) -> Result<ImportReport, ApiError> {
-    let options = ImportOptions {
-        replacing,
-        ..options(user)
-    };
     import::import_table(
         state.store(),
         entity,
         table,
         Vec::<ImportProblem>::new(),
-        &options,
+        &options(user),
         &|_| {},
     )
     .await
@@ -281,7 +251,7 @@ async fn create(
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
     let table = table_of_json(body)?;
-    let report = write(&state, &user, entity, table, None).await?;
+    let report = write(&state, &user, entity, table).await?;
     let status = if report.counts.created > 0 {
         StatusCode::CREATED
     } else {
@@ -298,7 +268,9 @@ async fn replace(
     Json(body): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
-    let table_name = table_of(entity).ok_or_else(|| ApiError::not_found("no such record"))?;
+    let table_name = entity
+        .table()
+        .ok_or_else(|| ApiError::not_found("no such record"))?;
     if entity == Entity::MarketSizes {
         return Err(ApiError::bad_request(
             "market sizes are keyed by segment, region and period: POST them to replace one",
@@ -319,14 +291,14 @@ async fn replace(
                 ))
                 .with_details(serde_json::json!({"field": field, "value": given})));
             }
-            table.rows[0].1[i] = key.clone();
+            table.rows[0].1[i] = key;
         }
         None => {
             table.header.push(field.to_owned());
-            table.rows[0].1.push(key.clone());
+            table.rows[0].1.push(key);
         }
     }
-    let report = write(&state, &user, entity, table, Some(key)).await?;
+    let report = write(&state, &user, entity, table).await?;
     Ok(Json(WriteDto::from(report)).into_response())
 }
 
@@ -337,7 +309,9 @@ async fn delete(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
-    let table_name = table_of(entity).ok_or_else(|| ApiError::not_found("no such record"))?;
+    let table_name = entity
+        .table()
+        .ok_or_else(|| ApiError::not_found("no such record"))?;
     state
         .store()
         .delete_record(

@@ -300,7 +300,6 @@ fn options_of(upload: &Upload) -> Result<(Entity, ImportOptions), AppError> {
         create_missing_owners: upload.create_missing_owners,
         actor: None,
         audit_each_record: false,
-        replacing: None,
     };
     Ok((entity, options))
 }

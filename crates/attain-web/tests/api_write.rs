@@ -40,6 +40,10 @@ store_test!(async fn an_external_id_in_attains_own_form_is_refused_and_cannot_bl
     assert_eq!((c["name"].as_str(), c["external_id"].as_str()), (Some("Nova Labs Ltd"), Some(format!("attain:customers:{nova}:2").as_str())));
     let r = call(Method::PUT, &format!("/api/v1/customers/{nova}")).bearer(&ops).json(serde_json::json!({"name": "Nova Labs Group"})).send(&store).await;
     assert_eq!(r.status, StatusCode::OK, "a second replacement finds the same key: {}", r.body);
+    // A key a record has may be named to update that record.
+    let r = call(Method::POST, "/api/v1/customers").bearer(&ops).json(serde_json::json!({"external_id": format!("attain:customers:{nova}:2"), "name": "Nova Labs AG"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["updated"], 1);
 });
 
 store_test!(async fn api_writes_replacements_and_deletes_are_audited_record_by_record(store) {

@@ -125,7 +125,6 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         create_missing_owners: args.create_missing_owners,
         actor: Some(Actor::named("attain import")),
         audit_each_record: false,
-        replacing: None,
     };
     let bar = ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(200));

@@ -130,6 +130,7 @@ pub(super) async fn import(
             "the file has no ID column: deals are matched on re-import by name and customer".into(),
         );
     }
+    sheet.own_keys_in_use = super::own_keys_in_use(store, Entity::Deals, table).await?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let rates = Rates::load(store, base_currency).await?;
     let mut deals = Vec::with_capacity(table.rows.len());

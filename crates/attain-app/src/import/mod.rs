@@ -137,6 +137,30 @@ impl Entity {
         }
     }
 
+    /// The table its records are stored in, for those that can be
+    /// replaced or deleted one by one (exchange rates cannot).
+    pub fn table(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Deals => "deals",
+            Self::Orders => "orders",
+            Self::Customers => "customers",
+            Self::Contacts => "contacts",
+            Self::Products => "products",
+            Self::Payments => "payments",
+            Self::Refunds => "refunds",
+            Self::Activities => "activities",
+            Self::Tickets => "tickets",
+            Self::Surveys => "survey_responses",
+            Self::Spend => "spend",
+            Self::Enrolments => "enrolments",
+            Self::MarketSizes => "market_sizes",
+            Self::Competitors => "competitors",
+            Self::Territories => "territories",
+            Self::Courses => "courses",
+            Self::ExchangeRates => return None,
+        })
+    }
+
     /// Attain's fields for this entity and the headers that fill them.
     pub fn fields(self) -> Vec<(&'static str, Vec<&'static str>)> {
         self.field_list()
@@ -208,10 +232,6 @@ pub struct ImportOptions {
     /// Audit each record (with its fields before and after) rather than
     /// the file as a whole: what API writes do.
     pub audit_each_record: bool,
-    /// The key of the record a replacement (`PUT /api/v1/<entity>/{id}`)
-    /// writes: accepted even in Attain's own `attain:…` form, which no
-    /// caller may otherwise give (see [`OWN_KEY_PREFIX`]).
-    pub replacing: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -223,7 +243,6 @@ impl Default for ImportOptions {
             create_missing_owners: false,
             actor: None,
             audit_each_record: false,
-            replacing: None,
         }
     }
 }
@@ -245,10 +264,37 @@ impl ImportOptions {
 }
 
 /// How the keys Attain gives records that have no external ID begin
-/// (`attain:deals:141`, see `Store::record_key`). A caller who gave a
+/// (`attain:deals:141`, see `Store::record_key`). A caller who gave a new
 /// record such an ID could take the key of another record and block its
-/// replacement, so an import refuses them.
+/// replacement, so an import accepts one only where a record has it
+/// already (see [`own_keys_in_use`]).
 pub const OWN_KEY_PREFIX: &str = "attain:";
+
+/// Whether `text` is in Attain's own key form (`attain:…`, any case).
+pub(crate) fn is_own_key(text: &str) -> bool {
+    text.get(..OWN_KEY_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(OWN_KEY_PREFIX))
+}
+
+/// The cells of `table` in Attain's own key form that are the keys of
+/// stored records of `entity`: a file or request may name them (to update
+/// those records, as a replacement through the API does), no others.
+pub(crate) async fn own_keys_in_use(
+    store: &Store,
+    entity: Entity,
+    table: &Table,
+) -> AppResult<std::collections::HashSet<String>> {
+    let cells: Vec<&str> = table
+        .rows
+        .iter()
+        .flat_map(|(_, cells)| cells.iter().map(String::as_str))
+        .filter(|c| is_own_key(c))
+        .collect();
+    match entity.table() {
+        Some(stored) if !cells.is_empty() => Ok(store.keys_in_use(stored, &cells).await?),
+        _ => Ok(std::collections::HashSet::new()),
+    }
+}
 
 /// Where an import is, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

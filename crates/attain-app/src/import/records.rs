@@ -111,6 +111,7 @@ pub(super) async fn import(
         number_fields(entity),
         file_problems,
     )?;
+    sheet.own_keys_in_use = super::own_keys_in_use(store, entity, table).await?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let records = match entity {
         Entity::Customers => customers(store, &mut sheet, &mut owners).await?,

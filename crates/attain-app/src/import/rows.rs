@@ -30,8 +30,9 @@ pub(crate) struct Sheet<'a> {
     decimals: HashMap<usize, Decimals>,
     /// The mapping file's decimal mark, for every number.
     decimal_given: Option<DecimalMark>,
-    /// The key a replacement writes, accepted in Attain's own form.
-    replacing: Option<String>,
+    /// Keys in Attain's own form that stored records have: a row may name
+    /// them, no others (see [`super::OWN_KEY_PREFIX`]).
+    pub own_keys_in_use: std::collections::HashSet<String>,
     seen: HashMap<String, usize>,
     defaults: Vec<(super::Fallback, usize)>,
 }
@@ -137,7 +138,7 @@ impl<'a> Sheet<'a> {
             notes,
             decimals,
             decimal_given: options.mapping.decimal,
-            replacing: options.replacing.clone(),
+            own_keys_in_use: std::collections::HashSet::new(),
             seen: HashMap::new(),
             defaults: Vec::new(),
         })
@@ -629,15 +630,11 @@ impl Row<'_, '_> {
     ) -> Option<ExternalId> {
         let text = match self.text(field) {
             "" => derived(),
-            id if id
-                .get(..super::OWN_KEY_PREFIX.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(super::OWN_KEY_PREFIX))
-                && self.sheet.replacing.as_deref() != Some(id) =>
-            {
+            id if super::is_own_key(id) && !self.sheet.own_keys_in_use.contains(id) => {
                 self.bad(
                     field,
                     format!(
-                        "IDs beginning with '{}' are the ones Attain gives records that have none; choose another ID",
+                        "IDs beginning with '{}' are the ones Attain gives records that have none, and no record has this one; choose another ID",
                         super::OWN_KEY_PREFIX
                     ),
                 );
