@@ -1316,3 +1316,16 @@ store_test!(async fn a_customer_completed_from_a_reference_counts_as_updated_not
     let report = import(&store, Entity::Customers, "c.csv", b"external_id,name\nC-1,Nova Labs\n", Preset::Generic, false, false).await.unwrap();
     assert_eq!((report.counts.created, report.counts.updated, report.counts.unchanged), (0, 1, 0));
 });
+
+store_test!(async fn a_rate_or_competitor_twice_in_one_file_is_a_problem_of_its_second_row(store) {
+    // Found while auditing imports: the same currency and month (or
+    // competitor name) twice in a file made PostgreSQL refuse the whole
+    // import with "ON CONFLICT DO UPDATE command cannot affect row a
+    // second time", while SQLite kept the last row without a word.
+    org(&store).await;
+    let lines = problems_of(import(&store, Entity::ExchangeRates, "r.csv", b"Currency,Month,Rate\nUSD,2026-03,7.1\nUSD,2026-03,7.2\n", Preset::Generic, false, false).await);
+    assert_eq!(lines, vec!["r.csv:3:Month: this currency and month appear twice (first on line 2) (2026-03)"]);
+    let lines = problems_of(import(&store, Entity::Competitors, "c.csv", b"external_id,name\nC1,Agilent\nC2,Agilent\n", Preset::Generic, false, false).await);
+    assert_eq!(lines, vec!["c.csv:3:name: the same competitor appears twice (first on line 2) (Agilent)"]);
+    assert_eq!((store.count_rows("exchange_rates").await.unwrap(), store.count_rows("competitors").await.unwrap()), (0, 0));
+});

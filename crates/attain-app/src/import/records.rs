@@ -1176,6 +1176,7 @@ const MAX_RATE: u32 = 1_000_000;
 
 fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
     let mut out = Vec::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
@@ -1227,6 +1228,13 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
         let (Some(currency), Some(month), Some(rate_to_base)) = (currency, month, rate) else {
             continue;
         };
+        if let Some(first) = seen.insert((currency.clone(), month.clone()), *line) {
+            row.bad(
+                "month",
+                format!("this currency and month appear twice (first on line {first})"),
+            );
+            continue;
+        }
         out.push(ImportedRate {
             currency,
             month,
@@ -1238,6 +1246,8 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
 
 fn competitors(sheet: &mut Sheet<'_>) -> ImportRecords {
     let mut out = Vec::new();
+    // Competitors are stored by name: one row per name.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
@@ -1253,6 +1263,13 @@ fn competitors(sheet: &mut Sheet<'_>) -> ImportRecords {
         let (Some(name), Some(position), Some(key)) = (name, position, key) else {
             continue;
         };
+        if let Some(first) = seen.insert(name.clone(), *line) {
+            row.bad(
+                "name",
+                format!("the same competitor appears twice (first on line {first})"),
+            );
+            continue;
+        }
         out.push(ImportedCompetitor {
             external_id: key,
             name,
