@@ -1329,3 +1329,17 @@ store_test!(async fn a_rate_or_competitor_twice_in_one_file_is_a_problem_of_its_
     assert_eq!(lines, vec!["c.csv:3:name: the same competitor appears twice (first on line 2) (Agilent)"]);
     assert_eq!((store.count_rows("exchange_rates").await.unwrap(), store.count_rows("competitors").await.unwrap()), (0, 0));
 });
+
+store_test!(async fn a_european_quantity_of_1_000_is_a_thousand_not_one(store) {
+    // Found with H4: a quantity 1.000 in a file with decimal commas was
+    // read as one, and the line's amount (unit price × quantity) 1,000
+    // times too small.
+    org(&store).await;
+    let file = "Order Number;Order Date;Customer;Owner;Quantity;Unit Price\nSO-1;2026-03-01;Acme;jane;1.000;2,50\n";
+    import_orders(&store, "o.csv", file.as_bytes()).await.unwrap();
+    let orders = store.orders_visible(&Visibility::Everything, &attain_store::OrderFilter::default(), 0, 10).await.unwrap();
+    assert_eq!(orders.items[0].total.amount().to_string(), "2500.00");
+    let undecided = "Order Number,Order Date,Customer,Owner,Quantity,Amount\nSO-2,2026-03-01,Acme,jane,1.000,100\n";
+    let lines = problems_of(import_orders(&store, "o.csv", undecided.as_bytes()).await);
+    assert!(lines[0].starts_with("o.csv:2:Quantity: is ambiguous: it could be 1000 or 1,"), "{lines:?}");
+});

@@ -117,7 +117,7 @@ pub(super) async fn import(
         options,
         base_currency,
         &["order_date"],
-        &["unit_price", "amount"],
+        &["unit_price", "amount", "quantity"],
         file_problems,
     )?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;

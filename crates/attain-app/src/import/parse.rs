@@ -198,12 +198,34 @@ fn with_mark(number: &str, mark: DecimalMark) -> Option<String> {
     })
 }
 
+/// Why a number could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NumberError {
+    /// Its separators fit no layout (or not the mapping file's mark).
+    Layout(Option<DecimalMark>),
+    /// It reads two ways and nothing decides (the sentence says both).
+    Ambiguous(String),
+}
+
+impl NumberError {
+    /// The problem in words, `what` being `an amount` or `a number`.
+    pub(crate) fn describe(self, what: &str) -> String {
+        match self {
+            Self::Ambiguous(message) => message,
+            Self::Layout(Some(mark)) => {
+                format!("not {what} with '{}' as its decimal mark", mark.char())
+            }
+            Self::Layout(None) => format!("not {what}"),
+        }
+    }
+}
+
 /// A number written with thousands separators and a decimal comma or
 /// point as Rust reads it (`1234.56`). A value that can only be read one
 /// way is read that way (unless a mapping file gives the mark); an
 /// ambiguous one (`1.000`) by the mark its file shows, and without one it
 /// is a problem that says both readings.
-pub(crate) fn normalise_number(number: &str, decimals: Decimals) -> Result<String, String> {
+pub(crate) fn normalise_number(number: &str, decimals: Decimals) -> Result<String, NumberError> {
     let mark = match (decimals, mark_evidence(number)) {
         (Decimals::Given(m), _) | (_, MarkEvidence::Shows(m)) => m,
         (_, MarkEvidence::Silent) => DecimalMark::Point,
@@ -220,15 +242,15 @@ pub(crate) fn normalise_number(number: &str, decimals: Decimals) -> Result<Strin
             } else {
                 "no amount in the file shows whether ',' or '.' is its decimal mark"
             };
-            return Err(format!(
+            return Err(NumberError::Ambiguous(format!(
                 "is ambiguous: it could be {grouped} or {decimal}, and {why} (write it without a thousands separator or with its decimals, or set decimal = \",\" or decimal = \".\" in a mapping file)"
-            ));
+            )));
         }
     };
-    with_mark(number, mark).ok_or_else(|| match decimals {
-        Decimals::Given(m) => format!("not an amount with '{}' as its decimal mark", m.char()),
-        _ => "not an amount".to_owned(),
-    })
+    with_mark(number, mark).ok_or(NumberError::Layout(match decimals {
+        Decimals::Given(m) => Some(m),
+        _ => None,
+    }))
 }
 
 /// The currency an amount names by code or symbol (`USD 1,200`, `$1,200`,
@@ -302,7 +324,7 @@ pub(crate) fn parse_amount_as(
     if compact.is_empty() {
         return Err("not an amount".into());
     }
-    let cleaned = normalise_number(&compact, decimals)?;
+    let cleaned = normalise_number(&compact, decimals).map_err(|e| e.describe("an amount"))?;
     let money = Money::parse(&cleaned, currency).map_err(|_| "not an amount".to_owned())?;
     let money = money.checked_mul(scale).map_err(|e| e.to_string())?;
     let money = if negative { money.negated() } else { money };
@@ -493,11 +515,14 @@ fn read_datetime(text: &str, style: &DateStyle) -> Result<DateTime<Utc>, String>
 }
 
 /// Parses a whole number, allowing thousands separators.
-pub fn parse_int(text: &str) -> Result<i64, String> {
-    let cleaned: String = text
+/// Thousands separators and decimal mark are read as `decimals` says, so
+/// `1.000` in a file of `1.234,56` is a thousand.
+pub(crate) fn parse_int_as(text: &str, decimals: Decimals) -> Result<i64, String> {
+    let compact: String = text
         .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}'))
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\''))
         .collect();
+    let cleaned = normalise_number(&compact, decimals).map_err(|e| e.describe("a number"))?;
     let value: Decimal = cleaned.parse().map_err(|_| "not a number".to_owned())?;
     if !value.fract().is_zero() {
         return Err("must be a whole number".into());
@@ -750,8 +775,15 @@ mod tests {
         assert_eq!(at("03/12/2026 10:15 AM"), "2026-03-12T10:15:00+00:00");
         assert_eq!(at("2026-03-12"), "2026-03-12T00:00:00+00:00");
         assert!(parse_datetime("later", &DateStyle::MonthFirst).is_err());
-        assert_eq!(parse_int("1,200"), Ok(1200));
-        assert!(parse_int("1.5").is_err());
+        let point = Decimals::Shown(DecimalMark::Point);
+        assert_eq!(parse_int_as("1,200", point), Ok(1200));
+        assert!(parse_int_as("1.5", point).is_err());
+        assert_eq!(
+            parse_int_as("1.000", Decimals::Shown(DecimalMark::Comma)),
+            Ok(1000),
+            "a thousand in a file with a decimal comma"
+        );
+        assert!(parse_int_as("1.000", Decimals::Unknown).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::mapping::Columns;
 use super::parse::{
     DateStyle, DecimalMark, Decimals, ImportProblem, MarkEvidence, amount_number, mark_evidence,
-    normalise_number, parse_amount_as, parse_date_as, parse_datetime, parse_int, parse_percent,
+    normalise_number, parse_amount_as, parse_date_as, parse_datetime, parse_int_as, parse_percent,
 };
 use super::source::Table;
 use super::{ImportOptions, presets};
@@ -578,6 +578,7 @@ impl Row<'_, '_> {
         let (compact, _, _) = amount_number(text);
         Some(
             normalise_number(&compact, decimals)
+                .map_err(|e| e.describe("a number"))
                 .and_then(|n| n.parse().map_err(|_| "not a number".to_owned())),
         )
     }
@@ -588,8 +589,9 @@ impl Row<'_, '_> {
         field: &str,
         range: std::ops::RangeInclusive<i64>,
     ) -> Option<Option<i64>> {
+        let decimals = self.sheet.decimals_of(self.source(field));
         self.optional(field, |t, _| {
-            let v = parse_int(t)?;
+            let v = parse_int_as(t, decimals)?;
             if range.contains(&v) {
                 Ok(v)
             } else {
