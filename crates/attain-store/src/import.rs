@@ -19,6 +19,7 @@ use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::bulk::{Val, bulk_insert};
 use crate::kpi::{Touched, refresh_rollups};
+use crate::snapshot::{Changes, ImportAudit, Target, audit_import, snapshots, snapshots_by_id};
 use crate::{Actor, Store, StoreError, StoreResult, on_pool};
 
 /// Called with the number of rows just written, for progress bars.
@@ -130,6 +131,8 @@ pub struct ImportCounts {
     pub channels_created: usize,
     /// Courses created because no existing one had the name (enrolments).
     pub courses_created: usize,
+    /// Of [`Self::updated`], the records the write left exactly as they were.
+    pub unchanged: usize,
 }
 
 const DEAL_COLUMNS: &[&str] = &[
@@ -149,6 +152,15 @@ const DEAL_COLUMNS: &[&str] = &[
     "source_channel",
     "external_id",
 ];
+
+/// Where imported deals go.
+const DEALS_TARGET: Target = Target {
+    table: "deals",
+    columns: DEAL_COLUMNS,
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
 
 /// ` ON CONFLICT (key) DO UPDATE SET c = excluded.c, …` for every column but the key.
 fn upsert_suffix(key: &[&str], columns: &[&str]) -> String {
@@ -431,6 +443,7 @@ impl Store {
         &self,
         deals: &[ImportedDeal],
         owners: &NewOwners,
+        audit: &ImportAudit,
         progress: Progress<'_>,
     ) -> StoreResult<ImportCounts> {
         let mut counts = ImportCounts {
@@ -488,6 +501,8 @@ impl Store {
                     Val::Text(d.external_id.as_str().into()),
                 ]);
             }
+            let keys: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
+            let was = snapshots!(tx, &DEALS_TARGET, &keys, audit.per_record());
             let suffix = upsert_suffix(&["external_id"], DEAL_COLUMNS);
             bulk_insert!(tx, "deals", DEAL_COLUMNS, &rows, &suffix, progress);
             // Stage history for new deals and changed stages.
@@ -513,9 +528,13 @@ impl Store {
                 touched.customers.insert(customer_of(&ids, &d.customer)?);
             }
             refresh_rollups!(self, tx, Some(&touched));
-            tx.commit().await?;
             counts.updated = deals.iter().filter(|d| before.contains_key(d.external_id.as_str())).count();
             counts.created = deals.len() - counts.updated;
+            let is = snapshots!(tx, &DEALS_TARGET, &keys, audit.per_record());
+            let changes = Changes::of(&keys, &was, &is);
+            counts.unchanged = changes.unchanged;
+            audit_import!(tx, audit, &changes, &counts);
+            tx.commit().await?;
         });
         Ok(counts)
     }
@@ -567,6 +586,14 @@ const ORDER_COLUMNS: &[&str] = &[
     "status",
     "external_id",
 ];
+/// Where imported orders go, with their lines.
+const ORDERS_TARGET: Target = Target {
+    table: "orders",
+    columns: ORDER_COLUMNS,
+    key: &["number"],
+    has_id: true,
+    lines: true,
+};
 const LINE_COLUMNS: &[&str] = &[
     "order_id",
     "product_id",
@@ -584,6 +611,7 @@ impl Store {
         &self,
         orders: &[ImportedOrder],
         owners: &NewOwners,
+        audit: &ImportAudit,
         progress: Progress<'_>,
     ) -> StoreResult<ImportCounts> {
         let mut counts = ImportCounts {
@@ -630,6 +658,8 @@ impl Store {
                     Val::Text(o.number.clone()),
                 ]);
             }
+            let keys: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+            let was = snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record());
             let suffix = upsert_suffix(&["number"], ORDER_COLUMNS);
             bulk_insert!(tx, "orders", ORDER_COLUMNS, &rows, &suffix);
             drop(rows);
@@ -668,6 +698,10 @@ impl Store {
                 touched.customers.insert(customer_of(&customers, &o.customer)?);
             }
             refresh_rollups!(self, tx, Some(&touched));
+            let is = snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record());
+            let changes = Changes::of(&keys, &was, &is);
+            counts.unchanged = changes.unchanged;
+            audit_import!(tx, audit, &changes, &counts);
             tx.commit().await?;
         });
         Ok(counts)
@@ -721,6 +755,35 @@ impl Store {
         orders: &[OrderId],
         replaced: &HashSet<&str>,
     ) -> StoreResult<HashMap<OrderId, Money>> {
+        self.room_left("refunds", orders, replaced).await
+    }
+
+    /// What is left to pay of each of `orders`: its total less its stored
+    /// payments, except those whose external ID is in `replaced`. In the
+    /// order's currency; a payment in another currency takes nothing here.
+    /// Never less than zero.
+    pub async fn payment_room(
+        &self,
+        orders: &[OrderId],
+        replaced: &HashSet<&str>,
+    ) -> StoreResult<HashMap<OrderId, Money>> {
+        let mut left = self.room_left("payments", orders, replaced).await?;
+        for room in left.values_mut() {
+            if room.amount().is_sign_negative() {
+                *room = Money::zero(room.currency());
+            }
+        }
+        Ok(left)
+    }
+
+    /// Each order's total less the `table` (refunds or payments) rows of
+    /// it in its currency, except the `replaced` ones.
+    async fn room_left(
+        &self,
+        table: &'static str,
+        orders: &[OrderId],
+        replaced: &HashSet<&str>,
+    ) -> StoreResult<HashMap<OrderId, Money>> {
         let mut ids: Vec<i64> = orders.iter().map(|o| o.raw()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -728,8 +791,9 @@ impl Store {
         for chunk in ids.chunks(500) {
             // IDs are integers from the database, never text from the file.
             let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            // `table` is one of two constants of ours.
             let sql = format!(
-                "SELECT o.id, o.currency, o.total_minor, r.external_id, r.currency, r.amount_minor FROM orders o LEFT JOIN refunds r ON r.order_id = o.id WHERE o.id IN ({})",
+                "SELECT o.id, o.currency, o.total_minor, r.external_id, r.currency, r.amount_minor FROM orders o LEFT JOIN {table} r ON r.order_id = o.id WHERE o.id IN ({})",
                 list.join(",")
             );
             type Row = (
@@ -1201,6 +1265,45 @@ impl ImportRecords {
         }
     }
 
+    /// Where the records go.
+    fn target(&self) -> &'static Target {
+        match self {
+            Self::Customers(_) => &CUSTOMERS_TARGET,
+            Self::Contacts(_) => &CONTACTS_TARGET,
+            Self::Products(_) => &PRODUCTS_TARGET,
+            Self::Payments(_) => &PAYMENTS_TARGET,
+            Self::Refunds(_) => &REFUNDS_TARGET,
+            Self::Activities(_) => &ACTIVITIES_TARGET,
+            Self::Tickets(_) => &TICKETS_TARGET,
+            Self::Surveys(_) => &SURVEYS_TARGET,
+            Self::Spend(_) => &SPEND_TARGET,
+            Self::Enrolments(_) => &ENROLMENTS_TARGET,
+            Self::MarketSizes(_) => &MARKET_SIZES_TARGET,
+            Self::ExchangeRates(_) => &EXCHANGE_RATES_TARGET,
+            Self::Competitors(_) => &COMPETITORS_TARGET,
+            Self::Territories(_) => &TERRITORIES_TARGET,
+            Self::Courses(_) => &COURSES_TARGET,
+        }
+    }
+
+    /// Each record's key as its [`Target`] reads it back (its key
+    /// columns joined by `|`).
+    fn audit_keys(&self) -> Vec<String> {
+        match self {
+            Self::Products(v) => v.iter().map(|p| p.sku.clone()).collect(),
+            Self::Competitors(v) => v.iter().map(|c| c.name.clone()).collect(),
+            Self::MarketSizes(v) => v
+                .iter()
+                .map(|m| format!("{}|{}|{}", m.segment, m.region, m.period))
+                .collect(),
+            Self::ExchangeRates(v) => v
+                .iter()
+                .map(|r| format!("{}|{}", r.currency, r.month))
+                .collect(),
+            _ => self.keys().into_iter().map(str::to_owned).collect(),
+        }
+    }
+
     /// The channels the records name (customers' sources, spend's channels).
     pub fn channels(&self) -> Vec<&Channel> {
         match self {
@@ -1248,11 +1351,239 @@ impl ImportRecords {
 
 /// Table, columns, conflict key and rows of records whose references are resolved.
 struct Upsert {
-    table: &'static str,
-    columns: &'static [&'static str],
-    key: &'static [&'static str],
+    target: &'static Target,
     rows: Vec<Vec<Val>>,
 }
+
+/// Where imported customers go.
+const CUSTOMERS_TARGET: Target = Target {
+    table: "customers",
+    columns: &[
+        "name",
+        "industry",
+        "region",
+        "size",
+        "segment",
+        "source_channel",
+        "owner_id",
+        "status",
+        "in_pool",
+        "created_on",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported contacts go.
+const CONTACTS_TARGET: Target = Target {
+    table: "contacts",
+    columns: &[
+        "customer_id",
+        "name",
+        "title",
+        "email",
+        "phone",
+        "owner_id",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported products go.
+const PRODUCTS_TARGET: Target = Target {
+    table: "products",
+    columns: &[
+        "sku",
+        "name",
+        "category",
+        "currency",
+        "list_price_minor",
+        "unit_cost_minor",
+        "active",
+        "external_id",
+    ],
+    key: &["sku"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported activities go.
+const ACTIVITIES_TARGET: Target = Target {
+    table: "activities",
+    columns: &[
+        "kind",
+        "owner_id",
+        "customer_id",
+        "deal_id",
+        "contact_id",
+        "lead_external_id",
+        "related_external_id",
+        "occurred_on",
+        "subject",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported tickets go.
+const TICKETS_TARGET: Target = Target {
+    table: "tickets",
+    columns: &[
+        "customer_id",
+        "contact_id",
+        "opened_at",
+        "first_response_at",
+        "resolved_at",
+        "priority",
+        "category",
+        "subject",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported survey responses go.
+const SURVEYS_TARGET: Target = Target {
+    table: "survey_responses",
+    columns: &[
+        "customer_id",
+        "kind",
+        "score",
+        "responded_on",
+        "comment",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported spend go.
+const SPEND_TARGET: Target = Target {
+    table: "spend",
+    columns: &[
+        "channel",
+        "kind",
+        "spent_on",
+        "currency",
+        "amount_minor",
+        "org_unit_id",
+        "description",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported enrolments go.
+const ENROLMENTS_TARGET: Target = Target {
+    table: "enrolments",
+    columns: &[
+        "course_id",
+        "user_id",
+        "assigned_on",
+        "due_on",
+        "completed_on",
+        "score",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported market sizes go.
+const MARKET_SIZES_TARGET: Target = Target {
+    table: "market_sizes",
+    columns: &["segment", "region", "period", "currency", "amount_minor"],
+    key: &["segment", "region", "period"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported competitors go.
+const COMPETITORS_TARGET: Target = Target {
+    table: "competitors",
+    columns: &[
+        "name",
+        "website",
+        "price_position",
+        "strengths",
+        "weaknesses",
+        "external_id",
+    ],
+    key: &["name"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported territories go.
+const TERRITORIES_TARGET: Target = Target {
+    table: "territories",
+    columns: &["name", "parent_id", "external_id"],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported courses go.
+const COURSES_TARGET: Target = Target {
+    table: "courses",
+    columns: &["name", "kind", "external_id"],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported exchange rates go.
+const EXCHANGE_RATES_TARGET: Target = Target {
+    table: "exchange_rates",
+    columns: &["currency", "month", "rate_to_base"],
+    key: &["currency", "month"],
+    has_id: false,
+    lines: false,
+};
+
+/// Where imported payments go.
+const PAYMENTS_TARGET: Target = Target {
+    table: "payments",
+    columns: &[
+        "order_id",
+        "received_on",
+        "currency",
+        "amount_minor",
+        "method",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
+
+/// Where imported refunds go.
+const REFUNDS_TARGET: Target = Target {
+    table: "refunds",
+    columns: &[
+        "order_id",
+        "refunded_on",
+        "currency",
+        "amount_minor",
+        "reason",
+        "external_id",
+    ],
+    key: &["external_id"],
+    has_id: true,
+    lines: false,
+};
 
 fn upsert_of(
     records: &ImportRecords,
@@ -1270,21 +1601,7 @@ fn upsert_of(
     };
     Ok(match records {
         ImportRecords::Customers(v) => Upsert {
-            table: "customers",
-            columns: &[
-                "name",
-                "industry",
-                "region",
-                "size",
-                "segment",
-                "source_channel",
-                "owner_id",
-                "status",
-                "in_pool",
-                "created_on",
-                "external_id",
-            ],
-            key: &["external_id"],
+            target: &CUSTOMERS_TARGET,
             rows: v
                 .iter()
                 .map(|c| {
@@ -1305,17 +1622,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::Contacts(v) => Upsert {
-            table: "contacts",
-            columns: &[
-                "customer_id",
-                "name",
-                "title",
-                "email",
-                "phone",
-                "owner_id",
-                "external_id",
-            ],
-            key: &["external_id"],
+            target: &CONTACTS_TARGET,
             rows: v
                 .iter()
                 .map(|c| {
@@ -1337,18 +1644,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::Products(v) => Upsert {
-            table: "products",
-            columns: &[
-                "sku",
-                "name",
-                "category",
-                "currency",
-                "list_price_minor",
-                "unit_cost_minor",
-                "active",
-                "external_id",
-            ],
-            key: &["sku"],
+            target: &PRODUCTS_TARGET,
             rows: v
                 .iter()
                 .map(|p| {
@@ -1368,27 +1664,11 @@ fn upsert_of(
         ImportRecords::Payments(v) | ImportRecords::Refunds(v) => {
             let payments = matches!(records, ImportRecords::Payments(_));
             Upsert {
-                table: if payments { "payments" } else { "refunds" },
-                columns: if payments {
-                    &[
-                        "order_id",
-                        "received_on",
-                        "currency",
-                        "amount_minor",
-                        "method",
-                        "external_id",
-                    ]
+                target: if payments {
+                    &PAYMENTS_TARGET
                 } else {
-                    &[
-                        "order_id",
-                        "refunded_on",
-                        "currency",
-                        "amount_minor",
-                        "reason",
-                        "external_id",
-                    ]
+                    &REFUNDS_TARGET
                 },
-                key: &["external_id"],
                 rows: v
                     .iter()
                     .map(|p| {
@@ -1405,20 +1685,7 @@ fn upsert_of(
             }
         }
         ImportRecords::Activities(v) => Upsert {
-            table: "activities",
-            columns: &[
-                "kind",
-                "owner_id",
-                "customer_id",
-                "deal_id",
-                "contact_id",
-                "lead_external_id",
-                "related_external_id",
-                "occurred_on",
-                "subject",
-                "external_id",
-            ],
-            key: &["external_id"],
+            target: &ACTIVITIES_TARGET,
             rows: v
                 .iter()
                 .map(|a| {
@@ -1438,19 +1705,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::Tickets(v) => Upsert {
-            table: "tickets",
-            columns: &[
-                "customer_id",
-                "contact_id",
-                "opened_at",
-                "first_response_at",
-                "resolved_at",
-                "priority",
-                "category",
-                "subject",
-                "external_id",
-            ],
-            key: &["external_id"],
+            target: &TICKETS_TARGET,
             rows: v
                 .iter()
                 .map(|t| {
@@ -1469,16 +1724,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::Surveys(v) => Upsert {
-            table: "survey_responses",
-            columns: &[
-                "customer_id",
-                "kind",
-                "score",
-                "responded_on",
-                "comment",
-                "external_id",
-            ],
-            key: &["external_id"],
+            target: &SURVEYS_TARGET,
             rows: v
                 .iter()
                 .map(|s| {
@@ -1494,18 +1740,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::Spend(v) => Upsert {
-            table: "spend",
-            columns: &[
-                "channel",
-                "kind",
-                "spent_on",
-                "currency",
-                "amount_minor",
-                "org_unit_id",
-                "description",
-                "external_id",
-            ],
-            key: &["external_id"],
+            target: &SPEND_TARGET,
             rows: v
                 .iter()
                 .map(|s| {
@@ -1523,17 +1758,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::Enrolments(v) => Upsert {
-            table: "enrolments",
-            columns: &[
-                "course_id",
-                "user_id",
-                "assigned_on",
-                "due_on",
-                "completed_on",
-                "score",
-                "external_id",
-            ],
-            key: &["external_id"],
+            target: &ENROLMENTS_TARGET,
             rows: v
                 .iter()
                 .map(|e| {
@@ -1553,9 +1778,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::MarketSizes(v) => Upsert {
-            table: "market_sizes",
-            columns: &["segment", "region", "period", "currency", "amount_minor"],
-            key: &["segment", "region", "period"],
+            target: &MARKET_SIZES_TARGET,
             rows: v
                 .iter()
                 .map(|m| {
@@ -1570,16 +1793,7 @@ fn upsert_of(
                 .collect::<StoreResult<_>>()?,
         },
         ImportRecords::Competitors(v) => Upsert {
-            table: "competitors",
-            columns: &[
-                "name",
-                "website",
-                "price_position",
-                "strengths",
-                "weaknesses",
-                "external_id",
-            ],
-            key: &["name"],
+            target: &COMPETITORS_TARGET,
             rows: v
                 .iter()
                 .map(|c| {
@@ -1595,9 +1809,7 @@ fn upsert_of(
                 .collect(),
         },
         ImportRecords::Territories(v) => Upsert {
-            table: "territories",
-            columns: &["name", "parent_id", "external_id"],
-            key: &["external_id"],
+            target: &TERRITORIES_TARGET,
             rows: v
                 .iter()
                 .map(|t| {
@@ -1610,9 +1822,7 @@ fn upsert_of(
                 .collect(),
         },
         ImportRecords::Courses(v) => Upsert {
-            table: "courses",
-            columns: &["name", "kind", "external_id"],
-            key: &["external_id"],
+            target: &COURSES_TARGET,
             rows: v
                 .iter()
                 .map(|c| {
@@ -1625,9 +1835,7 @@ fn upsert_of(
                 .collect(),
         },
         ImportRecords::ExchangeRates(v) => Upsert {
-            table: "exchange_rates",
-            columns: &["currency", "month", "rate_to_base"],
-            key: &["currency", "month"],
+            target: &EXCHANGE_RATES_TARGET,
             rows: v
                 .iter()
                 .map(|r| {
@@ -1650,6 +1858,7 @@ impl Store {
         &self,
         records: &ImportRecords,
         owners: &NewOwners,
+        audit: &ImportAudit,
         progress: Progress<'_>,
     ) -> StoreResult<ImportCounts> {
         let mut counts = ImportCounts {
@@ -1659,6 +1868,15 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_serial().await?;
             let created_owners = create_owners!(tx, owners);
+            let target = records.target();
+            let owned_keys = records.audit_keys();
+            let keys: Vec<&str> = owned_keys.iter().map(String::as_str).collect();
+            let mut was = snapshots!(tx, target, &keys, audit.per_record());
+            // Customers found by name get their key below: as they were.
+            if let ImportRecords::Customers(v) = records {
+                let adopted: Vec<(i64, &str)> = v.iter().filter_map(|c| Some((c.existing?.raw(), c.external_id.as_str()))).collect();
+                was.extend(snapshots_by_id!(tx, target, &adopted, audit.per_record()));
+            }
             let refs = records.customer_refs(&created_owners)?;
             let customers = if refs.is_empty() {
                 HashMap::new()
@@ -1719,18 +1937,22 @@ impl Store {
                 }
             }
             let upsert = upsert_of(records, &customers, &created_owners, &courses, &territories)?;
-            let count_sql = format!("SELECT COUNT(*) FROM {}", upsert.table);
+            let count_sql = format!("SELECT COUNT(*) FROM {}", upsert.target.table);
             let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())).fetch_one(&mut *tx).await?;
-            let suffix = upsert_suffix(upsert.key, upsert.columns);
-            bulk_insert!(tx, upsert.table, upsert.columns, &upsert.rows, &suffix, progress);
+            let suffix = upsert_suffix(upsert.target.key, upsert.target.columns);
+            bulk_insert!(tx, upsert.target.table, upsert.target.columns, &upsert.rows, &suffix, progress);
             let after: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)).fetch_one(&mut *tx).await?;
             if let Some(sql) = records.touch_query() {
                 touch(&mut touched, previous_owners!(tx, sql, records.keys()));
                 refresh_rollups!(self, tx, Some(&touched));
             }
-            tx.commit().await?;
             counts.created = usize::try_from(after - before).unwrap_or(0) + created_first;
             counts.updated = records.len().saturating_sub(counts.created);
+            let is = snapshots!(tx, target, &keys, audit.per_record());
+            let changes = Changes::of(&keys, &was, &is);
+            counts.unchanged = changes.unchanged.min(counts.updated);
+            audit_import!(tx, audit, &changes, &counts);
+            tx.commit().await?;
         });
         Ok(counts)
     }
@@ -1757,6 +1979,32 @@ const KEYED: &[(&str, &str)] = &[
     ("market_sizes", "id"),
 ];
 
+/// Where the records of a table are written, for its audit entries.
+fn target_of_table(table: &str) -> StoreResult<&'static Target> {
+    [
+        &DEALS_TARGET,
+        &ORDERS_TARGET,
+        &CUSTOMERS_TARGET,
+        &CONTACTS_TARGET,
+        &PRODUCTS_TARGET,
+        &PAYMENTS_TARGET,
+        &REFUNDS_TARGET,
+        &ACTIVITIES_TARGET,
+        &TICKETS_TARGET,
+        &SURVEYS_TARGET,
+        &SPEND_TARGET,
+        &ENROLMENTS_TARGET,
+        &MARKET_SIZES_TARGET,
+        &EXCHANGE_RATES_TARGET,
+        &COMPETITORS_TARGET,
+        &TERRITORIES_TARGET,
+        &COURSES_TARGET,
+    ]
+    .into_iter()
+    .find(|t| t.table == table)
+    .ok_or_else(|| StoreError::Invalid(format!("records of {table} cannot be changed by ID")))
+}
+
 fn keyed(table: &str) -> StoreResult<(&'static str, &'static str)> {
     KEYED
         .iter()
@@ -1768,7 +2016,8 @@ fn keyed(table: &str) -> StoreResult<(&'static str, &'static str)> {
 impl Store {
     /// The re-import key of record `id` of `table` (its external ID, order
     /// number or SKU). A record that has no external ID yet (entered
-    /// before, or built by the demo) is given `attain:<table>:<id>`, so
+    /// before, or built by the demo) is given `attain:<table>:<id>` (or,
+    /// should another record hold that, `attain:<table>:<id>:<n>`), so
     /// that a replacement through the importer finds it.
     pub async fn record_key(&self, table: &str, id: i64) -> StoreResult<String> {
         let (table, column) = keyed(table)?;
@@ -1784,7 +2033,20 @@ impl Store {
         match key.ok_or_else(not_found)? {
             Some(key) => Ok(key),
             None => {
-                let key = format!("attain:{table}:{id}");
+                // Another record may hold the key already (given by a
+                // caller before imports refused such keys, or by a
+                // reference that created a customer): take the next free one.
+                let taken = format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1");
+                let mut key = format!("attain:{table}:{id}");
+                for n in 2.. {
+                    let count: i64 = on_pool!(self, pool => {
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(taken.clone())).bind(&key).fetch_one(pool).await?
+                    });
+                    if count == 0 || n > 100 {
+                        break;
+                    }
+                    key = format!("attain:{table}:{id}:{n}");
+                }
                 let update =
                     format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} IS NULL");
                 on_pool!(self, pool => {
@@ -1795,11 +2057,45 @@ impl Store {
         }
     }
 
-    /// Deletes record `id` of `table`. A record others still refer to (a
-    /// customer with deals, an order with payments) is a conflict naming
-    /// the reason; nothing is deleted then.
-    pub async fn delete_record(&self, table: &str, id: i64) -> StoreResult<()> {
+    /// Which of `keys` some record of `table` has as its re-import key
+    /// (external ID, order number or SKU).
+    pub async fn keys_in_use(&self, table: &str, keys: &[&str]) -> StoreResult<HashSet<String>> {
+        let (table, column) = keyed(table)?;
+        let mut found = HashSet::new();
+        for chunk in keys.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            // Table and column come from the constant list; every key is bound.
+            let sql = format!(
+                "SELECT CAST({column} AS TEXT) FROM {table} WHERE CAST({column} AS TEXT) IN ({})",
+                placeholders.join(",")
+            );
+            let rows: Vec<String> = on_pool!(self, pool => {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+                for k in chunk {
+                    q = q.bind(*k);
+                }
+                q.fetch_all(pool).await?
+            });
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    /// Deletes record `id` of `table`, audited as `actor`'s delete of a
+    /// record of `entity` (the API's name for it) with its fields before.
+    /// A record others still refer to (a customer with deals, an order
+    /// with payments) is a conflict naming the reason; nothing is deleted
+    /// then.
+    pub async fn delete_record(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        table: &str,
+        id: i64,
+    ) -> StoreResult<()> {
         let (table, _) = keyed(table)?;
+        let target = target_of_table(table)?;
+        let id_text = id.to_string();
         let sql = format!("DELETE FROM {table} WHERE id = $1");
         // Whose rollups the record fed, read before it goes.
         let owner_sql = match table {
@@ -1824,9 +2120,12 @@ impl Store {
                 let pairs: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(owner_sql)).bind(id).fetch_all(&mut *tx).await?;
                 touch(&mut touched, pairs);
             }
+            let was = snapshots_by_id!(tx, target, &[(id, id_text.as_str())], true);
             match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(&mut *tx).await {
                 Ok(r) if r.rows_affected() > 0 => {
                     refresh_rollups!(self, tx, Some(&touched));
+                    let before = was.get(&id_text).and_then(|s| s.json.clone());
+                    audit!(tx, actor, AuditAction::Delete, entity, id_text.clone(), before, None::<serde_json::Value>);
                     tx.commit().await?;
                     Ok(r.rows_affected())
                 }
@@ -1841,8 +2140,10 @@ impl Store {
             }),
             Ok(_) => Ok(()),
             Err(e) => match StoreError::from(e) {
-                StoreError::Invalid(message) => Err(StoreError::Conflict(format!(
-                    "other records still refer to this one; delete or move them first ({message})"
+                // A refused delete is a foreign key other records hold.
+                StoreError::Invalid(_) => Err(StoreError::Conflict(format!(
+                    "this {} cannot be deleted: other records still refer to it; delete or move them first",
+                    crate::error::record_kind(table)
                 ))),
                 other => Err(other),
             },

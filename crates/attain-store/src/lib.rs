@@ -24,6 +24,7 @@ mod org;
 mod pay;
 mod records;
 mod sales;
+mod snapshot;
 mod uploads;
 
 use sqlx::{PgPool, SqlitePool};
@@ -51,6 +52,7 @@ pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
 pub use pay::{Assignment, NewPlan, NewStatement, PayoutRun, Plan, RunStatus, Statement};
 pub use records::{FieldValue, Record, RecordFilter, record_entities};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
+pub use snapshot::{AuditScope, ImportAudit};
 pub use uploads::Upload;
 
 use attain_core::{Currency, Money};

@@ -156,3 +156,87 @@ store_test!(async fn a_total_beyond_an_i64_is_an_error_in_the_users_terms(store)
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     assert!(err.to_string().contains("larger than Attain can add up"), "{err}");
 });
+
+/// A customer without owner, ID `id`.
+fn customer(id: i64, name: &str) -> attain_core::sales::Customer {
+    attain_core::sales::Customer {
+        id: attain_core::CustomerId::from_raw(id),
+        name: name.into(),
+        industry: None,
+        region: None,
+        size: None,
+        segment: None,
+        source_channel: None,
+        owner: None,
+        territory: None,
+        status: attain_core::sales::CustomerStatus::Prospect,
+        in_pool: true,
+        created_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        external_id: None,
+    }
+}
+
+fn contact(id: i64, customer: i64) -> attain_core::sales::Contact {
+    attain_core::sales::Contact {
+        id: attain_core::ContactId::from_raw(id),
+        customer: Some(attain_core::CustomerId::from_raw(customer)),
+        name: format!("Contact {id}"),
+        title: None,
+        email: None,
+        phone: None,
+        owner: None,
+        external_id: None,
+    }
+}
+
+fn product(id: i64, sku: &str) -> attain_core::sales::Product {
+    let cny = |m| Money::from_minor_units(m, Currency::CNY);
+    attain_core::sales::Product {
+        id: attain_core::ProductId::from_raw(id),
+        sku: sku.into(),
+        name: format!("Product {id}"),
+        category: "Analyzers".into(),
+        list_price: cny(100_00),
+        unit_cost: cny(40_00),
+        active: true,
+        external_id: None,
+    }
+}
+
+store_test!(async fn unique_and_foreign_key_violations_read_as_sentences_not_database_text(store) {
+    // Found by attack: a write refused by a constraint showed people
+    // "UNIQUE constraint failed: deals.external_id" or PostgreSQL's
+    // constraint names.
+    let raw = ["UNIQUE", "constraint", "violates", "duplicate key", "FOREIGN KEY", "_fkey", "_key"];
+    let says_no_database_text = |err: &StoreError| {
+        let text = err.to_string();
+        assert!(raw.iter().all(|r| !text.contains(r)), "database text leaked: {text}");
+    };
+    let batch = attain_store::SalesBatch { products: vec![product(1, "AN-1"), product(2, "AN-1")], ..Default::default() };
+    let err = store.insert_sales_batch(&batch).await.unwrap_err();
+    says_no_database_text(&err);
+    assert!(matches!(&err, StoreError::Conflict(m) if m == "another product already has this SKU"), "{err}");
+
+    let survey = attain_core::sales::SurveyResponse {
+        customer: attain_core::CustomerId::from_raw(1),
+        kind: attain_core::sales::SurveyKind::Nps,
+        score: 9,
+        responded_on: chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+        comment: None,
+    };
+    let batch = attain_store::SalesBatch { customers: vec![customer(1, "Nova Labs")], surveys: vec![survey], ..Default::default() };
+    store.insert_sales_batch(&batch).await.unwrap();
+    let err = store.delete_record(&attain_store::Actor::named("test"), "customers", "customers", 1).await.unwrap_err();
+    says_no_database_text(&err);
+    assert!(matches!(&err, StoreError::Conflict(m) if m == "this customer cannot be deleted: other records still refer to it; delete or move them first"), "{err}");
+
+    let batch = attain_store::SalesBatch { contacts: vec![contact(2, 999)], ..Default::default() };
+    let err = store.insert_sales_batch(&batch).await.unwrap_err();
+    says_no_database_text(&err);
+    let expected = match store.backend() {
+        attain_store::Backend::Postgres => "a contact names a customer that does not exist",
+        // SQLite says no more than that a reference broke.
+        attain_store::Backend::Sqlite => "other records still refer to it, or it names a record that does not exist",
+    };
+    assert!(matches!(&err, StoreError::Invalid(m) if m == expected), "{err}");
+});

@@ -23,29 +23,6 @@ use crate::{ApiError, AppState};
 /// Objects accepted in one request.
 const MAX_RECORDS: usize = 10_000;
 
-/// The table each entity is stored in, for replacing and deleting by ID.
-fn table_of(entity: Entity) -> Option<&'static str> {
-    Some(match entity {
-        Entity::Deals => "deals",
-        Entity::Orders => "orders",
-        Entity::Customers => "customers",
-        Entity::Contacts => "contacts",
-        Entity::Products => "products",
-        Entity::Payments => "payments",
-        Entity::Refunds => "refunds",
-        Entity::Activities => "activities",
-        Entity::Tickets => "tickets",
-        Entity::Surveys => "survey_responses",
-        Entity::Spend => "spend",
-        Entity::Enrolments => "enrolments",
-        Entity::MarketSizes => "market_sizes",
-        Entity::Competitors => "competitors",
-        Entity::Territories => "territories",
-        Entity::Courses => "courses",
-        Entity::ExchangeRates => return None,
-    })
-}
-
 /// The field a replacement keys on: `PUT` sets it from the record's ID.
 fn key_field(entity: Entity) -> &'static str {
     match entity {
@@ -68,7 +45,7 @@ pub(crate) fn routes() -> Router<AppState> {
                 },
             ),
         );
-        if table_of(entity).is_some() {
+        if entity.table().is_some() {
             router = router.route(
                 &format!("{path}/{{id}}"),
                 put(
@@ -159,6 +136,7 @@ fn table_of_json(body: serde_json::Value) -> Result<Table, ApiError> {
         file: "body".into(),
         header,
         rows,
+        notes: Vec::new(),
     })
 }
 
@@ -169,6 +147,8 @@ struct WriteDto {
     records: usize,
     created: usize,
     updated: usize,
+    /// Of `updated`, the records the write left as they were.
+    unchanged: usize,
     customers_created: usize,
     channels_created: usize,
     courses_created: usize,
@@ -206,6 +186,7 @@ impl From<ImportReport> for WriteDto {
             records: r.records,
             created: r.counts.created,
             updated: r.counts.updated,
+            unchanged: r.counts.unchanged,
             customers_created: r.counts.customers_created,
             channels_created: r.counts.channels_created,
             courses_created: r.counts.courses_created,
@@ -239,6 +220,7 @@ impl From<ImportReport> for WriteDto {
 fn options(user: &ApiUser) -> ImportOptions {
     ImportOptions {
         actor: Some(Actor::person(&user.principal)),
+        audit_each_record: true,
         ..ImportOptions::default()
     }
 }
@@ -291,7 +273,9 @@ async fn replace(
     Json(body): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
-    let table_name = table_of(entity).ok_or_else(|| ApiError::not_found("no such record"))?;
+    let table_name = entity
+        .table()
+        .ok_or_else(|| ApiError::not_found("no such record"))?;
     if entity == Entity::MarketSizes {
         return Err(ApiError::bad_request(
             "market sizes are keyed by segment, region and period: POST them to replace one",
@@ -330,7 +314,17 @@ async fn delete(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
-    let table_name = table_of(entity).ok_or_else(|| ApiError::not_found("no such record"))?;
-    state.store().delete_record(table_name, id).await?;
+    let table_name = entity
+        .table()
+        .ok_or_else(|| ApiError::not_found("no such record"))?;
+    state
+        .store()
+        .delete_record(
+            &Actor::person(&user.principal),
+            entity.key(),
+            table_name,
+            id,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -299,6 +299,7 @@ fn options_of(upload: &Upload) -> Result<(Entity, ImportOptions), AppError> {
         dry_run: true,
         create_missing_owners: upload.create_missing_owners,
         actor: None,
+        audit_each_record: false,
     };
     Ok((entity, options))
 }

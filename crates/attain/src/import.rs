@@ -14,17 +14,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// What the file holds: deals, orders (one row per line), customers,
-    /// contacts, products, payments, refunds, activities, tickets, surveys,
-    /// spend, enrolments, market-sizes or exchange-rates.
-    #[arg(value_parser = parse_entity)]
+    #[arg(value_parser = parse_entity, help = entity_help())]
     entity: Entity,
-    /// A CSV file (any delimiter; UTF-8 with or without BOM, or GBK/GB18030) or an XLSX workbook.
+    /// A CSV file (any delimiter; UTF-8 with or without BOM, GBK/GB18030, or the encoding a mapping names) or an XLSX workbook.
     file: PathBuf,
     /// The CRM that wrote the file: zoho, salesforce, fxiaoke, hubspot or generic.
     #[arg(long, default_value = "generic", value_parser = parse_preset)]
     preset: Preset,
-    /// A TOML file naming columns, stages, the date layout or the currency (see the README).
+    /// A TOML file naming columns, stages, the date layout, the decimal mark, the encoding or the currency (see the README).
     #[arg(long, value_name = "MAP.toml")]
     mapping: Option<PathBuf>,
     /// Check the file and report, without writing anything.
@@ -33,6 +30,20 @@ pub struct ImportArgs {
     /// Add owners the file names but Attain does not know, as reps in an 'Imported' unit.
     #[arg(long)]
     create_missing_owners: bool,
+}
+
+/// What `ENTITY` may be, from the list of what Attain imports, so the help
+/// never leaves one out.
+fn entity_help() -> String {
+    let names: Vec<&str> = Entity::ALL
+        .iter()
+        .map(|e| match e {
+            Entity::Orders => "orders (one row per line)",
+            other => other.key(),
+        })
+        .collect();
+    let (last, rest) = names.split_last().unwrap_or((&"", &[]));
+    format!("What the file holds: {} or {last}", rest.join(", "))
 }
 
 fn parse_entity(text: &str) -> Result<Entity, String> {
@@ -113,6 +124,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         create_missing_owners: args.create_missing_owners,
         actor: Some(Actor::named("attain import")),
+        audit_each_record: false,
     };
     let bar = ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(200));

@@ -111,6 +111,30 @@ fn help_and_version_exit_0() {
 }
 
 #[test]
+fn import_help_names_every_entity_attain_imports() {
+    // Attack L8: `attain import --help` left out competitors, territories
+    // and courses, which do import.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["import", "--help"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for entity in attain_app::import::Entity::ALL {
+        assert!(
+            help.contains(entity.key()),
+            "{} is missing from: {help}",
+            entity.key()
+        );
+    }
+    assert!(
+        help.contains("What the file holds: territories, competitors, courses,"),
+        "{help}"
+    );
+}
+
+#[test]
 fn migrate_creates_attain_db_in_the_working_directory_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let first = run(&["migrate"], dir.path());

@@ -8,8 +8,8 @@ use attain_store::{CustomerRef, ImportedDeal, Store};
 
 use super::parse::ImportProblem;
 use super::presets::{self, DEAL_FIELDS};
-use super::rows::{Owners, Row, Sheet};
-use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
+use super::rows::{Owners, Rates, Row, Sheet};
+use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -122,6 +122,7 @@ pub(super) async fn import(
         options,
         base_currency,
         &["close_date", "created"],
+        &["amount"],
         file_problems,
     )?;
     if sheet.columns.get("external_id").is_none() {
@@ -129,7 +130,9 @@ pub(super) async fn import(
             "the file has no ID column: deals are matched on re-import by name and customer".into(),
         );
     }
+    sheet.own_keys_in_use = super::own_keys_in_use(store, Entity::Deals, table).await?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
+    let rates = Rates::load(store, base_currency).await?;
     let mut deals = Vec::with_capacity(table.rows.len());
     let mut unknown_stages = BTreeSet::new();
     let mut unknown_forecasts = BTreeSet::new();
@@ -151,7 +154,7 @@ pub(super) async fn import(
             options
                 .mapping
                 .stages
-                .get(&s.trim().to_lowercase())
+                .get(&presets::stage_key(s))
                 .copied()
                 .or_else(|| presets::stage_rule(options.preset, s))
         });
@@ -219,6 +222,9 @@ pub(super) async fn import(
         else {
             continue;
         };
+        if !row.convertible(&rates, "amount", &amount, close) {
+            continue;
+        }
         let created = match created {
             None => {
                 row.defaulted(Fallback::DealCreatedOnClose);
@@ -252,7 +258,7 @@ pub(super) async fn import(
             stage,
         });
     }
-    owners.report_unknown(&mut sheet);
+    owners.report_problems(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     if !unknown_forecasts.is_empty() {
         let list: Vec<String> = unknown_forecasts.into_iter().collect();
@@ -285,7 +291,10 @@ pub(super) async fn import(
             records: deals.len() as u64,
         });
         let wrote = |n| on_step(ImportStep::Wrote(n));
-        report.counts = store.import_deals(&deals, &new_owners, &wrote).await?;
+        let audit = options.audit(Entity::Deals, table);
+        report.counts = store
+            .import_deals(&deals, &new_owners, &audit, &wrote)
+            .await?;
     }
     Ok(report)
 }

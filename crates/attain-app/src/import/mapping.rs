@@ -5,6 +5,8 @@
 //! ```toml
 //! date_format = "%d.%m.%Y"   # chrono layout; otherwise found from the file
 //! currency = "EUR"           # for files without a currency column
+//! encoding = "windows-1252"  # utf-8, gb18030 or windows-1252; otherwise found from the file
+//! decimal = ","              # the decimal mark; otherwise found from the file's amounts
 //!
 //! [columns]                  # Attain field = header in the file
 //! name = "Opportunity Title"
@@ -23,8 +25,9 @@ use std::collections::HashMap;
 use attain_core::sales::DealStatus;
 use serde::Deserialize;
 
-use super::parse::{DateStyle, ImportProblem};
+use super::parse::{DateStyle, DecimalMark, ImportProblem};
 use super::presets::StageRule;
+use super::source::TextEncoding;
 
 /// The largest mapping file Attain reads: 256 KiB, hundreds of times what
 /// a mapping of every field and stage of a CRM takes.
@@ -37,12 +40,18 @@ pub struct Mapping {
     /// not empty gives a row's value; none (or one empty header) means
     /// "not in this file".
     pub columns: HashMap<String, Vec<String>>,
-    /// Stage (lower-cased) → meaning.
+    /// Stage (lower case, without spaces, so that case and spacing do not
+    /// matter) → meaning.
     pub stages: HashMap<String, StageRule>,
     /// Explicit date layout.
     pub date_format: Option<String>,
     /// Default currency code.
     pub currency: Option<String>,
+    /// The text encoding of a CSV file, when its bytes do not show it.
+    pub encoding: Option<TextEncoding>,
+    /// The decimal mark of every number, when the file's values do not
+    /// show it.
+    pub decimal: Option<DecimalMark>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +63,8 @@ struct MappingFile {
     stages: HashMap<String, StageFile>,
     date_format: Option<String>,
     currency: Option<String>,
+    encoding: Option<String>,
+    decimal: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +134,7 @@ impl Mapping {
                 ));
             }
             stages.insert(
-                stage.trim().to_lowercase(),
+                super::presets::stage_key(&stage),
                 StageRule {
                     status,
                     probability,
@@ -140,7 +151,21 @@ impl Mapping {
                 ));
             }
         }
+        let encoding = raw
+            .encoding
+            .as_deref()
+            .map(TextEncoding::from_label)
+            .transpose()
+            .map_err(|e| problem(0, e))?;
+        let decimal = raw
+            .decimal
+            .as_deref()
+            .map(DecimalMark::from_label)
+            .transpose()
+            .map_err(|e| problem(0, e))?;
         Ok(Self {
+            encoding,
+            decimal,
             columns: raw
                 .columns
                 .into_iter()

@@ -1,7 +1,7 @@
 //! Importing other CRMs' export files, all or nothing.
 //!
-//! A file (CSV in UTF-8, UTF-8 with BOM or GB18030, any delimiter; or
-//! XLSX) is read, its header mapped to Attain's fields by a preset (Zoho,
+//! A file (CSV in UTF-8, UTF-8 with BOM, GB18030 or the encoding a
+//! mapping file names, any delimiter; or XLSX) is read, its header mapped to Attain's fields by a preset (Zoho,
 //! Salesforce, Fxiaoke, HubSpot, generic) or a mapping file, every row
 //! parsed and checked, and references resolved (customers by external ID
 //! or name, created when missing; owners by external ID, login, e-mail or
@@ -22,7 +22,7 @@ mod source;
 use attain_store::{Actor, ImportCounts, Store};
 
 pub use mapping::{MAX_MAPPING_BYTES, Mapping};
-pub use parse::{DateStyle, ImportProblem, parse_amount, parse_date_as};
+pub use parse::{DateStyle, DecimalMark, ImportProblem, parse_amount, parse_date_as};
 pub use presets::{Preset, StageRule};
 
 impl Preset {
@@ -46,7 +46,10 @@ impl Preset {
         }
     }
 }
-pub use source::{ReadLimits, Table, read_any, read_any_within, read_table, read_table_within};
+pub use source::{
+    ReadLimits, Table, TextEncoding, read_any, read_any_as, read_any_within, read_table,
+    read_table_within,
+};
 
 use crate::{AppError, AppResult};
 
@@ -134,6 +137,30 @@ impl Entity {
         }
     }
 
+    /// The table its records are stored in, for those that can be
+    /// replaced or deleted one by one (exchange rates cannot).
+    pub fn table(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Deals => "deals",
+            Self::Orders => "orders",
+            Self::Customers => "customers",
+            Self::Contacts => "contacts",
+            Self::Products => "products",
+            Self::Payments => "payments",
+            Self::Refunds => "refunds",
+            Self::Activities => "activities",
+            Self::Tickets => "tickets",
+            Self::Surveys => "survey_responses",
+            Self::Spend => "spend",
+            Self::Enrolments => "enrolments",
+            Self::MarketSizes => "market_sizes",
+            Self::Competitors => "competitors",
+            Self::Territories => "territories",
+            Self::Courses => "courses",
+            Self::ExchangeRates => return None,
+        })
+    }
+
     /// Attain's fields for this entity and the headers that fill them.
     pub fn fields(self) -> Vec<(&'static str, Vec<&'static str>)> {
         self.field_list()
@@ -202,6 +229,9 @@ pub struct ImportOptions {
     pub create_missing_owners: bool,
     /// Who imports, for the audit log of created owners.
     pub actor: Option<Actor>,
+    /// Audit each record (with its fields before and after) rather than
+    /// the file as a whole: what API writes do.
+    pub audit_each_record: bool,
 }
 
 impl Default for ImportOptions {
@@ -212,7 +242,57 @@ impl Default for ImportOptions {
             dry_run: false,
             create_missing_owners: false,
             actor: None,
+            audit_each_record: false,
         }
+    }
+}
+
+impl ImportOptions {
+    /// How a write of `entity` read from `table` goes into the audit log:
+    /// as the importing person (or `import`), for the file or each record.
+    pub(crate) fn audit(&self, entity: Entity, table: &Table) -> attain_store::ImportAudit {
+        attain_store::ImportAudit {
+            actor: self.actor.clone().unwrap_or_else(|| Actor::named("import")),
+            entity: entity.key().to_owned(),
+            scope: if self.audit_each_record {
+                attain_store::AuditScope::Records
+            } else {
+                attain_store::AuditScope::File(table.file.clone())
+            },
+        }
+    }
+}
+
+/// How the keys Attain gives records that have no external ID begin
+/// (`attain:deals:141`, see `Store::record_key`). A caller who gave a new
+/// record such an ID could take the key of another record and block its
+/// replacement, so an import accepts one only where a record has it
+/// already (see [`own_keys_in_use`]).
+pub const OWN_KEY_PREFIX: &str = "attain:";
+
+/// Whether `text` is in Attain's own key form (`attain:…`, any case).
+pub(crate) fn is_own_key(text: &str) -> bool {
+    text.get(..OWN_KEY_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(OWN_KEY_PREFIX))
+}
+
+/// The cells of `table` in Attain's own key form that are the keys of
+/// stored records of `entity`: a file or request may name them (to update
+/// those records, as a replacement through the API does), no others.
+pub(crate) async fn own_keys_in_use(
+    store: &Store,
+    entity: Entity,
+    table: &Table,
+) -> AppResult<std::collections::HashSet<String>> {
+    let cells: Vec<&str> = table
+        .rows
+        .iter()
+        .flat_map(|(_, cells)| cells.iter().map(String::as_str))
+        .filter(|c| is_own_key(c))
+        .collect();
+    match entity.table() {
+        Some(stored) if !cells.is_empty() => Ok(store.keys_in_use(stored, &cells).await?),
+        _ => Ok(std::collections::HashSet::new()),
     }
 }
 
@@ -319,6 +399,9 @@ pub enum Fallback {
     TicketWithoutCustomer,
     /// Courses without a kind are skill courses.
     CourseSkill,
+    /// Payments larger than what was left to pay on their order (its
+    /// total less earlier payments, stored and in the file): kept.
+    PaymentBeyondOrder,
 }
 
 impl Fallback {
@@ -352,6 +435,7 @@ impl Fallback {
             Self::TicketCustomerOfContact,
             Self::TicketWithoutCustomer,
             Self::CourseSkill,
+            Self::PaymentBeyondOrder,
         ]
     }
 
@@ -381,6 +465,7 @@ impl Fallback {
             Self::TicketCustomerOfContact => "ticket-customer-of-contact",
             Self::TicketWithoutCustomer => "ticket-without-customer",
             Self::CourseSkill => "course-skill",
+            Self::PaymentBeyondOrder => "payment-beyond-order",
         }
     }
 
@@ -467,6 +552,9 @@ impl Fallback {
                 "{n} tickets have no customer (nor does their contact): they are kept without one"
             ),
             Self::CourseSkill => format!("{n} courses have no kind: they are skill courses"),
+            Self::PaymentBeyondOrder => {
+                format!("{n} payments exceed what was left to pay on their order: kept as paid")
+            }
         }
     }
 }
@@ -633,7 +721,9 @@ pub async fn import(
     options: &ImportOptions,
     on_step: OnStep<'_>,
 ) -> AppResult<ImportReport> {
-    let (table, problems) = read_any(file, bytes).map_err(AppError::Import)?;
+    let (table, problems) =
+        read_any_as(file, bytes, &ReadLimits::DEFAULT, options.mapping.encoding)
+            .map_err(AppError::Import)?;
     import_table(store, entity, table, problems, options, on_step).await
 }
 
@@ -651,7 +741,10 @@ pub async fn import_table(
         rows: table.rows.len() as u64,
     });
     let rows = table.rows.len();
-    let (table, deleted) = without_deleted_rows(table, options.preset);
+    let (mut table, deleted) = without_deleted_rows(table, options.preset);
+    let read_notes = std::mem::take(&mut table.notes);
+    let mut problems = problems;
+    problems.extend(without_nul_rows(&mut table));
     let settings = store.settings().await?;
     let result = match entity {
         Entity::Deals => {
@@ -690,6 +783,7 @@ pub async fn import_table(
         }
     };
     result.map(|mut report| {
+        report.notes.splice(0..0, read_notes);
         report.rows = rows;
         report.dry_run = options.dry_run;
         if deleted > 0 {
@@ -699,6 +793,42 @@ pub async fn import_table(
         }
         report
     })
+}
+
+/// Takes the rows holding a NUL character out of `table` and returns a
+/// problem for each such cell (and for such a header). Neither database
+/// keeps it faithfully: PostgreSQL refuses the whole write, SQLite stores
+/// it — so the file, form or request says where it is.
+fn without_nul_rows(table: &mut Table) -> Vec<ImportProblem> {
+    let problem = |row: usize, column: String, value: &str| ImportProblem {
+        file: table.file.clone(),
+        row,
+        column: Some(column),
+        message: "contains a NUL character (0x00), which Attain does not store".into(),
+        value: Some(value.replace('\0', "\\0")),
+    };
+    let mut problems: Vec<ImportProblem> = table
+        .header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.contains('\0'))
+        .map(|(i, h)| problem(1, format!("column {}", i + 1), h))
+        .collect();
+    table.rows.retain(|(line, cells)| {
+        let mut clean = true;
+        for (i, cell) in cells.iter().enumerate().filter(|(_, c)| c.contains('\0')) {
+            let column = table
+                .header
+                .get(i)
+                .filter(|h| !h.is_empty() && !h.contains('\0'))
+                .cloned()
+                .unwrap_or_else(|| format!("column {}", i + 1));
+            problems.push(problem(*line, column, cell));
+            clean = false;
+        }
+        clean
+    });
+    problems
 }
 
 /// Salesforce's empty lookup in its weekly Data Export.

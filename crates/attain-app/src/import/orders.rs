@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use super::deals::customer_ref;
 use super::parse::ImportProblem;
 use super::presets::ORDER_FIELDS;
-use super::rows::{Owners, Sheet};
-use super::{Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
+use super::rows::{Owners, Rates, Sheet};
+use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
 pub(super) const REQUIRED: &[&str] = &[
@@ -21,11 +21,21 @@ pub(super) const REQUIRED: &[&str] = &[
     "amount|unit_price",
 ];
 
+/// Whether an order's status says it was cancelled.
+fn is_cancelled(status: &str) -> bool {
+    matches!(
+        status.trim().to_lowercase().as_str(),
+        "cancelled" | "canceled" | "已取消" | "作废"
+    )
+}
+
 /// Whether an order's status says it was cancelled; any other status
 /// (but the usual words for confirmed) is collected for the report.
 fn cancelled(status: &str, others: &mut std::collections::BTreeSet<String>) -> bool {
+    if is_cancelled(status) {
+        return true;
+    }
     match status.trim().to_lowercase().as_str() {
-        "cancelled" | "canceled" | "已取消" | "作废" => true,
         "" | "confirmed" | "已确认" | "booked" | "closed" | "complete" | "completed"
         | "delivered" | "shipped" | "已完成" | "已发货" => false,
         _ => {
@@ -107,9 +117,11 @@ pub(super) async fn import(
         options,
         base_currency,
         &["order_date"],
+        &["unit_price", "amount", "quantity"],
         file_problems,
     )?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
+    let rates = Rates::load(store, base_currency).await?;
     let products = store.product_index().await?;
     let deal_ids = match sheet.columns.get("deal_external_id") {
         Some(c) => {
@@ -193,6 +205,10 @@ pub(super) async fn import(
         else {
             continue;
         };
+        // Cancelled orders count for nothing, so nothing converts them.
+        if !is_cancelled(row.text("status")) && !row.convertible(&rates, "amount", &amount, date) {
+            continue;
+        }
         let cost = match product {
             Some((_, unit_cost)) => match times(unit_cost, quantity) {
                 Some(cost) => cost,
@@ -267,7 +283,7 @@ pub(super) async fn import(
         }
         line_count += 1;
     }
-    owners.report_unknown(&mut sheet);
+    owners.report_problems(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     if !other_statuses.is_empty() {
         let list: Vec<String> = other_statuses.into_iter().collect();
@@ -290,7 +306,10 @@ pub(super) async fn import(
             records: line_count,
         });
         let wrote = |n| on_step(ImportStep::Wrote(n));
-        report.counts = store.import_orders(&orders, &new_owners, &wrote).await?;
+        let audit = options.audit(Entity::Orders, table);
+        report.counts = store
+            .import_orders(&orders, &new_owners, &audit, &wrote)
+            .await?;
     }
     Ok(report)
 }

@@ -211,45 +211,41 @@ pub struct StageRule {
     pub probability: Option<u8>,
 }
 
-/// The standard pipelines of the CRMs: (stage, status, probability).
-/// Zoho and Salesforce share Salesforce's classic stage names.
+/// The standard pipelines of the CRMs: (stage, status, probability), the
+/// names written as [`stage_key`] makes them (lower case, no spaces).
+/// Zoho and Salesforce share Salesforce's classic stage names; `Generic`
+/// lists the stages Attain itself writes (its demo, its own exports).
 const STAGES: &[(Preset, &str, char, u8)] = &[
     (Preset::Salesforce, "prospecting", 'o', 10),
     (Preset::Salesforce, "qualification", 'o', 10),
-    (Preset::Salesforce, "needs analysis", 'o', 20),
-    (Preset::Salesforce, "value proposition", 'o', 50),
-    (Preset::Salesforce, "id. decision makers", 'o', 60),
-    (Preset::Salesforce, "perception analysis", 'o', 70),
-    (Preset::Salesforce, "proposal/price quote", 'o', 75),
+    (Preset::Salesforce, "needsanalysis", 'o', 20),
+    (Preset::Salesforce, "valueproposition", 'o', 50),
+    (Preset::Salesforce, "id.decisionmakers", 'o', 60),
+    (Preset::Salesforce, "perceptionanalysis", 'o', 70),
+    (Preset::Salesforce, "proposal/pricequote", 'o', 75),
     (Preset::Salesforce, "negotiation/review", 'o', 90),
-    (Preset::Salesforce, "closed won", 'w', 100),
-    (Preset::Salesforce, "closed lost", 'l', 0),
+    (Preset::Salesforce, "closedwon", 'w', 100),
+    (Preset::Salesforce, "closedlost", 'l', 0),
     (Preset::Zoho, "qualification", 'o', 10),
-    (Preset::Zoho, "needs analysis", 'o', 20),
-    (Preset::Zoho, "value proposition", 'o', 40),
-    (Preset::Zoho, "identify decision makers", 'o', 60),
-    (Preset::Zoho, "id. decision makers", 'o', 60),
-    (Preset::Zoho, "perception analysis", 'o', 70),
-    (Preset::Zoho, "proposal/price quote", 'o', 75),
+    (Preset::Zoho, "needsanalysis", 'o', 20),
+    (Preset::Zoho, "valueproposition", 'o', 40),
+    (Preset::Zoho, "identifydecisionmakers", 'o', 60),
+    (Preset::Zoho, "id.decisionmakers", 'o', 60),
+    (Preset::Zoho, "perceptionanalysis", 'o', 70),
+    (Preset::Zoho, "proposal/pricequote", 'o', 75),
     (Preset::Zoho, "negotiation/review", 'o', 90),
-    (Preset::Zoho, "closed won", 'w', 100),
-    (Preset::Zoho, "closed lost", 'l', 0),
-    (Preset::Zoho, "closed-lost to competition", 'l', 0),
-    (Preset::Zoho, "closed lost to competition", 'l', 0),
+    (Preset::Zoho, "closedwon", 'w', 100),
+    (Preset::Zoho, "closedlost", 'l', 0),
+    (Preset::Zoho, "closed-losttocompetition", 'l', 0),
+    (Preset::Zoho, "closedlosttocompetition", 'l', 0),
     (Preset::Hubspot, "appointmentscheduled", 'o', 20),
-    (Preset::Hubspot, "appointment scheduled", 'o', 20),
     (Preset::Hubspot, "qualifiedtobuy", 'o', 40),
-    (Preset::Hubspot, "qualified to buy", 'o', 40),
     (Preset::Hubspot, "presentationscheduled", 'o', 60),
-    (Preset::Hubspot, "presentation scheduled", 'o', 60),
     (Preset::Hubspot, "decisionmakerboughtin", 'o', 80),
-    (Preset::Hubspot, "decision maker bought-in", 'o', 80),
+    (Preset::Hubspot, "decisionmakerbought-in", 'o', 80),
     (Preset::Hubspot, "contractsent", 'o', 90),
-    (Preset::Hubspot, "contract sent", 'o', 90),
     (Preset::Hubspot, "closedwon", 'w', 100),
-    (Preset::Hubspot, "closed won", 'w', 100),
     (Preset::Hubspot, "closedlost", 'l', 0),
-    (Preset::Hubspot, "closed lost", 'l', 0),
     (Preset::Fxiaoke, "验证客户", 'o', 10),
     (Preset::Fxiaoke, "需求确定", 'o', 30),
     (Preset::Fxiaoke, "方案/报价", 'o', 50),
@@ -259,6 +255,14 @@ const STAGES: &[(Preset, &str, char, u8)] = &[
     (Preset::Fxiaoke, "赢单", 'w', 100),
     (Preset::Fxiaoke, "输单", 'l', 0),
     (Preset::Fxiaoke, "无效", 'l', 0),
+    (Preset::Generic, "won", 'w', 100),
+    (Preset::Generic, "lost", 'l', 0),
+    (Preset::Generic, "won赢单", 'w', 100),
+    (Preset::Generic, "lost输单", 'l', 0),
+    (Preset::Generic, "qualification初步接洽", 'o', 10),
+    (Preset::Generic, "needsanalysis需求确认", 'o', 25),
+    (Preset::Generic, "proposal方案报价", 'o', 50),
+    (Preset::Generic, "negotiation商务谈判", 'o', 75),
 ];
 
 fn rule(status: char, probability: u8) -> StageRule {
@@ -273,41 +277,30 @@ fn rule(status: char, probability: u8) -> StageRule {
     }
 }
 
-/// What a stage means under `preset`: its own pipeline first, then any
-/// other CRM's standard stage, then won/lost words in the name. `None`
-/// for a stage nobody knows (read as open; the import notes it).
-pub(crate) fn stage_rule(preset: Preset, stage: &str) -> Option<StageRule> {
-    let s = stage.trim().to_lowercase();
-    STAGES
-        .iter()
-        .filter(|(p, ..)| *p == preset)
-        .chain(STAGES.iter())
-        .find(|(_, name, ..)| *name == s)
-        .map(|(_, _, status, p)| rule(*status, *p))
-        .or_else(|| {
-            use attain_core::sales::DealStatus;
-            match status_of_stage(stage) {
-                DealStatus::Open => None,
-                won_or_lost => Some(StageRule {
-                    status: won_or_lost,
-                    probability: None,
-                }),
-            }
-        })
+/// A stage name as stages are looked up: lower case, without spaces, so
+/// `Closed Won`, `closed won` and `ClosedWon` are one stage.
+pub(crate) fn stage_key(stage: &str) -> String {
+    stage
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
-/// Status from a stage name, as the CRMs write won and lost.
-pub(crate) fn status_of_stage(stage: &str) -> attain_core::sales::DealStatus {
-    use attain_core::sales::DealStatus;
-    let s = stage.trim().to_lowercase();
-    if s.contains("won") || s.contains("赢单") || s == "closedwon" || s.contains("成交") {
-        DealStatus::Won
-    } else if s.contains("lost") || s.contains("输单") || s.contains("丢单") || s == "closedlost"
-    {
-        DealStatus::Lost
-    } else {
-        DealStatus::Open
-    }
+/// What a stage means under `preset`: only a stage the preset's CRM names
+/// exactly (ignoring case and spaces) is won or lost — `Generic`, Attain's
+/// own layout, knows its own stages and then every CRM's. A name that only
+/// contains a won or lost word (`Not won`, `未成交`, `预计成交`) is `None`:
+/// read as open, and named in the import's note.
+pub(crate) fn stage_rule(preset: Preset, stage: &str) -> Option<StageRule> {
+    let key = stage_key(stage);
+    let own = STAGES.iter().filter(|(p, ..)| *p == preset);
+    let others = STAGES
+        .iter()
+        .filter(|(p, ..)| preset == Preset::Generic && *p != Preset::Generic);
+    own.chain(others)
+        .find(|(_, name, ..)| *name == key)
+        .map(|(_, _, status, p)| rule(*status, *p))
 }
 
 /// Attain's order-line fields and the headers each preset uses for them.
@@ -1081,7 +1074,47 @@ mod tests {
         );
         assert!(stage_rule(Preset::Generic, "Our own stage").is_none());
         assert_eq!(
-            stage_rule(Preset::Generic, "Won - signed").unwrap().status,
+            stage_rule(Preset::Hubspot, "Closed  WON").unwrap().status,
+            DealStatus::Won,
+            "case and spaces do not matter"
+        );
+        assert_eq!(
+            stage_rule(Preset::Generic, "Won 赢单").unwrap().status,
+            DealStatus::Won,
+            "Attain's own stages"
+        );
+    }
+
+    #[test]
+    fn a_stage_that_only_contains_a_won_or_lost_word_is_not_won_or_lost() {
+        // Attack H3: stages were matched by substring, so 未成交 ("not
+        // closed"), 待成交, 预计成交, Won't pursue and Not won were stored
+        // as won with probability 100.
+        for preset in [
+            Preset::Generic,
+            Preset::Zoho,
+            Preset::Salesforce,
+            Preset::Fxiaoke,
+            Preset::Hubspot,
+        ] {
+            for stage in [
+                "未成交",
+                "待成交",
+                "预计成交",
+                "Won't pursue",
+                "Not won",
+                "Won - signed",
+                "Lost interest?",
+                "丢单风险",
+            ] {
+                assert_eq!(stage_rule(preset, stage), None, "{preset:?} {stage}");
+            }
+        }
+        // Each CRM's names mean what that CRM means, no other's.
+        assert_eq!(stage_rule(Preset::Zoho, "赢单"), None);
+        assert_eq!(stage_rule(Preset::Fxiaoke, "Closed Won"), None);
+        assert_eq!(
+            stage_rule(Preset::Generic, "赢单").unwrap().status,
             DealStatus::Won
         );
     }

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 use super::deals::{channel_of, customer_ref, yes_no};
 use super::parse::ImportProblem;
-use super::rows::{Owners, Sheet};
+use super::rows::{Owners, Rates, Sheet};
 use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
 use crate::{AppError, AppResult};
 
@@ -51,6 +51,17 @@ pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static
         Entity::ExchangeRates => (&["currency", "month", "rate"], &[]),
         Entity::Competitors | Entity::Territories | Entity::Courses => (&["name"], &[]),
         Entity::Deals | Entity::Orders => (&[], &[]),
+    }
+}
+
+/// The fields holding amounts or rates, whose values show the file's
+/// decimal mark.
+fn number_fields(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Products => &["list_price", "unit_cost"],
+        Entity::Payments | Entity::Refunds | Entity::Spend | Entity::MarketSizes => &["amount"],
+        Entity::ExchangeRates => &["rate"],
+        _ => &[],
     }
 }
 
@@ -97,20 +108,31 @@ pub(super) async fn import(
         options,
         base_currency,
         date_fields,
+        number_fields(entity),
         file_problems,
     )?;
+    sheet.own_keys_in_use = super::own_keys_in_use(store, entity, table).await?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let records = match entity {
         Entity::Customers => customers(store, &mut sheet, &mut owners).await?,
         Entity::Contacts => contacts(&mut sheet, &mut owners),
         Entity::Products => products(&mut sheet),
-        Entity::Payments | Entity::Refunds => money_moves(store, entity, &mut sheet).await?,
+        Entity::Payments | Entity::Refunds => {
+            let rates = Rates::load(store, base_currency).await?;
+            money_moves(store, entity, &mut sheet, &rates).await?
+        }
         Entity::Activities => activities(store, options.preset, &mut sheet, &mut owners).await?,
         Entity::Tickets => tickets(store, &mut sheet).await?,
         Entity::Surveys => surveys(&mut sheet),
-        Entity::Spend => spend(store, &mut sheet).await?,
+        Entity::Spend => {
+            let rates = Rates::load(store, base_currency).await?;
+            spend(store, &mut sheet, &rates).await?
+        }
         Entity::Enrolments => enrolments(&mut sheet, &owners),
-        Entity::MarketSizes => market_sizes(&mut sheet, &store.settings().await?.calendar),
+        Entity::MarketSizes => {
+            let rates = Rates::load(store, base_currency).await?;
+            market_sizes(&mut sheet, &store.settings().await?.calendar, &rates)
+        }
         Entity::ExchangeRates => rates(&mut sheet),
         Entity::Competitors => competitors(&mut sheet),
         Entity::Territories => territories(&mut sheet, &store.territory_names().await?),
@@ -122,7 +144,7 @@ pub(super) async fn import(
             )));
         }
     };
-    owners.report_unknown(&mut sheet);
+    owners.report_problems(&mut sheet);
     sheet.finish().map_err(AppError::Import)?;
     let mut report = sheet.report(records.len(), &owners);
     report.created = super::to_create(
@@ -141,7 +163,10 @@ pub(super) async fn import(
             records: records.len() as u64,
         });
         let wrote = |n| on_step(ImportStep::Wrote(n));
-        report.counts = store.import_records(&records, &new_owners, &wrote).await?;
+        let audit = options.audit(entity, table);
+        report.counts = store
+            .import_records(&records, &new_owners, &audit, &wrote)
+            .await?;
     }
     Ok(report)
 }
@@ -202,11 +227,26 @@ async fn customers(
 ) -> AppResult<ImportRecords> {
     // Stored customers by name, for rows without an ID: the file updates them.
     let mut by_name: HashMap<String, (CustomerId, Option<String>)> = HashMap::new();
+    // Customers without an external ID, by their exact name: those a deal,
+    // order or contact created from a reference (a customer column holding
+    // `CUST-9001`), which a row with that ID or that name completes.
+    let mut unkeyed: HashMap<String, CustomerId> = HashMap::new();
+    let mut keys: HashSet<String> = HashSet::new();
     for (id, name, external) in store.customer_keys().await? {
+        match &external {
+            Some(key) => {
+                keys.insert(key.clone());
+            }
+            None => {
+                unkeyed.entry(name.trim().to_owned()).or_insert(id);
+            }
+        }
         by_name
             .entry(name.trim().to_lowercase())
             .or_insert((id, external));
     }
+    let mut adopted: HashSet<CustomerId> = HashSet::new();
+    let mut completed: Vec<String> = Vec::new();
     let today = chrono::Utc::now().date_naive();
     let mut out = Vec::new();
     let table = sheet.table;
@@ -216,7 +256,8 @@ async fn customers(
         let found = name
             .as_ref()
             .and_then(|n| by_name.get(&n.trim().to_lowercase()).cloned());
-        let has_id = !row.text("external_id").is_empty();
+        let id_text = row.text("external_id").to_owned();
+        let has_id = !id_text.is_empty();
         let (existing, derived) = match (&found, has_id) {
             (Some((_, Some(ext))), false) => (None, ext.clone()),
             (Some((id, None)), false) => (
@@ -228,6 +269,43 @@ async fn customers(
                 format!("customer:{}", name.clone().unwrap_or_default()),
             ),
         };
+        // A row with an ID no customer has yet completes the customer a
+        // reference created: one named by that ID, else one of its name.
+        let key_text = id_text.trim_start_matches("zcrm_");
+        let existing = match (existing, has_id && !keys.contains(key_text)) {
+            (None, true) => {
+                let by_id = [id_text.as_str(), key_text]
+                    .iter()
+                    .find_map(|k| unkeyed.get(*k).copied())
+                    .filter(|id| !adopted.contains(id))
+                    .map(|id| (id, key_text.to_owned()));
+                let by_row_name = || {
+                    let n = name.as_deref()?.trim();
+                    unkeyed
+                        .get(n)
+                        .copied()
+                        .filter(|id| !adopted.contains(id))
+                        .map(|id| (id, n.to_owned()))
+                };
+                match by_id.or_else(by_row_name) {
+                    Some((id, was)) => {
+                        adopted.insert(id);
+                        let now = name.clone().unwrap_or_default();
+                        completed.push(if was == now {
+                            now
+                        } else {
+                            format!("{was} → {now}")
+                        });
+                        Some(id)
+                    }
+                    None => None,
+                }
+            }
+            (existing, _) => existing,
+        };
+        if let Some(id) = existing {
+            adopted.insert(id);
+        }
         let key = row.key("external_id", || derived);
         let size = row.choice(
             "size",
@@ -274,6 +352,25 @@ async fn customers(
             owner,
             status,
             created_on: created,
+        });
+    }
+    if !completed.is_empty() {
+        let shown: Vec<&str> = completed.iter().take(10).map(String::as_str).collect();
+        let more = match completed.len().saturating_sub(shown.len()) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        sheet.notes.push(if completed.len() == 1 {
+            format!(
+                "1 customer created earlier from a reference was completed: {}{more}",
+                shown.join(", ")
+            )
+        } else {
+            format!(
+                "{} customers created earlier from references were completed: {}{more}",
+                completed.len(),
+                shown.join(", ")
+            )
         });
     }
     Ok(ImportRecords::Customers(out))
@@ -404,6 +501,7 @@ async fn money_moves(
     store: &Store,
     entity: Entity,
     sheet: &mut Sheet<'_>,
+    rates: &Rates,
 ) -> AppResult<ImportRecords> {
     let table = sheet.table;
     let numbers: Vec<&str> = match sheet.columns.get("order") {
@@ -455,6 +553,11 @@ async fn money_moves(
         if amount.amount().is_zero() {
             continue;
         }
+        // A refund is first checked against its order (whose currency it
+        // must have), then for a rate.
+        if entity == Entity::Payments && !row.convertible(rates, "amount", &amount, on) {
+            continue;
+        }
         origins.push((
             *line,
             row.text("order").to_owned(),
@@ -470,21 +573,53 @@ async fn money_moves(
         });
     }
     if entity == Entity::Payments {
+        count_payments_beyond_orders(store, sheet, &out).await?;
         return Ok(ImportRecords::Payments(out));
     }
-    refunds_within_orders(store, sheet, &out, &origins).await?;
+    refunds_within_orders(store, sheet, &out, &origins, rates).await?;
     Ok(ImportRecords::Refunds(out))
+}
+
+/// Counts the payments larger than what was left to pay on their order
+/// (its total less its stored payments, other than those this file
+/// replaces, and those of earlier rows of the file). They are kept — a
+/// customer may pay too much — but the report says how many.
+async fn count_payments_beyond_orders(
+    store: &Store,
+    sheet: &mut Sheet<'_>,
+    payments: &[ImportedMoneyMove],
+) -> AppResult<()> {
+    let orders: Vec<attain_core::OrderId> = payments.iter().map(|p| p.order).collect();
+    let replaced: HashSet<&str> = payments.iter().map(|p| p.external_id.as_str()).collect();
+    let mut left = store.payment_room(&orders, &replaced).await?;
+    for payment in payments {
+        let Some(room) = left.get_mut(&payment.order) else {
+            continue;
+        };
+        if payment.amount.currency() != room.currency() {
+            continue;
+        }
+        if payment.amount.amount() > room.amount() {
+            sheet.count(Fallback::PaymentBeyondOrder);
+            *room = attain_core::Money::zero(room.currency());
+        } else {
+            *room = room.checked_sub(&payment.amount).unwrap_or(*room);
+        }
+    }
+    Ok(())
 }
 
 /// Refuses refunds beyond what is left of their order: its total less the
 /// refunds stored for it (other than those this file replaces) and those
 /// of earlier rows of the file. A refund in another currency than its
-/// order is refused too.
+/// order is refused too, and so is one in a currency without an exchange
+/// rate on or before its month.
 async fn refunds_within_orders(
     store: &Store,
     sheet: &mut Sheet<'_>,
     refunds: &[ImportedMoneyMove],
     origins: &[(usize, String, String, String)],
+    rates: &Rates,
 ) -> AppResult<()> {
     let orders: Vec<attain_core::OrderId> = refunds.iter().map(|r| r.order).collect();
     let replaced: HashSet<&str> = refunds.iter().map(|r| r.external_id.as_str()).collect();
@@ -503,6 +638,8 @@ async fn refunds_within_orders(
                 "is more than is left to refund of order {number}: {} (its total less earlier refunds)",
                 room.amount()
             )
+        } else if let Some(missing) = rates.missing(&refund.amount, refund.on) {
+            missing
         } else {
             *room = room.checked_sub(&refund.amount).unwrap_or(*room);
             continue;
@@ -860,7 +997,7 @@ fn surveys(sheet: &mut Sheet<'_>) -> ImportRecords {
     ImportRecords::Surveys(out)
 }
 
-async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords> {
+async fn spend(store: &Store, sheet: &mut Sheet<'_>, rates: &Rates) -> AppResult<ImportRecords> {
     let units: HashMap<String, attain_core::OrgUnitId> = store
         .org_units()
         .await?
@@ -901,6 +1038,9 @@ async fn spend(store: &Store, sheet: &mut Sheet<'_>) -> AppResult<ImportRecords>
         else {
             continue;
         };
+        if !row.convertible(rates, "amount", &amount, date) {
+            continue;
+        }
         // A campaign's cost (Salesforce's ActualCost) is marketing spend.
         let kind = kind.unwrap_or_else(|| {
             row.defaulted(Fallback::SpendMarketing);
@@ -925,13 +1065,22 @@ fn enrolments(sheet: &mut Sheet<'_>, owners: &Owners) -> ImportRecords {
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let course = row.required("course", "a course");
-        let user = row.required("user", "a person").and_then(|u| {
-            let id = owners.existing(&u);
-            if id.is_none() {
-                row.bad("user", "no user has this login, e-mail, name or ID");
-            }
-            id
-        });
+        let user = row
+            .required("user", "a person")
+            .and_then(|u| match owners.existing(&u) {
+                Ok(Some(id)) => Some(id),
+                Ok(None) => {
+                    row.bad("user", "no user has this login, e-mail, name or ID");
+                    None
+                }
+                Err(why) => {
+                    row.bad(
+                        "user",
+                        format!("more than one person could be meant: {why}"),
+                    );
+                    None
+                }
+            });
         let assigned = row.date("assigned", "an assignment date");
         let due = row.date("due", "a due date");
         let completed = row.opt_date("completed");
@@ -963,7 +1112,11 @@ fn enrolments(sheet: &mut Sheet<'_>, owners: &Owners) -> ImportRecords {
     ImportRecords::Enrolments(out)
 }
 
-fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -> ImportRecords {
+fn market_sizes(
+    sheet: &mut Sheet<'_>,
+    calendar: &attain_core::FiscalCalendar,
+    rates: &Rates,
+) -> ImportRecords {
     let mut out = Vec::new();
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     let table = sheet.table;
@@ -974,7 +1127,15 @@ fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -
         let period = row
             .required("period", "a period (e.g. 2026 or 2026-Q3)")
             .and_then(|p| match calendar.parse(&p) {
-                Ok(parsed) => Some(parsed.to_string()),
+                Ok(parsed) => match super::parse::sane_date(parsed.start())
+                    .and_then(|_| super::parse::sane_date(parsed.last_day()))
+                {
+                    Ok(_) => Some((parsed.to_string(), parsed.last_day())),
+                    Err(e) => {
+                        row.bad("period", e);
+                        None
+                    }
+                },
                 Err(e) => {
                     row.bad("period", e.to_string());
                     None
@@ -983,11 +1144,15 @@ fn market_sizes(sheet: &mut Sheet<'_>, calendar: &attain_core::FiscalCalendar) -
         let amount = row
             .currency()
             .and_then(|c| row.money("amount", "a market size", c));
-        let (Some(segment), Some(region), Some(period), Some(amount)) =
+        let (Some(segment), Some(region), Some((period, last_day)), Some(amount)) =
             (segment, region, period, amount)
         else {
             continue;
         };
+        // A market size is converted at the rate of its period's last month.
+        if !row.convertible(rates, "amount", &amount, last_day) {
+            continue;
+        }
         if let Some(first) = seen.insert((segment.clone(), region.clone(), period.clone()), *line) {
             row.bad(
                 "period",
@@ -1011,6 +1176,7 @@ const MAX_RATE: u32 = 1_000_000;
 
 fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
     let mut out = Vec::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
@@ -1024,30 +1190,51 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
                     }
                 });
         let month = row.required("month", "a month (YYYY-MM)").and_then(|m| {
-            let ok = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok()
-                && m.len() == 7;
-            if !ok {
-                row.bad("month", "expected a month as YYYY-MM");
-            }
-            ok.then_some(m)
-        });
-        let rate = row.required("rate", "a rate").and_then(|r| {
-            match r.replace(',', "").parse::<Decimal>() {
-                Ok(v) if v > Decimal::ZERO && v <= Decimal::from(MAX_RATE) => {
-                    Some(v.normalize().to_string())
+            let first = chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                .ok()
+                .filter(|_| m.len() == 7);
+            match first.map(super::parse::sane_date) {
+                Some(Ok(_)) => Some(m),
+                Some(Err(e)) => {
+                    row.bad("month", e);
+                    None
                 }
-                _ => {
-                    row.bad(
-                        "rate",
-                        format!("a rate is a positive decimal number of at most {MAX_RATE}"),
-                    );
+                None => {
+                    row.bad("month", "expected a month as YYYY-MM");
                     None
                 }
             }
         });
+        let rate = match row.number("rate") {
+            None => {
+                row.bad("rate", "a rate is required");
+                None
+            }
+            Some(Ok(v)) if v > Decimal::ZERO && v <= Decimal::from(MAX_RATE) => {
+                Some(v.normalize().to_string())
+            }
+            Some(Err(e)) => {
+                row.bad("rate", e);
+                None
+            }
+            Some(Ok(_)) => {
+                row.bad(
+                    "rate",
+                    format!("a rate is a positive decimal number of at most {MAX_RATE}"),
+                );
+                None
+            }
+        };
         let (Some(currency), Some(month), Some(rate_to_base)) = (currency, month, rate) else {
             continue;
         };
+        if let Some(first) = seen.insert((currency.clone(), month.clone()), *line) {
+            row.bad(
+                "month",
+                format!("this currency and month appear twice (first on line {first})"),
+            );
+            continue;
+        }
         out.push(ImportedRate {
             currency,
             month,
@@ -1059,6 +1246,8 @@ fn rates(sheet: &mut Sheet<'_>) -> ImportRecords {
 
 fn competitors(sheet: &mut Sheet<'_>) -> ImportRecords {
     let mut out = Vec::new();
+    // Competitors are stored by name: one row per name.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     let table = sheet.table;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
@@ -1074,6 +1263,13 @@ fn competitors(sheet: &mut Sheet<'_>) -> ImportRecords {
         let (Some(name), Some(position), Some(key)) = (name, position, key) else {
             continue;
         };
+        if let Some(first) = seen.insert(name.clone(), *line) {
+            row.bad(
+                "name",
+                format!("the same competitor appears twice (first on line {first})"),
+            );
+            continue;
+        }
         out.push(ImportedCompetitor {
             external_id: key,
             name,

@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::mapping::Columns;
 use super::parse::{
-    DateStyle, ImportProblem, parse_amount, parse_date_as, parse_datetime, parse_int, parse_percent,
+    DateStyle, DecimalMark, Decimals, ImportProblem, MarkEvidence, amount_number, mark_evidence,
+    normalise_number, parse_amount_as, parse_date_as, parse_datetime, parse_int_as, parse_percent,
 };
 use super::source::Table;
 use super::{ImportOptions, presets};
@@ -25,13 +26,21 @@ pub(crate) struct Sheet<'a> {
     pub currency: Currency,
     pub problems: Vec<ImportProblem>,
     pub notes: Vec<String>,
+    /// How each column of numbers reads an ambiguous `1.000`.
+    decimals: HashMap<usize, Decimals>,
+    /// The mapping file's decimal mark, for every number.
+    decimal_given: Option<DecimalMark>,
+    /// Keys in Attain's own form that stored records have: a row may name
+    /// them, no others (see [`super::OWN_KEY_PREFIX`]).
+    pub own_keys_in_use: std::collections::HashSet<String>,
     seen: HashMap<String, usize>,
     defaults: Vec<(super::Fallback, usize)>,
 }
 
 impl<'a> Sheet<'a> {
     /// Maps the file's columns; `date_fields` are the fields whose values
-    /// show the file's date order.
+    /// show the file's date order, `number_fields` those whose values show
+    /// its decimal mark.
     /// The file's own problems (cut-off lines) are kept: they are reported
     /// with the rows', or with the header's when the mapping fails.
     #[allow(clippy::too_many_arguments)]
@@ -43,6 +52,7 @@ impl<'a> Sheet<'a> {
         options: &ImportOptions,
         base_currency: Currency,
         date_fields: &[&str],
+        number_fields: &[&str],
         file_problems: Vec<ImportProblem>,
     ) -> Result<Self, crate::AppError> {
         let mut sheet = Self::mapped(
@@ -53,12 +63,14 @@ impl<'a> Sheet<'a> {
             options,
             base_currency,
             date_fields,
+            number_fields,
         )
         .map_err(|p| super::fail(file_problems.clone(), p))?;
         sheet.problems = file_problems;
         Ok(sheet)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn mapped(
         table: &'a Table,
         fields: &'static [(&'static str, &'static [&'static str])],
@@ -67,6 +79,7 @@ impl<'a> Sheet<'a> {
         options: &ImportOptions,
         base_currency: Currency,
         date_fields: &[&str],
+        number_fields: &[&str],
     ) -> Result<Self, Vec<ImportProblem>> {
         let file = table.file.as_str();
         let columns = Columns::resolve(
@@ -110,6 +123,11 @@ impl<'a> Sheet<'a> {
                 if dates == DateStyle::DayFirst { "day first" } else { "month first" }
             ));
         }
+        let number_columns: Vec<usize> = number_fields
+            .iter()
+            .flat_map(|f| columns.all(f).iter().copied())
+            .collect();
+        let decimals = decimal_marks(table, &number_columns, options.mapping.decimal, &mut notes);
         Ok(Self {
             file,
             table,
@@ -118,9 +136,20 @@ impl<'a> Sheet<'a> {
             currency,
             problems: Vec::new(),
             notes,
+            decimals,
+            decimal_given: options.mapping.decimal,
+            own_keys_in_use: std::collections::HashSet::new(),
             seen: HashMap::new(),
             defaults: Vec::new(),
         })
+    }
+
+    /// How the numbers of `column` are read (see [`decimal_marks`]).
+    fn decimals_of(&self, column: Option<usize>) -> Decimals {
+        column
+            .and_then(|c| self.decimals.get(&c).copied())
+            .or(self.decimal_given.map(Decimals::Given))
+            .unwrap_or(Decimals::Unknown)
     }
 
     /// The reader of one data row. A field whose own cell is empty and
@@ -199,6 +228,106 @@ impl<'a> Sheet<'a> {
             Err(problems)
         }
     }
+}
+
+/// The decimal mark of each column of numbers: the mapping file's, else
+/// the one the column's unambiguous values show (`12.345,67`, `999,50`),
+/// else the one the file's other number columns show; a column whose
+/// values show both is conflicting. Where ambiguous values (`1.000`) are
+/// read by a mark the values showed, a note says so.
+fn decimal_marks(
+    table: &Table,
+    columns: &[usize],
+    given: Option<DecimalMark>,
+    notes: &mut Vec<String>,
+) -> HashMap<usize, Decimals> {
+    use std::collections::BTreeSet;
+    let mut shown: HashMap<usize, BTreeSet<DecimalMark>> = HashMap::new();
+    let mut ambiguous: HashMap<usize, String> = HashMap::new();
+    for (_, cells) in &table.rows {
+        for &c in columns {
+            let Some(value) = cells.get(c).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            match mark_evidence(&amount_number(value).0) {
+                MarkEvidence::Shows(mark) => {
+                    shown.entry(c).or_default().insert(mark);
+                }
+                MarkEvidence::Ambiguous => {
+                    ambiguous.entry(c).or_insert_with(|| value.clone());
+                }
+                MarkEvidence::Silent => {}
+            }
+        }
+    }
+    let in_file: BTreeSet<DecimalMark> = shown.values().flatten().copied().collect();
+    let mut read_as: std::collections::BTreeMap<DecimalMark, &str> = Default::default();
+    let decided = columns
+        .iter()
+        .map(|&c| {
+            let decision = match given {
+                Some(mark) => Decimals::Given(mark),
+                None => match Decimals::of_shown(shown.get(&c).unwrap_or(&BTreeSet::new())) {
+                    Decimals::Unknown => Decimals::of_shown(&in_file),
+                    own => own,
+                },
+            };
+            if let (Decimals::Shown(mark), Some(example)) = (decision, ambiguous.get(&c)) {
+                read_as.entry(mark).or_insert(example);
+            }
+            (c, decision)
+        })
+        .collect();
+    for (mark, example) in read_as {
+        notes.push(format!(
+            "numbers such as {example} were read with '{}' as their decimal mark, as the file's other amounts show; set decimal in a mapping file if that is wrong",
+            mark.char()
+        ));
+    }
+    decided
+}
+
+/// The months for which each currency has an exchange rate: money in a
+/// currency other than the base one is converted, wherever a KPI, goal
+/// or payout adds it up, at the latest rate on or before its month — an
+/// amount without one would make all of them fail later.
+pub(crate) struct Rates {
+    base: Currency,
+    months: std::collections::BTreeSet<(String, String)>,
+}
+
+impl Rates {
+    /// The stored rates.
+    pub(crate) async fn load(store: &Store, base: Currency) -> AppResult<Self> {
+        Ok(Self {
+            base,
+            months: store.exchange_rates().await?.into_keys().collect(),
+        })
+    }
+
+    /// Why `money` dated `on` cannot be converted to the base currency,
+    /// if it cannot: no rate for its currency on or before its month.
+    pub(crate) fn missing(&self, money: &Money, on: NaiveDate) -> Option<String> {
+        let code = money.currency().code();
+        let month = month_of(on);
+        let covered = money.currency() == self.base
+            || money.amount().is_zero()
+            || self
+                .months
+                .range((code.to_owned(), String::new())..=(code.to_owned(), month.clone()))
+                .next()
+                .is_some();
+        (!covered).then(|| {
+            format!(
+                "no exchange rate for {code} on or before {month}: import exchange rates for {code} first"
+            )
+        })
+    }
+}
+
+/// `2026-06` for a day in June 2026.
+fn month_of(on: NaiveDate) -> String {
+    on.format("%Y-%m").to_string()
 }
 
 /// One data row of a [`Sheet`].
@@ -357,7 +486,8 @@ impl Row<'_, '_> {
             Some(n) => n,
             None => currency,
         };
-        let money = parse_amount(text, currency)?;
+        let decimals = self.sheet.decimals_of(self.source(field));
+        let money = parse_amount_as(text, currency, decimals)?;
         if self.header_of(field).contains('万') && !text.contains('万') {
             return money
                 .checked_mul(rust_decimal::Decimal::from(10_000))
@@ -382,6 +512,28 @@ impl Row<'_, '_> {
         }
         self.note_rounding(field, &m);
         Some(m)
+    }
+
+    /// Whether `money` of `field`, dated `on`, can be converted to the
+    /// base currency; if not, a problem of the row (on its currency
+    /// column, if it has one) names the currency and the month.
+    pub(crate) fn convertible(
+        &mut self,
+        rates: &Rates,
+        field: &str,
+        money: &Money,
+        on: NaiveDate,
+    ) -> bool {
+        let Some(message) = rates.missing(money, on) else {
+            return true;
+        };
+        let field = if self.text("currency").is_empty() {
+            field
+        } else {
+            "currency"
+        };
+        self.bad(field, message);
+        false
     }
 
     /// Counts an amount with more decimals than its currency keeps: it is
@@ -415,14 +567,31 @@ impl Row<'_, '_> {
         Some(m)
     }
 
+    /// A decimal number (an exchange rate), its separators read like an
+    /// amount's; `None` for an empty cell.
+    pub(crate) fn number(&self, field: &str) -> Option<Result<rust_decimal::Decimal, String>> {
+        let text = self.text(field);
+        if text.is_empty() {
+            return None;
+        }
+        let decimals = self.sheet.decimals_of(self.source(field));
+        let (compact, _, _) = amount_number(text);
+        Some(
+            normalise_number(&compact, decimals)
+                .map_err(|e| e.describe("a number"))
+                .and_then(|n| n.parse().map_err(|_| "not a number".to_owned())),
+        )
+    }
+
     /// An optional whole number within `range`.
     pub(crate) fn opt_int(
         &mut self,
         field: &str,
         range: std::ops::RangeInclusive<i64>,
     ) -> Option<Option<i64>> {
+        let decimals = self.sheet.decimals_of(self.source(field));
         self.optional(field, |t, _| {
-            let v = parse_int(t)?;
+            let v = parse_int_as(t, decimals)?;
             if range.contains(&v) {
                 Ok(v)
             } else {
@@ -463,6 +632,16 @@ impl Row<'_, '_> {
     ) -> Option<ExternalId> {
         let text = match self.text(field) {
             "" => derived(),
+            id if super::is_own_key(id) && !self.sheet.own_keys_in_use.contains(id) => {
+                self.bad(
+                    field,
+                    format!(
+                        "IDs beginning with '{}' are the ones Attain gives records that have none, and no record has this one; choose another ID",
+                        super::OWN_KEY_PREFIX
+                    ),
+                );
+                return None;
+            }
             id => id.trim_start_matches("zcrm_").to_owned(),
         };
         let key = match ExternalId::new(&text) {
@@ -533,58 +712,141 @@ impl Row<'_, '_> {
 }
 
 /// Who the owner columns of a file name: existing users by external ID,
-/// login, e-mail or display name; the rest unknown (a problem per row and
-/// one listing them all) or, with `--create-missing-owners`, to be created.
+/// then login, then e-mail, then display name — the first of these that
+/// any active user has decides, and a value several people share at that
+/// level is a problem listing their logins; the rest unknown (a problem
+/// per row and one listing them all) or, with `--create-missing-owners`,
+/// to be created.
 pub(crate) struct Owners {
-    by_key: HashMap<String, UserId>,
-    by_external: HashMap<String, UserId>,
+    by_external: HashMap<String, Vec<Person>>,
+    by_login: HashMap<String, Person>,
+    by_email: HashMap<String, Vec<Person>>,
+    by_name: HashMap<String, Vec<Person>>,
     taken_logins: std::collections::HashSet<String>,
     create: bool,
     new: Vec<(String, Option<String>)>,
     new_index: HashMap<String, usize>,
     unknown: Vec<(usize, String, String)>,
+    /// (line, column, value, why): owners several people could be.
+    ambiguous: Vec<(usize, String, String, String)>,
+}
+
+/// An active user an owner value may name.
+#[derive(Debug, Clone)]
+struct Person {
+    id: UserId,
+    login: String,
+}
+
+/// What an owner value names.
+enum Found {
+    /// One person.
+    One(UserId),
+    /// Several people at the first level any matched: why, in words.
+    Several(String),
+    /// Nobody.
+    Nobody,
+}
+
+impl Found {
+    fn of(people: &[Person], value: &str, level: &str) -> Self {
+        match people {
+            [] => Self::Nobody,
+            [one] => Self::One(one.id),
+            several => {
+                let mut logins: Vec<&str> = several.iter().map(|p| p.login.as_str()).collect();
+                logins.sort_unstable();
+                Self::Several(format!(
+                    "'{value}' is the {level} of several people ({}): write the login of the one meant",
+                    logins.join(", ")
+                ))
+            }
+        }
+    }
 }
 
 impl Owners {
     /// Active users, indexed.
     pub(crate) async fn load(store: &Store, create: bool) -> AppResult<Self> {
-        let mut by_key = HashMap::new();
-        let mut by_external = HashMap::new();
-        let mut taken_logins = std::collections::HashSet::new();
-        for u in store.users().await? {
-            taken_logins.insert(u.login.as_str().to_owned());
-            if !u.active {
-                continue;
-            }
-            by_key.insert(u.login.as_str().to_lowercase(), u.id);
-            by_key
-                .entry(u.display_name.trim().to_lowercase())
-                .or_insert(u.id);
-            if let Some(e) = &u.email {
-                by_key.insert(e.trim().to_lowercase(), u.id);
-            }
-            if let Some(x) = &u.external_id {
-                by_external.insert(x.as_str().to_owned(), u.id);
-            }
-        }
-        Ok(Self {
-            by_key,
-            by_external,
-            taken_logins,
+        let mut owners = Self {
+            by_external: HashMap::new(),
+            by_login: HashMap::new(),
+            by_email: HashMap::new(),
+            by_name: HashMap::new(),
+            taken_logins: std::collections::HashSet::new(),
             create,
             new: Vec::new(),
             new_index: HashMap::new(),
             unknown: Vec::new(),
-        })
+            ambiguous: Vec::new(),
+        };
+        for u in store.users().await? {
+            owners.taken_logins.insert(u.login.as_str().to_owned());
+            if !u.active {
+                continue;
+            }
+            let person = Person {
+                id: u.id,
+                login: u.login.as_str().to_owned(),
+            };
+            owners
+                .by_login
+                .insert(u.login.as_str().to_lowercase(), person.clone());
+            owners
+                .by_name
+                .entry(u.display_name.trim().to_lowercase())
+                .or_default()
+                .push(person.clone());
+            if let Some(e) = u.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+                owners
+                    .by_email
+                    .entry(e.to_lowercase())
+                    .or_default()
+                    .push(person.clone());
+            }
+            if let Some(x) = &u.external_id {
+                owners
+                    .by_external
+                    .entry(x.as_str().to_owned())
+                    .or_default()
+                    .push(person);
+            }
+        }
+        Ok(owners)
     }
 
-    /// An existing user by login, e-mail or name (no creation): for
-    /// enrolments, which name people rather than owners.
-    pub(crate) fn existing(&self, name: &str) -> Option<UserId> {
-        self.by_key
-            .get(&name.trim().to_lowercase())
-            .or_else(|| self.by_external.get(name.trim()))
-            .copied()
+    /// The person a value names: by external ID, then login, then e-mail,
+    /// then display name; the first level with a match decides.
+    fn find(&self, value: &str) -> Found {
+        let value = value.trim();
+        if value.is_empty() {
+            return Found::Nobody;
+        }
+        let key = value.to_lowercase();
+        if let Some(people) = self.by_external.get(value) {
+            return Found::of(people, value, "external ID");
+        }
+        if let Some(person) = self.by_login.get(&key) {
+            return Found::One(person.id);
+        }
+        if let Some(people) = self.by_email.get(&key) {
+            return Found::of(people, value, "e-mail");
+        }
+        match self.by_name.get(&key) {
+            Some(people) => Found::of(people, value, "name"),
+            None => Found::Nobody,
+        }
+    }
+
+    /// An existing user by external ID, login, e-mail or name (no
+    /// creation): for enrolments, which name people rather than owners.
+    /// `Err` says which people a shared value could be.
+    pub(crate) fn existing(&self, name: &str) -> Result<Option<UserId>, String> {
+        match self.find(name) {
+            Found::One(id) => Ok(Some(id)),
+            Found::Several(why) => Err(why),
+            Found::Nobody => Ok(None),
+        }
     }
 
     fn resolve(
@@ -594,12 +856,27 @@ impl Owners {
         line: usize,
         column: &str,
     ) -> Option<OwnerRef> {
-        if let Some(id) = Some(external)
-            .filter(|e| !e.is_empty())
-            .and_then(|e| self.by_external.get(e))
-            .or_else(|| self.by_key.get(&name.trim().to_lowercase()))
-        {
-            return Some(OwnerRef::Existing(*id));
+        let by_external = match self.by_external.get(external) {
+            Some(people) if !external.is_empty() => Found::of(people, external, "external ID"),
+            _ => Found::Nobody,
+        };
+        let found = match by_external {
+            Found::Nobody => self.find(name),
+            found => found,
+        };
+        match found {
+            Found::One(id) => return Some(OwnerRef::Existing(id)),
+            Found::Several(why) => {
+                let shown = if name.trim().is_empty() {
+                    external
+                } else {
+                    name.trim()
+                };
+                self.ambiguous
+                    .push((line, column.to_owned(), shown.to_owned(), why));
+                return None;
+            }
+            Found::Nobody => {}
         }
         let key = if external.is_empty() {
             name.trim().to_lowercase()
@@ -635,9 +912,19 @@ impl Owners {
         None
     }
 
-    /// Records the unknown owners as problems: one per row, and one that
-    /// lists every unknown name.
-    pub(crate) fn report_unknown(&self, sheet: &mut Sheet<'_>) {
+    /// Records the owners that could not be found as problems: one per
+    /// row, one that lists every unknown name, and one per row naming a
+    /// value several people share.
+    pub(crate) fn report_problems(&self, sheet: &mut Sheet<'_>) {
+        for (line, column, value, why) in &self.ambiguous {
+            sheet.problems.push(ImportProblem {
+                file: sheet.file.to_owned(),
+                row: *line,
+                column: Some(column.clone()),
+                message: format!("more than one person could be meant: {why}"),
+                value: Some(value.clone()),
+            });
+        }
         if self.unknown.is_empty() {
             return;
         }

@@ -1,10 +1,11 @@
-//! From a file's bytes to a table of trimmed strings: CSV (any delimiter,
-//! UTF-8 with or without BOM, or GB18030 as Chinese Excel saves it) or XLSX.
+//! From a file's bytes to a table of trimmed strings: CSV (any delimiter;
+//! UTF-8 with or without BOM, GB18030 as Chinese Excel saves it, or the
+//! encoding a mapping file names) or XLSX.
 
 use super::parse::ImportProblem;
 
 /// A decoded file: its header and rows, cells trimmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
     /// File name, for messages.
     pub file: String,
@@ -12,16 +13,280 @@ pub struct Table {
     pub header: Vec<String>,
     /// Rows, each as long as the header, with their 1-based line numbers.
     pub rows: Vec<(usize, Vec<String>)>,
+    /// What reading the file decided that the person should know (the
+    /// encoding it was read in when that was not UTF-8).
+    pub notes: Vec<String>,
 }
 
-/// UTF-8 (a BOM is dropped) or, when the bytes are not UTF-8, GB18030 (a
-/// superset of GBK, as Chinese Excel saves CSV).
-fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+/// The text encodings a CSV file may be in besides UTF-8 (which is found
+/// by itself): what a mapping file's `encoding` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8, with or without BOM; invalid bytes are problems of their rows.
+    Utf8,
+    /// GB18030, a superset of GBK and GB2312: how Chinese Excel saves CSV.
+    Gb18030,
+    /// Windows-1252 (a superset of Latin-1): how Western European Excel saves CSV.
+    Windows1252,
+}
+
+impl TextEncoding {
+    /// Reads a mapping file's `encoding`: `utf-8`, `gb18030` (or `gbk`,
+    /// `gb2312`), `windows-1252` (or `latin-1`, `iso-8859-1`, `cp1252`).
+    pub fn from_label(label: &str) -> Result<Self, String> {
+        match label.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Ok(Self::Utf8),
+            "gb18030" | "gbk" | "gb2312" | "cp936" => Ok(Self::Gb18030),
+            "windows-1252" | "cp1252" | "latin-1" | "latin1" | "iso-8859-1" => {
+                Ok(Self::Windows1252)
+            }
+            other => Err(format!(
+                "encoding '{other}' is not one Attain reads: expected utf-8, gb18030 or windows-1252"
+            )),
+        }
     }
+
+    /// The name people know it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Utf8 => "UTF-8",
+            Self::Gb18030 => "GB18030",
+            Self::Windows1252 => "Windows-1252",
+        }
+    }
+
+    fn encoding(self) -> &'static encoding_rs::Encoding {
+        match self {
+            Self::Utf8 => encoding_rs::UTF_8,
+            Self::Gb18030 => encoding_rs::GB18030,
+            Self::Windows1252 => encoding_rs::WINDOWS_1252,
+        }
+    }
+}
+
+/// A file's text: each byte sequence the encoding could not read became
+/// U+FFFD, listed with its offset in `text` and its bytes, so the rows
+/// holding it can be named.
+struct Decoded {
+    text: String,
+    encoding: &'static str,
+    invalid: Vec<(usize, Vec<u8>)>,
+    note: Option<String>,
+}
+
+/// UTF-8 with each invalid sequence replaced and listed; also counts the
+/// valid multi-byte characters.
+fn decode_utf8(bytes: &[u8]) -> (Decoded, usize) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut invalid = Vec::new();
+    let mut multibyte = 0;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        multibyte += chunk.valid().chars().filter(|c| c.len_utf8() > 1).count();
+        if !chunk.invalid().is_empty() {
+            invalid.push((text.len(), chunk.invalid().to_vec()));
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    let decoded = Decoded {
+        text,
+        encoding: TextEncoding::Utf8.name(),
+        invalid,
+        note: None,
+    };
+    (decoded, multibyte)
+}
+
+/// `bytes` in `encoding`, each malformed sequence replaced and listed.
+fn decode_with(bytes: &[u8], encoding: TextEncoding) -> Decoded {
+    if encoding == TextEncoding::Utf8 {
+        return decode_utf8(bytes).0;
+    }
+    let mut decoder = encoding.encoding().new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(
+        decoder
+            .max_utf8_buffer_length_without_replacement(bytes.len())
+            .unwrap_or(bytes.len().saturating_mul(3)),
+    );
+    let mut invalid = Vec::new();
+    let mut read = 0;
+    loop {
+        let (result, n) =
+            decoder.decode_to_string_without_replacement(&bytes[read..], &mut text, true);
+        read += n;
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => break,
+            encoding_rs::DecoderResult::OutputFull => text.reserve(bytes.len() - read + 16),
+            encoding_rs::DecoderResult::Malformed(bad, after) => {
+                let end = read.saturating_sub(usize::from(after));
+                let start = end.saturating_sub(usize::from(bad));
+                invalid.push((text.len(), bytes[start..end].to_vec()));
+                text.reserve(3);
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    Decoded {
+        text,
+        encoding: encoding.name(),
+        invalid,
+        note: None,
+    }
+}
+
+/// Whether GB18030 text is plausibly Chinese rather than a Western
+/// single-byte encoding that happens to decode: in Chinese text nearly
+/// every double-byte character has a trail byte of 0x80 or more (all of
+/// GB2312 does), while an accented letter of Latin-1 followed by a plain
+/// letter (`M\xFCller`) makes a "character" whose trail byte is ASCII.
+fn plausibly_chinese(bytes: &[u8]) -> bool {
+    let (mut pairs, mut ascii_trail) = (0_usize, 0_usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !(0x81..=0xFE).contains(&b) {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(0x30..=0x39) => i += 4,
+            Some(trail) => {
+                pairs += 1;
+                if *trail < 0x80 {
+                    ascii_trail += 1;
+                }
+                i += 2;
+            }
+            None => i += 1,
+        }
+    }
+    ascii_trail * 2 <= pairs
+}
+
+/// A CSV file's text. A BOM says the encoding; so does a mapping file's
+/// `encoding`. Otherwise the file is UTF-8, and a few invalid sequences in
+/// it are problems of their rows, never a reason to read the whole file
+/// otherwise. Only a file that is mostly not UTF-8 (fewer valid multi-byte
+/// characters than invalid sequences) and that reads cleanly and plausibly
+/// as GB18030 is read as GB18030 (how Chinese Excel saves CSV), and the
+/// report says so.
+fn decode(bytes: &[u8], encoding: Option<TextEncoding>) -> Decoded {
+    if let Some((bom, length)) = encoding_rs::Encoding::for_bom(bytes) {
+        let bytes = &bytes[length..];
+        if bom == encoding_rs::UTF_8 {
+            return decode_utf8(bytes).0;
+        }
+        // UTF-16, as Excel saves "Unicode text".
+        let (text, malformed) = bom.decode_without_bom_handling(bytes);
+        return Decoded {
+            text: text.into_owned(),
+            encoding: bom.name(),
+            invalid: Vec::new(),
+            note: malformed.then(|| {
+                format!(
+                    "the file is {} but has bytes that are not: each was read as \u{FFFD}",
+                    bom.name()
+                )
+            }),
+        };
+    }
+    if let Some(encoding) = encoding {
+        return decode_with(bytes, encoding);
+    }
+    let (utf8, multibyte) = decode_utf8(bytes);
+    if utf8.invalid.is_empty() || multibyte >= utf8.invalid.len() {
+        return utf8;
+    }
+    if plausibly_chinese(bytes)
+        && let Some(text) =
+            encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+    {
+        return Decoded {
+            text: text.into_owned(),
+            encoding: TextEncoding::Gb18030.name(),
+            invalid: Vec::new(),
+            note: Some(
+                "read as GB18030 (Chinese Excel); if names look wrong, save the file as UTF-8"
+                    .into(),
+            ),
+        };
+    }
+    utf8
+}
+
+/// The problem of a cell holding bytes its file's encoding cannot read.
+fn undecodable(
+    file: &str,
+    row: usize,
+    column: String,
+    encoding: &str,
+    bytes: &[Vec<u8>],
+    value: &str,
+) -> ImportProblem {
+    let shown: Vec<String> = bytes
+        .iter()
+        .flatten()
+        .map(|b| format!("0x{b:02X}"))
+        .collect();
+    let what = if shown.len() == 1 { "byte" } else { "bytes" };
+    let hint = if encoding == TextEncoding::Utf8.name() {
+        "save the file as UTF-8, or name its encoding in a mapping file (encoding = \"windows-1252\" or \"gb18030\")"
+    } else {
+        "save the file as UTF-8, or name its encoding in a mapping file"
+    };
+    ImportProblem {
+        file: file.to_owned(),
+        row,
+        column: Some(column),
+        message: format!(
+            "{what} {} cannot be read as {encoding}: {hint}",
+            shown.join(" ")
+        ),
+        value: Some(value.to_owned()),
+    }
+}
+
+/// The problems of one record whose text spans `range` of the decoded
+/// text: one per cell holding a sequence the encoding could not read, in
+/// the order they come.
+fn undecodable_cells(
+    file: &str,
+    line: usize,
+    header: &[String],
+    cells: &csv::StringRecord,
+    decoded: &Decoded,
+    range: std::ops::Range<usize>,
+) -> Vec<ImportProblem> {
+    let mut bad = decoded
+        .invalid
+        .iter()
+        .filter(|(at, _)| range.contains(at))
+        .map(|(_, b)| b.clone());
+    let mut problems = Vec::new();
+    for (i, cell) in cells.iter().enumerate() {
+        let count = cell.matches(char::REPLACEMENT_CHARACTER).count();
+        if count == 0 {
+            continue;
+        }
+        let bytes: Vec<Vec<u8>> = bad.by_ref().take(count).collect();
+        if bytes.is_empty() {
+            continue;
+        }
+        let column = header
+            .get(i)
+            .filter(|h| !h.is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("column {}", i + 1));
+        problems.push(undecodable(
+            file,
+            line,
+            column,
+            decoded.encoding,
+            &bytes,
+            cell.trim(),
+        ));
+    }
+    problems
 }
 
 /// The delimiter that splits the header line into the most columns.
@@ -162,7 +427,17 @@ pub fn read_table_within(
     bytes: &[u8],
     limits: &ReadLimits,
 ) -> Result<(Table, Vec<ImportProblem>), Vec<ImportProblem>> {
-    let text = decode(bytes);
+    read_csv(file, bytes, limits, None)
+}
+
+fn read_csv(
+    file: &str,
+    bytes: &[u8],
+    limits: &ReadLimits,
+    encoding: Option<TextEncoding>,
+) -> Result<(Table, Vec<ImportProblem>), Vec<ImportProblem>> {
+    let decoded = decode(bytes, encoding);
+    let text = decoded.text.as_str();
     let problem = |row: usize, message: String| ImportProblem {
         file: file.to_owned(),
         row,
@@ -174,13 +449,14 @@ pub fn read_table_within(
         return Err(vec![problem(0, "the file is empty".into())]);
     }
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniff_delimiter(&text))
+        .delimiter(sniff_delimiter(text))
         .flexible(true)
         .from_reader(text.as_bytes());
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().to_owned()).collect(),
+    let header_cells = match reader.headers() {
+        Ok(h) => h.clone(),
         Err(e) => return Err(vec![problem(1, format!("cannot read the header: {e}"))]),
     };
+    let header: Vec<String> = header_cells.iter().map(|c| c.trim().to_owned()).collect();
     if header.len() > limits.columns {
         return Err(too_many_columns(file, header.len(), limits));
     }
@@ -196,58 +472,94 @@ pub fn read_table_within(
             ));
         }
     }
+    let mut start = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
+    if !decoded.invalid.is_empty() {
+        let columns: Vec<String> = (1..=header.len()).map(|i| format!("column {i}")).collect();
+        problems.extend(undecodable_cells(
+            file,
+            1,
+            &columns,
+            &header_cells,
+            &decoded,
+            0..start,
+        ));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        match record {
-            Ok(r) => {
-                let line = r
-                    .position()
-                    .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
-                if r.iter().all(|c| c.trim().is_empty()) {
-                    continue;
-                }
-                if rows.len() + problems.len() >= limits.rows {
-                    return Err(too_many_rows(file, limits));
-                }
-                if r.len() != header.len() {
-                    problems.push(problem(line, format!("has {} cells, the header has {} (a cut-off line or a stray delimiter?)", r.len(), header.len())));
-                    continue;
-                }
-                let long: Vec<ImportProblem> = r
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.len() > limits.cell_bytes)
-                    .map(|(i, c)| {
-                        let column = header
-                            .get(i)
-                            .filter(|h| !h.is_empty())
-                            .cloned()
-                            .unwrap_or_else(|| format!("column {}", i + 1));
-                        cell_too_long(file, line, column, c.len(), limits)
-                    })
-                    .collect();
-                if !long.is_empty() {
-                    problems.extend(long);
-                    continue;
-                }
-                rows.push((line, r.iter().map(|c| c.trim().to_owned()).collect()));
-            }
+    let mut record = csv::StringRecord::new();
+    loop {
+        let read = reader.read_record(&mut record);
+        let end = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
+        let range = start..end;
+        start = end;
+        let r = match read {
+            Ok(false) => break,
+            Ok(true) => &record,
             Err(e) => {
                 let line = e
                     .position()
                     .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
                 problems.push(problem(line, format!("cannot be read: {e}")));
+                if range.is_empty() {
+                    break;
+                }
+                continue;
+            }
+        };
+        let line = r
+            .position()
+            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
+        if r.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if rows.len() + problems.len() >= limits.rows {
+            return Err(too_many_rows(file, limits));
+        }
+        if r.len() != header.len() {
+            problems.push(problem(
+                line,
+                format!(
+                    "has {} cells, the header has {} (a cut-off line or a stray delimiter?)",
+                    r.len(),
+                    header.len()
+                ),
+            ));
+            continue;
+        }
+        let long: Vec<ImportProblem> = r
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.len() > limits.cell_bytes)
+            .map(|(i, c)| {
+                let column = header
+                    .get(i)
+                    .filter(|h| !h.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| format!("column {}", i + 1));
+                cell_too_long(file, line, column, c.len(), limits)
+            })
+            .collect();
+        if !long.is_empty() {
+            problems.extend(long);
+            continue;
+        }
+        if !decoded.invalid.is_empty() {
+            let bad = undecodable_cells(file, line, &header, r, &decoded, range);
+            if !bad.is_empty() {
+                problems.extend(bad);
+                continue;
             }
         }
+        rows.push((line, r.iter().map(|c| c.trim().to_owned()).collect()));
     }
     Ok((
         Table {
             file: file.to_owned(),
             header,
             rows,
+            notes: decoded.note.into_iter().collect(),
         },
         problems,
     ))
@@ -272,10 +584,21 @@ pub fn read_any_within(
     bytes: &[u8],
     limits: &ReadLimits,
 ) -> Result<(Table, Vec<ImportProblem>), Vec<ImportProblem>> {
+    read_any_as(file, bytes, limits, None)
+}
+
+/// [`read_any_within`], a CSV file in `encoding` when one is given (a
+/// mapping file's `encoding`) rather than the one its bytes show.
+pub fn read_any_as(
+    file: &str,
+    bytes: &[u8],
+    limits: &ReadLimits,
+    encoding: Option<TextEncoding>,
+) -> Result<(Table, Vec<ImportProblem>), Vec<ImportProblem>> {
     if is_xlsx(file, bytes) {
         read_xlsx(file, bytes, limits)
     } else {
-        read_table_within(file, bytes, limits)
+        read_csv(file, bytes, limits, encoding)
     }
 }
 
@@ -371,7 +694,173 @@ fn check_workbook(file: &str, bytes: &[u8], limits: &ReadLimits) -> Result<(), V
             }
         }
     }
+    let bad = bad_shared_string_indices(file, &mut zip);
+    if !bad.is_empty() {
+        return Err(bad);
+    }
     Ok(())
+}
+
+/// The most cells with a bad shared-string index a problem list names.
+const BAD_INDICES_LISTED: usize = 100;
+
+/// A workbook's parts, read from its bytes.
+type Archive<'b> = zip::ZipArchive<std::io::Cursor<&'b [u8]>>;
+
+/// A part of a workbook, read as XML.
+type Part<'z, 'b> =
+    quick_xml::Reader<std::io::BufReader<zip::read::ZipFile<'z, std::io::Cursor<&'b [u8]>>>>;
+
+/// A part of the workbook as an XML reader, if the part exists.
+fn xml_part<'z, 'b>(zip: &'z mut Archive<'b>, name: &str) -> Option<Part<'z, 'b>> {
+    let entry = zip.by_name(name).ok()?;
+    Some(quick_xml::Reader::from_reader(std::io::BufReader::new(
+        entry,
+    )))
+}
+
+/// The value of the attribute whose local name is `name`.
+fn attribute(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .map(|a| a.value.into_owned())
+}
+
+/// The path of the first worksheet, found as calamine finds it: the first
+/// `<sheet>` of `xl/workbook.xml` and its relationship's target.
+fn first_sheet_path(zip: &mut Archive<'_>) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut buf = Vec::new();
+    let id = {
+        let mut xml = xml_part(zip, "xl/workbook.xml")?;
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).ok()? {
+                Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
+                    break attribute(&e, "id")?;
+                }
+                Event::Eof => return None,
+                _ => {}
+            }
+        }
+    };
+    let mut xml = xml_part(zip, "xl/_rels/workbook.xml.rels")?;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e)
+                if e.local_name().as_ref() == "Relationship"
+                    && attribute(&e, "Id").as_deref() == Some(id.as_str()) =>
+            {
+                let target = attribute(&e, "Target")?;
+                return Some(match target.strip_prefix('/') {
+                    Some(absolute) => absolute.to_owned(),
+                    None => format!("xl/{target}"),
+                });
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// How many strings the shared-string table holds (its `<si>` entries).
+fn shared_string_count(zip: &mut Archive<'_>) -> u64 {
+    use quick_xml::events::Event;
+    let Some(mut xml) = xml_part(zip, "xl/sharedStrings.xml") else {
+        return 0;
+    };
+    let mut buf = Vec::new();
+    let mut count = 0;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "si" => {
+                count += 1;
+            }
+            Ok(Event::Eof) | Err(_) => return count,
+            _ => {}
+        }
+    }
+}
+
+/// The cells of the first worksheet whose shared-string index is not an
+/// index into the workbook's shared strings (`-1`, a number beyond the
+/// table or beyond any integer): calamine reads a malformed one as string
+/// 0, so the cell would silently hold another cell's text.
+fn bad_shared_string_indices(file: &str, zip: &mut Archive<'_>) -> Vec<ImportProblem> {
+    use quick_xml::events::Event;
+    let Some(sheet) = first_sheet_path(zip) else {
+        return Vec::new();
+    };
+    let strings = shared_string_count(zip);
+    let Some(mut xml) = xml_part(zip, &sheet) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    let mut bad = 0_usize;
+    let mut buf = Vec::new();
+    // The reference of the shared-string cell being read, and whether its value is.
+    let mut cell: Option<String> = None;
+    let mut in_value = false;
+    let mut value = String::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "c" => {
+                cell = (attribute(&e, "t").as_deref() == Some("s"))
+                    .then(|| attribute(&e, "r").unwrap_or_default());
+            }
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "v" && cell.is_some() => {
+                in_value = true;
+                value.clear();
+            }
+            Ok(Event::Text(t)) if in_value => value.push_str(t.as_ref()),
+            Ok(Event::End(e)) if e.local_name().as_ref() == "v" && in_value => {
+                in_value = false;
+                let index = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|_| value.bytes().all(|b| b.is_ascii_digit()));
+                if !value.is_empty() && index.is_none_or(|i| i >= strings) {
+                    bad += 1;
+                    if problems.len() < BAD_INDICES_LISTED {
+                        let reference = cell.clone().unwrap_or_default();
+                        let letters: String = reference
+                            .chars()
+                            .take_while(char::is_ascii_alphabetic)
+                            .collect();
+                        let row = reference[letters.len()..].parse().unwrap_or(0);
+                        problems.push(ImportProblem {
+                            file: file.to_owned(),
+                            row,
+                            column: (!letters.is_empty()).then_some(letters),
+                            message: format!(
+                                "cell {reference} names shared string {value}, but the workbook has {} shared strings (indices 0 to {}): a damaged workbook (open and save it again in Excel)",
+                                grouped(strings),
+                                grouped(strings.saturating_sub(1))
+                            ),
+                            value: None,
+                        });
+                    }
+                }
+            }
+            Ok(Event::End(e)) if e.local_name().as_ref() == "c" => cell = None,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    if bad > problems.len() {
+        problems.push(whole_file(
+            file,
+            format!(
+                "and {} more cells name shared strings the workbook does not have",
+                grouped((bad - problems.len()) as u64)
+            ),
+        ));
+    }
+    problems
 }
 
 /// `0` → `A`, `27` → `AB`: a column as a spreadsheet names it.
@@ -491,6 +980,7 @@ fn read_xlsx(
             file: file.to_owned(),
             header,
             rows: data,
+            notes: Vec::new(),
         },
         problems,
     ))
@@ -510,6 +1000,85 @@ mod tests {
         let (t, _) = read_table("b.csv", &gbk).unwrap();
         assert_eq!(t.header, vec!["商机名称", "金额"]);
         assert_eq!(t.rows[0].1[1], "1,000");
+    }
+
+    #[test]
+    fn a_utf8_file_with_one_bad_byte_is_read_as_utf8_and_the_byte_named_by_row_and_column() {
+        // Attack H2: one byte 0x80 made the whole file read as GB18030, so
+        // 北京华为客户0 became 鍖椾含鍗庝负瀹㈡埛0 and 赢单 became 璧㈠崟.
+        let mut bytes = "客户名称,阶段\n北京华为客户0,赢单\n".as_bytes().to_vec();
+        bytes.extend_from_slice(b"Bad\x80 row,\xE8\xB5\xA2\xE5\x8D\x95\n");
+        bytes.extend_from_slice("上海客户,输单\n".as_bytes());
+        let (table, problems) = read_table("d.csv", &bytes).unwrap();
+        assert_eq!(table.header, vec!["客户名称", "阶段"]);
+        assert_eq!(
+            table.rows,
+            vec![
+                (2, vec!["北京华为客户0".to_owned(), "赢单".to_owned()]),
+                (4, vec!["上海客户".to_owned(), "输单".to_owned()]),
+            ]
+        );
+        assert!(table.notes.is_empty(), "{:?}", table.notes);
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "d.csv:3:客户名称: byte 0x80 cannot be read as UTF-8: save the file as UTF-8, or name its encoding in a mapping file (encoding = \"windows-1252\" or \"gb18030\") (Bad\u{FFFD} row)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_latin1_file_is_not_read_as_chinese_and_reads_rightly_when_its_encoding_is_named() {
+        // Attack H2: Müller GmbH in Latin-1 was read as M黮ler GmbH.
+        let bytes = b"name,city\nM\xFCller GmbH,K\xF6ln\n";
+        let (table, problems) = read_table("de.csv", bytes).unwrap();
+        assert!(table.rows.is_empty());
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].column.as_deref(), Some("name"));
+        assert!(
+            problems[0]
+                .message
+                .starts_with("byte 0xFC cannot be read as UTF-8"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1]
+                .message
+                .starts_with("byte 0xF6 cannot be read as UTF-8"),
+            "{problems:?}"
+        );
+        let (table, problems) = read_any_as(
+            "de.csv",
+            bytes,
+            &ReadLimits::DEFAULT,
+            Some(TextEncoding::Windows1252),
+        )
+        .unwrap();
+        assert!(problems.is_empty());
+        assert_eq!(table.rows[0].1, vec!["Müller GmbH", "Köln"]);
+    }
+
+    #[test]
+    fn a_chinese_excel_file_is_read_as_gb18030_and_the_report_says_so() {
+        let text = "商机名称,客户名称,销售阶段\n华东实验室项目,上海华信科技有限公司,赢单\n苏州产线升级,朱镕基贸易公司,输单\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let (table, problems) = read_table("商机.csv", &gbk).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(table.rows[1].1[1], "朱镕基贸易公司");
+        assert_eq!(
+            table.notes,
+            vec!["read as GB18030 (Chinese Excel); if names look wrong, save the file as UTF-8"]
+        );
+        let (table, _) = read_any_as(
+            "商机.csv",
+            &gbk,
+            &ReadLimits::DEFAULT,
+            Some(TextEncoding::Gb18030),
+        )
+        .unwrap();
+        assert_eq!(table.rows[0].1[2], "赢单");
+        assert!(table.notes.is_empty(), "named, not guessed");
     }
 
     #[test]
@@ -560,6 +1129,38 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(table.header, vec!["name"]);
         assert_eq!(table.rows, vec![(2, vec!["Acme".to_owned()])]);
+    }
+
+    #[test]
+    fn a_cell_naming_a_shared_string_the_workbook_does_not_have_is_a_problem_naming_the_cell() {
+        // Attack L3: a cell whose shared-string index was -1 or
+        // 18446744073709551617 silently read string 0 ("name").
+        let strings = "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"3\" uniqueCount=\"3\"><si><t>name</t></si><si><t>Acme</t></si><si><t>Globex</t></si></sst>";
+        let row = |cells: &str| {
+            format!(
+                "<sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row><row r=\"2\">{cells}</row></sheetData>"
+            )
+        };
+        let good = workbook(Some(strings), &row("<c r=\"A2\" t=\"s\"><v>2</v></c>"));
+        let (table, problems) = read_any("ok.xlsx", &good).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(table.rows, vec![(2, vec!["Globex".to_owned()])]);
+        let bad = workbook(
+            Some(strings),
+            &row(
+                "<c r=\"A2\" t=\"s\"><v>-1</v></c><c r=\"B2\" t=\"s\"><v>18446744073709551617</v></c><c r=\"C2\" t=\"s\"><v>3</v></c><c r=\"D2\"><v>-1</v></c>",
+            ),
+        );
+        let err = read_any("bad.xlsx", &bad).unwrap_err();
+        let lines: Vec<String> = err.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "bad.xlsx:2:A: cell A2 names shared string -1, but the workbook has 3 shared strings (indices 0 to 2): a damaged workbook (open and save it again in Excel)",
+                "bad.xlsx:2:B: cell B2 names shared string 18446744073709551617, but the workbook has 3 shared strings (indices 0 to 2): a damaged workbook (open and save it again in Excel)",
+                "bad.xlsx:2:C: cell C2 names shared string 3, but the workbook has 3 shared strings (indices 0 to 2): a damaged workbook (open and save it again in Excel)",
+            ]
+        );
     }
 
     #[test]

@@ -446,3 +446,4 @@ import-default-ticket-customer-of-contact = { $count } tickets name only a conta
 import-default-ticket-without-customer = { $count } tickets have no customer (nor does their contact): they are kept without one
 import-default-course-skill = { $count } courses have no kind: they are skill courses
 import-unused-empty = Empty in every row: { $columns }
+import-default-payment-beyond-order = { $count } payments exceed what was left to pay on their order: kept as paid

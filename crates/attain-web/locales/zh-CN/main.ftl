@@ -443,3 +443,4 @@ import-default-ticket-customer-of-contact = { $count } 个服务工单只填写�
 import-default-ticket-without-customer = { $count } 个服务工单没有客户，其联系人也没有所属客户：照常导入，不关联客户
 import-default-course-skill = { $count } 门课程没有类型：按技能课程计
 import-unused-empty = 每行都为空：{ $columns }
+import-default-payment-beyond-order = { $count } 笔回款超过其订单尚未回款的金额：仍按已回款导入
