@@ -135,6 +135,11 @@ pub(crate) enum Decimals {
     Given(DecimalMark),
     /// The file's values that can be read only one way all show this mark.
     Shown(DecimalMark),
+    /// No value shows the mark: an ambiguous value's separator groups
+    /// thousands (`1,000` and `1.000` are a thousand: amounts are not
+    /// written with three decimals, quantities with none), and the report
+    /// says so.
+    Grouping,
     /// No value shows the mark.
     Unknown,
     /// Some values show one mark, some the other.
@@ -230,6 +235,13 @@ pub(crate) fn normalise_number(number: &str, decimals: Decimals) -> Result<Strin
         (Decimals::Given(m), _) | (_, MarkEvidence::Shows(m)) => m,
         (_, MarkEvidence::Silent) => DecimalMark::Point,
         (Decimals::Shown(m), MarkEvidence::Ambiguous) => m,
+        (Decimals::Grouping, MarkEvidence::Ambiguous) => {
+            if number.contains(',') {
+                DecimalMark::Point
+            } else {
+                DecimalMark::Comma
+            }
+        }
         (Decimals::Unknown | Decimals::Conflicting, MarkEvidence::Ambiguous) => {
             let separator = if number.contains(',') { ',' } else { '.' };
             let grouped: String = number.chars().filter(|c| *c != separator).collect();

@@ -262,18 +262,30 @@ fn decimal_marks(
     }
     let in_file: BTreeSet<DecimalMark> = shown.values().flatten().copied().collect();
     let mut read_as: std::collections::BTreeMap<DecimalMark, &str> = Default::default();
+    let mut assumed: Option<&String> = None;
     let decided = columns
         .iter()
         .map(|&c| {
             let decision = match given {
                 Some(mark) => Decimals::Given(mark),
                 None => match Decimals::of_shown(shown.get(&c).unwrap_or(&BTreeSet::new())) {
-                    Decimals::Unknown => Decimals::of_shown(&in_file),
+                    Decimals::Unknown => match Decimals::of_shown(&in_file) {
+                        // Nothing in the file shows the mark: 1,200 and
+                        // 1.200 are twelve hundred, and the report says so.
+                        Decimals::Unknown if ambiguous.contains_key(&c) => Decimals::Grouping,
+                        from_file => from_file,
+                    },
                     own => own,
                 },
             };
-            if let (Decimals::Shown(mark), Some(example)) = (decision, ambiguous.get(&c)) {
-                read_as.entry(mark).or_insert(example);
+            match (decision, ambiguous.get(&c)) {
+                (Decimals::Shown(mark), Some(example)) => {
+                    read_as.entry(mark).or_insert(example);
+                }
+                (Decimals::Grouping, Some(example)) => {
+                    assumed.get_or_insert(example);
+                }
+                _ => {}
             }
             (c, decision)
         })
@@ -282,6 +294,11 @@ fn decimal_marks(
         notes.push(format!(
             "numbers such as {example} were read with '{}' as their decimal mark, as the file's other amounts show; set decimal in a mapping file if that is wrong",
             mark.char()
+        ));
+    }
+    if let Some(example) = assumed {
+        notes.push(format!(
+            "no amount in the file shows its decimal mark: numbers such as {example} were read as whole thousands (the separator groups digits); set decimal in a mapping file if they are decimals"
         ));
     }
     decided
