@@ -548,6 +548,8 @@ store_test!(async fn money_in_two_currencies_is_converted_at_each_facts_own_mont
     assert_eq!(revenue(&engine, "2026-02").await, feb);
     assert_eq!(revenue(&engine, "2026-03").await, mar);
     assert_eq!(revenue(&engine, "2026-Q1").await, jan + feb + mar, "the quarter is the sum of its months");
+    assert_eq!(revenue(&engine, "2026").await, jan + feb + mar, "and so is the year");
+    assert_eq!(revenue(&engine, "2026-01-01..2026-02-28").await, jan + feb, "and any range");
     assert_eq!(value(&engine, "revenue", "2026-Q1", Scope::Rep(rep)).await.unwrap(), jan + feb + mar);
     // A month broken down by week and by day still adds up to the cent.
     let q = KpiQuery { metric: "revenue".into(), formula: None, period: engine.calendar().parse("2026-Q1").unwrap(), scope: Scope::Company, by: vec![attain_app::kpi::Dim::Month], target: None };
