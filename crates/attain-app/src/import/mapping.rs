@@ -142,9 +142,13 @@ impl Mapping {
             );
         }
         if let Some(f) = &raw.date_format {
+            use std::fmt::Write as _;
             let probe = chrono::NaiveDate::from_ymd_opt(2026, 7, 14).unwrap_or_default();
-            let written = probe.format(f).to_string();
-            if chrono::NaiveDate::parse_from_str(&written, f) != Ok(probe) {
+            // A layout chrono cannot write (`%r` on a date, a lone `%`) is an
+            // error here, not a panic: `to_string` would unwrap it.
+            let mut written = String::new();
+            let writable = write!(written, "{}", probe.format(f)).is_ok();
+            if !writable || chrono::NaiveDate::parse_from_str(&written, f) != Ok(probe) {
                 return Err(problem(
                     0,
                     format!("date_format '{f}' cannot read a date back (use e.g. %d.%m.%Y)"),
@@ -425,6 +429,12 @@ mod tests {
             "{err}"
         );
         assert!(Mapping::parse("map.toml", "colums = 1\n").is_err());
+        // Found by fuzzing: a layout chrono cannot write (%r on a date, a
+        // lone %) panicked while the mapping was checked.
+        for layout in ["%d.%r", "%", "%Y-%m-%", "%H:%M"] {
+            let err = Mapping::parse("map.toml", &format!("date_format = \"{layout}\"\n")).unwrap_err();
+            assert!(err.message.contains("cannot read a date back"), "{layout}: {err}");
+        }
         // Issue 10, item 8: a mapping file has a size limit, named.
         let huge = format!("# {}\n", "x".repeat(MAX_MAPPING_BYTES));
         let err = Mapping::parse("huge.toml", &huge).unwrap_err();
