@@ -432,8 +432,12 @@ mod tests {
         // Found by fuzzing: a layout chrono cannot write (%r on a date, a
         // lone %) panicked while the mapping was checked.
         for layout in ["%d.%r", "%", "%Y-%m-%", "%H:%M"] {
-            let err = Mapping::parse("map.toml", &format!("date_format = \"{layout}\"\n")).unwrap_err();
-            assert!(err.message.contains("cannot read a date back"), "{layout}: {err}");
+            let err =
+                Mapping::parse("map.toml", &format!("date_format = \"{layout}\"\n")).unwrap_err();
+            assert!(
+                err.message.contains("cannot read a date back"),
+                "{layout}: {err}"
+            );
         }
         // Issue 10, item 8: a mapping file has a size limit, named.
         let huge = format!("# {}\n", "x".repeat(MAX_MAPPING_BYTES));
