@@ -55,27 +55,12 @@ impl By<'_> {
     }
 }
 
-/// Whether `by` may set or change a goal on `scope`.
+/// Whether `by` may set or change a goal on `scope`: the shell and the
+/// system may; a person as [`attain_core::Principal::may_set_goals_on`] decides.
 pub fn may_set(by: By<'_>, scope: &Scope, engine: &Engine<'_>) -> bool {
-    let p = match by {
-        By::Cli | By::System => return true,
-        By::Person(p) => p,
-    };
-    let tree = engine.tree();
-    match p.role {
-        Role::Admin | Role::SalesOps => true,
-        // The head of sales (a manager of the whole company) sets its goals.
-        Role::Manager if tree.units().next().is_some_and(|root| root.id == p.unit) => true,
-        Role::Manager => match scope {
-            Scope::Unit(u) => *u != p.unit && tree.unit(*u).is_some() && tree.is_within(*u, p.unit),
-            // People strictly below him: in a unit below his, or the reps
-            // and viewers of his own unit, never a peer manager beside him.
-            Scope::Rep(r) => engine
-                .role_of(*r)
-                .is_some_and(|role| p.is_above(*r, role, tree)),
-            _ => false,
-        },
-        Role::Rep | Role::Viewer => false,
+    match by {
+        By::Cli | By::System => true,
+        By::Person(p) => p.may_set_goals_on(scope, &|u| engine.role_of(u), engine.tree()),
     }
 }
 

@@ -6,161 +6,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use attain_core::CustomerAttr;
 use attain_core::kpi::{self, Expr, MetricDef, Unit};
 use attain_core::sales::RevenueBasis;
-use attain_core::{Currency, Granularity, Money, OrgTree, OrgUnitId, Period, UserId};
+use attain_core::{Currency, Granularity, Measure, Money, OrgTree, PerMeasure, Period, UserId};
 use attain_store::{
-    CustomerAttr, CustomerGrain, Grain, MeasureRow, NewCustomersBy, OwnerSet, ProductFilter,
-    ProductGrain, Store,
+    CustomerGrain, Grain, MeasureRow, NewCustomersBy, OwnerSet, ProductFilter, ProductGrain, Store,
 };
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::{AppError, AppResult};
 
-/// Whose figures.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// The whole organisation.
-    Company,
-    /// An org unit and everything below it.
-    Unit(OrgUnitId),
-    /// One person.
-    Rep(UserId),
-    /// Customers whose attribute has a value (segment, region, industry,
-    /// channel, size or territory): customer-linked figures, whole months.
-    Customers(CustomerAttr, String),
-    /// One product's order lines (revenue before refunds, which belong to
-    /// orders, not lines).
-    Product(attain_core::ProductId),
-    /// A product category's order lines.
-    Category(String),
-}
-
-impl Scope {
-    /// Parses `company`, `unit:ID`, `rep:ID`, `segment:…`, `area:…` (the
-    /// customer's region), `industry:…`, `channel:…`, `size:…`,
-    /// `territory:ID`, `product:ID` or `category:…`.
-    pub fn parse_key(text: &str) -> Result<Scope, String> {
-        let text = text.trim();
-        if text.is_empty() || text == "company" {
-            return Ok(Scope::Company);
-        }
-        let Some((kind, value)) = text.split_once(':') else {
-            return Err(format!("'{text}' is not company or KIND:VALUE"));
-        };
-        let id = || {
-            value
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| format!("'{value}' is not an ID"))
-        };
-        Ok(match kind.trim() {
-            "unit" => Scope::Unit(OrgUnitId::from_raw(id()?)),
-            "rep" => Scope::Rep(UserId::from_raw(id()?)),
-            "product" => Scope::Product(attain_core::ProductId::from_raw(id()?)),
-            "category" => Scope::Category(value.trim().to_owned()),
-            "segment" => Scope::Customers(CustomerAttr::Segment, value.trim().to_owned()),
-            "area" => Scope::Customers(CustomerAttr::Region, value.trim().to_owned()),
-            "industry" => Scope::Customers(CustomerAttr::Industry, value.trim().to_owned()),
-            "channel" => Scope::Customers(CustomerAttr::Channel, value.trim().to_owned()),
-            "size" => Scope::Customers(CustomerAttr::Size, value.trim().to_owned()),
-            "territory" => Scope::Customers(CustomerAttr::Territory, id()?.to_string()),
-            other => {
-                return Err(format!(
-                    "'{other}' is not a scope kind: expected unit, rep, segment, area, industry, channel, size, territory, product or category"
-                ));
-            }
-        })
-    }
-
-    /// The key [`Self::parse_key`] reads.
-    pub fn key(&self) -> String {
-        match self {
-            Scope::Company => "company".into(),
-            Scope::Unit(u) => format!("unit:{}", u.raw()),
-            Scope::Rep(r) => format!("rep:{}", r.raw()),
-            Scope::Product(p) => format!("product:{}", p.raw()),
-            Scope::Category(c) => format!("category:{c}"),
-            Scope::Customers(attr, value) => {
-                let kind = match attr {
-                    CustomerAttr::Segment => "segment",
-                    CustomerAttr::Region => "area",
-                    CustomerAttr::Industry => "industry",
-                    CustomerAttr::Channel => "channel",
-                    CustomerAttr::Size => "size",
-                    CustomerAttr::Territory => "territory",
-                };
-                format!("{kind}:{value}")
-            }
-        }
-    }
-}
-
-/// How to break a figure down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dim {
-    /// Per person who owns facts in the scope.
-    Rep,
-    /// Per child unit of the scope's unit (teams of a region, regions of the company).
-    Unit,
-    /// Per team (every unit of kind team) in the scope.
-    Team,
-    /// Per region (every unit of kind region) in the scope.
-    Region,
-    /// Per calendar month.
-    Month,
-    /// Per ISO week.
-    Week,
-    /// Per quarter (fiscal).
-    Quarter,
-    /// Per customer segment (company-wide).
-    Segment,
-    /// Per customer source channel (company-wide).
-    Channel,
-    /// Per customer industry (company-wide).
-    Industry,
-    /// Per product (revenue of order lines).
-    Product,
-    /// Per product category (revenue of order lines).
-    Category,
-}
-
-impl std::str::FromStr for Dim {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_lowercase().as_str() {
-            "rep" | "person" | "owner" => Ok(Dim::Rep),
-            "unit" | "child" => Ok(Dim::Unit),
-            "team" => Ok(Dim::Team),
-            "region" => Ok(Dim::Region),
-            "month" => Ok(Dim::Month),
-            "week" => Ok(Dim::Week),
-            "quarter" => Ok(Dim::Quarter),
-            "segment" => Ok(Dim::Segment),
-            "channel" => Ok(Dim::Channel),
-            "industry" => Ok(Dim::Industry),
-            "product" => Ok(Dim::Product),
-            "category" => Ok(Dim::Category),
-            other => Err(format!(
-                "'{other}' is not a breakdown: expected rep, unit, team, region, month, week, quarter, segment, channel, industry, product or category"
-            )),
-        }
-    }
-}
-
-impl Dim {
-    fn is_time(self) -> bool {
-        matches!(self, Dim::Month | Dim::Week | Dim::Quarter)
-    }
-
-    fn is_attribute(self) -> bool {
-        matches!(
-            self,
-            Dim::Segment | Dim::Channel | Dim::Industry | Dim::Product | Dim::Category
-        )
-    }
-}
+pub use attain_core::scope::{Breakdown as Dim, Scope};
 
 /// A KPI question.
 #[derive(Debug, Clone)]
@@ -207,38 +65,35 @@ pub struct KpiAnswer {
 
 /// Rollup measures each built-in metric needs (besides new customers,
 /// churn, spend and market size, which have their own tables).
-fn measures_of(metric: &str, basis: RevenueBasis) -> Vec<&'static str> {
-    let revenue: &[&'static str] = match basis {
-        RevenueBasis::Orders => &["order_amount_minor", "refund_amount_minor"],
-        RevenueBasis::Bookings => &["bookings_minor"],
-        RevenueBasis::Cash => &["payments_minor"],
+fn measures_of(metric: &str, basis: RevenueBasis) -> Vec<Measure> {
+    use Measure as M;
+    let revenue: &[Measure] = match basis {
+        RevenueBasis::Orders => &[M::OrderAmount, M::RefundAmount],
+        RevenueBasis::Bookings => &[M::Bookings],
+        RevenueBasis::Cash => &[M::Payments],
     };
     match metric {
         "revenue" | "growth_yoy" | "growth_pop" | "market_share" | "pipeline_coverage" => {
             let mut v = revenue.to_vec();
             if metric == "pipeline_coverage" {
-                v.push("pipeline_minor");
+                v.push(M::Pipeline);
             }
             v
         }
-        "bookings" => vec!["bookings_minor"],
-        "payments" => vec!["payments_minor"],
-        "deals_won" => vec!["deals_won"],
-        "win_rate" => vec!["deals_won", "deals_lost"],
-        "avg_deal_size" => vec!["bookings_minor", "deals_won"],
-        "sales_cycle_days" => vec!["won_cycle_days", "deals_won"],
-        "pipeline" => vec!["pipeline_minor"],
-        "activities" => vec!["activities"],
-        "csat" => vec!["csat_responses", "csat_satisfied"],
-        "nps" => vec!["nps_responses", "nps_promoters", "nps_detractors"],
-        "first_response_hours" => vec!["responded_tickets", "first_response_seconds"],
-        "resolution_hours" => vec!["resolved_tickets", "resolution_seconds"],
-        "training_completion" => vec!["enrolments_due", "enrolments_completed"],
-        "clv" | "clv_cac" => vec![
-            "order_amount_minor",
-            "refund_amount_minor",
-            "order_cost_minor",
-        ],
+        "bookings" => vec![M::Bookings],
+        "payments" => vec![M::Payments],
+        "deals_won" => vec![M::DealsWon],
+        "win_rate" => vec![M::DealsWon, M::DealsLost],
+        "avg_deal_size" => vec![M::Bookings, M::DealsWon],
+        "sales_cycle_days" => vec![M::WonCycleDays, M::DealsWon],
+        "pipeline" => vec![M::Pipeline],
+        "activities" => vec![M::Activities],
+        "csat" => vec![M::CsatResponses, M::CsatSatisfied],
+        "nps" => vec![M::NpsResponses, M::NpsPromoters, M::NpsDetractors],
+        "first_response_hours" => vec![M::RespondedTickets, M::FirstResponseSeconds],
+        "resolution_hours" => vec![M::ResolvedTickets, M::ResolutionSeconds],
+        "training_completion" => vec![M::EnrolmentsDue, M::EnrolmentsCompleted],
+        "clv" | "clv_cac" => vec![M::OrderAmount, M::RefundAmount, M::OrderCost],
         _ => Vec::new(),
     }
 }
@@ -267,18 +122,12 @@ fn is_measure_metric(metric: &str) -> bool {
 }
 
 /// Summed measures of one group, money in the base currency.
-#[derive(Debug, Clone, Default)]
-struct Sums(HashMap<&'static str, Decimal>);
+type Sums = PerMeasure<Decimal>;
 
-impl Sums {
-    fn get(&self, m: &str) -> Decimal {
-        self.0.get(m).copied().unwrap_or_default()
-    }
-
-    fn add(&mut self, other: &Sums) {
-        for (k, v) in &other.0 {
-            *self.0.entry(k).or_default() += *v;
-        }
+/// Adds one group's sums into another's.
+fn add_sums(into: &mut Sums, other: &Sums) {
+    for m in Measure::ALL {
+        into[m] += other[m];
     }
 }
 
@@ -324,10 +173,7 @@ fn unit_of_key(key: &str) -> Option<Unit> {
 
 /// Whether a name is a built-in metric or a base measure (`order_amount`, `deals_lost`, …).
 pub fn is_builtin_name(name: &str) -> bool {
-    kpi::metric(name).is_some()
-        || attain_store::MEASURES
-            .iter()
-            .any(|m| *m == name || m.trim_end_matches("_minor") == name)
+    kpi::metric(name).is_some() || Measure::from_name(name).is_some()
 }
 
 /// Defines (or redefines) a custom metric after checking its key, its
@@ -630,27 +476,24 @@ impl<'s> Engine<'s> {
     fn sums(
         &self,
         rows: &[MeasureRow],
-        measures: &[&'static str],
+        measures: &[Measure],
         to: NaiveDate,
     ) -> AppResult<BTreeMap<String, Sums>> {
         let last_month = to.format("%Y-%m").to_string();
-        let too_large = |m: &str| {
-            AppError::Invalid(format!(
-                "the total of {} is too large to add up",
-                m.trim_end_matches("_minor")
-            ))
-        };
+        let too_large =
+            |m: Measure| AppError::Invalid(format!("the total of {m} is too large to add up"));
         let mut out: BTreeMap<String, Sums> = BTreeMap::new();
         for row in rows {
             let sums = out.entry(row.key.clone()).or_default();
-            for (m, v) in measures.iter().zip(&row.values) {
-                let value = if attain_store::is_money(m) {
-                    if row.currency.is_empty() || *v == 0 {
+            for &m in measures {
+                let v = row.values[m];
+                let value = if m.is_money() {
+                    if row.currency.is_empty() || v == 0 {
                         continue;
                     }
                     let currency = Currency::from_code(&row.currency)
                         .map_err(|e| AppError::Internal(e.to_string()))?;
-                    let amount = Money::from_minor_units(*v, currency).amount();
+                    let amount = Money::from_minor_units(v, currency).amount();
                     let month = if row.month.is_empty() {
                         &last_month
                     } else {
@@ -660,10 +503,9 @@ impl<'s> Engine<'s> {
                         .checked_mul(self.rate(&row.currency, month)?)
                         .ok_or_else(|| too_large(m))?
                 } else {
-                    Decimal::from(*v)
+                    Decimal::from(v)
                 };
-                let sum = sums.0.entry(m).or_default();
-                *sum = sum.checked_add(value).ok_or_else(|| too_large(m))?;
+                sums[m] = sums[m].checked_add(value).ok_or_else(|| too_large(m))?;
             }
         }
         Ok(out)
@@ -679,9 +521,9 @@ impl<'s> Engine<'s> {
 
     fn revenue_of(&self, s: &Sums) -> Decimal {
         match self.basis {
-            RevenueBasis::Orders => s.get("order_amount_minor") - s.get("refund_amount_minor"),
-            RevenueBasis::Bookings => s.get("bookings_minor"),
-            RevenueBasis::Cash => s.get("payments_minor"),
+            RevenueBasis::Orders => s.get(Measure::OrderAmount) - s.get(Measure::RefundAmount),
+            RevenueBasis::Bookings => s.get(Measure::Bookings),
+            RevenueBasis::Cash => s.get(Measure::Payments),
         }
     }
 
@@ -690,32 +532,36 @@ impl<'s> Engine<'s> {
         let hours = Decimal::from(3600);
         match metric {
             "revenue" => Some(self.revenue_of(s)),
-            "bookings" => Some(s.get("bookings_minor")),
-            "payments" => Some(s.get("payments_minor")),
-            "deals_won" => Some(s.get("deals_won")),
-            "win_rate" => percent(s.get("deals_won"), s.get("deals_won") + s.get("deals_lost")),
-            "avg_deal_size" => ratio(s.get("bookings_minor"), s.get("deals_won")),
-            "sales_cycle_days" => ratio(s.get("won_cycle_days"), s.get("deals_won")),
-            "pipeline" => Some(s.get("pipeline_minor")),
-            "activities" => Some(s.get("activities")),
-            "csat" => percent(s.get("csat_satisfied"), s.get("csat_responses")),
+            "bookings" => Some(s.get(Measure::Bookings)),
+            "payments" => Some(s.get(Measure::Payments)),
+            "deals_won" => Some(s.get(Measure::DealsWon)),
+            "win_rate" => percent(
+                s.get(Measure::DealsWon),
+                s.get(Measure::DealsWon) + s.get(Measure::DealsLost),
+            ),
+            "avg_deal_size" => ratio(s.get(Measure::Bookings), s.get(Measure::DealsWon)),
+            "sales_cycle_days" => ratio(s.get(Measure::WonCycleDays), s.get(Measure::DealsWon)),
+            "pipeline" => Some(s.get(Measure::Pipeline)),
+            "activities" => Some(s.get(Measure::Activities)),
+            "csat" => percent(s.get(Measure::CsatSatisfied), s.get(Measure::CsatResponses)),
             "nps" => percent(
-                s.get("nps_promoters") - s.get("nps_detractors"),
-                s.get("nps_responses"),
+                s.get(Measure::NpsPromoters) - s.get(Measure::NpsDetractors),
+                s.get(Measure::NpsResponses),
             ),
             "first_response_hours" => ratio(
-                s.get("first_response_seconds"),
-                s.get("responded_tickets") * hours,
+                s.get(Measure::FirstResponseSeconds),
+                s.get(Measure::RespondedTickets) * hours,
             ),
             "resolution_hours" => ratio(
-                s.get("resolution_seconds"),
-                s.get("resolved_tickets") * hours,
+                s.get(Measure::ResolutionSeconds),
+                s.get(Measure::ResolvedTickets) * hours,
             ),
-            "training_completion" => {
-                percent(s.get("enrolments_completed"), s.get("enrolments_due"))
-            }
+            "training_completion" => percent(
+                s.get(Measure::EnrolmentsCompleted),
+                s.get(Measure::EnrolmentsDue),
+            ),
             "pipeline_coverage" => target
-                .and_then(|t| ratio(s.get("pipeline_minor"), t.checked_sub(self.revenue_of(s))?)),
+                .and_then(|t| ratio(s.get(Measure::Pipeline), t.checked_sub(self.revenue_of(s))?)),
             _ => None,
         }
     }
@@ -887,9 +733,9 @@ impl<'s> Engine<'s> {
                     .await?;
                 let sums = self.sums(&rows, &measures, to)?;
                 let s = sums.get("").cloned().unwrap_or_default();
-                let margin = s.get("order_amount_minor")
-                    - s.get("refund_amount_minor")
-                    - s.get("order_cost_minor");
+                let margin = s.get(Measure::OrderAmount)
+                    - s.get(Measure::RefundAmount)
+                    - s.get(Measure::OrderCost);
                 let counts = self
                     .store
                     .churn_counts(&owners, year_start, to, false)
@@ -1129,12 +975,9 @@ impl<'s> Engine<'s> {
             }
             other => {
                 // A base measure by name (e.g. order_amount_minor as "order_amount").
-                let measure = attain_store::MEASURES
-                    .iter()
-                    .find(|m| **m == other || m.trim_end_matches("_minor") == other)
-                    .ok_or_else(|| {
-                        AppError::Invalid(format!("unknown metric or measure '{other}'"))
-                    })?;
+                let measure = Measure::from_name(other).ok_or_else(|| {
+                    AppError::Invalid(format!("unknown metric or measure '{other}'"))
+                })?;
                 let rows = self
                     .store
                     .owner_measures(&Self::owners(scope), from, to, grain, &[measure], self.base)
@@ -1212,7 +1055,7 @@ impl<'s> Engine<'s> {
         to: NaiveDate,
         grain: ProductGrain,
     ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
-        const LINE: &[&str] = &["line_amount_minor", "line_cost_minor", "quantity"];
+        const LINE: &[Measure] = &[Measure::OrderAmount];
         if metric != "revenue" {
             return Err(AppError::Invalid(format!(
                 "{metric} is not available by product: products have revenue (their order lines' amounts, before refunds)"
@@ -1229,7 +1072,7 @@ impl<'s> Engine<'s> {
         }
         Ok(sums
             .into_iter()
-            .map(|(k, s)| (k, Some(s.get("line_amount_minor"))))
+            .map(|(k, s)| (k, Some(s.get(Measure::OrderAmount))))
             .collect())
     }
 
@@ -1640,7 +1483,7 @@ impl<'s> Engine<'s> {
             let Some(g) = unit_id.parse::<i64>().ok().and_then(|u| group_of.get(&u)) else {
                 continue;
             };
-            folded.entry((*g, month.to_owned())).or_default().add(s);
+            add_sums(folded.entry((*g, month.to_owned())).or_default(), s);
         }
         let empty = Sums::default();
         let mut out = Vec::new();

@@ -16,10 +16,11 @@ use attain_core::comp::{self, Calculation, PlanRules, Tier};
 use attain_core::goal::is_additive;
 use attain_core::kpi::Unit;
 use attain_core::{Money, PayoutRunId, Period, PlanId, Role, UserId, Visibility};
-use attain_store::{GoalFilter, NewPlan, NewStatement, RunStatus, Store};
+use attain_store::{
+    GoalFilter, NewPlan, NewStatement, PayTrace, QuotaSource, RunStatus, Store, TraceLine,
+};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use serde_json::json;
 
 use crate::goals::By;
 use crate::kpi::{Dim, Engine, KpiQuery, Scope};
@@ -178,11 +179,17 @@ fn quota_of(
     goals: &[attain_store::Goal],
     period: &Period,
     base: attain_core::Currency,
-) -> Option<(Money, serde_json::Value)> {
+) -> Option<(Money, QuotaSource)> {
     if let Some(g) = goals.iter().find(|g| g.period == period.to_string()) {
         return Some((
             Money::new(g.target(), base),
-            json!({"goal": g.id.raw(), "period": g.period, "target": g.target().to_string()}),
+            QuotaSource {
+                goal: g.id.raw(),
+                period: g.period.clone(),
+                target: g.target(),
+                days: None,
+                of_days: None,
+            },
         ));
     }
     // The shortest goal that contains the period, in proportion to the days.
@@ -199,7 +206,13 @@ fn quota_of(
         .rounded();
         (
             quota,
-            json!({"goal": g.id.raw(), "period": g.period, "target": g.target().to_string(), "days": period.days(), "of_days": of_days}),
+            QuotaSource {
+                goal: g.id.raw(),
+                period: g.period.clone(),
+                target: g.target(),
+                days: Some(period.days()),
+                of_days: Some(of_days),
+            },
         )
     })
 }
@@ -208,32 +221,35 @@ fn trace(
     plan: &attain_store::Plan,
     period: &Period,
     c: &Calculation,
-    source: Option<serde_json::Value>,
-) -> serde_json::Value {
-    let m = |x: &Money| x.amount().to_string();
-    json!({
-        "plan": plan.name,
-        "metric": plan.metric,
-        "period": period.to_string(),
-        "credited": m(&c.credited),
-        "quota": c.quota.as_ref().map(m),
-        "quota_source": source,
-        "attainment": c.attainment.map(|a| a.round_dp(6).normalize().to_string()),
-        "lines": c.lines.iter().map(|l| json!({
-            "from": l.from.to_string(),
-            "to": l.to.map(|t| t.to_string()),
-            "base": m(&l.base),
-            "rate": l.rate.to_string(),
-            "amount": m(&l.amount),
-        })).collect::<Vec<_>>(),
-        "earned": m(&c.earned),
-        "threshold": plan.rules.threshold.map(|t| t.to_string()),
-        "below_threshold": c.below_threshold,
-        "cap": plan.rules.cap.as_ref().map(m),
-        "capped_by": m(&c.capped_by),
-        "total": m(&c.total),
-        "currency": c.total.currency().code(),
-    })
+    source: Option<QuotaSource>,
+) -> PayTrace {
+    PayTrace {
+        plan: plan.name.clone(),
+        metric: plan.metric.clone(),
+        period: period.to_string(),
+        credited: c.credited.amount(),
+        quota: c.quota.as_ref().map(Money::amount),
+        quota_source: source,
+        attainment: c.attainment.map(|a| a.round_dp(6).normalize()),
+        lines: c
+            .lines
+            .iter()
+            .map(|l| TraceLine {
+                from: l.from,
+                to: l.to,
+                base: l.base.amount(),
+                rate: l.rate,
+                amount: l.amount.amount(),
+            })
+            .collect(),
+        earned: c.earned.amount(),
+        threshold: plan.rules.threshold,
+        below_threshold: c.below_threshold,
+        cap: plan.rules.cap.as_ref().map(Money::amount),
+        capped_by: c.capped_by.amount(),
+        total: c.total.amount(),
+        currency: c.total.currency().code().to_owned(),
+    }
 }
 
 /// Calculates every statement of a period: a new draft run, or the

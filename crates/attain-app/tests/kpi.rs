@@ -179,7 +179,52 @@ fn pct(a: usize, b: usize) -> Option<Decimal> {
     (b > 0).then(|| Decimal::from(a as i64) / Decimal::from(b as i64) * Decimal::ONE_HUNDRED)
 }
 
+/// Every KPI compared in a test, one case per metric and scope: a
+/// mismatch is recorded and the test goes on, so the first wrong figure
+/// does not hide the others; the test fails at the end naming them all.
+#[derive(Default)]
+struct Checks {
+    cases: usize,
+    failed: Vec<String>,
+}
+
+impl Checks {
+    fn finish(self) {
+        assert!(self.cases > 0, "no KPI was compared");
+        assert!(
+            self.failed.is_empty(),
+            "{} of {} KPI checks failed:\n{}",
+            self.failed.len(),
+            self.cases,
+            self.failed.join("\n")
+        );
+    }
+}
+
+/// Compares one figure with its independent computation, naming the case
+/// (the expression, which holds the metric and scope) when they differ.
+macro_rules! check_eq {
+    ($checks:expr, $left:expr, $right:expr $(,)?) => {
+        check_eq!($checks, $left, $right, "")
+    };
+    ($checks:expr, $left:expr, $right:expr, $($what:tt)+) => {{
+        let (left, right) = (&$left, &$right);
+        $checks.cases += 1;
+        if left != right {
+            $checks.failed.push(format!(
+                "line {}: {} {}: got {:?}, expected {:?}",
+                line!(),
+                stringify!($left),
+                format!($($what)+),
+                left,
+                right
+            ));
+        }
+    }};
+}
+
 store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
+    let mut checks = Checks::default();
     company(&store).await;
     let engine = Engine::new(&store).await.unwrap();
     let f = facts(&store).await;
@@ -198,7 +243,7 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
         gross - refunds
     };
     let q1 = cal.parse("2026-Q1").unwrap();
-    assert_eq!(value(&engine, "revenue", "2026-Q1", Scope::Company).await, Some(revenue(&q1, &|_| true)));
+    check_eq!(checks, value(&engine, "revenue", "2026-Q1", Scope::Company).await, Some(revenue(&q1, &|_| true)));
 
     // Revenue of every rep for a month, in one breakdown.
     let march = cal.parse("2026-03").unwrap();
@@ -206,7 +251,7 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
     assert!(answer.rows.len() > 10);
     for row in &answer.rows {
         let rep = UserId::from_raw(row.keys[0].parse().unwrap());
-        assert_eq!(row.value, Some(revenue(&march, &|o| o == rep)), "{}", row.labels[0]);
+        check_eq!(checks, row.value, Some(revenue(&march, &|o| o == rep)), "{}", row.labels[0]);
     }
 
     // Bookings by region for a year; win rate by team.
@@ -214,47 +259,47 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
     let regions: Vec<_> = tree.units().filter(|u| u.kind == OrgUnitKind::Region).map(|u| u.id).collect();
     for region in &regions {
         let expected: Decimal = f.deals.iter().filter(|x| x.status == attain_core::sales::DealStatus::Won && x.closed_on.is_some_and(|c| within(&y2025, c)) && tree.user_is_within(x.owner, *region)).map(|x| x.amount.amount()).sum();
-        assert_eq!(value(&engine, "bookings", "2025", Scope::Unit(*region)).await, Some(expected));
+        check_eq!(checks, value(&engine, "bookings", "2025", Scope::Unit(*region)).await, Some(expected));
     }
     let team = tree.units().find(|u| u.kind == OrgUnitKind::Team).unwrap().id;
     let closed: Vec<_> = f.deals.iter().filter(|x| x.closed_on.is_some_and(|c| within(&y2025, c)) && tree.user_is_within(x.owner, team)).collect();
     let won = closed.iter().filter(|x| x.status == attain_core::sales::DealStatus::Won).count();
-    assert_eq!(value(&engine, "win_rate", "2025", Scope::Unit(team)).await, pct(won, closed.len()));
+    check_eq!(checks, value(&engine, "win_rate", "2025", Scope::Unit(team)).await, pct(won, closed.len()));
     let won_deals: Vec<_> = closed.iter().filter(|x| x.status == attain_core::sales::DealStatus::Won).collect();
     let days: i64 = won_deals.iter().map(|x| (x.closed_on.unwrap() - x.created_on).num_days()).sum();
-    assert_eq!(value(&engine, "sales_cycle_days", "2025", Scope::Unit(team)).await, Some(Decimal::from(days) / Decimal::from(won_deals.len() as i64)));
+    check_eq!(checks, value(&engine, "sales_cycle_days", "2025", Scope::Unit(team)).await, Some(Decimal::from(days) / Decimal::from(won_deals.len() as i64)));
     let bookings: Decimal = won_deals.iter().map(|x| x.amount.amount()).sum();
-    assert_eq!(value(&engine, "avg_deal_size", "2025", Scope::Unit(team)).await, Some(bookings / Decimal::from(won_deals.len() as i64)));
+    check_eq!(checks, value(&engine, "avg_deal_size", "2025", Scope::Unit(team)).await, Some(bookings / Decimal::from(won_deals.len() as i64)));
 
     // Pipeline: open deals expected to close in the period.
     let q3 = cal.parse("2026-Q3").unwrap();
     let open: Decimal = f.deals.iter().filter(|x| x.status == attain_core::sales::DealStatus::Open && within(&q3, x.expected_close_on)).map(|x| x.amount.amount()).sum();
-    assert_eq!(value(&engine, "pipeline", "2026-Q3", Scope::Company).await, Some(open));
+    check_eq!(checks, value(&engine, "pipeline", "2026-Q3", Scope::Company).await, Some(open));
 
     // Payments by received date for the order's owner; activities of one rep in a week.
     let q2 = cal.parse("2026-Q2").unwrap();
     let region = regions[0];
     let paid: Decimal = f.payments.iter().filter(|p| within(&q2, date(p, "received_on").unwrap()) && tree.user_is_within(order_by_id[&int(p, "order_id").unwrap()].owner, region)).map(|p| money(p, "amount")).sum();
-    assert_eq!(value(&engine, "payments", "2026-Q2", Scope::Unit(region)).await, Some(paid));
+    check_eq!(checks, value(&engine, "payments", "2026-Q2", Scope::Unit(region)).await, Some(paid));
     let rep = confirmed[0].owner;
     let week = cal.parse("2026-W10").unwrap();
     let n = f.activities.iter().filter(|a| int(a, "owner_id") == Some(rep.raw()) && within(&week, date(a, "occurred_on").unwrap())).count();
-    assert_eq!(value(&engine, "activities", "2026-W10", Scope::Rep(rep)).await, Some(Decimal::from(n as i64)));
+    check_eq!(checks, value(&engine, "activities", "2026-W10", Scope::Rep(rep)).await, Some(Decimal::from(n as i64)));
 
     // CSAT and NPS for the company.
     let in_year: Vec<_> = f.surveys.iter().filter(|s| within(&y2025, date(s, "responded_on").unwrap())).collect();
     let csat: Vec<_> = in_year.iter().filter(|s| text(s, "kind") == "csat").collect();
     let satisfied = csat.iter().filter(|s| int(s, "score").unwrap() >= 4).count();
-    assert_eq!(value(&engine, "csat", "2025", Scope::Company).await, pct(satisfied, csat.len()));
+    check_eq!(checks, value(&engine, "csat", "2025", Scope::Company).await, pct(satisfied, csat.len()));
     let nps: Vec<_> = in_year.iter().filter(|s| text(s, "kind") == "nps").collect();
     let promoters = nps.iter().filter(|s| int(s, "score").unwrap() >= 9).count() as i64;
     let detractors = nps.iter().filter(|s| int(s, "score").unwrap() <= 6).count() as i64;
-    assert_eq!(value(&engine, "nps", "2025", Scope::Company).await, Some(Decimal::from(promoters - detractors) / Decimal::from(nps.len() as i64) * Decimal::ONE_HUNDRED));
+    check_eq!(checks, value(&engine, "nps", "2025", Scope::Company).await, Some(Decimal::from(promoters - detractors) / Decimal::from(nps.len() as i64) * Decimal::ONE_HUNDRED));
 
     // Training completion: enrolments due in the period.
     let due: Vec<_> = f.enrolments.iter().filter(|e| within(&y2025, date(e, "due_on").unwrap())).collect();
     let done = due.iter().filter(|e| date(e, "completed_on").is_some()).count();
-    assert_eq!(value(&engine, "training_completion", "2025", Scope::Company).await, pct(done, due.len()));
+    check_eq!(checks, value(&engine, "training_completion", "2025", Scope::Company).await, pct(done, due.len()));
 
     // New customers and churn, from every customer's order dates.
     let mut dates: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
@@ -265,7 +310,7 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
         v.sort();
     }
     let new = dates.iter().filter(|(c, v)| within(&y2025, v[0]) && f.customer_owner[c].is_some()).count();
-    assert_eq!(value(&engine, "new_customers", "2025", Scope::Company).await, Some(Decimal::from(new as i64)));
+    check_eq!(checks, value(&engine, "new_customers", "2025", Scope::Company).await, Some(Decimal::from(new as i64)));
     let (start, end) = (y2025.start(), y2025.last_day());
     let (mut active, mut churned) = (0, 0);
     for (c, v) in &dates {
@@ -285,27 +330,27 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
             churned += 1;
         }
     }
-    assert_eq!(value(&engine, "churn_rate", "2025", Scope::Company).await, pct(churned, active));
+    check_eq!(checks, value(&engine, "churn_rate", "2025", Scope::Company).await, pct(churned, active));
 
     // A custom formula is a ratio of the sums.
     let formula = Expr::parse("payments / revenue").unwrap();
     let paid_2025: Decimal = f.payments.iter().filter(|p| within(&y2025, date(p, "received_on").unwrap())).map(|p| money(p, "amount")).sum();
     let q = KpiQuery { metric: "cash ratio".into(), formula: Some(formula), period: y2025, scope: Scope::Company, by: vec![], target: None };
-    assert_eq!(engine.answer(&q).await.unwrap().rows[0].value, Some(paid_2025 / revenue(&y2025, &|_| true)));
+    check_eq!(checks, engine.answer(&q).await.unwrap().rows[0].value, Some(paid_2025 / revenue(&y2025, &|_| true)));
 
     // Breakdowns by team, and by region and month, agree with each unit on its own.
     let by_team = engine.answer(&KpiQuery { metric: "win_rate".into(), formula: None, period: y2025, scope: Scope::Company, by: vec![Dim::Team], target: None }).await.unwrap();
     assert!(by_team.rows.len() >= 3);
     for row in &by_team.rows {
         let unit = attain_core::OrgUnitId::from_raw(row.keys[0].parse().unwrap());
-        assert_eq!(row.value, value(&engine, "win_rate", "2025", Scope::Unit(unit)).await, "{}", row.labels[0]);
+        check_eq!(checks, row.value, value(&engine, "win_rate", "2025", Scope::Unit(unit)).await, "{}", row.labels[0]);
     }
     let grid = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![Dim::Region, Dim::Month], target: None }).await.unwrap();
-    assert_eq!(grid.rows.len(), regions.len() * 3);
+    check_eq!(checks, grid.rows.len(), regions.len() * 3);
     for row in &grid.rows {
         let unit = attain_core::OrgUnitId::from_raw(row.keys[0].parse().unwrap());
         let month = cal.parse(&row.keys[1]).unwrap();
-        assert_eq!(row.value, Some(revenue(&month, &|o| tree.user_is_within(o, unit))), "{} {}", row.labels[0], row.keys[1]);
+        check_eq!(checks, row.value, Some(revenue(&month, &|o| tree.user_is_within(o, unit))), "{} {}", row.labels[0], row.keys[1]);
     }
 
     // Customer scopes: a segment's revenue, and the breakdown by segment.
@@ -318,24 +363,24 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
         }).sum();
         gross - refunds
     };
-    let scope = Scope::Customers(attain_store::CustomerAttr::Segment, segment.clone());
-    assert_eq!(value(&engine, "revenue", "2025", scope).await, Some(of_segment(&y2025)));
+    let scope = Scope::Customers(attain_core::CustomerAttr::Segment, segment.clone());
+    check_eq!(checks, value(&engine, "revenue", "2025", scope).await, Some(of_segment(&y2025)));
     let by_segment = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: y2025, scope: Scope::Company, by: vec![Dim::Segment], target: None }).await.unwrap();
-    assert_eq!(by_segment.rows.iter().find(|r| r.keys[0] == segment).unwrap().value, Some(of_segment(&y2025)));
-    assert_eq!(by_segment.rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), revenue(&y2025, &|_| true));
+    check_eq!(checks, by_segment.rows.iter().find(|r| r.keys[0] == segment).unwrap().value, Some(of_segment(&y2025)));
+    check_eq!(checks, by_segment.rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), revenue(&y2025, &|_| true));
     // Market share of a segment: its revenue over its market size for the period.
     let sizes = all_records(&store, "market-sizes").await;
     let size: Decimal = sizes.iter().filter(|m| text(m, "segment") == segment && text(m, "period") == "FY2025").map(|m| money(m, "amount")).sum();
     assert!(size > Decimal::ZERO);
-    let share = value(&engine, "market_share", "FY2025", Scope::Customers(attain_store::CustomerAttr::Segment, segment.clone())).await;
-    assert_eq!(share, Some(of_segment(&y2025) / size * Decimal::ONE_HUNDRED));
+    let share = value(&engine, "market_share", "FY2025", Scope::Customers(attain_core::CustomerAttr::Segment, segment.clone())).await;
+    check_eq!(checks, share, Some(of_segment(&y2025) / size * Decimal::ONE_HUNDRED));
 
     // Products: line amounts, before refunds, add up to the orders' totals.
     let gross: Decimal = confirmed.iter().filter(|o| within(&q1, o.order_date)).map(|o| o.total.amount()).sum();
     for dim in [Dim::Product, Dim::Category] {
         let rows = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![dim], target: None }).await.unwrap().rows;
         assert!(rows.len() > 1);
-        assert_eq!(rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), gross, "{dim:?}");
+        check_eq!(checks, rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), gross, "{dim:?}");
     }
     let week = engine.answer(&KpiQuery { metric: "revenue".into(), formula: None, period: cal.parse("2026-W10").unwrap(), scope: Scope::Company, by: vec![Dim::Product], target: None }).await;
     assert!(week.unwrap_err().to_string().contains("whole months"));
@@ -343,8 +388,9 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
     // Monthly breakdown adds up to the total.
     let q = KpiQuery { metric: "revenue".into(), formula: None, period: q1, scope: Scope::Company, by: vec![Dim::Month], target: None };
     let months = engine.answer(&q).await.unwrap();
-    assert_eq!(months.rows.len(), 3);
-    assert_eq!(months.rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), revenue(&q1, &|_| true));
+    check_eq!(checks, months.rows.len(), 3);
+    check_eq!(checks, months.rows.iter().map(|r| r.value.unwrap()).sum::<Decimal>(), revenue(&q1, &|_| true));
+    checks.finish();
 });
 
 async fn snapshot(engine: &Engine<'_>) -> Vec<Vec<attain_app::kpi::KpiRow>> {

@@ -9,11 +9,16 @@
 //! - A person's **compensation** is visible to that person, to managers of a
 //!   unit at or above his, to sales ops and to admin. Nobody else.
 //!
-//! Storage turns a [`Visibility`] into a filter under every query, so a page
-//! or an API endpoint cannot forget to apply it.
+//! Every decision is a method of [`Principal`]: which records and figures he
+//! reads, whose goals he sets, whether he runs pay, writes or imports
+//! records, manages units and users, reads the audit log. The use cases ask
+//! these; handlers never decide. Storage turns a [`Visibility`] into a
+//! filter under every query, so a page or an API endpoint cannot forget to
+//! apply it.
 
 use crate::ids::{OrgUnitId, UserId};
 use crate::org::OrgTree;
+use crate::scope::Scope;
 use crate::user::{Login, Role};
 
 /// The person a request acts for.
@@ -138,6 +143,66 @@ impl Principal {
     /// Whether the principal may change data at all (viewers may not).
     pub fn can_write(&self) -> bool {
         self.role != Role::Viewer
+    }
+
+    /// Whether the principal writes and deletes sales records through the
+    /// API: like an import, it touches every owner's records.
+    pub fn can_write_records(&self) -> bool {
+        self.can_import()
+    }
+
+    /// Whether the principal creates, renames, moves and removes org units.
+    pub fn can_manage_units(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Whether the principal may read the figures of `scope` (KPIs, goals'
+    /// actuals): admins and ops any; a manager or viewer his unit's subtree
+    /// and its people (the head of sales, whose unit is the company, also
+    /// company-wide, customer and product figures); a rep his own.
+    pub fn may_see_scope(&self, scope: &Scope, tree: &OrgTree) -> bool {
+        match (self.visibility(), scope) {
+            (Visibility::Everything, Scope::Unit(u)) => tree.unit(*u).is_some(),
+            (Visibility::Everything, _) => true,
+            (Visibility::Subtree(root), Scope::Unit(u)) => {
+                tree.unit(*u).is_some() && tree.is_within(*u, root)
+            }
+            (Visibility::Subtree(root), _) if tree.root().id == root => true,
+            (Visibility::Subtree(root), Scope::Rep(r)) => tree.user_is_within(*r, root),
+            (Visibility::Own(me), Scope::Rep(r)) => me == *r,
+            // Customer and product figures are company-wide.
+            _ => false,
+        }
+    }
+
+    /// Whether the principal sets any goal at all (the goal form is shown).
+    pub fn sets_goals(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::SalesOps | Role::Manager)
+    }
+
+    /// Whether the principal may set or change a goal on `scope`: admins
+    /// and ops any; the head of sales (a manager of the whole company) any;
+    /// another manager those of the units strictly below his and of the
+    /// people strictly below him (see [`Self::is_above`]); nobody else.
+    /// `role_of` gives a person's role (`None`: no such person).
+    pub fn may_set_goals_on(
+        &self,
+        scope: &Scope,
+        role_of: &dyn Fn(UserId) -> Option<Role>,
+        tree: &OrgTree,
+    ) -> bool {
+        match self.role {
+            Role::Admin | Role::SalesOps => true,
+            Role::Manager if tree.root().id == self.unit => true,
+            Role::Manager => match scope {
+                Scope::Unit(u) => {
+                    *u != self.unit && tree.unit(*u).is_some() && tree.is_within(*u, self.unit)
+                }
+                Scope::Rep(r) => role_of(*r).is_some_and(|role| self.is_above(*r, role, tree)),
+                _ => false,
+            },
+            Role::Rep | Role::Viewer => false,
+        }
     }
 }
 
@@ -302,5 +367,137 @@ mod tests {
         assert!(ops.can_read_audit_log() && admin.can_read_audit_log());
         assert!(!ops.can_manage_users() && admin.can_manage_users());
         assert!(!who(20, Role::Manager, 2).can_read_audit_log());
+    }
+
+    /// Every decision as a table: role × action × target. A change of rule
+    /// changes a row here, in one place.
+    #[test]
+    fn every_decision_by_role_action_and_target() {
+        let t = tree();
+        let roles = |id: UserId| match id.raw() {
+            10 => Some(Role::Admin),
+            11 => Some(Role::SalesOps),
+            20..=22 => Some(Role::Manager),
+            30..=32 => Some(Role::Rep),
+            40 => Some(Role::Viewer),
+            _ => None,
+        };
+        let admin = who(10, Role::Admin, 1);
+        let ops = who(11, Role::SalesOps, 1);
+        let head = who(20, Role::Manager, 1);
+        let east = who(20, Role::Manager, 2);
+        let team_a = who(21, Role::Manager, 3);
+        let rep = who(30, Role::Rep, 3);
+        let viewer = who(40, Role::Viewer, 2);
+        let everyone = [&admin, &ops, &head, &east, &team_a, &rep, &viewer];
+        let name =
+            |w: &Principal| format!("{:?} {} of unit {}", w.role, w.user.raw(), w.unit.raw());
+
+        // Actions without a target: admin, ops, head, east, team A, rep, viewer.
+        type Flat = fn(&Principal) -> bool;
+        let flat: &[(&str, Flat, [bool; 7])] = &[
+            (
+                "run payouts",
+                Principal::can_run_payouts,
+                [true, true, false, false, false, false, false],
+            ),
+            (
+                "manage users",
+                Principal::can_manage_users,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                "manage units",
+                Principal::can_manage_units,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                "read the audit log",
+                Principal::can_read_audit_log,
+                [true, true, false, false, false, false, false],
+            ),
+            (
+                "import",
+                Principal::can_import,
+                [true, true, false, false, false, false, false],
+            ),
+            (
+                "write records",
+                Principal::can_write_records,
+                [true, true, false, false, false, false, false],
+            ),
+            (
+                "write at all",
+                Principal::can_write,
+                [true, true, true, true, true, true, false],
+            ),
+            (
+                "set goals at all",
+                Principal::sets_goals,
+                [true, true, true, true, true, false, false],
+            ),
+        ];
+        for (action, decide, expected) in flat {
+            for (w, want) in everyone.iter().zip(expected) {
+                assert_eq!(decide(w), *want, "{} may {action}", name(w));
+            }
+        }
+
+        // Actions on a scope: see its figures, set its goals.
+        let company = Scope::Company;
+        let east_unit = Scope::Unit(u(2));
+        let team_a_unit = Scope::Unit(u(3));
+        let west_unit = Scope::Unit(u(5));
+        let no_unit = Scope::Unit(u(99));
+        let rep_a = Scope::Rep(p(30));
+        let rep_c = Scope::Rep(p(32));
+        let peer = Scope::Rep(p(22));
+        let segment = Scope::Customers(crate::scope::CustomerAttr::Segment, "SMB".into());
+        let targets = [
+            &company,
+            &east_unit,
+            &team_a_unit,
+            &west_unit,
+            &no_unit,
+            &rep_a,
+            &rep_c,
+            &peer,
+            &segment,
+        ];
+        //          company east  teamA west  none  rep30 rep32 peer22 segment
+        let see: [[bool; 9]; 7] = [
+            [true, true, true, true, false, true, true, true, true], // admin
+            [true, true, true, true, false, true, true, true, true], // ops
+            [true, true, true, true, false, true, true, true, true], // head of sales
+            [false, true, true, false, false, true, false, true, false], // east manager
+            [false, false, true, false, false, true, false, true, false], // team A manager
+            [false, false, false, false, false, true, false, false, false], // rep 30
+            [false, true, true, false, false, true, false, true, false], // viewer of east
+        ];
+        let set: [[bool; 9]; 7] = [
+            [true, true, true, true, true, true, true, true, true], // admin
+            [true, true, true, true, true, true, true, true, true], // ops
+            [true, true, true, true, true, true, true, true, true], // head of sales
+            [false, false, true, false, false, true, false, true, false], // east manager: below him
+            [false, false, false, false, false, true, false, false, false], // team A: his reps, not his peer
+            [false; 9],                                                     // rep
+            [false; 9],                                                     // viewer
+        ];
+        for (i, w) in everyone.iter().enumerate() {
+            for (j, scope) in targets.iter().enumerate() {
+                assert_eq!(
+                    w.may_see_scope(scope, &t),
+                    see[i][j],
+                    "{} sees {scope:?}",
+                    name(w)
+                );
+                assert_eq!(
+                    w.may_set_goals_on(scope, &roles, &t),
+                    set[i][j],
+                    "{} sets goals on {scope:?}",
+                    name(w)
+                );
+            }
+        }
     }
 }

@@ -7,23 +7,29 @@
 //! reproducible and testable.
 
 pub mod access;
+pub mod clock;
 pub mod comp;
 pub mod goal;
 pub mod ids;
 pub mod kpi;
+pub mod measure;
 pub mod money;
 pub mod org;
 pub mod period;
 pub mod sales;
+pub mod scope;
 pub mod text;
 pub mod user;
 
 pub use access::{PayVisibility, Principal, Visibility};
+pub use clock::Clock;
 pub use ids::{
     CompetitorId, ContactId, CourseId, CustomerId, DealId, ExternalId, GoalId, OrderId, OrgUnitId,
     PayoutRunId, PlanId, ProductId, StatementId, TerritoryId, UserId,
 };
+pub use measure::{Measure, PerMeasure};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind};
 pub use period::{FiscalCalendar, FiscalYearLabel, Granularity, Period, PeriodError, PeriodKey};
+pub use scope::{Breakdown, CustomerAttr, Scope};
 pub use user::{Login, Role};

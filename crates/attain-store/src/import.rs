@@ -450,7 +450,7 @@ impl Store {
             owners_created: owners.people.len(),
             ..ImportCounts::default()
         };
-        let today = Utc::now().date_naive();
+        let today = audit.today;
         on_pool!(self, pool => {
             let mut tx = pool.begin_serial().await?;
             let created_owners = create_owners!(tx, owners);
@@ -1315,14 +1315,18 @@ impl ImportRecords {
 
     /// Customers the records name, each with what a new one would start
     /// with (owner, first date, whether active).
-    fn customer_refs(&self, owners: &[UserId]) -> StoreResult<Vec<NewCustomerSeed<'_>>> {
+    fn customer_refs(
+        &self,
+        owners: &[UserId],
+        today: NaiveDate,
+    ) -> StoreResult<Vec<NewCustomerSeed<'_>>> {
         let mut refs = Vec::new();
         match self {
             Self::Contacts(v) => {
                 for c in v {
                     if let Some(customer) = &c.customer {
                         let owner = c.owner.map(|o| owner_id(o, owners)).transpose()?;
-                        refs.push((customer, owner, Utc::now().date_naive(), false));
+                        refs.push((customer, owner, today, false));
                     }
                 }
             }
@@ -1877,7 +1881,7 @@ impl Store {
                 let adopted: Vec<(i64, &str)> = v.iter().filter_map(|c| Some((c.existing?.raw(), c.external_id.as_str()))).collect();
                 was.extend(snapshots_by_id!(tx, target, &adopted, audit.per_record()));
             }
-            let refs = records.customer_refs(&created_owners)?;
+            let refs = records.customer_refs(&created_owners, audit.today)?;
             let customers = if refs.is_empty() {
                 HashMap::new()
             } else {

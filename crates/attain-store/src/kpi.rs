@@ -6,43 +6,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use attain_core::{Currency, OrgUnitId, UserId};
+use attain_core::{Currency, CustomerAttr, Measure, OrgUnitId, PerMeasure, UserId};
 use chrono::{Days, NaiveDate};
 
 use crate::BeginWrite as _;
 use crate::access::audit;
 use crate::{Store, StoreResult, on_pool};
 
-/// The additive measures, in rollup column order.
-pub const MEASURES: &[&str] = &[
-    "order_amount_minor",
-    "refund_amount_minor",
-    "order_cost_minor",
-    "bookings_minor",
-    "pipeline_minor",
-    "payments_minor",
-    "orders",
-    "deals_won",
-    "deals_lost",
-    "won_cycle_days",
-    "activities",
-    "tickets",
-    "responded_tickets",
-    "first_response_seconds",
-    "resolved_tickets",
-    "resolution_seconds",
-    "csat_responses",
-    "csat_satisfied",
-    "nps_responses",
-    "nps_promoters",
-    "nps_detractors",
-    "enrolments_due",
-    "enrolments_completed",
-];
+/// The rollup columns, in [`Measure::ALL`] order.
+fn columns() -> impl Iterator<Item = &'static str> {
+    Measure::ALL.into_iter().map(Measure::column)
+}
 
-/// Whether a measure is money (in minor units of the row's currency).
-pub fn is_money(measure: &str) -> bool {
-    measure.ends_with("_minor")
+/// The rollup columns joined by ", ".
+fn column_list() -> String {
+    columns().collect::<Vec<_>>().join(", ")
 }
 
 /// One contribution branch: owner expression, day expression, currency
@@ -54,7 +32,7 @@ struct Branch {
     day: String,
     currency: &'static str,
     from: &'static str,
-    set: Vec<(&'static str, String)>,
+    set: Vec<(Measure, String)>,
 }
 
 /// Expressions that differ between the backends.
@@ -97,8 +75,8 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             currency: "o.currency",
             from: "orders o WHERE o.status = 'confirmed'",
             set: vec![
-                ("order_amount_minor", "o.total_minor".into()),
-                ("order_cost_minor", "o.cost_minor".into()),
+                (Measure::OrderAmount, "o.total_minor".into()),
+                (Measure::OrderCost, "o.cost_minor".into()),
             ],
         },
         Branch {
@@ -107,7 +85,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             day: text("o.order_date"),
             currency: "''",
             from: "orders o WHERE o.status = 'confirmed'",
-            set: vec![("orders", one())],
+            set: vec![(Measure::Orders, one())],
         },
         Branch {
             owner: "o.owner_id",
@@ -115,7 +93,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             day: text("o.order_date"),
             currency: "r.currency",
             from: "refunds r JOIN orders o ON o.id = r.order_id WHERE o.status = 'confirmed'",
-            set: vec![("refund_amount_minor", "r.amount_minor".into())],
+            set: vec![(Measure::RefundAmount, "r.amount_minor".into())],
         },
         Branch {
             owner: "d.owner_id",
@@ -123,7 +101,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             day: text("d.closed_on"),
             currency: "d.currency",
             from: "deals d WHERE d.status = 'won'",
-            set: vec![("bookings_minor", "d.amount_minor".into())],
+            set: vec![(Measure::Bookings, "d.amount_minor".into())],
         },
         Branch {
             owner: "d.owner_id",
@@ -133,15 +111,15 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             from: "deals d WHERE d.status IN ('won', 'lost')",
             set: vec![
                 (
-                    "deals_won",
+                    Measure::DealsWon,
                     "CASE WHEN d.status = 'won' THEN 1 ELSE 0 END".into(),
                 ),
                 (
-                    "deals_lost",
+                    Measure::DealsLost,
                     "CASE WHEN d.status = 'lost' THEN 1 ELSE 0 END".into(),
                 ),
                 (
-                    "won_cycle_days",
+                    Measure::WonCycleDays,
                     format!(
                         "CASE WHEN d.status = 'won' THEN {} ELSE 0 END",
                         d.cycle_days
@@ -155,7 +133,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             day: text("d.expected_close_on"),
             currency: "d.currency",
             from: "deals d WHERE d.status = 'open'",
-            set: vec![("pipeline_minor", "d.amount_minor".into())],
+            set: vec![(Measure::Pipeline, "d.amount_minor".into())],
         },
         Branch {
             owner: "o.owner_id",
@@ -163,7 +141,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             day: text("p.received_on"),
             currency: "p.currency",
             from: "payments p JOIN orders o ON o.id = p.order_id",
-            set: vec![("payments_minor", "p.amount_minor".into())],
+            set: vec![(Measure::Payments, "p.amount_minor".into())],
         },
         Branch {
             owner: "a.owner_id",
@@ -172,7 +150,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             currency: "''",
             // 'other' (to-dos and the like) is kept but is no sales activity.
             from: "activities a WHERE a.kind <> 'other'",
-            set: vec![("activities", one())],
+            set: vec![(Measure::Activities, one())],
         },
         Branch {
             owner: "cu.owner_id",
@@ -181,24 +159,24 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             currency: "''",
             from: "tickets t LEFT JOIN customers cu ON cu.id = t.customer_id WHERE 1 = 1",
             set: vec![
-                ("tickets", one()),
+                (Measure::Tickets, one()),
                 (
-                    "responded_tickets",
+                    Measure::RespondedTickets,
                     "CASE WHEN t.first_response_at IS NULL THEN 0 ELSE 1 END".into(),
                 ),
                 (
-                    "first_response_seconds",
+                    Measure::FirstResponseSeconds,
                     format!(
                         "COALESCE({}, 0)",
                         (d.seconds)("t.opened_at", "t.first_response_at")
                     ),
                 ),
                 (
-                    "resolved_tickets",
+                    Measure::ResolvedTickets,
                     "CASE WHEN t.resolved_at IS NULL THEN 0 ELSE 1 END".into(),
                 ),
                 (
-                    "resolution_seconds",
+                    Measure::ResolutionSeconds,
                     format!(
                         "COALESCE({}, 0)",
                         (d.seconds)("t.opened_at", "t.resolved_at")
@@ -214,23 +192,23 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             from: "survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE 1 = 1",
             set: vec![
                 (
-                    "csat_responses",
+                    Measure::CsatResponses,
                     "CASE WHEN s.kind = 'csat' THEN 1 ELSE 0 END".into(),
                 ),
                 (
-                    "csat_satisfied",
+                    Measure::CsatSatisfied,
                     "CASE WHEN s.kind = 'csat' AND s.score >= 4 THEN 1 ELSE 0 END".into(),
                 ),
                 (
-                    "nps_responses",
+                    Measure::NpsResponses,
                     "CASE WHEN s.kind = 'nps' THEN 1 ELSE 0 END".into(),
                 ),
                 (
-                    "nps_promoters",
+                    Measure::NpsPromoters,
                     "CASE WHEN s.kind = 'nps' AND s.score >= 9 THEN 1 ELSE 0 END".into(),
                 ),
                 (
-                    "nps_detractors",
+                    Measure::NpsDetractors,
                     "CASE WHEN s.kind = 'nps' AND s.score <= 6 THEN 1 ELSE 0 END".into(),
                 ),
             ],
@@ -242,9 +220,9 @@ fn branches(d: &Dialect) -> Vec<Branch> {
             currency: "''",
             from: "enrolments e WHERE 1 = 1",
             set: vec![
-                ("enrolments_due", one()),
+                (Measure::EnrolmentsDue, one()),
                 (
-                    "enrolments_completed",
+                    Measure::EnrolmentsCompleted,
                     "CASE WHEN e.completed_on IS NULL THEN 0 ELSE 1 END".into(),
                 ),
             ],
@@ -257,7 +235,7 @@ fn branches(d: &Dialect) -> Vec<Branch> {
 pub(crate) fn day_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
     let mut parts = Vec::new();
     for b in branches(d) {
-        let values: Vec<String> = MEASURES
+        let values: Vec<String> = Measure::ALL
             .iter()
             .map(|m| {
                 b.set
@@ -276,17 +254,17 @@ pub(crate) fn day_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
             b.currency,
             values
                 .iter()
-                .zip(MEASURES)
+                .zip(columns())
                 .map(|(v, m)| format!("{v} AS {m}"))
                 .collect::<Vec<_>>()
                 .join(", "),
             b.from,
         ));
     }
-    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    let sums: Vec<String> = columns().map(|m| format!("SUM({m})")).collect();
     format!(
         "INSERT INTO kpi_owner_day (owner_id, day, currency, {}) SELECT owner_id, day, currency, {} FROM ({}) f GROUP BY owner_id, day, currency",
-        MEASURES.join(", "),
+        column_list(),
         sums.join(", "),
         parts.join(" UNION ALL ")
     )
@@ -298,7 +276,7 @@ pub(crate) fn customer_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
     let mut parts = Vec::new();
     for b in branches(d) {
         let Some(customer) = b.customer else { continue };
-        let values: Vec<String> = MEASURES
+        let values: Vec<String> = Measure::ALL
             .iter()
             .map(|m| {
                 let v = b
@@ -306,7 +284,7 @@ pub(crate) fn customer_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
                     .iter()
                     .find(|(k, _)| k == m)
                     .map_or_else(|| "0".to_owned(), |(_, e)| e.clone());
-                format!("{v} AS {m}")
+                format!("{v} AS {}", m.column())
             })
             .collect();
         let customer_filter = filter.map_or(String::new(), |f| format!(" AND {customer} {f}"));
@@ -318,10 +296,10 @@ pub(crate) fn customer_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
             b.from,
         ));
     }
-    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    let sums: Vec<String> = columns().map(|m| format!("SUM({m})")).collect();
     format!(
         "INSERT INTO kpi_customer_month (customer_id, month, currency, {}) SELECT customer_id, month, currency, {} FROM ({}) f GROUP BY customer_id, month, currency",
-        MEASURES.join(", "),
+        column_list(),
         sums.join(", "),
         parts.join(" UNION ALL ")
     )
@@ -337,11 +315,11 @@ pub(crate) fn product_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
 }
 
 pub(crate) fn month_rollup_sql(filter: Option<&str>) -> String {
-    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM({m})")).collect();
+    let sums: Vec<String> = columns().map(|m| format!("SUM({m})")).collect();
     let filter = filter.map_or(String::new(), |f| format!(" WHERE owner_id {f}"));
     format!(
         "INSERT INTO kpi_owner_month (owner_id, month, currency, {}) SELECT owner_id, SUBSTR(day, 1, 7), currency, {} FROM kpi_owner_day{filter} GROUP BY owner_id, SUBSTR(day, 1, 7), currency",
-        MEASURES.join(", "),
+        column_list(),
         sums.join(", ")
     )
 }
@@ -349,11 +327,11 @@ pub(crate) fn month_rollup_sql(filter: Option<&str>) -> String {
 /// `INSERT INTO kpi_unit_month …` from the owners' months, for the units
 /// `filter` admits (`None`: all).
 pub(crate) fn unit_rollup_sql(filter: Option<&str>) -> String {
-    let sums: Vec<String> = MEASURES.iter().map(|m| format!("SUM(t.{m})")).collect();
+    let sums: Vec<String> = columns().map(|m| format!("SUM(t.{m})")).collect();
     let filter = filter.map_or(String::new(), |f| format!(" WHERE u.org_unit_id {f}"));
     format!(
         "INSERT INTO kpi_unit_month (unit_id, month, currency, {}) SELECT u.org_unit_id, t.month, t.currency, {} FROM kpi_owner_month t JOIN users u ON u.id = t.owner_id{filter} GROUP BY u.org_unit_id, t.month, t.currency",
-        MEASURES.join(", "),
+        column_list(),
         sums.join(", ")
     )
 }
@@ -534,8 +512,8 @@ pub struct MeasureRow {
     /// (`YYYY-MM`) its facts fall in, so each is converted at the rate of
     /// its own month; "" for counts and base-currency money.
     pub month: String,
-    /// The requested measures' sums, in request order.
-    pub values: Vec<i64>,
+    /// The requested measures' sums (the others zero).
+    pub values: PerMeasure<i64>,
 }
 
 /// The month a rollup row is converted in: its own for foreign money, none
@@ -623,22 +601,17 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
         grain: Grain,
-        measures: &[&str],
+        measures: &[Measure],
         base: Currency,
     ) -> StoreResult<Vec<MeasureRow>> {
-        let measures: Vec<&str> = measures
-            .iter()
-            .copied()
-            .filter(|m| MEASURES.contains(m))
-            .collect();
         if measures.is_empty() || from > to {
             return Ok(Vec::new());
         }
         let (clause, prefix, bind) = owner_clause(owners);
         // Money lives in currency rows, counts in the '' row: read only the rows that hold what is asked.
-        let currency_filter = if measures.iter().all(|m| is_money(m)) {
+        let currency_filter = if measures.iter().all(|m| m.is_money()) {
             " AND currency <> ''"
-        } else if measures.iter().all(|m| !is_money(m)) {
+        } else if measures.iter().all(|m| !m.is_money()) {
             " AND currency = ''"
         } else {
             ""
@@ -652,7 +625,7 @@ impl Store {
         let cols: Vec<String> = measures
             .iter()
             .enumerate()
-            .map(|(i, m)| format!("SUM({m}) AS m{i}"))
+            .map(|(i, m)| format!("SUM({}) AS m{i}", m.column()))
             .collect();
         let group = |table_key: &str| match grain {
             Grain::Total => "currency".to_owned(),
@@ -751,9 +724,9 @@ impl Store {
             let mut out = Vec::with_capacity(fetched.len());
             for row in &fetched {
                 use sqlx::Row;
-                let mut values = Vec::with_capacity(measures.len());
-                for i in 0..measures.len() {
-                    values.push(row.try_get::<Option<i64>, _>(i + 3)?.unwrap_or(0));
+                let mut values = PerMeasure::default();
+                for (i, m) in measures.iter().enumerate() {
+                    values[*m] = row.try_get::<Option<i64>, _>(i + 3)?.unwrap_or(0);
                 }
                 out.push(MeasureRow {
                     key: row.try_get::<String, _>(0)?,
@@ -1074,33 +1047,15 @@ impl Store {
     }
 }
 
-/// A customer attribute that scopes or breaks down customer-linked figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CustomerAttr {
-    /// Segment (SMB, key account, …).
-    Segment,
-    /// Region of the customer (province, city).
-    Region,
-    /// Industry.
-    Industry,
-    /// Source channel.
-    Channel,
-    /// Size band.
-    Size,
-    /// Territory (by ID).
-    Territory,
-}
-
-impl CustomerAttr {
-    fn column(self) -> &'static str {
-        match self {
-            CustomerAttr::Segment => "COALESCE(cu.segment, '')",
-            CustomerAttr::Region => "COALESCE(cu.region, '')",
-            CustomerAttr::Industry => "COALESCE(cu.industry, '')",
-            CustomerAttr::Channel => "COALESCE(cu.source_channel, '')",
-            CustomerAttr::Size => "COALESCE(cu.size, '')",
-            CustomerAttr::Territory => "COALESCE(CAST(cu.territory_id AS TEXT), '')",
-        }
+/// The SQL expression of a customer attribute (customers aliased `cu`).
+fn attr_column(attr: CustomerAttr) -> &'static str {
+    match attr {
+        CustomerAttr::Segment => "COALESCE(cu.segment, '')",
+        CustomerAttr::Region => "COALESCE(cu.region, '')",
+        CustomerAttr::Industry => "COALESCE(cu.industry, '')",
+        CustomerAttr::Channel => "COALESCE(cu.source_channel, '')",
+        CustomerAttr::Size => "COALESCE(cu.size, '')",
+        CustomerAttr::Territory => "COALESCE(CAST(cu.territory_id AS TEXT), '')",
     }
 }
 
@@ -1148,36 +1103,34 @@ impl Store {
         first: &str,
         last: &str,
         grain: CustomerGrain,
-        measures: &[&str],
+        measures: &[Measure],
         base: Currency,
     ) -> StoreResult<Vec<MeasureRow>> {
-        let measures: Vec<&str> = measures
-            .iter()
-            .copied()
-            .filter(|m| MEASURES.contains(m))
-            .collect();
         if measures.is_empty() {
             return Ok(Vec::new());
         }
         let cols: Vec<String> = measures
             .iter()
-            .map(|m| format!("CAST(SUM(m.{m}) AS BIGINT)"))
+            .map(|m| format!("CAST(SUM(m.{}) AS BIGINT)", m.column()))
             .collect();
         let (key, group) = match grain {
             CustomerGrain::Total => ("''".to_owned(), "m.currency".to_owned()),
             CustomerGrain::Month => ("m.month".to_owned(), "m.month, m.currency".to_owned()),
-            CustomerGrain::Attr(a) => {
-                (a.column().to_owned(), format!("{}, m.currency", a.column()))
-            }
+            CustomerGrain::Attr(a) => (
+                attr_column(a).to_owned(),
+                format!("{}, m.currency", attr_column(a)),
+            ),
         };
-        let currency = if measures.iter().all(|m| is_money(m)) {
+        let currency = if measures.iter().all(|m| m.is_money()) {
             " AND m.currency <> ''"
-        } else if measures.iter().all(|m| !is_money(m)) {
+        } else if measures.iter().all(|m| !m.is_money()) {
             " AND m.currency = ''"
         } else {
             ""
         };
-        let attr = filter.map_or(String::new(), |(a, _)| format!(" AND {} = $3", a.column()));
+        let attr = filter.map_or(String::new(), |(a, _)| {
+            format!(" AND {} = $3", attr_column(a))
+        });
         let fx = fx_month("m.currency", base, "m.month");
         let sql = format!(
             "SELECT {key}, m.currency, {fx}, {} FROM kpi_customer_month m JOIN customers cu ON cu.id = m.customer_id WHERE m.month >= $1 AND m.month <= $2{attr}{currency} GROUP BY {group}, {fx}",
@@ -1192,9 +1145,9 @@ impl Store {
             let mut out = Vec::with_capacity(fetched.len());
             for row in &fetched {
                 use sqlx::Row;
-                let mut values = Vec::with_capacity(measures.len());
-                for i in 0..measures.len() {
-                    values.push(row.try_get::<Option<i64>, _>(i + 3)?.unwrap_or(0));
+                let mut values = PerMeasure::default();
+                for (i, m) in measures.iter().enumerate() {
+                    values[*m] = row.try_get::<Option<i64>, _>(i + 3)?.unwrap_or(0);
                 }
                 out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, month: row.try_get::<String, _>(2)?, values });
             }
@@ -1202,8 +1155,10 @@ impl Store {
         })
     }
 
-    /// Order-line amounts, costs and quantities over whole months, for
-    /// `owners` and the products `filter` admits, per `grain`.
+    /// Order lines over whole months, for `owners` and the products
+    /// `filter` admits, per `grain`: their amounts as
+    /// [`Measure::OrderAmount`], their costs as [`Measure::OrderCost`]
+    /// (refunds belong to orders, not lines, so they are none here).
     pub async fn product_measures(
         &self,
         owners: &OwnerSet,
@@ -1227,7 +1182,7 @@ impl Store {
         };
         let fx = fx_month("m.currency", base, "m.month");
         let sql = format!(
-            "{prefix}SELECT {key}, m.currency, {fx}, CAST(SUM(m.line_amount_minor) AS BIGINT), CAST(SUM(m.line_cost_minor) AS BIGINT), CAST(SUM(m.quantity) AS BIGINT) FROM kpi_product_month m JOIN products p ON p.id = m.product_id WHERE {} AND m.month >= $2 AND m.month <= $3{product} GROUP BY {group}, {fx}",
+            "{prefix}SELECT {key}, m.currency, {fx}, CAST(SUM(m.line_amount_minor) AS BIGINT), CAST(SUM(m.line_cost_minor) AS BIGINT) FROM kpi_product_month m JOIN products p ON p.id = m.product_id WHERE {} AND m.month >= $2 AND m.month <= $3{product} GROUP BY {group}, {fx}",
             clause.replace("owner_id", "m.owner_id")
         );
         on_pool!(self, pool => {
@@ -1241,10 +1196,9 @@ impl Store {
             let mut out = Vec::with_capacity(fetched.len());
             for row in &fetched {
                 use sqlx::Row;
-                let mut values = Vec::with_capacity(3);
-                for i in 3..6 {
-                    values.push(row.try_get::<Option<i64>, _>(i)?.unwrap_or(0));
-                }
+                let mut values = PerMeasure::default();
+                values[Measure::OrderAmount] = row.try_get::<Option<i64>, _>(3)?.unwrap_or(0);
+                values[Measure::OrderCost] = row.try_get::<Option<i64>, _>(4)?.unwrap_or(0);
                 out.push(MeasureRow { key: row.try_get::<String, _>(0)?, currency: row.try_get::<String, _>(1)?, month: row.try_get::<String, _>(2)?, values });
             }
             Ok(out)

@@ -44,12 +44,15 @@ pub use import::{
     NewOwners, OwnerRef, Progress,
 };
 pub use kpi::{
-    CustomMetric, CustomerAttr, CustomerGrain, Grain, MEASURES, MeasureRow, NewCustomersBy,
-    OwnerSet, ProductFilter, ProductGrain, is_money,
+    CustomMetric, CustomerGrain, Grain, MeasureRow, NewCustomersBy, OwnerSet, ProductFilter,
+    ProductGrain,
 };
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
-pub use pay::{Assignment, NewPlan, NewStatement, PayoutRun, Plan, RunStatus, Statement};
+pub use pay::{
+    Assignment, NewPlan, NewStatement, PayTrace, PayoutRun, Plan, QuotaSource, RunStatus,
+    Statement, TraceLine,
+};
 pub use records::{FieldValue, Record, RecordFilter, record_entities};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
 pub use snapshot::{AuditScope, ImportAudit};

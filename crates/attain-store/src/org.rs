@@ -286,6 +286,12 @@ impl Store {
     /// The whole org tree with every active user placed in it.
     pub async fn org_tree(&self) -> StoreResult<OrgTree> {
         let units = self.org_units().await?;
+        if units.is_empty() {
+            // A new database, not a damaged one.
+            return Err(StoreError::Invalid(
+                "this database has no organisation yet: run `attain demo`, or create the company and import your data".into(),
+            ));
+        }
         let members: Vec<(i64, i64)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT id, org_unit_id FROM users WHERE active = TRUE")
                 .fetch_all(pool)

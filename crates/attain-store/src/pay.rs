@@ -7,6 +7,7 @@ use attain_core::comp::{PlanRules, Tier};
 use attain_core::{Currency, Money, PayVisibility, PayoutRunId, PlanId, StatementId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::BeginWrite as _;
 use crate::access::audit;
@@ -123,7 +124,96 @@ pub struct NewStatement {
     /// What is paid.
     pub commission: Money,
     /// Every step of the calculation.
-    pub trace: serde_json::Value,
+    pub trace: PayTrace,
+}
+
+/// Every step of a commission calculation, kept with its statement so the
+/// figure can be explained later exactly as it was computed (the plan, the
+/// quota and where it came from, each band of the tiers). Stored as JSON
+/// whose amounts are exact decimal strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PayTrace {
+    /// The plan's name at the time.
+    pub plan: String,
+    /// The metric that was credited.
+    pub metric: String,
+    /// The period paid.
+    pub period: String,
+    /// What was credited, in the statement's currency.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub credited: Decimal,
+    /// The quota, if there was one.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub quota: Option<Decimal>,
+    /// The goal the quota came from.
+    #[serde(default)]
+    pub quota_source: Option<QuotaSource>,
+    /// credited ÷ quota, to six places.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub attainment: Option<Decimal>,
+    /// Each band of the tiers and what it earned.
+    #[serde(default)]
+    pub lines: Vec<TraceLine>,
+    /// Sum of the lines before the threshold and the cap.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub earned: Decimal,
+    /// The plan's threshold (a fraction of quota), if any.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub threshold: Option<Decimal>,
+    /// Whether the threshold was missed, so nothing is paid.
+    #[serde(default)]
+    pub below_threshold: bool,
+    /// The plan's cap, if any.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub cap: Option<Decimal>,
+    /// How much the cap took off.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub capped_by: Decimal,
+    /// What is paid.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub total: Decimal,
+    /// ISO code of the amounts.
+    pub currency: String,
+}
+
+/// The goal a quota came from: its target for its own period, and for a
+/// part of that period the days counted (the quota in proportion).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuotaSource {
+    /// The goal's ID.
+    pub goal: i64,
+    /// The goal's period.
+    pub period: String,
+    /// The goal's target.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub target: Decimal,
+    /// Days of the paid period, when the goal's period is longer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<i64>,
+    /// Days of the goal's period, when prorated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of_days: Option<i64>,
+}
+
+/// One band of the tiers: attainment from `from` to `to` (fractions),
+/// the credited amount that fell in it, its rate and what it earned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceLine {
+    /// Attainment where the band starts.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub from: Decimal,
+    /// Where it ends (none: open).
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub to: Option<Decimal>,
+    /// The credited amount in the band.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub base: Decimal,
+    /// Its rate.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub rate: Decimal,
+    /// What it earned.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
 }
 
 /// A stored statement.
@@ -152,7 +242,7 @@ pub struct Statement {
     /// What is paid.
     pub commission: Money,
     /// Every step of the calculation.
-    pub trace: serde_json::Value,
+    pub trace: PayTrace,
 }
 
 fn rules_json(rules: &PlanRules) -> String {
@@ -589,7 +679,7 @@ impl Store {
             for (s, credited, quota, commission) in &rows {
                 sqlx::query("INSERT INTO statements (run_id, user_id, plan_id, credited_minor, quota_minor, commission_minor, currency, trace_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                     .bind(run_id).bind(s.user.raw()).bind(s.plan.raw()).bind(*credited).bind(*quota).bind(*commission)
-                    .bind(s.commission.currency().code()).bind(s.trace.to_string())
+                    .bind(s.commission.currency().code()).bind(serde_json::to_string(&s.trace).map_err(|e| StoreError::Invalid(format!("statement trace: {e}")))?)
                     .execute(&mut *tx).await?;
             }
             self.checkpoint("payout-run:statements-written");
@@ -702,4 +792,35 @@ fn taken(err: sqlx::Error, name: &str) -> StoreError {
         return StoreError::Conflict(format!("a plan named '{name}' exists already"));
     }
     err.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A statement written before the trace was typed (by `json!`, every
+    /// amount a decimal string) still reads, and writes back the same JSON.
+    #[test]
+    fn a_trace_stored_before_it_was_typed_reads_and_writes_back_the_same() {
+        let stored = r#"{"plan":"Reps 2026","metric":"revenue","period":"2026-Q1","credited":"123456.78","quota":"100000.00","quota_source":{"goal":12,"period":"FY2026","target":"400000","days":90,"of_days":365},"attainment":"1.234568","lines":[{"from":"0","to":"1","base":"100000.00","rate":"0.04","amount":"4000.00"},{"from":"1","to":null,"base":"23456.78","rate":"0.07","amount":"1641.97"}],"earned":"5641.97","threshold":"0.3","below_threshold":false,"cap":null,"capped_by":"0.00","total":"5641.97","currency":"CNY"}"#;
+        let trace: PayTrace = serde_json::from_str(stored).unwrap();
+        assert_eq!(trace.credited, Decimal::new(12345678, 2));
+        assert_eq!(
+            trace.quota_source.as_ref().and_then(|q| q.of_days),
+            Some(365)
+        );
+        assert_eq!(trace.lines[1].to, None);
+        assert_eq!(trace.cap, None);
+        let again: serde_json::Value = serde_json::to_value(&trace).unwrap();
+        let before: serde_json::Value = serde_json::from_str(stored).unwrap();
+        assert_eq!(again, before, "the same JSON, key for key");
+        // A goal's own period: no days.
+        let whole = r#"{"goal":3,"period":"2026-Q1","target":"5"}"#;
+        let source: QuotaSource = serde_json::from_str(whole).unwrap();
+        assert_eq!(serde_json::to_string(&source).unwrap(), whole);
+        assert!(
+            serde_json::from_str::<PayTrace>(r#"{"plan":"x"}"#).is_err(),
+            "a trace without its amounts is refused"
+        );
+    }
 }

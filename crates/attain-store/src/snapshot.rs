@@ -248,6 +248,10 @@ pub struct ImportAudit {
     pub entity: String,
     /// One entry for a file, or one per record.
     pub scope: AuditScope,
+    /// The organisation's today, for the dates a write fills in (the day a
+    /// re-imported deal changed stage); the store never reads the clock for
+    /// a business date.
+    pub today: chrono::NaiveDate,
 }
 
 /// Whether a write is logged as a whole or record by record.

@@ -5,7 +5,9 @@
 //! SQLite in a temporary file, PostgreSQL in a schema of its own that is
 //! dropped afterwards. The PostgreSQL half reads `ATTAIN_TEST_POSTGRES_URL`
 //! and reports itself skipped when that is unset, so `cargo test` works on a
-//! machine without a server while CI runs both.
+//! machine without a server while CI runs both. CI also sets
+//! `ATTAIN_TEST_REQUIRE_POSTGRES`, which turns such a skip into a failure: a
+//! run that silently tested only SQLite must not pass there.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +16,9 @@ use attain_store::{DatabaseConfig, Store};
 
 /// Environment variable naming the PostgreSQL server for tests.
 pub const POSTGRES_URL_VAR: &str = "ATTAIN_TEST_POSTGRES_URL";
+
+/// Environment variable that makes a skipped PostgreSQL half fail instead.
+pub const REQUIRE_POSTGRES_VAR: &str = "ATTAIN_TEST_REQUIRE_POSTGRES";
 
 static NEXT_SCHEMA: AtomicU64 = AtomicU64::new(0);
 
@@ -63,10 +68,34 @@ pub fn postgres_url() -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// Whether a skipped PostgreSQL half is a failure (CI sets this).
+pub fn postgres_required() -> bool {
+    std::env::var(REQUIRE_POSTGRES_VAR).is_ok_and(|v| !v.trim().is_empty() && v.trim() != "0")
+}
+
+/// The server to test on: `Ok(None)` means skip, an error means a skip is
+/// not allowed here.
+fn postgres_target(url: Option<String>, required: bool) -> Result<Option<String>, String> {
+    match url {
+        Some(url) => Ok(Some(url)),
+        None if required => Err(format!(
+            "{REQUIRE_POSTGRES_VAR} is set but {POSTGRES_URL_VAR} is not: the PostgreSQL half of this test would be skipped"
+        )),
+        None => Ok(None),
+    }
+}
+
 /// Opens a fresh, migrated PostgreSQL store in a new schema, or `None` when
 /// no test server is configured.
+///
+/// # Panics
+/// When no server is configured but [`REQUIRE_POSTGRES_VAR`] is set.
 pub async fn postgres_store() -> Option<PostgresTestStore> {
-    let base = postgres_url()?;
+    let base = match postgres_target(postgres_url(), postgres_required()) {
+        Ok(Some(base)) => base,
+        Ok(None) => return None,
+        Err(message) => panic!("{message}"),
+    };
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -162,4 +191,27 @@ macro_rules! store_test {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skipped_postgres_half_fails_only_where_postgres_is_required() {
+        assert_eq!(
+            postgres_target(None, false),
+            Ok(None),
+            "a laptop without a server skips"
+        );
+        let refused = postgres_target(None, true).unwrap_err();
+        assert!(
+            refused.contains(REQUIRE_POSTGRES_VAR) && refused.contains(POSTGRES_URL_VAR),
+            "{refused}"
+        );
+        assert_eq!(
+            postgres_target(Some("postgres://x".into()), true),
+            Ok(Some("postgres://x".into()))
+        );
+    }
 }

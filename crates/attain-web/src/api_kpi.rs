@@ -133,25 +133,12 @@ fn bad(field: &str, value: &str, message: String) -> ApiError {
 /// outside what the caller may see.
 pub(crate) fn parse_scope(
     text: &str,
-    visibility: &Visibility,
+    principal: &attain_core::Principal,
     tree: &attain_core::OrgTree,
 ) -> Result<Scope, ApiError> {
     let scope = attain_app::kpi::Scope::parse_key(text)
         .map_err(|e| bad("scope", text, format!("scope: {e}")))?;
-    let visible = match (visibility, &scope) {
-        (Visibility::Everything, Scope::Unit(u)) => tree.unit(*u).is_some(),
-        (Visibility::Everything, _) => true,
-        (Visibility::Subtree(root), Scope::Unit(u)) => {
-            tree.unit(*u).is_some() && tree.is_within(*u, *root)
-        }
-        // The head of sales sees the company: its figures are his.
-        (Visibility::Subtree(root), _) if tree.root().id == *root => true,
-        (Visibility::Subtree(root), Scope::Rep(r)) => tree.user_is_within(*r, *root),
-        (Visibility::Own(me), Scope::Rep(r)) => me == r,
-        // Customer and product figures are company-wide.
-        _ => false,
-    };
-    if visible {
+    if principal.may_see_scope(&scope, tree) {
         Ok(scope)
     } else {
         Err(ApiError::not_found(format!(
@@ -206,7 +193,7 @@ async fn kpi(
         .map_err(|e| bad("period", period_text, format!("period: {e}")))?;
     let scope = match p.scope.as_deref() {
         None => default_scope(&visibility),
-        Some(s) => parse_scope(s, &visibility, tree)?,
+        Some(s) => parse_scope(s, &user.principal, tree)?,
     };
     let by = match p.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
         None => Vec::new(),

@@ -41,7 +41,7 @@ async fn list(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value
 }
 
 fn admin(user: &ApiUser) -> Result<(), ApiError> {
-    if user.principal.can_manage_users() {
+    if user.principal.can_manage_units() {
         Ok(())
     } else {
         Err(ApiError::forbidden(

@@ -68,7 +68,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 fn may_write(user: &ApiUser) -> Result<(), ApiError> {
-    if user.principal.can_import() {
+    if user.principal.can_write_records() {
         Ok(())
     } else {
         Err(ApiError::forbidden(
@@ -217,10 +217,11 @@ impl From<ImportReport> for WriteDto {
     }
 }
 
-fn options(user: &ApiUser) -> ImportOptions {
+fn options(state: &AppState, user: &ApiUser) -> ImportOptions {
     ImportOptions {
         actor: Some(Actor::person(&user.principal)),
         audit_each_record: true,
+        clock: state.clock(),
         ..ImportOptions::default()
     }
 }
@@ -231,7 +232,7 @@ async fn write(
     entity: Entity,
     table: Table,
 ) -> Result<ImportReport, ApiError> {
-    let (store, options) = (state.store().clone(), options(user));
+    let (store, options) = (state.store().clone(), options(state, user));
     state
         .heavy(async move {
             import::import_table(

@@ -9,7 +9,7 @@ use attain_app::goals::{self, By, GoalSpec, GoalView, SplitInto};
 use attain_app::kpi::{Engine, Scope};
 use attain_core::goal::{GoalStatus, Verdict};
 use attain_core::kpi::CATALOGUE;
-use attain_core::{GoalId, Granularity, Principal, Role};
+use attain_core::{GoalId, Granularity, Role};
 use attain_store::{GoalFilter, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -163,11 +163,6 @@ pub(crate) struct ListParams {
     period: String,
 }
 
-/// Whether a person may set any goal at all (the form is shown).
-fn sets_goals(p: &Principal) -> bool {
-    matches!(p.role, Role::Admin | Role::SalesOps | Role::Manager)
-}
-
 /// The scopes a person may set goals on, for the form's list.
 fn settable_scopes(
     engine: &Engine<'_>,
@@ -290,7 +285,7 @@ async fn list_page(
                 .collect();
         }
     }
-    let can_set = sets_goals(&user.principal);
+    let can_set = user.principal.sets_goals();
     let people = if can_set {
         store.users().await.or_page(lang)?
     } else {
@@ -416,7 +411,7 @@ async fn show_page(
     let by = By::Person(&user.principal);
     let may_set = goals::may_set(by, &scope, &engine);
     let may_split = match &scope {
-        Scope::Company | Scope::Unit(_) => sets_goals(&user.principal),
+        Scope::Company | Scope::Unit(_) => user.principal.sets_goals(),
         _ => may_set,
     };
     let mut facts = vec![

@@ -166,7 +166,7 @@ async fn upload(
         .save_upload(&Upload {
             id: 0,
             user: user.principal.user,
-            created_at: chrono::Utc::now(),
+            created_at: state.now(),
             file_name,
             entity: entity.key().to_owned(),
             preset: preset.key().to_owned(),
@@ -279,7 +279,10 @@ struct PreviewPage {
     problem_count: usize,
 }
 
-fn options_of(upload: &Upload) -> Result<(Entity, ImportOptions), AppError> {
+fn options_of(
+    upload: &Upload,
+    clock: attain_core::Clock,
+) -> Result<(Entity, ImportOptions), AppError> {
     let entity: Entity = upload.entity.parse().map_err(AppError::Invalid)?;
     let preset: Preset = upload.preset.parse().map_err(AppError::Invalid)?;
     let options = ImportOptions {
@@ -300,6 +303,7 @@ fn options_of(upload: &Upload) -> Result<(Entity, ImportOptions), AppError> {
         create_missing_owners: upload.create_missing_owners,
         actor: None,
         audit_each_record: false,
+        clock,
     };
     Ok((entity, options))
 }
@@ -313,7 +317,7 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
         .upload_of(user.principal.user, id)
         .await
         .or_page(lang)?;
-    let (entity, options) = options_of(&upload).or_page(lang)?;
+    let (entity, options) = options_of(&upload, state.clock()).or_page(lang)?;
     // The file is read and checked once, off the request threads.
     let (store, file_name, bytes, dry_run) = (
         state.store().clone(),
@@ -457,7 +461,7 @@ async fn confirm(
         .upload_of(user.principal.user, id)
         .await
         .or_page(lang)?;
-    let (entity, mut options) = options_of(&upload).or_page(lang)?;
+    let (entity, mut options) = options_of(&upload, state.clock()).or_page(lang)?;
     options.dry_run = false;
     options.actor = Some(Actor::person(&user.principal));
     let (writer, file_name, bytes) = (

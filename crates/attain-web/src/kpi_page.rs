@@ -118,7 +118,7 @@ async fn explorer(
     let scope = if p.scope.is_empty() {
         default_scope(&visibility)
     } else {
-        match parse_scope(&p.scope, &visibility, tree) {
+        match parse_scope(&p.scope, &user.principal, tree) {
             Ok(s) => s,
             Err(_) => {
                 error = Some(i18n.t1("kpi-error-scope", "scope", &p.scope));

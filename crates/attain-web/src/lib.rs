@@ -38,6 +38,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use attain_core::Clock;
 use attain_store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -60,7 +61,7 @@ pub struct AppState {
 
 struct Inner {
     store: Store,
-    today: Today,
+    clock: Clock,
     settings: WebSettings,
     /// Long work (parsing and checking whole files) that may run at once.
     heavy: Arc<tokio::sync::Semaphore>,
@@ -106,27 +107,18 @@ impl Default for WebSettings {
     }
 }
 
-/// Where "today" comes from.
-#[derive(Clone, Copy)]
-enum Today {
-    /// A clock (the local one in production, a fixed function in tests).
-    Clock(fn() -> chrono::NaiveDate),
-    /// One day, for a demo whose history ends on it.
-    Fixed(chrono::NaiveDate),
-}
-
 impl AppState {
-    /// State over `store`, with "today" read from the local clock.
+    /// State over `store`, on the system clock.
     pub fn new(store: Store) -> Self {
-        Self::with_clock(store, || chrono::Local::now().date_naive())
+        Self::with_clock(store, Clock::system())
     }
 
-    /// State with a fixed notion of "today", for tests and reproducible demos.
-    pub fn with_clock(store: Store, today: fn() -> chrono::NaiveDate) -> Self {
+    /// State on another clock: a demo's fixed day, a test's.
+    pub fn with_clock(store: Store, clock: Clock) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
-                today: Today::Clock(today),
+                clock,
                 settings: WebSettings::default(),
                 heavy: heavy_slots(),
             }),
@@ -136,21 +128,14 @@ impl AppState {
     /// State whose "today" is one fixed day: a demo built with `--as-of`
     /// shows its goals and pace as of the last day of its history.
     pub fn on_day(store: Store, day: chrono::NaiveDate) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                today: Today::Fixed(day),
-                settings: WebSettings::default(),
-                heavy: heavy_slots(),
-            }),
-        }
+        Self::with_clock(store, Clock::on_day(day))
     }
 
     /// The same state with other network settings.
     pub fn with_settings(self, settings: WebSettings) -> Self {
         let inner = Inner {
             store: self.inner.store.clone(),
-            today: self.inner.today,
+            clock: self.inner.clock,
             settings,
             heavy: heavy_slots(),
         };
@@ -171,7 +156,12 @@ impl AppState {
 
     /// The current instant, for sessions, tokens and the audit log.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
+        self.inner.clock.now()
+    }
+
+    /// The clock every date of a request comes from.
+    pub fn clock(&self) -> Clock {
+        self.inner.clock
     }
 
     /// The store.
@@ -209,10 +199,7 @@ impl AppState {
 
     /// Today's date, as the pages and reports see it.
     pub fn today(&self) -> chrono::NaiveDate {
-        match self.inner.today {
-            Today::Clock(clock) => clock(),
-            Today::Fixed(day) => day,
-        }
+        self.inner.clock.today()
     }
 }
 

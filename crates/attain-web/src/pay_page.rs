@@ -63,13 +63,10 @@ struct StatementRow {
 }
 
 fn attainment_text(i18n: &I18n, s: &Statement) -> String {
-    s.trace["attainment"]
-        .as_str()
-        .and_then(|a| a.parse::<Decimal>().ok())
-        .map_or_else(
-            || "—".into(),
-            |a| format!("{} %", i18n.decimal(a * Decimal::ONE_HUNDRED, 1)),
-        )
+    s.trace.attainment.map_or_else(
+        || "—".into(),
+        |a| format!("{} %", i18n.decimal(a * Decimal::ONE_HUNDRED, 1)),
+    )
 }
 
 #[derive(Template)]
@@ -210,120 +207,79 @@ async fn statement(
         .await
         .or_page(lang)?;
     let currency = s.commission.currency();
-    let money = |text: &serde_json::Value| {
-        text.as_str()
-            .and_then(|t| t.parse::<Decimal>().ok())
-            .map_or_else(|| "—".into(), |d| i18n.money(&Money::new(d, currency)))
-    };
-    let percent = |text: &serde_json::Value| {
-        text.as_str()
-            .and_then(|t| t.parse::<Decimal>().ok())
-            .map(|d| {
-                let v = (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
-                format!("{} %", i18n.decimal(v, v.scale()))
-            })
+    let money = |d: Decimal| i18n.money(&Money::new(d, currency));
+    let percent = |d: Decimal| {
+        let v = (d * Decimal::ONE_HUNDRED).round_dp(2).normalize();
+        format!("{} %", i18n.decimal(v, v.scale()))
     };
     let t = &s.trace;
     let mut facts = vec![
         (i18n.t("pay-plan"), s.plan_name.clone()),
         (i18n.t("goal-period"), s.period.clone()),
         (
-            i18n.t1(
-                "pay-credited-metric",
-                "metric",
-                t["metric"].as_str().unwrap_or(""),
-            ),
-            money(&t["credited"]),
+            i18n.t1("pay-credited-metric", "metric", t.metric.as_str()),
+            money(t.credited),
         ),
     ];
-    let quota = match &t["quota_source"] {
-        serde_json::Value::Object(src) if src.contains_key("of_days") => i18n.ta(
-            "pay-quota-prorated",
-            &[
-                ("quota", money(&t["quota"])),
-                (
-                    "goal",
-                    src.get("goal").map(ToString::to_string).unwrap_or_default(),
-                ),
-                (
-                    "period",
-                    src.get("period")
-                        .and_then(|p| p.as_str())
-                        .unwrap_or("")
-                        .to_owned(),
-                ),
-                (
-                    "target",
-                    money(src.get("target").unwrap_or(&serde_json::Value::Null)),
-                ),
-                (
-                    "days",
-                    src.get("days").map(ToString::to_string).unwrap_or_default(),
-                ),
-                (
-                    "of_days",
-                    src.get("of_days")
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                ),
-            ],
-        ),
-        serde_json::Value::Object(src) => i18n.ta(
-            "pay-quota-goal",
-            &[
-                ("quota", money(&t["quota"])),
-                (
-                    "goal",
-                    src.get("goal").map(ToString::to_string).unwrap_or_default(),
-                ),
-            ],
-        ),
-        _ => i18n.t("pay-quota-none"),
+    let quota_text = t.quota.map_or_else(|| "—".to_owned(), money);
+    let quota = match &t.quota_source {
+        Some(src) => match (src.days, src.of_days) {
+            (Some(days), Some(of_days)) => i18n.ta(
+                "pay-quota-prorated",
+                &[
+                    ("quota", quota_text),
+                    ("goal", src.goal.to_string()),
+                    ("period", src.period.clone()),
+                    ("target", money(src.target)),
+                    ("days", days.to_string()),
+                    ("of_days", of_days.to_string()),
+                ],
+            ),
+            _ => i18n.ta(
+                "pay-quota-goal",
+                &[("quota", quota_text), ("goal", src.goal.to_string())],
+            ),
+        },
+        None => i18n.t("pay-quota-none"),
     };
     facts.push((i18n.t("pay-quota"), quota));
     facts.push((
         i18n.t("goal-attainment"),
-        percent(&t["attainment"]).unwrap_or_else(|| "—".into()),
+        t.attainment.map_or_else(|| "—".into(), percent),
     ));
-    let lines = t["lines"]
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|l| TraceLine {
-                    band: match (percent(&l["from"]), percent(&l["to"])) {
-                        (Some(a), Some(b)) => i18n.ta("pay-band", &[("from", a), ("to", b)]),
-                        (Some(a), None) => i18n.t1("pay-band-open", "from", a),
-                        _ => String::new(),
-                    },
-                    base: money(&l["base"]),
-                    rate: percent(&l["rate"]).unwrap_or_default(),
-                    amount: money(&l["amount"]),
-                })
-                .collect()
+    let lines = t
+        .lines
+        .iter()
+        .map(|l| TraceLine {
+            band: match l.to {
+                Some(to) => i18n.ta(
+                    "pay-band",
+                    &[("from", percent(l.from)), ("to", percent(to))],
+                ),
+                None => i18n.t1("pay-band-open", "from", percent(l.from)),
+            },
+            base: money(l.base),
+            rate: percent(l.rate),
+            amount: money(l.amount),
         })
-        .unwrap_or_default();
+        .collect();
     let mut notes = Vec::new();
-    if t["quota"].is_null() {
+    if t.quota.is_none() {
         notes.push(i18n.t("pay-note-no-quota"));
     }
-    if t["below_threshold"] == true {
+    if t.below_threshold {
         notes.push(i18n.t1(
             "pay-note-threshold",
             "threshold",
-            percent(&t["threshold"]).unwrap_or_default(),
+            t.threshold.map(percent).unwrap_or_default(),
         ));
     }
-    if t["capped_by"]
-        .as_str()
-        .and_then(|c| c.parse::<Decimal>().ok())
-        .is_some_and(|c| c > Decimal::ZERO)
-    {
+    if t.capped_by > Decimal::ZERO {
         notes.push(i18n.ta(
             "pay-note-cap",
             &[
-                ("cap", money(&t["cap"])),
-                ("capped_by", money(&t["capped_by"])),
+                ("cap", t.cap.map_or_else(|| "—".to_owned(), money)),
+                ("capped_by", money(t.capped_by)),
             ],
         ));
     }
@@ -338,7 +294,7 @@ async fn statement(
         ),
         facts,
         lines,
-        earned: money(&t["earned"]),
+        earned: money(t.earned),
         notes,
         total: i18n.money(&s.commission),
         status: s.status.key(),

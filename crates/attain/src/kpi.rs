@@ -203,10 +203,7 @@ pub async fn run(store: &Store, args: KpiArgs) -> anyhow::Result<()> {
     };
     if let Some(f) = &formula {
         for name in f.names() {
-            let known = attain_core::kpi::metric(&name).is_some()
-                || attain_store::MEASURES
-                    .iter()
-                    .any(|m| *m == name || m.trim_end_matches("_minor") == name);
+            let known = attain_app::kpi::is_builtin_name(&name);
             anyhow::ensure!(known, "formula {metric:?}: unknown name '{name}'");
         }
     }

@@ -427,7 +427,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 scale: args.scale,
                 as_of: args
                     .as_of
-                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
+                    .unwrap_or_else(|| attain_core::Clock::system().today()),
             };
             let (store, password) = demo::build(&config, options).await?;
             demo::print_logins(&store, &password).await?;
@@ -463,7 +463,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Goal(command) => {
             let store = open(&cli.db).await?;
-            goal::run(&store, command, chrono::Local::now().date_naive()).await
+            goal::run(&store, command, attain_core::Clock::system().today()).await
         }
         Command::Rollup(RollupCommand::Rebuild) => {
             let store = open(&cli.db).await?;

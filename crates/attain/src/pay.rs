@@ -314,13 +314,10 @@ pub async fn run(store: &Store, command: PayCommand) -> anyhow::Result<()> {
                     s.credited.amount().to_string(),
                     s.quota
                         .map_or_else(|| "—".into(), |q| q.amount().to_string()),
-                    s.trace["attainment"]
-                        .as_str()
-                        .and_then(|a| a.parse::<Decimal>().ok())
-                        .map_or_else(
-                            || "—".into(),
-                            |a| format!("{}%", (a * Decimal::ONE_HUNDRED).round_dp(1))
-                        ),
+                    s.trace.attainment.map_or_else(
+                        || "—".into(),
+                        |a| format!("{}%", (a * Decimal::ONE_HUNDRED).round_dp(1))
+                    ),
                     s.commission.amount().to_string(),
                 )?;
             }

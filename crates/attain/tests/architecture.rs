@@ -122,3 +122,49 @@ fn only_the_store_knows_sql_and_only_the_web_crate_knows_http() {
         }
     }
 }
+
+/// Every `.rs` file under the crates' `src/` folders, with its path.
+fn sources() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut out = Vec::new();
+    let mut dirs: Vec<std::path::PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("src"))
+        .filter(|p| p.is_dir())
+        .collect();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn business_dates_come_from_the_one_clock() {
+    let sources = sources();
+    assert!(sources.len() > 50, "the crates' sources were found");
+    let mut offenders = Vec::new();
+    for (path, text) in &sources {
+        if path.ends_with("attain-core/src/clock.rs") {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("Local::now") || code.contains("now().date_naive()") {
+                offenders.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "a business date read from the system clock instead of attain_core::Clock:\n{}",
+        offenders.join("\n")
+    );
+}

@@ -149,6 +149,14 @@ fn migrate_creates_attain_db_in_the_working_directory_and_is_idempotent() {
     assert!(String::from_utf8_lossy(&first.stdout).contains(&expected));
     let second = run(&["migrate"], dir.path());
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 migration(s) applied"));
+    // A question to a new, empty database says what to do, not "corrupt".
+    let kpi = run(&["kpi", "revenue", "--period", "2026"], dir.path());
+    assert_eq!(kpi.status.code(), Some(1));
+    let lines = stderr_lines(&kpi);
+    assert!(
+        lines.len() == 1 && lines[0].contains("no organisation yet: run `attain demo`"),
+        "{lines:?}"
+    );
 }
 
 #[test]
@@ -968,4 +976,73 @@ fn an_import_says_what_it_creates_fills_in_and_leaves_out_in_the_dry_run_and_the
             .collect();
         assert_eq!(tail, expected(verb), "{stdout}");
     }
+}
+
+/// `attain kpi` as a user reads it, in every format, against the files in
+/// tests/golden/ (the small demo, whose seed is fixed): a figure or a
+/// layout that changes shows as a diff here. `ATTAIN_BLESS=1` rewrites
+/// the files after a change that is meant.
+#[test]
+fn kpi_output_in_every_format_matches_its_golden_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = run(SMALL_DEMO, dir.path());
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let bless = std::env::var_os("ATTAIN_BLESS").is_some();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "revenue-by-region-and-month",
+            &["revenue", "--period", "2026-Q1", "--by", "region,month"],
+        ),
+        (
+            "win-rate-by-rep",
+            &["win_rate", "--period", "2025", "--by", "rep"],
+        ),
+        (
+            "formula-for-the-company",
+            &["payments / revenue", "--period", "FY2025"],
+        ),
+        (
+            "nps-by-quarter",
+            &["nps", "--period", "2025", "--by", "quarter"],
+        ),
+    ];
+    let mut differ = Vec::new();
+    for (name, args) in cases {
+        for (format, ext) in [("table", "txt"), ("json", "json"), ("csv", "csv")] {
+            let mut argv = vec!["--db", "attain-demo.db", "kpi"];
+            argv.extend_from_slice(args);
+            argv.extend_from_slice(&["--format", format]);
+            let out = run(&argv, dir.path());
+            assert!(
+                out.status.success(),
+                "{argv:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got = String::from_utf8(out.stdout).unwrap();
+            let path = golden.join(format!("{name}.{ext}"));
+            if bless {
+                std::fs::create_dir_all(&golden).unwrap();
+                std::fs::write(&path, &got).unwrap();
+                continue;
+            }
+            let want = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e} (ATTAIN_BLESS=1 writes it)", path.display()));
+            if got != want {
+                differ.push(format!(
+                    "{}:\n--- want\n{want}--- got\n{got}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "attain kpi output changed:\n{}",
+        differ.join("\n")
+    );
 }

@@ -232,6 +232,9 @@ pub struct ImportOptions {
     /// Audit each record (with its fields before and after) rather than
     /// the file as a whole: what API writes do.
     pub audit_each_record: bool,
+    /// Where "today" comes from, for the dates an import fills in (a
+    /// stage change's day, a customer first named by a contact).
+    pub clock: attain_core::Clock,
 }
 
 impl Default for ImportOptions {
@@ -243,6 +246,7 @@ impl Default for ImportOptions {
             create_missing_owners: false,
             actor: None,
             audit_each_record: false,
+            clock: attain_core::Clock::system(),
         }
     }
 }
@@ -254,6 +258,7 @@ impl ImportOptions {
         attain_store::ImportAudit {
             actor: self.actor.clone().unwrap_or_else(|| Actor::named("import")),
             entity: entity.key().to_owned(),
+            today: self.clock.today(),
             scope: if self.audit_each_record {
                 attain_store::AuditScope::Records
             } else {

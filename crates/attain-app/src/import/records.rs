@@ -114,7 +114,9 @@ pub(super) async fn import(
     sheet.own_keys_in_use = super::own_keys_in_use(store, entity, table).await?;
     let mut owners = Owners::load(store, options.create_missing_owners).await?;
     let records = match entity {
-        Entity::Customers => customers(store, &mut sheet, &mut owners).await?,
+        Entity::Customers => {
+            customers(store, &mut sheet, &mut owners, options.clock.today()).await?
+        }
         Entity::Contacts => contacts(&mut sheet, &mut owners),
         Entity::Products => products(&mut sheet),
         Entity::Payments | Entity::Refunds => {
@@ -224,6 +226,7 @@ async fn customers(
     store: &Store,
     sheet: &mut Sheet<'_>,
     owners: &mut Owners,
+    today: chrono::NaiveDate,
 ) -> AppResult<ImportRecords> {
     // Stored customers by name, for rows without an ID: the file updates them.
     let mut by_name: HashMap<String, (CustomerId, Option<String>)> = HashMap::new();
@@ -247,7 +250,6 @@ async fn customers(
     }
     let mut adopted: HashSet<CustomerId> = HashSet::new();
     let mut completed: Vec<String> = Vec::new();
-    let today = chrono::Utc::now().date_naive();
     let mut out = Vec::new();
     let table = sheet.table;
     for (line, cells) in &table.rows {

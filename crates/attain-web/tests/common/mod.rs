@@ -108,7 +108,10 @@ impl Call {
         self.send_with(store, WebSettings::default()).await
     }
     pub async fn send_with(self, store: &Store, settings: WebSettings) -> Reply {
-        let app = router(AppState::with_clock(store.clone(), fixed_today).with_settings(settings));
+        let app = router(
+            AppState::with_clock(store.clone(), attain_core::Clock::on_day(fixed_today()))
+                .with_settings(settings),
+        );
         let response = app
             .oneshot(self.request.body(self.body).unwrap())
             .await
