@@ -17,22 +17,17 @@
 // a response is large by nature and is built once per request.
 #![allow(clippy::result_large_err)]
 
-mod api;
-mod api_goals;
-mod api_kpi;
-mod api_pay;
-mod api_records;
-mod api_sales;
-mod api_units;
-mod api_write;
-mod context;
-mod error;
-mod goals_page;
-pub mod i18n;
-mod import_pages;
-mod kpi_page;
-mod pages;
-mod pay_page;
+mod account;
+mod admin;
+mod goals;
+mod http;
+mod import;
+mod kpi;
+mod org;
+mod pay;
+mod sales;
+
+pub use http::i18n;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -50,7 +45,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-pub use error::{ApiError, ErrorBody};
+pub use http::error::{ApiError, ErrorBody};
 pub use ipnet::IpNet;
 
 /// Everything a request handler may use. Cheap to clone.
@@ -212,26 +207,31 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(pages::routes())
-        .merge(import_pages::routes(state.settings().upload_limit))
-        .merge(kpi_page::routes())
-        .merge(goals_page::routes())
-        .merge(pay_page::routes())
-        .nest("/api/v1", api::routes())
-        .route("/api", get(api::not_found))
-        .route("/api/{*rest}", get(api::not_found).fallback(api::not_found))
-        .route("/healthz", get(api::healthz))
+        .merge(goals::home::routes())
+        .merge(account::pages::routes())
+        .merge(org::people::routes())
+        .merge(sales::pages::routes())
+        .merge(admin::users::routes())
+        .merge(admin::audit::routes())
+        .merge(import::page::routes(state.settings().upload_limit))
+        .merge(kpi::page::routes())
+        .merge(goals::page::routes())
+        .merge(pay::page::routes())
+        .nest("/api/v1", api_routes())
+        .route("/api", get(http::api::not_found))
+        .route("/api/{*rest}", get(http::api::not_found).fallback(http::api::not_found))
+        .route("/healthz", get(http::api::healthz))
         .route("/static/app.css", get(app_css))
         .route("/static/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
-        .fallback(pages::not_found)
+        .fallback(http::layout::not_found)
         // Inside the context middleware, so that a request that runs out of
         // time gets the API's JSON error shape (or a page) like any other.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), context::resolve))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http::context::resolve))
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -256,7 +256,7 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
-        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(CatchPanicLayer::custom(http::error::panic_response))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
@@ -264,6 +264,25 @@ pub fn router(state: AppState) -> Router {
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+}
+
+/// The whole API under `/api/v1`: the instance's own endpoints and every
+/// capability's; JSON errors for what matches nothing.
+fn api_routes() -> Router<AppState> {
+    Router::new()
+        .merge(http::api::routes())
+        .merge(account::api::routes())
+        .merge(admin::users::api_routes())
+        .merge(admin::audit::api_routes())
+        .merge(sales::api::routes())
+        .merge(sales::write::routes())
+        .merge(sales::records::routes())
+        .merge(kpi::api::routes())
+        .merge(org::units::routes())
+        .merge(goals::api::routes())
+        .merge(pay::api::routes())
+        .fallback(http::api::not_found)
+        .method_not_allowed_fallback(http::api::method_not_allowed)
 }
 
 async fn app_css() -> impl IntoResponse {

@@ -168,3 +168,46 @@ fn business_dates_come_from_the_one_clock() {
         offenders.join("\n")
     );
 }
+
+/// The web crate is cut by capability (`account`, `admin`, `goals`,
+/// `import`, `kpi`, `org`, `pay`, `sales`) over a shared `http` layer: no
+/// capability reaches into another's module, and `http` into none; only
+/// `lib.rs` puts them together.
+#[test]
+fn web_capabilities_use_only_the_shared_http_layer() {
+    let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../attain-web/src"));
+    let capabilities = [
+        "account", "admin", "goals", "import", "kpi", "org", "pay", "sales",
+    ];
+    let mut modules: Vec<String> = std::fs::read_dir(src)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    modules.sort();
+    let mut expected: Vec<String> = capabilities.iter().map(|c| (*c).to_owned()).collect();
+    expected.push("http".into());
+    expected.sort();
+    assert_eq!(
+        modules, expected,
+        "a new folder in attain-web/src: add it to ARCHITECTURE.md and here"
+    );
+    let mut offenders = Vec::new();
+    for module in &modules {
+        for entry in std::fs::read_dir(src.join(module)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for other in capabilities.iter().filter(|c| **c != module.as_str()) {
+                if text.contains(&format!("crate::{other}::")) {
+                    offenders.push(format!("{} uses crate::{other}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+    assert!(
+        !src.join("pages.rs").exists() && !src.join("api.rs").exists(),
+        "no flat catch-all modules"
+    );
+}

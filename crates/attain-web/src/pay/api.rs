@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::context::ApiUser;
+use crate::http::context::ApiUser;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -426,7 +426,7 @@ async fn payroll(
 ) -> Result<Response, ApiError> {
     let run = id::<PayoutRunId>(&raw)?;
     let csv = pay::payroll_csv(state.store(), By::Person(&user.principal), run).await?;
-    Ok(crate::error::csv_download(
+    Ok(crate::http::error::csv_download(
         &format!("payroll-run-{run}.csv"),
         csv,
     ))
@@ -447,7 +447,7 @@ async fn statements(
 ) -> Result<Json<Value>, ApiError> {
     let run = p.run.as_deref().map(id::<PayoutRunId>).transpose()?;
     let person = p.user.as_deref().map(id::<UserId>).transpose()?;
-    let (offset, limit) = ApiError::paging(p.offset, p.limit, 100, crate::error::MAX_PAGE)?;
+    let (offset, limit) = ApiError::paging(p.offset, p.limit, 100, crate::http::error::MAX_PAGE)?;
     let items = state
         .store()
         .statements_visible(&user.principal.pay_visibility(), run, person, offset, limit)

@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
-use crate::i18n::{I18n, Lang};
+use crate::http::i18n::{I18n, Lang};
 
 /// The most items one page of a list answers; a larger `limit` is refused.
 pub(crate) const MAX_PAGE: i64 = 1_000;
@@ -263,7 +263,7 @@ impl IntoResponse for ApiError {
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     i18n: &'a I18n,
-    nav: Option<crate::pages::Nav>,
+    nav: Option<crate::http::layout::Nav>,
     status: u16,
     heading: &'a str,
     message: &'a str,

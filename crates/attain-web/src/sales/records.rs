@@ -12,8 +12,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
-use crate::context::ApiUser;
-use crate::error::MAX_PAGE;
+use crate::http::context::ApiUser;
+use crate::http::error::MAX_PAGE;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::context::ApiUser;
+use crate::http::context::ApiUser;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -81,7 +81,7 @@ fn parse_date(field: &str, value: &Option<String>) -> Result<Option<NaiveDate>, 
 }
 
 fn paging(offset: Option<i64>, limit: Option<i64>) -> Result<(i64, i64), ApiError> {
-    ApiError::paging(offset, limit, 100, crate::error::MAX_PAGE)
+    ApiError::paging(offset, limit, 100, crate::http::error::MAX_PAGE)
 }
 
 #[derive(Serialize)]

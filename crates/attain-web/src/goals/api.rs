@@ -17,8 +17,8 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::context::ApiUser;
-use crate::i18n::I18n;
+use crate::http::context::ApiUser;
+use crate::http::i18n::I18n;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -220,7 +220,7 @@ async fn show(
         .as_ref()
         .map_or(attain_core::kpi::Unit::Ratio, |v| v.unit);
     let base = engine.base_currency();
-    let value = |d: Decimal| crate::kpi_page::format_value(&i18n, unit, Some(d), base);
+    let value = |d: Decimal| i18n.kpi_value(unit, Some(d), base);
     let mut body = view.as_ref().map(view_json).unwrap_or(Value::Null);
     body["smart"] = smart_json(&i18n, &smart, &value);
     body["parts"] = Value::Array(parts.iter().map(view_json).collect());
@@ -472,7 +472,7 @@ async fn check_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
+    use crate::http::i18n::Lang;
     use attain_core::goal::{SmartLetter, Verdict};
 
     fn period(days_left: i64) -> SmartCheck {

@@ -17,7 +17,7 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::context::ApiUser;
+use crate::http::context::ApiUser;
 use crate::{ApiError, AppState};
 
 /// Objects accepted in one request.

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::context::ApiUser;
+use crate::http::context::ApiUser;
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {

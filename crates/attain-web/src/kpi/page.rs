@@ -3,8 +3,8 @@
 
 use askama::Template;
 use attain_app::kpi::{Dim, Engine, KpiQuery, Scope};
-use attain_core::kpi::{CATALOGUE, Unit};
-use attain_core::{Granularity, Money, Visibility};
+use attain_core::kpi::CATALOGUE;
+use attain_core::{Granularity, Visibility};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -13,11 +13,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api_kpi::{default_scope, parse_scope};
-use crate::context::SignedIn;
-use crate::error::{OrPage, render};
-use crate::i18n::{I18n, Lang};
-use crate::pages::Nav;
+use crate::http::context::SignedIn;
+use crate::http::error::{OrPage, render};
+use crate::http::i18n::{I18n, Lang};
+use crate::http::layout::Nav;
+use crate::kpi::api::{default_scope, parse_scope};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/kpi", get(explorer))
@@ -66,24 +66,6 @@ const DIMS: &[&str] = &[
     "", "rep", "unit", "team", "region", "month", "week", "quarter", "segment", "channel",
     "industry", "product", "category",
 ];
-
-pub(crate) fn format_value(
-    i18n: &I18n,
-    unit: Unit,
-    value: Option<Decimal>,
-    currency: attain_core::Currency,
-) -> String {
-    let Some(v) = value else {
-        return "—".into();
-    };
-    match unit {
-        Unit::Money => i18n.money(&Money::new(v, currency).rounded()),
-        Unit::Count => i18n.decimal(v, 0),
-        Unit::Percent => format!("{} %", i18n.decimal(v, 1)),
-        Unit::Ratio => i18n.decimal(v, 2),
-        Unit::Days | Unit::Hours | Unit::Score => i18n.decimal(v, 1),
-    }
-}
 
 async fn explorer(
     State(state): State<AppState>,
@@ -229,12 +211,7 @@ async fn explorer(
                                     r.labels.join(" · ")
                                 },
                                 link,
-                                value: format_value(
-                                    &i18n,
-                                    answer.unit,
-                                    r.value,
-                                    engine.base_currency(),
-                                ),
+                                value: i18n.kpi_value(answer.unit, r.value, engine.base_currency()),
                                 bar,
                             });
                         }

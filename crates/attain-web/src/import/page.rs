@@ -17,10 +17,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::context::SignedIn;
-use crate::error::{OrPage, render};
-use crate::i18n::I18n;
-use crate::pages::{Nav, forbidden};
+use crate::http::context::SignedIn;
+use crate::http::error::{OrPage, render};
+use crate::http::i18n::I18n;
+use crate::http::layout::{Nav, forbidden};
 
 /// The import pages; an upload may be as large as `upload_limit` bytes
 /// (plus the form around it), every other body as large as the API's.
@@ -76,7 +76,11 @@ fn form_page(user: &SignedIn, i18n: I18n, error: Option<String>, status: StatusC
 
 /// The page that says a file is over the upload limit.
 fn too_large(user: &SignedIn, i18n: I18n, limit: usize) -> Response {
-    let message = i18n.t1("import-error-too-large", "limit", crate::i18n::bytes(limit));
+    let message = i18n.t1(
+        "import-error-too-large",
+        "limit",
+        crate::http::i18n::bytes(limit),
+    );
     form_page(user, i18n, Some(message), StatusCode::PAYLOAD_TOO_LARGE)
 }
 
@@ -370,7 +374,7 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
     let (report, problems) = match outcome {
         Ok(report) => (Some(report), Vec::new()),
         Err(AppError::Import(problems)) => (None, problems),
-        Err(other) => return Err(crate::error::app_error_page(lang, other)),
+        Err(other) => return Err(crate::http::error::app_error_page(lang, other)),
     };
     let details = report.as_ref().map(|r| ReportView::of(&i18n, r));
     let page = PreviewPage {
@@ -493,7 +497,7 @@ async fn confirm(
         }
         // The data changed since the dry run: show what is wrong now.
         Err(AppError::Import(_)) => preview_page(&state, &user, id).await,
-        Err(other) => Err(crate::error::app_error_page(lang, other)),
+        Err(other) => Err(crate::http::error::app_error_page(lang, other)),
     }
 }
 
@@ -516,7 +520,7 @@ async fn discard(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
+    use crate::http::i18n::Lang;
     use attain_app::import::{Created, CreatedKind, Defaulted, Fallback};
 
     #[test]

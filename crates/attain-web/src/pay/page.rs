@@ -18,10 +18,10 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::context::SignedIn;
-use crate::error::{OrPage, app_error_page, page_id, render};
-use crate::i18n::I18n;
-use crate::pages::Nav;
+use crate::http::context::SignedIn;
+use crate::http::error::{OrPage, app_error_page, page_id, render};
+use crate::http::i18n::I18n;
+use crate::http::layout::Nav;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -399,7 +399,7 @@ async fn payroll(
     let i18n = user.ctx.i18n();
     let run: PayoutRunId = page_id(lang, &raw)?;
     match pay::payroll_csv(state.store(), By::Person(&user.principal), run).await {
-        Ok(csv) => Ok(crate::error::csv_download(
+        Ok(csv) => Ok(crate::http::error::csv_download(
             &format!("payroll-run-{run}.csv"),
             csv,
         )),

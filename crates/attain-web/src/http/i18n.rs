@@ -111,6 +111,27 @@ pub struct I18n {
 }
 
 impl I18n {
+    /// A KPI value in its unit, for people: money in the currency, counts
+    /// whole, percentages and the rest to one or two places; "—" for none.
+    pub fn kpi_value(
+        &self,
+        unit: attain_core::kpi::Unit,
+        value: Option<Decimal>,
+        currency: attain_core::Currency,
+    ) -> String {
+        use attain_core::kpi::Unit;
+        let Some(v) = value else {
+            return "—".into();
+        };
+        match unit {
+            Unit::Money => self.money(&Money::new(v, currency).rounded()),
+            Unit::Count => self.decimal(v, 0),
+            Unit::Percent => format!("{} %", self.decimal(v, 1)),
+            Unit::Ratio => self.decimal(v, 2),
+            Unit::Days | Unit::Hours | Unit::Score => self.decimal(v, 1),
+        }
+    }
+
     /// For a language.
     pub fn new(lang: Lang) -> Self {
         Self {
@@ -257,8 +278,8 @@ mod tests {
 
     #[test]
     fn both_catalogues_have_the_same_keys() {
-        let en = keys(include_str!("../locales/en/main.ftl"));
-        let zh = keys(include_str!("../locales/zh-CN/main.ftl"));
+        let en = keys(include_str!("../../locales/en/main.ftl"));
+        let zh = keys(include_str!("../../locales/zh-CN/main.ftl"));
         let only_en: Vec<_> = en.difference(&zh).collect();
         let only_zh: Vec<_> = zh.difference(&en).collect();
         assert!(
@@ -270,13 +291,28 @@ mod tests {
 
     #[test]
     fn every_key_used_in_templates_and_code_exists() {
-        let en = keys(include_str!("../locales/en/main.ftl"));
+        let en = keys(include_str!("../../locales/en/main.ftl"));
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let mut missing = Vec::new();
-        for folder in [dir, src] {
+        let mut folders = vec![std::path::PathBuf::from(dir), std::path::PathBuf::from(src)];
+        let mut files = Vec::new();
+        while let Some(folder) = folders.pop() {
             for entry in std::fs::read_dir(folder).unwrap() {
                 let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(
+            files.len() > 40,
+            "every template and source file is read, in every folder"
+        );
+        {
+            for path in files {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for marker in [".t(\"", ".t1(\"", ".ta(\""] {
                     for piece in text.split(marker).skip(1) {

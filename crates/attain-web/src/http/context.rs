@@ -20,8 +20,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::error::{ApiError, error_page};
-use crate::i18n::{I18n, Lang};
+use crate::http::error::{ApiError, error_page};
+use crate::http::i18n::{I18n, Lang};
 
 /// Cookie holding the session token.
 pub const SESSION_COOKIE: &str = "attain_session";
@@ -380,7 +380,7 @@ async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
             let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
                 format!(
                     "the request body is larger than the API accepts ({}, {} bytes); send fewer records per request",
-                    crate::i18n::bytes(crate::API_BODY_LIMIT),
+                    crate::http::i18n::bytes(crate::API_BODY_LIMIT),
                     crate::API_BODY_LIMIT
                 )
             } else if text.is_empty() {
@@ -443,7 +443,7 @@ async fn localized(api: bool, i18n: &I18n, response: Response) -> Response {
             "too_large" => Some(i18n.t1(
                 "api-error-too-large",
                 "limit",
-                crate::i18n::bytes(crate::API_BODY_LIMIT),
+                crate::http::i18n::bytes(crate::API_BODY_LIMIT),
             )),
             "unsupported_media_type" => Some(i18n.t("api-error-unsupported-media-type")),
             "login_taken" => Some(i18n.t1(

@@ -19,12 +19,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api_goals::smart_message;
-use crate::context::SignedIn;
-use crate::error::{OrPage, render};
-use crate::i18n::{I18n, Lang};
-use crate::kpi_page::format_value;
-use crate::pages::Nav;
+use crate::goals::api::smart_message;
+use crate::http::context::SignedIn;
+use crate::http::error::{OrPage, render};
+use crate::http::i18n::{I18n, Lang};
+use crate::http::layout::Nav;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -86,8 +85,8 @@ fn row(i18n: &I18n, engine: &Engine<'_>, v: &GoalView, depth: usize) -> Row {
         depth,
         title,
         period: v.goal.period.clone(),
-        target: format_value(i18n, v.unit, Some(v.goal.target()), base),
-        actual: format_value(i18n, v.unit, v.actual, base),
+        target: i18n.kpi_value(v.unit, Some(v.goal.target()), base),
+        actual: i18n.kpi_value(v.unit, v.actual, base),
         attainment: attainment.map_or_else(
             || "—".into(),
             |a| format!("{} %", i18n.decimal(a * Decimal::ONE_HUNDRED, 1)),
@@ -403,10 +402,12 @@ async fn show_page(
         .await
         .or_page(lang)?
         .pop()
-        .ok_or_else(|| crate::error::app_error_page(lang, AppError::Internal("no view".into())))?;
+        .ok_or_else(|| {
+            crate::http::error::app_error_page(lang, AppError::Internal("no view".into()))
+        })?;
     let base = engine.base_currency();
     let progress = view.progress.as_ref();
-    let value = |d: Option<Decimal>| format_value(&i18n, view.unit, d, base);
+    let value = |d: Option<Decimal>| i18n.kpi_value(view.unit, d, base);
     let scope = Scope::parse_key(&goal.scope).unwrap_or(Scope::Company);
     let by = By::Person(&user.principal);
     let may_set = goals::may_set(by, &scope, &engine);
@@ -654,7 +655,7 @@ async fn create(
 }
 
 fn goal_id(lang: Lang, raw: &str) -> Result<GoalId, Response> {
-    crate::error::page_id(lang, raw)
+    crate::http::error::page_id(lang, raw)
 }
 
 #[derive(Deserialize)]
@@ -719,7 +720,7 @@ async fn split(
         .collect();
     let result = async {
         let into: SplitInto = f.into.parse().map_err(AppError::Invalid)?;
-        let method = crate::api_goals::method_of(&engine, &f.method, Some(&f.basis), weights)
+        let method = crate::goals::api::method_of(&engine, &f.method, Some(&f.basis), weights)
             .map_err(|e| AppError::Invalid(e.message().to_owned()))?;
         goals::split(&engine, By::Person(&user.principal), id, into, &method).await
     }

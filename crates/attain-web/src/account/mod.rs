@@ -1,0 +1,4 @@
+//! Signing in and a person's own account: pages and API.
+
+pub(crate) mod api;
+pub(crate) mod pages;

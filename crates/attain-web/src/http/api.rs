@@ -1,0 +1,159 @@
+//! The API's own endpoints (health, status, periods) and its answers to
+//! paths and methods that match nothing.
+
+use attain_core::Period;
+use attain_store::User;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::http::context::ApiUser;
+use crate::{ApiError, AppState};
+
+/// The API's own routes: the instance's status and its periods.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/status", get(status))
+        .route("/periods/{period}", get(period))
+}
+
+/// `/api/…` paths that match nothing.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found("no API endpoint at this path")
+}
+
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that HTTP method",
+    )
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    database: &'static str,
+}
+
+/// Liveness and readiness: 200 when the database answers, 503 otherwise. Public.
+pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
+    let database = state.store().backend().name();
+    match state.store().ping().await {
+        Ok(()) => Json(Health {
+            status: "ok",
+            database,
+        })
+        .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the database does not answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Status {
+    version: &'static str,
+    backend: &'static str,
+    company: String,
+    base_currency: &'static str,
+    fiscal_year_starts_in_month: u32,
+}
+
+async fn status(State(state): State<AppState>, _: ApiUser) -> Result<Json<Status>, ApiError> {
+    let settings = state.store().settings().await?;
+    Ok(Json(Status {
+        version: crate::VERSION,
+        backend: state.store().backend().name(),
+        company: settings.name,
+        base_currency: settings.base_currency.code(),
+        fiscal_year_starts_in_month: settings.calendar.first_month(),
+    }))
+}
+
+/// A period as the API shows it: dates are ISO, `end` is inclusive.
+#[derive(Serialize)]
+struct PeriodDto {
+    period: String,
+    start: String,
+    end: String,
+    days: i64,
+}
+
+impl From<&Period> for PeriodDto {
+    fn from(p: &Period) -> Self {
+        Self {
+            period: p.to_string(),
+            start: p.start().to_string(),
+            end: p.last_day().to_string(),
+            days: p.days(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PeriodDetail {
+    #[serde(flatten)]
+    period: PeriodDto,
+    previous: Option<PeriodDto>,
+    same_period_last_year: Option<PeriodDto>,
+    sub_periods: Vec<PeriodDto>,
+}
+
+/// Resolves a period in the organisation's fiscal calendar.
+async fn period(
+    State(state): State<AppState>,
+    _: ApiUser,
+    Path(text): Path<String>,
+) -> Result<Json<PeriodDetail>, ApiError> {
+    let settings = state.store().settings().await?;
+    let period = settings.calendar.parse(&text).map_err(|e| {
+        ApiError::bad_request(e.to_string())
+            .with_details(serde_json::json!({"field": "period", "value": text}))
+    })?;
+    Ok(Json(PeriodDetail {
+        period: PeriodDto::from(&period),
+        previous: period.previous().ok().as_ref().map(PeriodDto::from),
+        same_period_last_year: period
+            .same_period_last_year()
+            .ok()
+            .as_ref()
+            .map(PeriodDto::from),
+        sub_periods: period.sub_periods().iter().map(PeriodDto::from).collect(),
+    }))
+}
+
+/// A user as the API shows it (to himself and to administrators).
+#[derive(Serialize)]
+pub(crate) struct UserDto {
+    id: i64,
+    login: String,
+    display_name: String,
+    email: Option<String>,
+    unit: i64,
+    role: &'static str,
+    active: bool,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id.raw(),
+            login: u.login.to_string(),
+            display_name: u.display_name,
+            email: u.email,
+            unit: u.unit.raw(),
+            role: u.role.key(),
+            active: u.active,
+        }
+    }
+}

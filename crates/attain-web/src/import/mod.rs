@@ -1,0 +1,3 @@
+//! Imports: the upload, preview and confirmation pages.
+
+pub(crate) mod page;
