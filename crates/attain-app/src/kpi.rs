@@ -5,6 +5,7 @@
 //! never averaged; money is converted to the base currency exactly.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use attain_core::CustomerAttr;
 use attain_core::kpi::{self, Expr, MetricDef, Unit};
@@ -16,7 +17,7 @@ use attain_store::{
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::{AppError, AppResult};
+use crate::{AppError, AppResult, OrgContext};
 
 pub use attain_core::scope::{Breakdown as Dim, Scope};
 
@@ -142,22 +143,14 @@ fn percent(a: Decimal, b: Decimal) -> Option<Decimal> {
 /// How many custom metrics deep one may be defined through others.
 pub const MAX_CUSTOM_NESTING: usize = 16;
 
-/// The engine, for one organisation's settings and rates.
+/// The engine, over one organisation's context (see [`OrgContext`]).
 pub struct Engine<'s> {
     store: &'s Store,
-    base: Currency,
-    basis: RevenueBasis,
-    calendar: attain_core::FiscalCalendar,
-    rates: BTreeMap<(String, String), Decimal>,
-    tree: OrgTree,
-    names: HashMap<i64, String>,
-    roles: HashMap<i64, attain_core::Role>,
-    plan_rates: BTreeMap<(String, i32), Decimal>,
+    org: Arc<OrgContext>,
     at_plan_rates: bool,
-    custom: BTreeMap<String, (Expr, Unit)>,
 }
 
-fn unit_of_key(key: &str) -> Option<Unit> {
+pub(crate) fn unit_of_key(key: &str) -> Option<Unit> {
     [
         Unit::Money,
         Unit::Count,
@@ -337,47 +330,24 @@ fn nesting(key: &str, all: &BTreeMap<String, Expr>, seen: usize) -> usize {
 }
 
 impl<'s> Engine<'s> {
-    /// Loads settings, exchange rates and the org tree.
+    /// Loads the organisation's context and answers over it (a command's
+    /// one engine; a request passes the context it loaded to [`Self::over`]).
     pub async fn new(store: &'s Store) -> AppResult<Self> {
-        let settings = store.settings().await?;
-        let basis = store.revenue_basis().await?;
-        let mut rates = BTreeMap::new();
-        for ((c, m), r) in store.exchange_rates().await? {
-            if let Ok(rate) = r.parse::<Decimal>() {
-                rates.insert((c, m), rate);
-            }
-        }
-        let mut plan_rates = BTreeMap::new();
-        for ((c, y), r) in store.plan_rates().await? {
-            if let Ok(rate) = r.parse::<Decimal>() {
-                plan_rates.insert((c, y), rate);
-            }
-        }
-        let users = store.users().await?;
-        let roles = users.iter().map(|u| (u.id.raw(), u.role)).collect();
-        let names = users
-            .into_iter()
-            .map(|u| (u.id.raw(), u.display_name))
-            .collect();
-        let mut custom = BTreeMap::new();
-        for m in store.custom_metrics().await? {
-            if let (Ok(expr), Some(unit)) = (Expr::parse(&m.formula), unit_of_key(&m.unit)) {
-                custom.insert(m.key, (expr, unit));
-            }
-        }
-        Ok(Self {
-            custom,
+        Ok(Self::over(store, OrgContext::load(store).await?))
+    }
+
+    /// An engine over a context already loaded.
+    pub fn over(store: &'s Store, org: Arc<OrgContext>) -> Self {
+        Self {
             store,
-            base: settings.base_currency,
-            basis,
-            calendar: settings.calendar,
-            rates,
-            tree: store.org_tree().await?,
-            names,
-            roles,
-            plan_rates,
+            org,
             at_plan_rates: false,
-        })
+        }
+    }
+
+    /// The organisation's context.
+    pub fn org(&self) -> &Arc<OrgContext> {
+        &self.org
     }
 
     /// The store it reads.
@@ -387,7 +357,7 @@ impl<'s> Engine<'s> {
 
     /// The organisation's calendar.
     pub fn calendar(&self) -> attain_core::FiscalCalendar {
-        self.calendar
+        self.org.calendar
     }
 
     /// This engine converting other currencies at the fixed plan rates of
@@ -395,47 +365,39 @@ impl<'s> Engine<'s> {
     /// person's attainment and commission do not move with exchange rates);
     /// `None` when no plan rate is set, and the engine itself serves.
     pub fn at_plan_rates(&self) -> Option<Engine<'s>> {
-        if self.plan_rates.is_empty() || self.at_plan_rates {
+        if self.org.plan_rates.is_empty() || self.at_plan_rates {
             return None;
         }
         Some(Engine {
             store: self.store,
-            base: self.base,
-            basis: self.basis,
-            calendar: self.calendar,
-            rates: self.rates.clone(),
-            tree: self.tree.clone(),
-            names: self.names.clone(),
-            roles: self.roles.clone(),
-            plan_rates: self.plan_rates.clone(),
+            org: Arc::clone(&self.org),
             at_plan_rates: true,
-            custom: self.custom.clone(),
         })
     }
 
     /// The fixed plan rates: (currency, fiscal year) → rate to the base currency.
     pub fn plan_rates(&self) -> &BTreeMap<(String, i32), Decimal> {
-        &self.plan_rates
+        &self.org.plan_rates
     }
 
     /// A person's role, if the person exists.
     pub fn role_of(&self, user: attain_core::UserId) -> Option<attain_core::Role> {
-        self.roles.get(&user.raw()).copied()
+        self.org.roles.get(&user.raw()).copied()
     }
 
     /// The org tree the engine folds units with.
     pub fn tree(&self) -> &OrgTree {
-        &self.tree
+        &self.org.tree
     }
 
     /// The base currency every money figure is in.
     pub fn base_currency(&self) -> Currency {
-        self.base
+        self.org.base
     }
 
     /// The custom metrics: key → unit.
     pub fn custom_metrics(&self) -> impl Iterator<Item = (&str, Unit)> {
-        self.custom.iter().map(|(k, (_, u))| (k.as_str(), *u))
+        self.org.custom.iter().map(|(k, (_, u))| (k.as_str(), *u))
     }
 
     /// Base units per unit of `currency`, at the latest rate on or before
@@ -445,26 +407,27 @@ impl<'s> Engine<'s> {
     /// engine converts at plan rates and one is set, else the latest monthly
     /// rate on or before the month.
     fn rate(&self, currency: &str, month: &str) -> AppResult<Decimal> {
-        if currency == self.base.code() {
+        if currency == self.org.base.code() {
             return Ok(Decimal::ONE);
         }
         if self.at_plan_rates
             && let Some(first) =
                 chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()
             && let Some(rate) = self
+                .org
                 .plan_rates
-                .get(&(currency.to_owned(), self.calendar.fiscal_year_of(first)))
+                .get(&(currency.to_owned(), self.org.calendar.fiscal_year_of(first)))
         {
             return Ok(*rate);
         }
-        self.rates
+        self.org.rates
             .range((currency.to_owned(), String::new())..=(currency.to_owned(), month.to_owned()))
             .next_back()
             .map(|(_, r)| *r)
             .ok_or_else(|| {
                 AppError::Invalid(format!(
                     "no exchange rate for {currency} on or before {month}: import exchange rates to convert it to {}",
-                    self.base.code()
+                    self.org.base.code()
                 ))
             })
     }
@@ -520,7 +483,7 @@ impl<'s> Engine<'s> {
     }
 
     fn revenue_of(&self, s: &Sums) -> Decimal {
-        match self.basis {
+        match self.org.basis {
             RevenueBasis::Orders => s.get(Measure::OrderAmount) - s.get(Measure::RefundAmount),
             RevenueBasis::Bookings => s.get(Measure::Bookings),
             RevenueBasis::Cash => s.get(Measure::Payments),
@@ -643,13 +606,13 @@ impl<'s> Engine<'s> {
             _ => {}
         }
         let owners = Self::owners(scope);
-        let measures = measures_of(metric, self.basis);
+        let measures = measures_of(metric, self.org.basis);
         let mut sums = if measures.is_empty() {
             BTreeMap::new()
         } else {
             let rows = self
                 .store
-                .owner_measures(&owners, from, to, grain, &measures, self.base)
+                .owner_measures(&owners, from, to, grain, &measures, self.org.base)
                 .await?;
             self.sums(&rows, &measures, to)?
         };
@@ -729,7 +692,14 @@ impl<'s> Engine<'s> {
                 let year_start = to.checked_sub_days(Days::new(364)).unwrap_or(to);
                 let rows = self
                     .store
-                    .owner_measures(&owners, year_start, to, Grain::Total, &measures, self.base)
+                    .owner_measures(
+                        &owners,
+                        year_start,
+                        to,
+                        Grain::Total,
+                        &measures,
+                        self.org.base,
+                    )
                     .await?;
                 let sums = self.sums(&rows, &measures, to)?;
                 let s = sums.get("").cloned().unwrap_or_default();
@@ -779,7 +749,7 @@ impl<'s> Engine<'s> {
     ) -> AppResult<Option<Decimal>> {
         let unit = match scope {
             Scope::Company => None,
-            Scope::Unit(u) if self.tree.units().next().map(|r| r.id) == Some(*u) => None,
+            Scope::Unit(u) if self.org.tree.units().next().map(|r| r.id) == Some(*u) => None,
             Scope::Unit(u) => Some(*u),
             _ => return Ok(None),
         };
@@ -809,7 +779,7 @@ impl<'s> Engine<'s> {
             Granularity::Month,
         ]
         .into_iter()
-        .filter_map(|g| self.calendar.period_containing(from, g).ok())
+        .filter_map(|g| self.org.calendar.period_containing(from, g).ok())
         .filter(|p| p.start() == from && p.last_day() == to)
         .map(|p| p.to_string())
         .collect();
@@ -919,7 +889,7 @@ impl<'s> Engine<'s> {
     ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
         match name {
             "growth_yoy" | "growth_pop" => {
-                let period = self.calendar.period(attain_core::PeriodKey::Range(
+                let period = self.org.calendar.period(attain_core::PeriodKey::Range(
                     from,
                     to.succ_opt().unwrap_or(to),
                 ))?;
@@ -956,13 +926,13 @@ impl<'s> Engine<'s> {
                     })
                     .collect())
             }
-            other if self.custom.contains_key(other) => {
+            other if self.org.custom.contains_key(other) => {
                 if depth >= MAX_CUSTOM_NESTING {
                     return Err(AppError::Invalid(format!(
                         "custom metric '{other}' is defined through more than {MAX_CUSTOM_NESTING} custom metrics"
                     )));
                 }
-                let expr = self.custom.get(other).map(|(e, _)| e.clone());
+                let expr = self.org.custom.get(other).map(|(e, _)| e.clone());
                 let q = KpiQuery {
                     formula: expr,
                     ..query.clone()
@@ -980,7 +950,14 @@ impl<'s> Engine<'s> {
                 })?;
                 let rows = self
                     .store
-                    .owner_measures(&Self::owners(scope), from, to, grain, &[measure], self.base)
+                    .owner_measures(
+                        &Self::owners(scope),
+                        from,
+                        to,
+                        grain,
+                        &[measure],
+                        self.org.base,
+                    )
                     .await?;
                 let sums = self.sums(&rows, &[measure], to)?;
                 Ok(sums
@@ -1008,10 +985,10 @@ impl<'s> Engine<'s> {
             )));
         }
         let (first, last) = whole_months(from, to)?;
-        let measures = measures_of(metric, self.basis);
+        let measures = measures_of(metric, self.org.basis);
         let rows = self
             .store
-            .customer_measures(filter, &first, &last, grain, &measures, self.base)
+            .customer_measures(filter, &first, &last, grain, &measures, self.org.base)
             .await?;
         let mut sums = self.sums(&rows, &measures, to)?;
         if grain == CustomerGrain::Total {
@@ -1064,7 +1041,7 @@ impl<'s> Engine<'s> {
         let (first, last) = whole_months(from, to)?;
         let rows = self
             .store
-            .product_measures(owners, filter, &first, &last, grain, self.base)
+            .product_measures(owners, filter, &first, &last, grain, self.org.base)
             .await?;
         let mut sums = self.sums(&rows, LINE, to)?;
         if grain == ProductGrain::Total {
@@ -1216,15 +1193,18 @@ impl<'s> Engine<'s> {
     pub fn scope_label(&self, scope: &Scope) -> String {
         match scope {
             Scope::Company => self
+                .org
                 .tree
                 .units()
                 .next()
                 .map_or_else(|| "company".into(), |u| u.name.clone()),
             Scope::Unit(u) => self
+                .org
                 .tree
                 .unit(*u)
                 .map_or_else(|| u.to_string(), |u| u.name.clone()),
             Scope::Rep(r) => self
+                .org
                 .names
                 .get(&r.raw())
                 .cloned()
@@ -1245,7 +1225,7 @@ impl<'s> Engine<'s> {
         let mut out = Vec::new();
         let mut day = period.start();
         while day < period.end() {
-            let bucket = self.calendar.period_containing(day, granularity)?;
+            let bucket = self.org.calendar.period_containing(day, granularity)?;
             let end = bucket.last_day().min(period.last_day());
             out.push((bucket.to_string(), day, end));
             day = bucket.end();
@@ -1256,7 +1236,7 @@ impl<'s> Engine<'s> {
     /// Answers a query.
     pub async fn answer(&self, query: &KpiQuery) -> AppResult<KpiAnswer> {
         if let Some(target) = query.target {
-            let largest = Money::largest(self.base).amount();
+            let largest = Money::largest(self.org.base).amount();
             if target.abs() > largest {
                 return Err(AppError::Invalid(format!(
                     "target: {target} is beyond {largest}, the largest amount Attain keeps"
@@ -1264,7 +1244,7 @@ impl<'s> Engine<'s> {
             }
         }
         if query.formula.is_none()
-            && let Some((expr, unit)) = self.custom.get(&query.metric)
+            && let Some((expr, unit)) = self.org.custom.get(&query.metric)
         {
             let q = KpiQuery {
                 formula: Some(expr.clone()),
@@ -1308,14 +1288,15 @@ impl<'s> Engine<'s> {
             None => vec![(String::new(), String::new(), query.scope.clone())],
             Some(Dim::Unit) => {
                 let parent = match query.scope {
-                    Scope::Company => self.tree.units().next().map(|u| u.id),
+                    Scope::Company => self.org.tree.units().next().map(|u| u.id),
                     Scope::Unit(u) => Some(u),
                     _ => None,
                 }
                 .ok_or_else(|| {
                     AppError::Invalid("only the company or a unit has units below it".into())
                 })?;
-                self.tree
+                self.org
+                    .tree
                     .children(parent)
                     .map(|u| (u.id.raw().to_string(), u.name.clone(), Scope::Unit(u.id)))
                     .collect()
@@ -1327,17 +1308,18 @@ impl<'s> Engine<'s> {
                     attain_core::OrgUnitKind::Region
                 };
                 let root = match query.scope {
-                    Scope::Company => self.tree.units().next().map(|u| u.id),
+                    Scope::Company => self.org.tree.units().next().map(|u| u.id),
                     Scope::Unit(u) => Some(u),
                     _ => None,
                 }
                 .ok_or_else(|| {
                     AppError::Invalid("only the company or a unit has units below it".into())
                 })?;
-                self.tree
+                self.org
+                    .tree
                     .subtree(root)
                     .iter()
-                    .filter_map(|id| self.tree.unit(*id))
+                    .filter_map(|id| self.org.tree.unit(*id))
                     .filter(|u| u.kind == kind)
                     .map(|u| (u.id.raw().to_string(), u.name.clone(), Scope::Unit(u.id)))
                     .collect()
@@ -1350,12 +1332,13 @@ impl<'s> Engine<'s> {
                 if query.formula.is_none() && is_measure_metric(&query.metric) {
                     let people: Vec<UserId> = match query.scope {
                         Scope::Company => self
+                            .org
                             .tree
                             .units()
                             .next()
-                            .map(|r| self.tree.users_within(r.id).collect())
+                            .map(|r| self.org.tree.users_within(r.id).collect())
                             .unwrap_or_default(),
-                        Scope::Unit(u) => self.tree.users_within(u).collect(),
+                        Scope::Unit(u) => self.org.tree.users_within(u).collect(),
                         Scope::Rep(r) => vec![r],
                         _ => Vec::new(),
                     };
@@ -1371,6 +1354,7 @@ impl<'s> Engine<'s> {
                     .filter(|id| *id != 0)
                     .map(|id| {
                         let name = self
+                            .org
                             .names
                             .get(&id)
                             .cloned()
@@ -1454,12 +1438,12 @@ impl<'s> Engine<'s> {
         let mut group_of: HashMap<i64, usize> = HashMap::new();
         for (i, (_, _, scope)) in groups.iter().enumerate() {
             if let Scope::Unit(g) = scope {
-                for u in self.tree.subtree(*g) {
+                for u in self.org.tree.subtree(*g) {
                     group_of.entry(u.raw()).or_insert(i);
                 }
             }
         }
-        let measures = measures_of(&query.metric, self.basis);
+        let measures = measures_of(&query.metric, self.org.basis);
         let grain = if monthly {
             Grain::UnitMonth
         } else {
@@ -1473,7 +1457,7 @@ impl<'s> Engine<'s> {
                 to,
                 grain,
                 &measures,
-                self.base,
+                self.org.base,
             )
             .await?;
         let sums = self.sums(&rows, &measures, to)?;
@@ -1581,7 +1565,7 @@ impl<'s> Engine<'s> {
                         },
                     ),
                 None => {
-                    let period = self.calendar.period(attain_core::PeriodKey::Range(
+                    let period = self.org.calendar.period(attain_core::PeriodKey::Range(
                         from,
                         to.succ_opt().unwrap_or(to),
                     ))?;

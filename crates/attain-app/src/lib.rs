@@ -14,11 +14,13 @@ pub mod export;
 pub mod goals;
 pub mod import;
 pub mod kpi;
+pub mod org;
 pub mod pay;
 pub mod secrets;
 pub mod users;
 
 pub use error::{AppError, PasswordProblem, Rejection};
+pub use org::OrgContext;
 
 /// Result of a use case.
 pub type AppResult<T> = Result<T, AppError>;

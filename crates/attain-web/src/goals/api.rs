@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::http::context::ApiUser;
+use crate::http::context::{ApiUser, Org};
 use crate::http::i18n::I18n;
 use crate::{ApiError, AppState};
 
@@ -148,10 +148,11 @@ pub(crate) struct ListParams {
 async fn list(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Query(p): Query<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.store();
-    let engine = Engine::new(store).await?;
+    let engine = Engine::over(store, org);
     let period = match p.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(text) => Some(
             engine
@@ -192,13 +193,14 @@ async fn list(
 async fn show(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
     let store = state.store();
     let visibility = user.principal.visibility();
     let goal = store.goal_visible(&visibility, id).await?;
-    let engine = Engine::new(store).await?;
+    let engine = Engine::over(store, org);
     let today = state.today();
     let parts = store
         .goals_visible(
@@ -265,9 +267,10 @@ fn target_of(value: &Value) -> Result<Decimal, ApiError> {
 async fn create(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Json(body): Json<NewGoalBody>,
 ) -> Result<Response, ApiError> {
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     let scope_text = body.scope.unwrap_or_else(|| "company".into());
     let scope = Scope::parse_key(&scope_text)
         .map_err(|e| ApiError::bad_field("scope", &scope_text, format!("scope: {e}")))?;
@@ -304,11 +307,12 @@ pub(crate) struct ReviseBody {
 async fn revise(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path(id): Path<String>,
     Json(body): Json<ReviseBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     let changed = goals::revise(
         &engine,
         By::Person(&user.principal),
@@ -323,10 +327,11 @@ async fn revise(
 async fn remove(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     let deleted = goals::delete(&engine, By::Person(&user.principal), id).await?;
     Ok(Json(json!({"deleted": deleted})))
 }
@@ -392,11 +397,12 @@ pub(crate) fn method_of(
 async fn split(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path(id): Path<String>,
     Json(body): Json<SplitBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = id_of(&id)?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     let into: SplitInto = body
         .into
         .parse()
@@ -443,6 +449,7 @@ pub(crate) struct CheckinBody {
 async fn check_in(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path(id): Path<String>,
     Json(body): Json<CheckinBody>,
 ) -> Result<Response, ApiError> {
@@ -457,7 +464,7 @@ async fn check_in(
                 "confidence: give a whole number from 0 to 100",
             )
         })?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     goals::check_in(
         &engine,
         By::Person(&user.principal),

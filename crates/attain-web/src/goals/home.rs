@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::AppState;
-use crate::http::context::SignedIn;
+use crate::http::context::{Org, SignedIn};
 use crate::http::error::{OrPage, render};
 use crate::http::i18n::I18n;
 use crate::http::layout::{Nav, kind_key};
@@ -42,7 +42,11 @@ struct HomePage {
     goals: Vec<crate::goals::page::Row>,
 }
 
-async fn home(State(state): State<AppState>, user: SignedIn) -> Result<Response, Response> {
+async fn home(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Org(org): Org,
+) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
     let store = state.store();
@@ -120,7 +124,7 @@ async fn home(State(state): State<AppState>, user: SignedIn) -> Result<Response,
         fiscal_quarter_range,
         base_currency: settings.base_currency.code(),
         units: rows,
-        goals: crate::goals::page::current_roots(&state, &user, &i18n, 12)
+        goals: crate::goals::page::current_roots(&state, &user, &org, &i18n, 12)
             .await
             .or_page(lang)?,
         i18n,

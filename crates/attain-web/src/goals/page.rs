@@ -3,10 +3,12 @@
 //! the forms to set, split, revise, check in on and delete goals (shown to
 //! those the goal rules allow; the rules decide again on every post).
 
+use std::sync::Arc;
+
 use askama::Template;
-use attain_app::AppError;
 use attain_app::goals::{self, By, GoalSpec, GoalView, SplitInto};
 use attain_app::kpi::{Engine, Scope};
+use attain_app::{AppError, OrgContext};
 use attain_core::goal::{GoalStatus, Verdict};
 use attain_core::kpi::CATALOGUE;
 use attain_core::{GoalId, Granularity, Role};
@@ -20,7 +22,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::goals::api::smart_message;
-use crate::http::context::SignedIn;
+use crate::http::context::{Org, SignedIn};
 use crate::http::error::{OrPage, render};
 use crate::http::i18n::{I18n, Lang};
 use crate::http::layout::Nav;
@@ -116,11 +118,12 @@ fn row(i18n: &I18n, engine: &Engine<'_>, v: &GoalView, depth: usize) -> Row {
 pub(crate) async fn current_roots(
     state: &AppState,
     user: &SignedIn,
+    org: &Arc<OrgContext>,
     i18n: &I18n,
     most: usize,
 ) -> Result<Vec<Row>, attain_app::AppError> {
     let store = state.store();
-    let engine = Engine::new(store).await?;
+    let engine = Engine::over(store, Arc::clone(org));
     let today = state.today();
     let found = store
         .goals_visible(
@@ -216,21 +219,23 @@ fn metric_options(zh: bool, engine: &Engine<'_>) -> Vec<(String, String)> {
 async fn list(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Query(p): Query<ListParams>,
 ) -> Result<Response, Response> {
-    list_page(&state, &user, &p, None).await
+    list_page(&state, &user, &org, &p, None).await
 }
 
 async fn list_page(
     state: &AppState,
     user: &SignedIn,
+    org: &Arc<OrgContext>,
     p: &ListParams,
     mut error: Option<String>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
     let store = state.store();
-    let engine = Engine::new(store).await.or_page(lang)?;
+    let engine = Engine::over(store, Arc::clone(org));
     let period_text = if p.period.trim().is_empty() {
         engine
             .calendar()
@@ -362,16 +367,18 @@ pub(crate) struct ShowParams {
 async fn show(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Path(id): Path<String>,
     Query(p): Query<ShowParams>,
 ) -> Result<Response, Response> {
     let id = goal_id(user.ctx.lang, &id)?;
-    show_page(&state, &user, id, &p.done, None).await
+    show_page(&state, &user, &org, id, &p.done, None).await
 }
 
 async fn show_page(
     state: &AppState,
     user: &SignedIn,
+    org: &Arc<OrgContext>,
     id: GoalId,
     done: &str,
     error: Option<String>,
@@ -382,7 +389,7 @@ async fn show_page(
     let store = state.store();
     let visibility = user.principal.visibility();
     let goal = store.goal_visible(&visibility, id).await.or_page(lang)?;
-    let engine = Engine::new(store).await.or_page(lang)?;
+    let engine = Engine::over(store, Arc::clone(org));
     let today = state.today();
     let smart = goals::smart(&engine, &goal, today).await.or_page(lang)?;
     let parts = store
@@ -605,10 +612,11 @@ pub(crate) struct CreateForm {
 async fn create(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, Response> {
     let i18n = user.ctx.i18n();
-    let engine = Engine::new(state.store()).await.or_page(user.ctx.lang)?;
+    let engine = Engine::over(state.store(), Arc::clone(&org));
     let result = async {
         let scope = Scope::parse_key(&f.scope).map_err(AppError::Invalid)?;
         let period = engine.calendar().parse(&f.period)?;
@@ -649,7 +657,7 @@ async fn create(
             let p = ListParams {
                 period: f.period.clone(),
             };
-            return list_page(&state, &user, &p, Some(refusal(&i18n, &e))).await;
+            return list_page(&state, &user, &org, &p, Some(refusal(&i18n, &e))).await;
         }
     })
 }
@@ -668,13 +676,14 @@ pub(crate) struct ReviseForm {
 async fn revise(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Path(id): Path<String>,
     Form(f): Form<ReviseForm>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
     let id = goal_id(lang, &id)?;
-    let engine = Engine::new(state.store()).await.or_page(lang)?;
+    let engine = Engine::over(state.store(), Arc::clone(&org));
     let result = match f.target.trim().parse::<Decimal>() {
         Ok(target) => {
             goals::revise(&engine, By::Person(&user.principal), id, target, &f.reason).await
@@ -686,7 +695,7 @@ async fn revise(
     };
     Ok(match result {
         Ok(_) => Redirect::to(&format!("/goals/{id}?done=revised")).into_response(),
-        Err(e) => show_page(&state, &user, id, "", Some(refusal(&i18n, &e))).await?,
+        Err(e) => show_page(&state, &user, &org, id, "", Some(refusal(&i18n, &e))).await?,
     })
 }
 
@@ -705,13 +714,14 @@ pub(crate) struct SplitForm {
 async fn split(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Path(id): Path<String>,
     Form(f): Form<SplitForm>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
     let id = goal_id(lang, &id)?;
-    let engine = Engine::new(state.store()).await.or_page(lang)?;
+    let engine = Engine::over(state.store(), Arc::clone(&org));
     let weights: Vec<(String, String)> = f
         .weights
         .lines()
@@ -727,7 +737,7 @@ async fn split(
     .await;
     Ok(match result {
         Ok(_) => Redirect::to(&format!("/goals/{id}?done=split")).into_response(),
-        Err(e) => show_page(&state, &user, id, "", Some(refusal(&i18n, &e))).await?,
+        Err(e) => show_page(&state, &user, &org, id, "", Some(refusal(&i18n, &e))).await?,
     })
 }
 
@@ -741,13 +751,14 @@ pub(crate) struct CheckinForm {
 async fn check_in(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Path(id): Path<String>,
     Form(f): Form<CheckinForm>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
     let id = goal_id(lang, &id)?;
-    let engine = Engine::new(state.store()).await.or_page(lang)?;
+    let engine = Engine::over(state.store(), Arc::clone(&org));
     let result = match f.confidence.trim().parse::<u8>() {
         Ok(c) if c <= 100 => {
             goals::check_in(&engine, By::Person(&user.principal), id, c, &f.comment).await
@@ -759,19 +770,20 @@ async fn check_in(
     };
     Ok(match result {
         Ok(()) => Redirect::to(&format!("/goals/{id}?done=checkin")).into_response(),
-        Err(e) => show_page(&state, &user, id, "", Some(refusal(&i18n, &e))).await?,
+        Err(e) => show_page(&state, &user, &org, id, "", Some(refusal(&i18n, &e))).await?,
     })
 }
 
 async fn remove(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Path(id): Path<String>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
     let id = goal_id(lang, &id)?;
-    let engine = Engine::new(state.store()).await.or_page(lang)?;
+    let engine = Engine::over(state.store(), Arc::clone(&org));
     let parent = state
         .store()
         .goal_visible(&user.principal.visibility(), id)
@@ -784,7 +796,7 @@ async fn remove(
                 Redirect::to(&parent.map_or_else(|| "/goals".to_owned(), |p| format!("/goals/{p}")))
                     .into_response()
             }
-            Err(e) => show_page(&state, &user, id, "", Some(refusal(&i18n, &e))).await?,
+            Err(e) => show_page(&state, &user, &org, id, "", Some(refusal(&i18n, &e))).await?,
         },
     )
 }

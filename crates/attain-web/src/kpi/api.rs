@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::http::context::ApiUser;
+use crate::http::context::{ApiUser, Org};
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -173,10 +173,11 @@ pub(crate) fn answer_json(answer: &KpiAnswer) -> Value {
 async fn kpi(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Query(p): Query<KpiParams>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.store();
-    let engine = attain_app::kpi::Engine::new(store).await?;
+    let engine = attain_app::kpi::Engine::over(store, org);
     let visibility = user.principal.visibility();
     let tree = engine.tree();
     let period_text = p.period.as_deref().unwrap_or("").trim();

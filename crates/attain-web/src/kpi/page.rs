@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::context::SignedIn;
+use crate::http::context::{Org, SignedIn};
 use crate::http::error::{OrPage, render};
 use crate::http::i18n::{I18n, Lang};
 use crate::http::layout::Nav;
@@ -70,12 +70,13 @@ const DIMS: &[&str] = &[
 async fn explorer(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Query(p): Query<ExplorerParams>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
     let store = state.store();
-    let engine = Engine::new(store).await.or_page(lang)?;
+    let engine = Engine::over(store, org);
     let tree = engine.tree();
     let visibility = user.principal.visibility();
     let zh = lang == Lang::ZhCn;

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::http::context::ApiUser;
+use crate::http::context::{ApiUser, Org};
 use crate::{ApiError, AppState};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -60,8 +60,9 @@ fn plan_rates_json(engine: &Engine<'_>) -> Value {
 async fn plan_rates(
     State(state): State<AppState>,
     _user: ApiUser,
+    Org(org): Org,
 ) -> Result<Json<Value>, ApiError> {
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     Ok(Json(plan_rates_json(&engine)))
 }
 
@@ -92,12 +93,13 @@ pub(crate) struct PlanRateBody {
 async fn set_plan_rate(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path((currency, year)): Path<(String, String)>,
     Json(body): Json<PlanRateBody>,
 ) -> Result<Json<Value>, ApiError> {
     let (currency, year) = currency_year(&currency, &year)?;
     let rate = ApiError::number("rate", &body.rate)?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     pay::set_plan_rate(
         &engine,
         By::Person(&user.principal),
@@ -106,16 +108,19 @@ async fn set_plan_rate(
         Some(rate),
     )
     .await?;
-    Ok(Json(plan_rates_json(&Engine::new(state.store()).await?)))
+    // The rates just changed: read them again.
+    let org = attain_app::OrgContext::load(state.store()).await?;
+    Ok(Json(plan_rates_json(&Engine::over(state.store(), org))))
 }
 
 async fn remove_plan_rate(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path((currency, year)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (currency, year) = currency_year(&currency, &year)?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     pay::set_plan_rate(&engine, By::Person(&user.principal), currency, year, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -226,9 +231,10 @@ fn spec_of(body: PlanBody) -> Result<PlanSpec, ApiError> {
 async fn create_plan(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Json(body): Json<PlanBody>,
 ) -> Result<Response, ApiError> {
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     let id = pay::save_plan(&engine, By::Person(&user.principal), None, &spec_of(body)?).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
 }
@@ -236,11 +242,12 @@ async fn create_plan(
 async fn update_plan(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path(raw): Path<String>,
     Json(body): Json<PlanBody>,
 ) -> Result<Json<Value>, ApiError> {
     let plan_id = id::<PlanId>(&raw)?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     pay::save_plan(
         &engine,
         By::Person(&user.principal),
@@ -352,9 +359,10 @@ pub(crate) struct RunBody {
 async fn create_run(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Json(body): Json<RunBody>,
 ) -> Result<Response, ApiError> {
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     let period = engine
         .calendar()
         .parse(&body.period)
@@ -373,10 +381,11 @@ async fn create_run(
 async fn recalculate(
     State(state): State<AppState>,
     user: ApiUser,
+    Org(org): Org,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let run = id::<PayoutRunId>(&raw)?;
-    let engine = Engine::new(state.store()).await?;
+    let engine = Engine::over(state.store(), org);
     let period = engine
         .calendar()
         .parse(&state.store().payout_run(run).await?.period)

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::http::context::SignedIn;
+use crate::http::context::{Org, SignedIn};
 use crate::http::error::{OrPage, app_error_page, page_id, render};
 use crate::http::i18n::I18n;
 use crate::http::layout::Nav;
@@ -319,11 +319,11 @@ pub(crate) struct RunForm {
 async fn create_run(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Form(f): Form<RunForm>,
 ) -> Result<Response, Response> {
-    let lang = user.ctx.lang;
     let i18n = user.ctx.i18n();
-    let engine = Engine::new(state.store()).await.or_page(lang)?;
+    let engine = Engine::over(state.store(), org);
     let result = match engine.calendar().parse(&f.period) {
         Ok(period) => pay::calculate(&engine, By::Person(&user.principal), period, None).await,
         Err(e) => Err(AppError::Period(e)),
@@ -339,6 +339,7 @@ async fn create_run(
 async fn run_action(
     State(state): State<AppState>,
     user: SignedIn,
+    Org(org): Org,
     Path((raw, action)): Path<(String, String)>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
@@ -349,7 +350,7 @@ async fn run_action(
         "approve" => pay::advance(state.store(), by, run, RunStatus::Approved).await,
         "lock" => pay::advance(state.store(), by, run, RunStatus::Locked).await,
         "recalculate" => {
-            let engine = Engine::new(state.store()).await.or_page(lang)?;
+            let engine = Engine::over(state.store(), org);
             match state.store().payout_run(run).await {
                 Ok(r) => match engine.calendar().parse(&r.period) {
                     Ok(period) => pay::calculate(&engine, by, period, Some(run))

@@ -1,0 +1,125 @@
+//! The organisation as every figure needs it — its settings, calendar,
+//! base currency and revenue basis, its tree, its people's names and roles,
+//! exchange and plan rates, custom metrics — loaded once per request or
+//! command and passed down, instead of read again by every call.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use attain_core::kpi::{Expr, Unit};
+use attain_core::sales::RevenueBasis;
+use attain_core::{Currency, FiscalCalendar, OrgTree, Role, UserId};
+use attain_store::Store;
+use rust_decimal::Decimal;
+
+use crate::AppResult;
+
+/// One organisation's context, as of the moment it was loaded.
+#[derive(Debug, Clone)]
+pub struct OrgContext {
+    /// The company's name.
+    pub(crate) name: String,
+    pub(crate) base: Currency,
+    pub(crate) basis: RevenueBasis,
+    pub(crate) calendar: FiscalCalendar,
+    /// (currency, `YYYY-MM`) → units of the base currency per unit.
+    pub(crate) rates: BTreeMap<(String, String), Decimal>,
+    /// (currency, fiscal year) → the fixed plan rate.
+    pub(crate) plan_rates: BTreeMap<(String, i32), Decimal>,
+    pub(crate) tree: OrgTree,
+    pub(crate) names: HashMap<i64, String>,
+    pub(crate) roles: HashMap<i64, Role>,
+    /// Custom metrics that parse: key → formula and unit.
+    pub(crate) custom: BTreeMap<String, (Expr, Unit)>,
+}
+
+impl OrgContext {
+    /// Reads the context from the store: one read per kind of thing.
+    pub async fn load(store: &Store) -> AppResult<Arc<Self>> {
+        let settings = store.settings().await?;
+        let basis = store.revenue_basis().await?;
+        let mut rates = BTreeMap::new();
+        for ((c, m), r) in store.exchange_rates().await? {
+            if let Ok(rate) = r.parse::<Decimal>() {
+                rates.insert((c, m), rate);
+            }
+        }
+        let mut plan_rates = BTreeMap::new();
+        for ((c, y), r) in store.plan_rates().await? {
+            if let Ok(rate) = r.parse::<Decimal>() {
+                plan_rates.insert((c, y), rate);
+            }
+        }
+        let users = store.users().await?;
+        let roles = users.iter().map(|u| (u.id.raw(), u.role)).collect();
+        let names = users
+            .into_iter()
+            .map(|u| (u.id.raw(), u.display_name))
+            .collect();
+        let mut custom = BTreeMap::new();
+        for m in store.custom_metrics().await? {
+            if let (Ok(expr), Some(unit)) =
+                (Expr::parse(&m.formula), crate::kpi::unit_of_key(&m.unit))
+            {
+                custom.insert(m.key, (expr, unit));
+            }
+        }
+        Ok(Arc::new(Self {
+            name: settings.name,
+            base: settings.base_currency,
+            basis,
+            calendar: settings.calendar,
+            rates,
+            plan_rates,
+            tree: store.org_tree().await?,
+            names,
+            roles,
+            custom,
+        }))
+    }
+
+    /// The company's name.
+    pub fn company_name(&self) -> &str {
+        &self.name
+    }
+
+    /// The currency every figure is reported in.
+    pub fn base_currency(&self) -> Currency {
+        self.base
+    }
+
+    /// The fiscal calendar every period comes from.
+    pub fn calendar(&self) -> FiscalCalendar {
+        self.calendar
+    }
+
+    /// What revenue is counted from (orders, bookings or payments).
+    pub fn revenue_basis(&self) -> RevenueBasis {
+        self.basis
+    }
+
+    /// The org tree.
+    pub fn tree(&self) -> &OrgTree {
+        &self.tree
+    }
+
+    /// A person's name, if the person exists.
+    pub fn name_of(&self, user: UserId) -> Option<&str> {
+        self.names.get(&user.raw()).map(String::as_str)
+    }
+
+    /// A person's role, if the person exists.
+    pub fn role_of(&self, user: UserId) -> Option<Role> {
+        self.roles.get(&user.raw()).copied()
+    }
+
+    /// The fixed plan rates: (currency, fiscal year) → rate to the base currency.
+    pub fn plan_rates(&self) -> &BTreeMap<(String, i32), Decimal> {
+        &self.plan_rates
+    }
+
+    /// The custom metrics: key → unit.
+    pub fn custom_metrics(&self) -> impl Iterator<Item = (&str, Unit)> {
+        self.custom.iter().map(|(k, (_, u))| (k.as_str(), *u))
+    }
+}
