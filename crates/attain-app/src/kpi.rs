@@ -125,9 +125,9 @@ fn is_measure_metric(metric: &str) -> bool {
 /// Summed measures of one group, money in the base currency.
 type Sums = PerMeasure<Decimal>;
 
-/// Adds one group's sums into another's.
-fn add_sums(into: &mut Sums, other: &Sums) {
-    for m in Measure::ALL {
+/// Adds one group's sums of `measures` (the others are zero) into another's.
+fn add_sums(into: &mut Sums, other: &Sums, measures: &[Measure]) {
+    for &m in measures {
         into[m] += other[m];
     }
 }
@@ -1467,7 +1467,7 @@ impl<'s> Engine<'s> {
             let Some(g) = unit_id.parse::<i64>().ok().and_then(|u| group_of.get(&u)) else {
                 continue;
             };
-            add_sums(folded.entry((*g, month.to_owned())).or_default(), s);
+            add_sums(folded.entry((*g, month.to_owned())).or_default(), s, &measures);
         }
         let empty = Sums::default();
         let mut out = Vec::new();
