@@ -170,8 +170,7 @@ pub struct SplitPart {
 }
 
 fn scope_of(goal: &Goal) -> AppResult<Scope> {
-    Scope::parse_key(&goal.scope)
-        .map_err(|e| AppError::Invalid(format!("goal {}: stored scope {e}", goal.id)))
+    Ok(goal.scope.clone())
 }
 
 /// The goals' own unit and person for a scope; checks they exist.
@@ -301,7 +300,7 @@ pub async fn create(engine: &Engine<'_>, by: By<'_>, spec: &GoalSpec) -> AppResu
                     parent: spec.parent,
                     name: spec.name.trim().to_owned(),
                     metric: spec.metric.clone(),
-                    scope: scope_key,
+                    scope: spec.scope.clone(),
                     unit: org_unit,
                     user,
                     period: spec.period.to_string(),
@@ -309,11 +308,7 @@ pub async fn create(engine: &Engine<'_>, by: By<'_>, spec: &GoalSpec) -> AppResu
                     end: spec.period.end(),
                     target_units: units,
                     scale,
-                    currency: if unit == Unit::Money {
-                        engine.base_currency().code().to_owned()
-                    } else {
-                        String::new()
-                    },
+                    currency: (unit == Unit::Money).then(|| engine.base_currency()),
                     direction: spec
                         .direction
                         .unwrap_or_else(|| default_direction(&spec.metric)),
@@ -619,7 +614,7 @@ pub async fn split(
             )
             .await?
         {
-            same.insert((g.scope.clone(), g.period.clone()), g);
+            same.insert((g.scope.key(), g.period.clone()), g);
         }
     }
     let reason = format!("split of goal {id} ({note})");
@@ -672,7 +667,7 @@ pub async fn split(
                     parent: Some(id),
                     name: String::new(),
                     metric: goal.metric.clone(),
-                    scope: key,
+                    scope: part.scope.clone(),
                     unit: org_unit,
                     user,
                     period: period_key,
@@ -681,9 +676,9 @@ pub async fn split(
                     target_units: units,
                     scale: goal.scale,
                     currency: if unit == Unit::Money {
-                        goal.currency.clone()
+                        goal.currency
                     } else {
-                        String::new()
+                        None
                     },
                     direction: goal.direction,
                 });
@@ -697,7 +692,7 @@ pub async fn split(
         for old in existing.iter().filter(|g| g.metric == goal.metric) {
             if !out
                 .iter()
-                .any(|p| p.scope == old.scope && p.period == old.period)
+                .any(|p| p.scope == old.scope.key() && p.period == old.period)
                 && old.target_units != 0
             {
                 changes.revise.push(Revision {
@@ -778,7 +773,7 @@ pub async fn revise(
     let store = engine.store();
     let goal = store.goal_visible(&by.visibility(), id).await?;
     if !may_set(by, &scope_of(&goal)?, engine) {
-        return Err(forbidden(&goal.scope));
+        return Err(forbidden(&goal.scope.key()));
     }
     if reason.trim().is_empty() {
         return Err(AppError::Invalid(
@@ -828,7 +823,7 @@ pub async fn delete(engine: &Engine<'_>, by: By<'_>, id: GoalId) -> AppResult<us
     let store = engine.store();
     let goal = store.goal_visible(&by.visibility(), id).await?;
     if !may_set(by, &scope_of(&goal)?, engine) {
-        return Err(forbidden(&goal.scope));
+        return Err(forbidden(&goal.scope.key()));
     }
     if let Some(parent) = goal.parent {
         let p = store.goal(parent).await?;
@@ -908,9 +903,9 @@ pub async fn views(
     // are measured with one breakdown query per group.
     let tree = engine.tree();
     let group_of = |goal: &Goal| -> Option<(Option<OrgUnitId>, String)> {
-        match Scope::parse_key(&goal.scope).ok()? {
+        match &goal.scope {
             Scope::Rep(r) => Some((None, r.to_string())),
-            Scope::Unit(u) => Some((Some(tree.unit(u)?.parent?), u.to_string())),
+            Scope::Unit(u) => Some((Some(tree.unit(*u)?.parent?), u.to_string())),
             _ => None,
         }
     };
@@ -965,7 +960,7 @@ pub async fn views(
             (Ok(scope), Ok(unit)) => (scope, unit),
             (Err(e), _) | (_, Err(e)) => {
                 out.push(GoalView {
-                    scope_label: goal.scope.clone(),
+                    scope_label: goal.scope.key(),
                     period,
                     unit: Unit::Ratio,
                     actual: None,

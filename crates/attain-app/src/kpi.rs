@@ -1467,7 +1467,11 @@ impl<'s> Engine<'s> {
             let Some(g) = unit_id.parse::<i64>().ok().and_then(|u| group_of.get(&u)) else {
                 continue;
             };
-            add_sums(folded.entry((*g, month.to_owned())).or_default(), s, &measures);
+            add_sums(
+                folded.entry((*g, month.to_owned())).or_default(),
+                s,
+                &measures,
+            );
         }
         let empty = Sums::default();
         let mut out = Vec::new();

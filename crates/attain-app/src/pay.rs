@@ -167,7 +167,7 @@ async fn rep_goals(
         .await?
     {
         if g.user.is_some() {
-            out.entry(g.scope.clone()).or_default().push(g);
+            out.entry(g.scope.key()).or_default().push(g);
         }
     }
     Ok(out)

@@ -54,7 +54,7 @@ async fn children(store: &Store, id: GoalId) -> Vec<Goal> {
 
 async fn top(store: &Store, metric: &str, period: &str) -> Goal {
     store
-        .goal_for(metric, "company", period)
+        .goal_for(metric, &attain_core::Scope::Company, period)
         .await
         .unwrap()
         .unwrap()
@@ -80,7 +80,7 @@ store_test!(async fn the_cascade_adds_up_exactly_and_follows_last_years_shares(s
     let engine = Engine::new(&store).await.unwrap();
     let annual = top(&store, "revenue", "FY2026").await;
     assert_eq!(annual.split, "units/history:FY2025");
-    assert_eq!(annual.currency, "CNY");
+    assert_eq!(annual.currency.map(|c| c.code()), Some("CNY"));
     // Every level adds up exactly, down to the reps.
     let mut checked = 0;
     let mut level = vec![annual.clone()];
@@ -118,7 +118,7 @@ store_test!(async fn the_cascade_adds_up_exactly_and_follows_last_years_shares(s
         .collect();
     let weights: Vec<Decimal> = regions
         .iter()
-        .map(|g| by_region[&g.scope.trim_start_matches("unit:").to_owned()])
+        .map(|g| by_region[&g.scope.key().trim_start_matches("unit:").to_owned()])
         .collect();
     let expected = split_target(annual.target(), 2, &weights).unwrap();
     assert_eq!(
@@ -128,8 +128,7 @@ store_test!(async fn the_cascade_adds_up_exactly_and_follows_last_years_shares(s
     // Reps' goals belong to reps of the team whose goal they split.
     for region in &regions {
         for team in children(&store, region.id).await {
-            let unit = Scope::parse_key(&team.scope).unwrap();
-            let Scope::Unit(unit) = unit else { panic!("{}", team.scope) };
+            let Scope::Unit(unit) = team.scope.clone() else { panic!("{:?}", team.scope) };
             for rep in children(&store, team.id).await {
                 assert!(tree.user_is_within(rep.user.unwrap(), unit));
             }
@@ -353,10 +352,10 @@ store_test!(async fn goals_measured_in_batches_equal_goals_measured_one_by_one(s
     assert!(everything.iter().any(|g| g.metric == "win_rate" && g.unit.is_some()));
     let views = goals::views(&engine, everything.clone(), d(TODAY)).await.unwrap();
     for (goal, view) in everything.iter().zip(&views) {
-        let scope = Scope::parse_key(&goal.scope).unwrap();
+        let scope = goal.scope.clone();
         let period = engine.calendar().parse(&goal.period).unwrap();
         let alone = goals::actual(&engine, &goal.metric, &scope, period).await.unwrap();
-        assert_eq!(view.actual, alone, "goal {} ({} {} {})", goal.id, goal.metric, goal.scope, goal.period);
+        assert_eq!(view.actual, alone, "goal {} ({} {} {})", goal.id, goal.metric, goal.scope.key(), goal.period);
     }
 });
 

@@ -3,7 +3,7 @@
 //! touched in the audit log (who, when, before, after).
 
 use attain_core::goal::{GoalDirection, target_value};
-use attain_core::{GoalId, OrgUnitId, UserId, Visibility};
+use attain_core::{Currency, GoalId, OrgUnitId, Scope, UserId, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -22,8 +22,8 @@ pub struct Goal {
     pub name: String,
     /// Metric key (built-in or custom).
     pub metric: String,
-    /// KPI scope key (`company`, `unit:ID`, `rep:ID`, `segment:…`, …).
-    pub scope: String,
+    /// Whose figures it measures (stored as its key: `company`, `unit:ID`, …).
+    pub scope: Scope,
     /// The unit it belongs to (company and unit scopes).
     pub unit: Option<OrgUnitId>,
     /// The person it belongs to (rep scope).
@@ -38,8 +38,8 @@ pub struct Goal {
     pub target_units: i64,
     /// Decimals of the target.
     pub scale: u32,
-    /// Currency code of a money target ('' otherwise).
-    pub currency: String,
+    /// Currency of a money target (none otherwise).
+    pub currency: Option<Currency>,
     /// At least or at most.
     pub direction: GoalDirection,
     /// How its children were split ('' when it has none).
@@ -59,10 +59,10 @@ impl Goal {
             "parent": self.parent.map(GoalId::raw),
             "name": self.name,
             "metric": self.metric,
-            "scope": self.scope,
+            "scope": self.scope.key(),
             "period": self.period,
             "target": self.target().to_string(),
-            "currency": self.currency,
+            "currency": self.currency.map_or("", |c| c.code()),
             "direction": self.direction.key(),
             "split": self.split,
         })
@@ -78,8 +78,8 @@ pub struct NewGoal {
     pub name: String,
     /// Metric key.
     pub metric: String,
-    /// KPI scope key.
-    pub scope: String,
+    /// Whose figures it measures.
+    pub scope: Scope,
     /// Unit it belongs to (company and unit scopes).
     pub unit: Option<OrgUnitId>,
     /// Person it belongs to (rep scope).
@@ -94,8 +94,8 @@ pub struct NewGoal {
     pub target_units: i64,
     /// Decimals of the target.
     pub scale: u32,
-    /// Currency of a money target ('' otherwise).
-    pub currency: String,
+    /// Currency of a money target (none otherwise).
+    pub currency: Option<Currency>,
     /// At least or at most.
     pub direction: GoalDirection,
 }
@@ -106,10 +106,10 @@ impl NewGoal {
             "parent": self.parent.map(GoalId::raw),
             "name": self.name,
             "metric": self.metric,
-            "scope": self.scope,
+            "scope": self.scope.key(),
             "period": self.period,
             "target": target_value(self.target_units, self.scale).to_string(),
-            "currency": self.currency,
+            "currency": self.currency.map_or("", |c| c.code()),
             "direction": self.direction.key(),
         })
     }
@@ -178,8 +178,8 @@ pub struct GoalFilter {
     pub overlapping: Option<(NaiveDate, NaiveDate)>,
     /// Only goals of this metric.
     pub metric: Option<String>,
-    /// Only goals of this scope key.
-    pub scope: Option<String>,
+    /// Only goals of this scope.
+    pub scope: Option<Scope>,
     /// Only the children of this goal.
     pub parent: Option<GoalId>,
 }
@@ -229,7 +229,8 @@ fn goal_from_row(row: GoalRow) -> StoreResult<Goal> {
         parent: parent.map(GoalId::from_raw),
         name,
         metric,
-        scope,
+        scope: Scope::parse_key(&scope)
+            .map_err(|e| StoreError::Corrupt(format!("goal {id} scope: {e}")))?,
         unit: unit.map(OrgUnitId::from_raw),
         user: user.map(UserId::from_raw),
         period,
@@ -237,7 +238,14 @@ fn goal_from_row(row: GoalRow) -> StoreResult<Goal> {
         end,
         target_units,
         scale: u32::try_from(scale).map_err(|_| StoreError::Corrupt(format!("goal {id} scale")))?,
-        currency,
+        currency: if currency.is_empty() {
+            None
+        } else {
+            Some(
+                Currency::from_code(&currency)
+                    .map_err(|e| StoreError::Corrupt(format!("goal {id} currency: {e}")))?,
+            )
+        },
         direction: direction
             .parse()
             .map_err(|e: String| StoreError::Corrupt(format!("goal {id}: {e}")))?,
@@ -296,7 +304,7 @@ impl Store {
                 .bind(key)
                 .bind(filter.period.as_deref().unwrap_or(""))
                 .bind(filter.metric.as_deref().unwrap_or(""))
-                .bind(filter.scope.as_deref().unwrap_or(""))
+                .bind(filter.scope.as_ref().map_or(String::new(), Scope::key))
                 .bind(filter.parent.map_or(0, GoalId::raw))
                 .bind(i32::from(filter.overlapping.is_some()))
                 .bind(to.unwrap_or(epoch))
@@ -334,14 +342,14 @@ impl Store {
     pub async fn goal_for(
         &self,
         metric: &str,
-        scope: &str,
+        scope: &Scope,
         period: &str,
     ) -> StoreResult<Option<Goal>> {
         let sql = format!(
             "SELECT {GOAL_COLUMNS} FROM goals g WHERE g.metric = $1 AND g.scope = $2 AND g.period = $3"
         );
         let row: Option<GoalRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(metric).bind(scope).bind(period).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(metric).bind(scope.key()).bind(period).fetch_optional(pool).await?
         });
         row.map(goal_from_row).transpose()
     }
@@ -431,7 +439,7 @@ impl Store {
                 .bind(g.parent.map(GoalId::raw))
                 .bind(g.name.trim())
                 .bind(&g.metric)
-                .bind(&g.scope)
+                .bind(g.scope.key())
                 .bind(g.unit.map(OrgUnitId::raw))
                 .bind(g.user.map(UserId::raw))
                 .bind(&g.period)
@@ -439,7 +447,7 @@ impl Store {
                 .bind(g.end)
                 .bind(g.target_units)
                 .bind(i32::try_from(g.scale).unwrap_or(i32::MAX))
-                .bind(&g.currency)
+                .bind(g.currency.map_or("", |c| c.code()))
                 .bind(g.direction.key())
                 .bind(actor.label.as_str())
                 .bind(now)
@@ -596,7 +604,9 @@ fn duplicate_goal(err: sqlx::Error, goal: &NewGoal) -> StoreError {
     {
         return StoreError::Conflict(format!(
             "there is already a {} goal for {} in {}",
-            goal.metric, goal.scope, goal.period
+            goal.metric,
+            goal.scope.key(),
+            goal.period
         ));
     }
     err.into()

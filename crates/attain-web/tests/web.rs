@@ -1306,6 +1306,16 @@ store_test!(async fn a_goal_whose_metric_cannot_be_measured_is_shown_with_its_pr
     }
     let page = call(Method::GET, "/goals?period=FY2026").session(&cookie).send(&store).await;
     assert!(page.body.contains("Cannot be measured"), "{}", page.body);
+    // Goals filtered by a scope: the scope is read as a scope, and one that
+    // is none is a 400 naming it rather than an empty list.
+    let r = call(Method::GET, &format!("/api/v1/goals?period=FY2026&scope=rep:{ana}")).bearer(&admin).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["scope"], format!("rep:{ana}"));
+    let r = call(Method::GET, "/api/v1/goals?period=FY2026&scope=planet:mars").bearer(&admin).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.json()["error"]["details"]["field"], "scope", "{}", r.body);
 });
 
 store_test!(async fn deal_customer_and_order_lists_refuse_filters_they_do_not_know(store) {

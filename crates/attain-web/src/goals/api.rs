@@ -43,13 +43,13 @@ pub(crate) fn view_json(v: &GoalView) -> Value {
         "name": g.name,
         "metric": g.metric,
         "unit": v.unit.key(),
-        "scope": g.scope,
+        "scope": g.scope.key(),
         "scope_label": v.scope_label,
         "period": g.period,
         "start": v.period.start().to_string(),
         "end": v.period.last_day().to_string(),
         "target": g.target().to_string(),
-        "currency": g.currency,
+        "currency": g.currency.map_or("", |c| c.code()),
         "direction": g.direction.key(),
         "split": g.split,
         "actual": text(v.actual),
@@ -168,13 +168,19 @@ async fn list(
         None => None,
     };
     let (offset, limit) = ApiError::paging(p.offset, p.limit, 100, 500)?;
+    let scope = match p.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => {
+            Some(Scope::parse_key(text).map_err(|e| ApiError::bad_field("scope", text, e))?)
+        }
+        None => None,
+    };
     let found = store
         .goals_visible(
             &user.principal.visibility(),
             &GoalFilter {
                 period,
                 metric: p.metric.filter(|m| !m.trim().is_empty()),
-                scope: p.scope.filter(|s| !s.trim().is_empty()),
+                scope,
                 parent,
                 overlapping: None,
             },

@@ -415,7 +415,7 @@ async fn show_page(
     let base = engine.base_currency();
     let progress = view.progress.as_ref();
     let value = |d: Option<Decimal>| i18n.kpi_value(view.unit, d, base);
-    let scope = Scope::parse_key(&goal.scope).unwrap_or(Scope::Company);
+    let scope = goal.scope.clone();
     let by = By::Person(&user.principal);
     let may_set = goals::may_set(by, &scope, &engine);
     let may_split = match &scope {
