@@ -581,6 +581,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     }
 }
 
+/// Whether the request is the API's, which answers errors as JSON. Handlers
+/// under `/api/v1` see their path without the prefix: the path the request
+/// came with decides.
+fn wants_json(parts: &Parts) -> bool {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |o| o.0.path())
+        .starts_with("/api/")
+}
+
 /// The organisation's context (calendar, tree, names, rates, settings) for
 /// this request: loaded once, when a handler first asks, and shared by
 /// everything the request computes. Ask for it after the identity, so a
@@ -601,10 +612,35 @@ impl FromRequestParts<AppState> for Org {
                 parts.extensions.insert(org.clone());
                 Ok(Org(org))
             }
-            Err(e) if parts.uri.path().starts_with("/api/") => {
-                Err(ApiError::from(e).into_response())
-            }
+            Err(e) if wants_json(parts) => Err(ApiError::from(e).into_response()),
             Err(e) => Err(crate::http::error::app_error_page(context(parts).lang, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod org_tests {
+    use super::*;
+
+    /// Found by review: a nested API handler sees `/kpi`, not `/api/v1/kpi`,
+    /// and got an HTML error page where the API answers JSON.
+    #[test]
+    fn an_api_request_is_known_by_the_path_it_came_with() {
+        let (mut nested, ()) = axum::http::Request::builder()
+            .uri("/kpi?period=2026")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert!(!wants_json(&nested), "a page path alone is a page's");
+        nested.extensions.insert(axum::extract::OriginalUri(
+            "/api/v1/kpi?period=2026".parse().unwrap(),
+        ));
+        assert!(wants_json(&nested));
+        let (page, ()) = axum::http::Request::builder()
+            .uri("/goals")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert!(!wants_json(&page));
     }
 }

@@ -339,7 +339,6 @@ async fn create_run(
 async fn run_action(
     State(state): State<AppState>,
     user: SignedIn,
-    Org(org): Org,
     Path((raw, action)): Path<(String, String)>,
 ) -> Result<Response, Response> {
     let lang = user.ctx.lang;
@@ -350,6 +349,10 @@ async fn run_action(
         "approve" => pay::advance(state.store(), by, run, RunStatus::Approved).await,
         "lock" => pay::advance(state.store(), by, run, RunStatus::Locked).await,
         "recalculate" => {
+            // Only a recalculation computes figures: only it loads the context.
+            let org = attain_app::OrgContext::load(state.store())
+                .await
+                .or_page(lang)?;
             let engine = Engine::over(state.store(), org);
             match state.store().payout_run(run).await {
                 Ok(r) => match engine.calendar().parse(&r.period) {
