@@ -1233,6 +1233,25 @@ impl<'s> Engine<'s> {
         Ok(out)
     }
 
+    /// The answer to a person's question: a scope outside what he may see
+    /// (`Principal::may_see_scope`) is refused exactly like one that does not
+    /// exist, so IDs cannot be probed. The entry point for people; the
+    /// shell and the use cases with their own rules (goals, pay) call
+    /// [`Self::answer`].
+    pub async fn answer_for(
+        &self,
+        who: &attain_core::Principal,
+        query: &KpiQuery,
+    ) -> AppResult<KpiAnswer> {
+        if !who.may_see_scope(&query.scope, self.tree()) {
+            return Err(AppError::Store(attain_store::StoreError::NotFound {
+                entity: "scope",
+                id: query.scope.key(),
+            }));
+        }
+        self.answer(query).await
+    }
+
     /// Answers a query.
     pub async fn answer(&self, query: &KpiQuery) -> AppResult<KpiAnswer> {
         if let Some(target) = query.target {

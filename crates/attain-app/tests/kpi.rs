@@ -631,3 +631,29 @@ store_test!(async fn custom_metrics_that_loop_in_storage_stop_with_an_error(stor
     let err = engine.answer(&q).await.unwrap_err();
     assert!(err.to_string().contains("more than 16 custom metrics"), "{err}");
 });
+
+store_test!(async fn a_persons_question_is_answered_only_within_what_he_may_see(store) {
+    company(&store).await;
+    let engine = Engine::new(&store).await.unwrap();
+    let tree = engine.tree().clone();
+    let users = store.users().await.unwrap();
+    let principal = |u: &attain_store::User| attain_core::Principal {
+        user: u.id,
+        login: u.login.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role,
+        unit: u.unit,
+    };
+    let rep = users.iter().find(|u| u.role == attain_core::Role::Rep).unwrap();
+    let other = users.iter().find(|u| u.role == attain_core::Role::Rep && tree.unit_of(u.id) != tree.unit_of(rep.id)).unwrap();
+    let ops = users.iter().find(|u| u.role == attain_core::Role::SalesOps).unwrap();
+    let period = engine.calendar().parse("2025").unwrap();
+    let ask = |scope: Scope| KpiQuery { metric: "revenue".into(), formula: None, period, scope, by: vec![], target: None };
+    let own = engine.answer_for(&principal(rep), &ask(Scope::Rep(rep.id))).await.unwrap();
+    assert_eq!(own.rows, engine.answer(&ask(Scope::Rep(rep.id))).await.unwrap().rows, "his own, as the shell sees it");
+    for scope in [Scope::Rep(other.id), Scope::Company, Scope::Unit(tree.root().id)] {
+        let refused = engine.answer_for(&principal(rep), &ask(scope.clone())).await.unwrap_err();
+        assert!(matches!(refused, attain_app::AppError::Store(attain_store::StoreError::NotFound { .. })), "{scope:?}: {refused}");
+    }
+    assert!(engine.answer_for(&principal(ops), &ask(Scope::Rep(other.id))).await.is_ok(), "sales ops sees everyone");
+});

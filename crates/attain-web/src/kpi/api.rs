@@ -233,6 +233,6 @@ async fn kpi(
         by,
         target,
     };
-    let answer = engine.answer(&query).await?;
+    let answer = engine.answer_for(&user.principal, &query).await?;
     Ok(Json(answer_json(&answer)))
 }

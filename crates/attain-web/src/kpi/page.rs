@@ -166,7 +166,7 @@ async fn explorer(
                     by: by.clone(),
                     target: None,
                 };
-                match engine.answer(&query).await {
+                match engine.answer_for(&user.principal, &query).await {
                     Err(e) => error = Some(e.to_string()),
                     Ok(answer) => {
                         heading = format!("{} · {}", answer.scope, answer.period);
