@@ -345,11 +345,6 @@ impl<'s> Engine<'s> {
         }
     }
 
-    /// The organisation's context.
-    pub fn org(&self) -> &Arc<OrgContext> {
-        &self.org
-    }
-
     /// The store it reads.
     pub fn store(&self) -> &'s Store {
         self.store

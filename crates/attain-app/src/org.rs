@@ -8,17 +8,16 @@ use std::sync::Arc;
 
 use attain_core::kpi::{Expr, Unit};
 use attain_core::sales::RevenueBasis;
-use attain_core::{Currency, FiscalCalendar, OrgTree, Role, UserId};
+use attain_core::{Currency, FiscalCalendar, OrgTree, Role};
 use attain_store::Store;
 use rust_decimal::Decimal;
 
 use crate::AppResult;
 
-/// One organisation's context, as of the moment it was loaded.
+/// One organisation's context, as of the moment it was loaded; what it
+/// holds is read through the [`crate::kpi::Engine`] built over it.
 #[derive(Debug, Clone)]
 pub struct OrgContext {
-    /// The company's name.
-    pub(crate) name: String,
     pub(crate) base: Currency,
     pub(crate) basis: RevenueBasis,
     pub(crate) calendar: FiscalCalendar,
@@ -65,7 +64,6 @@ impl OrgContext {
             }
         }
         Ok(Arc::new(Self {
-            name: settings.name,
             base: settings.base_currency,
             basis,
             calendar: settings.calendar,
@@ -76,50 +74,5 @@ impl OrgContext {
             roles,
             custom,
         }))
-    }
-
-    /// The company's name.
-    pub fn company_name(&self) -> &str {
-        &self.name
-    }
-
-    /// The currency every figure is reported in.
-    pub fn base_currency(&self) -> Currency {
-        self.base
-    }
-
-    /// The fiscal calendar every period comes from.
-    pub fn calendar(&self) -> FiscalCalendar {
-        self.calendar
-    }
-
-    /// What revenue is counted from (orders, bookings or payments).
-    pub fn revenue_basis(&self) -> RevenueBasis {
-        self.basis
-    }
-
-    /// The org tree.
-    pub fn tree(&self) -> &OrgTree {
-        &self.tree
-    }
-
-    /// A person's name, if the person exists.
-    pub fn name_of(&self, user: UserId) -> Option<&str> {
-        self.names.get(&user.raw()).map(String::as_str)
-    }
-
-    /// A person's role, if the person exists.
-    pub fn role_of(&self, user: UserId) -> Option<Role> {
-        self.roles.get(&user.raw()).copied()
-    }
-
-    /// The fixed plan rates: (currency, fiscal year) → rate to the base currency.
-    pub fn plan_rates(&self) -> &BTreeMap<(String, i32), Decimal> {
-        &self.plan_rates
-    }
-
-    /// The custom metrics: key → unit.
-    pub fn custom_metrics(&self) -> impl Iterator<Item = (&str, Unit)> {
-        self.custom.iter().map(|(k, (_, u))| (k.as_str(), *u))
     }
 }

@@ -210,7 +210,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
     let (mut parts, body) = request.into_parts();
     let now = state.now();
     let headers = &parts.headers;
-    let api = parts.uri.path().starts_with("/api/");
+    let api = wants_json(&parts);
     let session_token = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty());
     let bearer = headers
         .get(header::AUTHORIZATION)
