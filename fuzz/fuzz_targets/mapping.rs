@@ -2,7 +2,7 @@
 //! size limit.
 #![no_main]
 
-use attain_app::import::Mapping;
+use attain_import::Mapping;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,7 +2,7 @@
 //! or as an XLSX workbook: never a panic, and every row within the limits.
 #![no_main]
 
-use attain_app::import::read_any;
+use attain_import::read_any;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

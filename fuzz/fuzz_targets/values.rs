@@ -3,7 +3,7 @@
 //! parses is one Attain can store.
 #![no_main]
 
-use attain_app::import::{DateStyle, parse_amount, parse_date_as};
+use attain_import::{DateStyle, parse_amount, parse_date_as};
 use attain_core::Currency;
 use libfuzzer_sys::fuzz_target;
 

@@ -75,7 +75,7 @@ pub enum AppError {
     Invalid(String),
     /// An import file has problems; nothing was stored.
     #[error("{} problem(s) in {}; nothing was imported", .0.len(), .0.first().map_or("the file", |p| p.file.as_str()))]
-    Import(Vec<crate::import::ImportProblem>),
+    Import(Vec<attain_core::ImportProblem>),
     /// Storage failed or refused the change.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -85,4 +85,15 @@ pub enum AppError {
     /// The operating system could not provide randomness or the hash failed.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<attain_kpi::KpiError> for AppError {
+    fn from(e: attain_kpi::KpiError) -> Self {
+        match e {
+            attain_kpi::KpiError::Invalid(reason) => Self::Invalid(reason),
+            attain_kpi::KpiError::Store(e) => Self::Store(e),
+            attain_kpi::KpiError::Period(e) => Self::Period(e),
+            attain_kpi::KpiError::Internal(reason) => Self::Internal(reason),
+        }
+    }
 }

@@ -23,8 +23,8 @@ use attain_store::{Actor, Goal, GoalChanges, GoalFilter, NewGoal, Revision};
 use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::kpi::{Dim, Engine, KpiQuery, Scope};
 use crate::{AppError, AppResult};
+use attain_kpi::{Dim, Engine, KpiQuery, Scope};
 
 /// Who asks: a signed-in person, or the command line (which administers).
 #[derive(Debug, Clone, Copy)]

@@ -8,19 +8,15 @@
 //! know HTTP or SQL.
 
 pub mod auth;
-pub mod demo;
 mod error;
 pub mod export;
 pub mod goals;
-pub mod import;
-pub mod kpi;
-pub mod org;
+pub mod metrics;
 pub mod pay;
 pub mod secrets;
 pub mod users;
 
 pub use error::{AppError, PasswordProblem, Rejection};
-pub use org::OrgContext;
 
 /// Result of a use case.
 pub type AppResult<T> = Result<T, AppError>;

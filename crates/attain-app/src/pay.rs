@@ -23,8 +23,8 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::goals::By;
-use crate::kpi::{Dim, Engine, KpiQuery, Scope};
 use crate::{AppError, AppResult};
+use attain_kpi::{Dim, Engine, KpiQuery, Scope};
 
 fn may_run(by: By<'_>) -> AppResult<()> {
     match by {
@@ -430,64 +430,6 @@ pub async fn payroll_csv(store: &Store, by: By<'_>, run: PayoutRunId) -> AppResu
         ]);
     }
     Ok(out.finish())
-}
-
-/// The demo's plan: every rep on it from the start of the fiscal year of
-/// `as_of`; each finished quarter of that year calculated, all but the last
-/// approved and locked.
-pub async fn seed_demo(store: &Store, as_of: NaiveDate) -> AppResult<()> {
-    let engine = Engine::new(store).await?;
-    let calendar = engine.calendar();
-    let year = calendar.period_containing(as_of, attain_core::Granularity::FiscalYear)?;
-    let pct = |n: i64| Decimal::new(n, 2);
-    let plan = save_plan(
-        &engine,
-        By::System,
-        None,
-        &PlanSpec {
-            name: "Sales rep plan 销售代表提成方案".into(),
-            metric: "revenue".into(),
-            tiers: vec![
-                Tier {
-                    from: Decimal::ZERO,
-                    rate: pct(2),
-                },
-                Tier {
-                    from: pct(50),
-                    rate: pct(4),
-                },
-                Tier {
-                    from: Decimal::ONE,
-                    rate: pct(7),
-                },
-            ],
-            threshold: Some(pct(30)),
-            cap: Some(Decimal::from(250_000)),
-        },
-    )
-    .await?;
-    let reps: Vec<UserId> = store
-        .users()
-        .await?
-        .into_iter()
-        .filter(|u| u.role == Role::Rep && u.active)
-        .map(|u| u.id)
-        .collect();
-    assign(store, By::System, plan, &reps, year.start(), None).await?;
-    let quarters: Vec<Period> = year
-        .sub_periods()
-        .into_iter()
-        .flat_map(|h| h.sub_periods())
-        .filter(|q| q.last_day() <= as_of)
-        .collect();
-    for (i, q) in quarters.iter().enumerate() {
-        let run = calculate(&engine, By::System, *q, None).await?;
-        if i + 1 < quarters.len() {
-            advance(store, By::System, run, RunStatus::Approved).await?;
-            advance(store, By::System, run, RunStatus::Locked).await?;
-        }
-    }
-    Ok(())
 }
 
 /// The largest plan rate accepted: a unit of any currency is worth less

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 use attain_app::AppError;
-use attain_app::demo::{self, DemoOptions, Scale};
 use attain_app::goals::{self, By, GoalSpec, SplitInto, SplitMethod};
-use attain_app::kpi::{Dim, Engine, KpiQuery, Scope};
 use attain_core::goal::{SmartLetter, SmartReason, split_target};
 use attain_core::{GoalId, OrgUnitKind, Principal, Role, Visibility};
+use attain_demo::{DemoOptions, Scale};
+use attain_kpi::{Dim, Engine, KpiQuery, Scope};
 use attain_store::{Goal, GoalFilter, Store, StoreError, principal_of};
 use attain_testkit::store_test;
 use chrono::NaiveDate;
@@ -29,7 +29,7 @@ async fn company(store: &Store) {
         scale: Scale::Small,
         as_of: d(TODAY),
     };
-    demo::build(store, options, "not-a-real-hash", |_, _| {})
+    attain_demo::build(store, options, "not-a-real-hash", |_, _| {})
         .await
         .unwrap();
 }

@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use attain_app::demo::{self, DemoOptions, Scale};
-use attain_app::kpi::{Dim, Engine, KpiQuery, Scope};
 use attain_core::kpi::Expr;
 use attain_core::{OrgUnitKind, Period, UserId, Visibility};
+use attain_demo::{DemoOptions, Scale};
+use attain_kpi::{Dim, Engine, KpiQuery, Scope};
 use attain_store::{FieldValue, Record, RecordFilter, Store};
 use attain_testkit::store_test;
 use chrono::NaiveDate;
@@ -25,7 +25,7 @@ async fn company(store: &Store) {
         scale: Scale::Small,
         as_of: d("2026-06-30"),
     };
-    demo::build(store, options, "not-a-real-hash", |_, _| {})
+    attain_demo::build(store, options, "not-a-real-hash", |_, _| {})
         .await
         .unwrap();
 }
@@ -393,7 +393,7 @@ store_test!(async fn kpis_equal_sums_of_the_raw_facts(store) {
     checks.finish();
 });
 
-async fn snapshot(engine: &Engine<'_>) -> Vec<Vec<attain_app::kpi::KpiRow>> {
+async fn snapshot(engine: &Engine<'_>) -> Vec<Vec<attain_kpi::KpiRow>> {
     let metrics = [
         "revenue",
         "payments",
@@ -427,16 +427,16 @@ store_test!(async fn rollups_kept_by_imports_equal_a_rebuild(store) {
     let rep = store.users().await.unwrap().into_iter().find(|u| u.role == attain_core::Role::Rep).unwrap();
     let product = store.product_index().await.unwrap().into_keys().next().unwrap();
     let orders = format!("Order Number,Order Date,Customer,Owner,Product,Quantity,Amount\nX-1,2026-03-03,Brand New Co,{0},{product},2,\"1,000.00\"\nX-2,2026-05-20,Brand New Co,{0},{product},1,99.99\n", rep.login);
-    let options = attain_app::import::ImportOptions::default();
-    attain_app::import::import(&store, attain_app::import::Entity::Orders, "o.csv", orders.as_bytes(), &options, &|_| {}).await.unwrap();
+    let options = attain_import::ImportOptions::default();
+    attain_import::import(&store, attain_import::Entity::Orders, "o.csv", orders.as_bytes(), &options, &|_| {}).await.unwrap();
     let payments = "Order Number,Date,Amount\nX-1,2026-04-01,500\n";
-    attain_app::import::import(&store, attain_app::import::Entity::Payments, "p.csv", payments.as_bytes(), &options, &|_| {}).await.unwrap();
+    attain_import::import(&store, attain_import::Entity::Payments, "p.csv", payments.as_bytes(), &options, &|_| {}).await.unwrap();
     // A deal moves from one rep to another by re-import.
     let deal = store.deals_visible(&Visibility::Everything, &Default::default(), 0, 1).await.unwrap().items.remove(0);
     let other = store.users().await.unwrap().into_iter().find(|u| u.role == attain_core::Role::Rep && u.id != deal.owner).unwrap();
     let key = store.record_key("deals", deal.id.raw()).await.unwrap();
     let deals = format!("external_id,name,customer,owner,amount,stage,close_date,created\n{key},{},Moved Customer,{},{},{},{},{}\n", deal.name, other.login, deal.amount.amount(), deal.stage, deal.expected_close_on, deal.created_on);
-    attain_app::import::import(&store, attain_app::import::Entity::Deals, "d.csv", deals.as_bytes(), &options, &|_| {}).await.unwrap();
+    attain_import::import(&store, attain_import::Entity::Deals, "d.csv", deals.as_bytes(), &options, &|_| {}).await.unwrap();
 
     let kept = snapshot(&Engine::new(&store).await.unwrap()).await;
     store.rebuild_rollups().await.unwrap();
@@ -470,7 +470,7 @@ store_test!(async fn a_rep_who_moves_teams_takes_his_figures_along(store) {
     store.update_user_audited(&attain_store::Actor::named("test"), rep, &changes).await.unwrap();
     let engine = Engine::new(&store).await.unwrap();
     let after = engine.answer(&by_team(&engine)).await.unwrap().rows;
-    let of = |rows: &[attain_app::kpi::KpiRow], unit: attain_core::OrgUnitId| rows.iter().find(|r| r.keys[0] == unit.raw().to_string()).unwrap().value.unwrap();
+    let of = |rows: &[attain_kpi::KpiRow], unit: attain_core::OrgUnitId| rows.iter().find(|r| r.keys[0] == unit.raw().to_string()).unwrap().value.unwrap();
     assert_eq!(of(&after, teams[0]), of(&before, teams[0]) - his);
     assert_eq!(of(&after, teams[1]), of(&before, teams[1]) + his);
     store.rebuild_rollups().await.unwrap();
@@ -482,15 +482,15 @@ store_test!(async fn custom_metrics_are_checked_stored_audited_and_used_like_bui
     company(&store).await;
     let actor = attain_store::Actor::named("test");
     let define = |key: &str, formula: &str| attain_store::CustomMetric { key: key.into(), name_en: String::new(), name_zh: String::new(), formula: formula.into(), unit: "ratio".into() };
-    attain_app::kpi::define_metric(&store, &actor, define("cash_ratio", "payments / revenue")).await.unwrap();
-    attain_app::kpi::define_metric(&store, &actor, define("cash_pct", "cash_ratio * 100")).await.unwrap();
-    let err = attain_app::kpi::define_metric(&store, &actor, define("typo", "revenu / 2")).await.unwrap_err();
+    attain_app::metrics::define_metric(&store, &actor, define("cash_ratio", "payments / revenue")).await.unwrap();
+    attain_app::metrics::define_metric(&store, &actor, define("cash_pct", "cash_ratio * 100")).await.unwrap();
+    let err = attain_app::metrics::define_metric(&store, &actor, define("typo", "revenu / 2")).await.unwrap_err();
     assert!(err.to_string().contains("unknown name 'revenu'"), "{err}");
-    let err = attain_app::kpi::define_metric(&store, &actor, define("cash_ratio", "cash_pct / 100")).await.unwrap_err();
+    let err = attain_app::metrics::define_metric(&store, &actor, define("cash_ratio", "cash_pct / 100")).await.unwrap_err();
     assert!(err.to_string().contains("defined through itself"), "{err}");
-    let err = attain_app::kpi::define_metric(&store, &actor, define("revenue", "payments")).await.unwrap_err();
+    let err = attain_app::metrics::define_metric(&store, &actor, define("revenue", "payments")).await.unwrap_err();
     assert!(err.to_string().contains("already a built-in"), "{err}");
-    let err = attain_app::kpi::define_metric(&store, &actor, define("broken", "payments /")).await.unwrap_err();
+    let err = attain_app::metrics::define_metric(&store, &actor, define("broken", "payments /")).await.unwrap_err();
     assert!(err.to_string().contains("position 11"), "{err}");
 
     let engine = Engine::new(&store).await.unwrap();
@@ -507,9 +507,9 @@ store_test!(async fn custom_metrics_are_checked_stored_audited_and_used_like_bui
         let (p, r) = (value(&engine, "payments", "2025", unit.clone()).await.unwrap(), value(&engine, "revenue", "2025", unit).await.unwrap());
         assert_eq!(row.value, Some(p / r));
     }
-    let err = attain_app::kpi::remove_metric(&store, &actor, "cash_ratio").await.unwrap_err();
+    let err = attain_app::metrics::remove_metric(&store, &actor, "cash_ratio").await.unwrap_err();
     assert!(err.to_string().contains("used by cash_pct"), "{err}");
-    attain_app::kpi::remove_metric(&store, &actor, "cash_pct").await.unwrap();
+    attain_app::metrics::remove_metric(&store, &actor, "cash_pct").await.unwrap();
     let log = store.audit_log(Some("metric"), 10, None).await.unwrap();
     assert_eq!(log.len(), 3, "two created, one deleted");
 });
@@ -538,29 +538,29 @@ async fn two_currencies(store: &Store) -> UserId {
         attain_app::users::create_user(store, &attain_store::Actor::named("test"), None, account)
             .await
             .unwrap();
-    let options = attain_app::import::ImportOptions::default();
+    let options = attain_import::ImportOptions::default();
     let import = |entity, name: &'static str, text: &'static str| {
         let options = options.clone();
         async move {
-            attain_app::import::import(store, entity, name, text.as_bytes(), &options, &|_| {})
+            attain_import::import(store, entity, name, text.as_bytes(), &options, &|_| {})
                 .await
                 .unwrap();
         }
     };
     import(
-        attain_app::import::Entity::Products,
+        attain_import::Entity::Products,
         "p.csv",
         "sku,name,list_price\nW,Widget,100\n",
     )
     .await;
     import(
-        attain_app::import::Entity::ExchangeRates,
+        attain_import::Entity::ExchangeRates,
         "r.csv",
         "currency,month,rate\nUSD,2026-01,7.1000\nUSD,2026-02,7.3333\n",
     )
     .await;
     import(
-        attain_app::import::Entity::Orders,
+        attain_import::Entity::Orders,
         "o.csv",
         "number,order_date,customer,owner,product,quantity,amount,currency\n\
          A-1,2026-01-10,Ming Co,lin,W,1,1000.00,CNY\n\
@@ -598,12 +598,12 @@ store_test!(async fn money_in_two_currencies_is_converted_at_each_facts_own_mont
     assert_eq!(revenue(&engine, "2026-01-01..2026-02-28").await, jan + feb, "and any range");
     assert_eq!(value(&engine, "revenue", "2026-Q1", Scope::Rep(rep)).await.unwrap(), jan + feb + mar);
     // A month broken down by week and by day still adds up to the cent.
-    let q = KpiQuery { metric: "revenue".into(), formula: None, period: engine.calendar().parse("2026-Q1").unwrap(), scope: Scope::Company, by: vec![attain_app::kpi::Dim::Month], target: None };
+    let q = KpiQuery { metric: "revenue".into(), formula: None, period: engine.calendar().parse("2026-Q1").unwrap(), scope: Scope::Company, by: vec![attain_kpi::Dim::Month], target: None };
     let by_month: Vec<Decimal> = engine.answer(&q).await.unwrap().rows.iter().map(|r| r.value.unwrap()).collect();
     assert_eq!(by_month, vec![jan, feb, mar]);
     // A rate for a later month arrives: January's figure does not move.
-    let options = attain_app::import::ImportOptions::default();
-    attain_app::import::import(&store, attain_app::import::Entity::ExchangeRates, "r2.csv", b"currency,month,rate\nUSD,2026-04,9.99\n", &options, &|_| {}).await.unwrap();
+    let options = attain_import::ImportOptions::default();
+    attain_import::import(&store, attain_import::Entity::ExchangeRates, "r2.csv", b"currency,month,rate\nUSD,2026-04,9.99\n", &options, &|_| {}).await.unwrap();
     let later = Engine::new(&store).await.unwrap();
     assert_eq!(revenue(&later, "2026-01").await, jan);
     assert_eq!(revenue(&later, "2026-Q1").await, jan + feb + mar);
@@ -653,7 +653,7 @@ store_test!(async fn a_persons_question_is_answered_only_within_what_he_may_see(
     assert_eq!(own.rows, engine.answer(&ask(Scope::Rep(rep.id))).await.unwrap().rows, "his own, as the shell sees it");
     for scope in [Scope::Rep(other.id), Scope::Company, Scope::Unit(tree.root().id)] {
         let refused = engine.answer_for(&principal(rep), &ask(scope.clone())).await.unwrap_err();
-        assert!(matches!(refused, attain_app::AppError::Store(attain_store::StoreError::NotFound { .. })), "{scope:?}: {refused}");
+        assert!(matches!(refused, attain_kpi::KpiError::Store(attain_store::StoreError::NotFound { .. })), "{scope:?}: {refused}");
     }
     assert!(engine.answer_for(&principal(ops), &ask(Scope::Rep(other.id))).await.is_ok(), "sales ops sees everyone");
 });

@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use attain_app::AppError;
-use attain_app::demo::{self, DemoOptions, Scale};
 use attain_app::goals::By;
-use attain_app::kpi::{Engine, Scope};
 use attain_app::pay::{self, PlanSpec};
 use attain_core::comp::Tier;
 use attain_core::{Money, OrgUnitKind, Role};
+use attain_demo::{DemoOptions, Scale};
+use attain_kpi::{Engine, Scope};
 use attain_store::{RunStatus, Store, StoreError, principal_of};
 use attain_testkit::store_test;
 use chrono::NaiveDate;
@@ -26,7 +26,7 @@ async fn company(store: &Store) {
         scale: Scale::Small,
         as_of: d("2026-06-30"),
     };
-    demo::build(store, options, "not-a-real-hash", |_, _| {})
+    attain_demo::build(store, options, "not-a-real-hash", |_, _| {})
         .await
         .unwrap();
 }

@@ -11,11 +11,11 @@ mod common;
 use std::collections::BTreeMap;
 
 use attain_app::goals::{self, By, GoalSpec};
-use attain_app::import::{self, Entity, ImportOptions};
-use attain_app::kpi::{Engine, Scope};
 use attain_app::pay::{self, PlanSpec};
 use attain_core::comp::Tier;
 use attain_core::{UserId, Visibility};
+use attain_import::{Entity, ImportOptions};
+use attain_kpi::{Engine, Scope};
 use attain_store::{RecordFilter, Upload};
 use common::*;
 use rust_decimal::Decimal;
@@ -104,7 +104,7 @@ const MISSING: i64 = 987_654;
 
 async fn csv(store: &Store, entity: Entity, text: &str) {
     let options = ImportOptions::default();
-    import::import(
+    attain_import::import(
         store,
         entity,
         "seed.csv",

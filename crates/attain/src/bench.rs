@@ -124,19 +124,19 @@ pub async fn import_orders(rows: usize, config: Option<DatabaseConfig>) -> anyho
     let started = Instant::now();
     let bytes = std::fs::read(&path)?;
     let checked = std::sync::Mutex::new(None);
-    let on_step = |step: attain_app::import::ImportStep| {
-        if let attain_app::import::ImportStep::Writing { .. } = step
+    let on_step = |step: attain_import::ImportStep| {
+        if let attain_import::ImportStep::Writing { .. } = step
             && let Ok(mut at) = checked.lock()
         {
             *at = Some(started.elapsed().as_secs_f64());
         }
     };
-    let report = attain_app::import::import(
+    let report = attain_import::import(
         &store,
-        attain_app::import::Entity::Orders,
+        attain_import::Entity::Orders,
         "orders.csv",
         &bytes,
-        &attain_app::import::ImportOptions::default(),
+        &attain_import::ImportOptions::default(),
         &on_step,
     )
     .await?;
@@ -170,7 +170,7 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 /// years, (c) win rate by team for a year. Each runs five times; the
 /// fastest and the median are printed.
 pub async fn kpi(store: &Store) -> anyhow::Result<()> {
-    use attain_app::kpi::{Dim, Engine, KpiQuery, Scope};
+    use attain_kpi::{Dim, Engine, KpiQuery, Scope};
     let engine = Engine::new(store).await?;
     let calendar = engine.calendar();
     let last = store

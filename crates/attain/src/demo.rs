@@ -1,10 +1,10 @@
 //! `attain demo`: a fresh database holding the demo company that
-//! `attain_app::demo` simulates, so the main job shows a living instance.
+//! `attain_demo` simulates, so the main job shows a living instance.
 
 use anyhow::{Context, bail};
 use attain_app::auth;
-use attain_app::demo::DemoOptions;
 use attain_core::Role;
+use attain_demo::DemoOptions;
 use attain_store::{DatabaseConfig, Store};
 
 /// Creates a fresh demo database at `config` and returns the open store with
@@ -44,7 +44,7 @@ pub async fn build(
     let password = attain_app::secrets::new_password()?;
     let hash = auth::hash_password(&password).await?;
     let started = std::time::Instant::now();
-    let summary = attain_app::demo::build(&store, options, &hash, |done, total| {
+    let summary = attain_demo::build(&store, options, &hash, |done, total| {
         eprint!("\rbuilding the demo company: {done}/{total} reps");
     })
     .await

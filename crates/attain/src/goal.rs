@@ -5,9 +5,9 @@ use std::io::Write as _;
 
 use anyhow::Context;
 use attain_app::goals::{self, By, GoalSpec, SplitInto, SplitMethod};
-use attain_app::kpi::Engine;
 use attain_core::GoalId;
 use attain_core::goal::GoalDirection;
+use attain_kpi::Engine;
 use attain_store::{GoalFilter, Store};
 use clap::Subcommand;
 use rust_decimal::Decimal;

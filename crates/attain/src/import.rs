@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use attain_app::import::{Entity, ImportOptions, ImportStep, Mapping, Preset};
+use attain_import::{Entity, ImportOptions, ImportStep, Mapping, Preset};
 use attain_store::{Actor, Store};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -57,7 +57,7 @@ fn parse_preset(text: &str) -> Result<Preset, String> {
 /// What a report says beyond its counts, one line each: the records it
 /// creates (or in a dry run would), the defaults it used, the columns no
 /// field read.
-fn print_details(report: &attain_app::import::ImportReport) {
+fn print_details(report: &attain_import::ImportReport) {
     for created in &report.created {
         let mut names = created.first.join(", ");
         if created.more() > 0 {
@@ -97,7 +97,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         None => Mapping::default(),
         Some(path) => {
             use std::io::Read;
-            let limit = attain_app::import::MAX_MAPPING_BYTES;
+            let limit = attain_import::MAX_MAPPING_BYTES;
             // Read one byte past the limit: a huge file is refused unread.
             let mut bytes = Vec::new();
             std::fs::File::open(path)
@@ -152,8 +152,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
             store.checkpoint("import:rows-written");
         }
     };
-    let result =
-        attain_app::import::import(store, args.entity, &name, &bytes, &options, &on_step).await;
+    let result = attain_import::import(store, args.entity, &name, &bytes, &options, &on_step).await;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     match result {

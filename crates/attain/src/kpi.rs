@@ -4,9 +4,9 @@
 use std::io::Write as _;
 
 use anyhow::Context;
-use attain_app::kpi::{Dim, Engine, KpiAnswer, KpiQuery, Scope};
 use attain_core::kpi::Expr;
 use attain_core::{Login, OrgUnitId};
+use attain_kpi::{Dim, Engine, KpiAnswer, KpiQuery, Scope};
 use attain_store::Store;
 use clap::{Args, ValueEnum};
 use rust_decimal::Decimal;
@@ -203,7 +203,7 @@ pub async fn run(store: &Store, args: KpiArgs) -> anyhow::Result<()> {
     };
     if let Some(f) = &formula {
         for name in f.names() {
-            let known = attain_app::kpi::is_builtin_name(&name);
+            let known = attain_kpi::is_builtin_name(&name);
             anyhow::ensure!(known, "formula {metric:?}: unknown name '{name}'");
         }
     }
@@ -269,7 +269,7 @@ pub async fn metric(store: &Store, command: MetricCommand) -> anyhow::Result<()>
                 formula,
                 unit,
             };
-            attain_app::kpi::define_metric(store, &actor, metric).await?;
+            attain_app::metrics::define_metric(store, &actor, metric).await?;
             println!("custom metric {} saved", key.trim().to_lowercase());
         }
         MetricCommand::List => {
@@ -283,7 +283,7 @@ pub async fn metric(store: &Store, command: MetricCommand) -> anyhow::Result<()>
             }
         }
         MetricCommand::Remove { key } => {
-            attain_app::kpi::remove_metric(store, &actor, &key).await?;
+            attain_app::metrics::remove_metric(store, &actor, &key).await?;
             println!("custom metric {key} removed");
         }
     }

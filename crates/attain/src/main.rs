@@ -282,14 +282,14 @@ struct DemoArgs {
 
     /// Size: small (~30 reps), medium (~150 reps) or large (~5,000 reps, >10M order lines).
     #[arg(long, default_value = "medium", value_parser = parse_scale)]
-    scale: attain_app::demo::Scale,
+    scale: attain_demo::Scale,
 
     /// Last day of the three years of history [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<chrono::NaiveDate>,
 }
 
-fn parse_scale(text: &str) -> Result<attain_app::demo::Scale, String> {
+fn parse_scale(text: &str) -> Result<attain_demo::Scale, String> {
     text.parse()
 }
 
@@ -422,7 +422,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let config = cli.db.config("attain-demo.db");
-            let options = attain_app::demo::DemoOptions {
+            let options = attain_demo::DemoOptions {
                 seed: args.seed,
                 scale: args.scale,
                 as_of: args

@@ -5,10 +5,10 @@ use std::io::Write as _;
 
 use anyhow::Context;
 use attain_app::goals::By;
-use attain_app::kpi::Engine;
 use attain_app::pay::{self, PlanSpec};
 use attain_core::comp::Tier;
 use attain_core::{Login, Money, PayoutRunId, PlanId};
+use attain_kpi::Engine;
 use attain_store::{RunStatus, Store};
 use clap::Subcommand;
 use rust_decimal::Decimal;

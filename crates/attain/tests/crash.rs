@@ -7,8 +7,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use attain_app::demo::{self, DemoOptions, Scale};
 use attain_core::Role;
+use attain_demo::{DemoOptions, Scale};
 use attain_store::Store;
 
 /// Rows in the import that is killed: many batches on either backend.
@@ -68,7 +68,7 @@ async fn killed_import_and_payout_run_leave_nothing_behind(store: &Store, db: Ve
         scale: Scale::Small,
         as_of: "2026-06-30".parse().unwrap(),
     };
-    demo::build(store, options, "not-a-real-hash", |_, _| {})
+    attain_demo::build(store, options, "not-a-real-hash", |_, _| {})
         .await
         .unwrap();
     let reps: Vec<String> = store

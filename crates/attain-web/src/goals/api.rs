@@ -4,9 +4,9 @@
 //! goal use cases (which decide who may).
 
 use attain_app::goals::{self, By, GoalSpec, GoalView, SplitInto, SplitMethod};
-use attain_app::kpi::{Engine, Scope};
 use attain_core::GoalId;
 use attain_core::goal::{SmartCheck, SmartReason};
+use attain_kpi::{Engine, Scope};
 use attain_store::GoalFilter;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -6,12 +6,13 @@
 use std::sync::Arc;
 
 use askama::Template;
+use attain_app::AppError;
 use attain_app::goals::{self, By, GoalSpec, GoalView, SplitInto};
-use attain_app::kpi::{Engine, Scope};
-use attain_app::{AppError, OrgContext};
 use attain_core::goal::{GoalStatus, Verdict};
 use attain_core::kpi::CATALOGUE;
 use attain_core::{GoalId, Granularity, Role};
+use attain_kpi::OrgContext;
+use attain_kpi::{Engine, Scope};
 use attain_store::{GoalFilter, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

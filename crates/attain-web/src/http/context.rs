@@ -596,24 +596,27 @@ fn wants_json(parts: &Parts) -> bool {
 /// this request: loaded once, when a handler first asks, and shared by
 /// everything the request computes. Ask for it after the identity, so a
 /// request that is refused reads nothing.
-pub struct Org(pub std::sync::Arc<attain_app::OrgContext>);
+pub struct Org(pub std::sync::Arc<attain_kpi::OrgContext>);
 
 impl FromRequestParts<AppState> for Org {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         if let Some(org) = parts
             .extensions
-            .get::<std::sync::Arc<attain_app::OrgContext>>()
+            .get::<std::sync::Arc<attain_kpi::OrgContext>>()
         {
             return Ok(Org(org.clone()));
         }
-        match attain_app::OrgContext::load(state.store()).await {
+        match attain_kpi::OrgContext::load(state.store()).await {
             Ok(org) => {
                 parts.extensions.insert(org.clone());
                 Ok(Org(org))
             }
             Err(e) if wants_json(parts) => Err(ApiError::from(e).into_response()),
-            Err(e) => Err(crate::http::error::app_error_page(context(parts).lang, e)),
+            Err(e) => Err(crate::http::error::app_error_page(
+                context(parts).lang,
+                attain_app::AppError::from(e),
+            )),
         }
     }
 }

@@ -176,6 +176,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<attain_kpi::KpiError> for ApiError {
+    fn from(err: attain_kpi::KpiError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         match err {

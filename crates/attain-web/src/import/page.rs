@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use attain_app::AppError;
-use attain_app::import::{
-    self, Entity, ImportOptions, ImportProblem, ImportReport, Mapping, Preset, UnusedColumn,
+use attain_import::{
+    Entity, ImportOptions, ImportProblem, ImportReport, Mapping, Preset, UnusedColumn,
 };
 use attain_store::{Actor, Upload};
 use axum::Router;
@@ -331,7 +331,7 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
     );
     let (headers, samples, outcome) = state
         .heavy(async move {
-            match import::read_any(&file_name, &bytes) {
+            match attain_import::read_any(&file_name, &bytes) {
                 Ok((table, problems)) => {
                     let headers = table.header.clone();
                     let samples: Vec<Vec<String>> = table
@@ -340,9 +340,15 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
                         .take(SAMPLE_ROWS)
                         .map(|(_, cells)| cells.clone())
                         .collect();
-                    let outcome =
-                        import::import_table(&store, entity, table, problems, &dry_run, &|_| {})
-                            .await;
+                    let outcome = attain_import::import_table(
+                        &store,
+                        entity,
+                        table,
+                        problems,
+                        &dry_run,
+                        &|_| {},
+                    )
+                    .await;
                     (headers, samples, outcome)
                 }
                 Err(problems) => (Vec::new(), Vec::new(), Err(AppError::Import(problems))),
@@ -350,7 +356,7 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
         })
         .await
         .or_page(lang)?;
-    let fields = import::preview_columns(entity, &headers, &options.mapping)
+    let fields = attain_import::preview_columns(entity, &headers, &options.mapping)
         .into_iter()
         .map(|m| FieldView {
             field: m.field,
@@ -475,7 +481,7 @@ async fn confirm(
     );
     let outcome = state
         .heavy(async move {
-            import::import(&writer, entity, &file_name, &bytes, &options, &|_| {}).await
+            attain_import::import(&writer, entity, &file_name, &bytes, &options, &|_| {}).await
         })
         .await
         .or_page(lang)?;
@@ -521,7 +527,7 @@ async fn discard(
 mod tests {
     use super::*;
     use crate::http::i18n::Lang;
-    use attain_app::import::{Created, CreatedKind, Defaulted, Fallback};
+    use attain_import::{Created, CreatedKind, Defaulted, Fallback};
 
     #[test]
     fn every_part_of_a_report_has_its_words_in_both_languages() {

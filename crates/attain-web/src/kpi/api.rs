@@ -1,9 +1,9 @@
 //! `GET /api/v1/kpi`: any metric for a scope and period, broken down, within
 //! the caller's visibility; `GET /api/v1/kpi/metrics`: the catalogue.
 
-use attain_app::kpi::{Dim, KpiAnswer, KpiQuery, Scope};
 use attain_core::Visibility;
 use attain_core::kpi::{CATALOGUE, Expr};
+use attain_kpi::{Dim, KpiAnswer, KpiQuery, Scope};
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -69,7 +69,7 @@ async fn save_custom(
         formula: body.formula,
         unit: body.unit,
     };
-    attain_app::kpi::define_metric(
+    attain_app::metrics::define_metric(
         state.store(),
         &attain_store::Actor::person(&user.principal),
         metric,
@@ -89,7 +89,7 @@ async fn delete_custom(
             "defining metrics is for sales ops and admins",
         ));
     }
-    attain_app::kpi::remove_metric(
+    attain_app::metrics::remove_metric(
         state.store(),
         &attain_store::Actor::person(&user.principal),
         &key,
@@ -136,7 +136,7 @@ pub(crate) fn parse_scope(
     principal: &attain_core::Principal,
     tree: &attain_core::OrgTree,
 ) -> Result<Scope, ApiError> {
-    let scope = attain_app::kpi::Scope::parse_key(text)
+    let scope = attain_kpi::Scope::parse_key(text)
         .map_err(|e| bad("scope", text, format!("scope: {e}")))?;
     if principal.may_see_scope(&scope, tree) {
         Ok(scope)
@@ -177,7 +177,7 @@ async fn kpi(
     Query(p): Query<KpiParams>,
 ) -> Result<Json<Value>, ApiError> {
     let store = state.store();
-    let engine = attain_app::kpi::Engine::over(store, org);
+    let engine = attain_kpi::Engine::over(store, org);
     let visibility = user.principal.visibility();
     let period_text = p.period.as_deref().unwrap_or("").trim();
     if period_text.is_empty() {

@@ -2,9 +2,9 @@
 //! with bars; every row drills down one level.
 
 use askama::Template;
-use attain_app::kpi::{Dim, Engine, KpiQuery, Scope};
 use attain_core::kpi::CATALOGUE;
 use attain_core::{Granularity, Visibility};
+use attain_kpi::{Dim, Engine, KpiQuery, Scope};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;

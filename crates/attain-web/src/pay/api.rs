@@ -5,10 +5,10 @@
 //! visibility: his own, his subtree's as a manager, or all.
 
 use attain_app::goals::By;
-use attain_app::kpi::Engine;
 use attain_app::pay::{self, PlanSpec};
 use attain_core::comp::Tier;
 use attain_core::{PayoutRunId, PlanId, StatementId, UserId};
+use attain_kpi::Engine;
 use attain_store::{Plan, RunStatus, Statement};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -109,7 +109,7 @@ async fn set_plan_rate(
     )
     .await?;
     // The rates just changed: read them again.
-    let org = attain_app::OrgContext::load(state.store()).await?;
+    let org = attain_kpi::OrgContext::load(state.store()).await?;
     Ok(Json(plan_rates_json(&Engine::over(state.store(), org))))
 }
 

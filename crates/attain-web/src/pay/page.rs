@@ -6,9 +6,9 @@
 use askama::Template;
 use attain_app::AppError;
 use attain_app::goals::By;
-use attain_app::kpi::Engine;
 use attain_app::pay;
 use attain_core::{Money, PayoutRunId, StatementId};
+use attain_kpi::Engine;
 use attain_store::{RunStatus, Statement, StoreError};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -350,7 +350,7 @@ async fn run_action(
         "lock" => pay::advance(state.store(), by, run, RunStatus::Locked).await,
         "recalculate" => {
             // Only a recalculation computes figures: only it loads the context.
-            let org = attain_app::OrgContext::load(state.store())
+            let org = attain_kpi::OrgContext::load(state.store())
                 .await
                 .or_page(lang)?;
             let engine = Engine::over(state.store(), org);

@@ -8,7 +8,7 @@
 //! and go through the importer, so the API checks, resolves and refuses
 //! exactly as a file import does, all or nothing.
 
-use attain_app::import::{self, Entity, ImportOptions, ImportProblem, ImportReport, Table};
+use attain_import::{Entity, ImportOptions, ImportProblem, ImportReport, Table};
 use attain_store::Actor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -235,7 +235,7 @@ async fn write(
     let (store, options) = (state.store().clone(), options(state, user));
     state
         .heavy(async move {
-            import::import_table(
+            attain_import::import_table(
                 &store,
                 entity,
                 table,

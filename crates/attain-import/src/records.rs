@@ -17,10 +17,10 @@ use attain_store::{
 use rust_decimal::Decimal;
 
 use super::deals::{channel_of, customer_ref, yes_no};
-use super::parse::ImportProblem;
 use super::rows::{Owners, Rates, Sheet};
 use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
-use crate::{AppError, AppResult};
+use attain_app::{AppError, AppResult};
+use attain_core::ImportProblem;
 
 /// Required fields (`a|b`: either) and the fields holding dates.
 pub(super) fn requirements(entity: Entity) -> (&'static [&'static str], &'static [&'static str]) {

@@ -25,9 +25,10 @@ use std::collections::HashMap;
 use attain_core::sales::DealStatus;
 use serde::Deserialize;
 
-use super::parse::{DateStyle, DecimalMark, ImportProblem};
+use super::parse::{DateStyle, DecimalMark};
 use super::presets::StageRule;
 use super::source::TextEncoding;
+use attain_core::ImportProblem;
 
 /// The largest mapping file Attain reads: 256 KiB, hundreds of times what
 /// a mapping of every field and stage of a CRM takes.

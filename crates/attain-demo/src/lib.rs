@@ -37,7 +37,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, LogNormal, Poisson};
 
-use crate::{AppError, AppResult};
+use attain_app::{AppError, AppResult};
 
 /// How big the demo company is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1369,7 +1369,7 @@ pub async fn build(
     store.rebuild_rollups().await?;
     let rollups = t.elapsed();
     seed_goals(store, options.as_of).await?;
-    crate::pay::seed_demo(store, options.as_of).await?;
+    seed_pay(store, options.as_of).await?;
     tracing::info!(
         generating_ms = generating.as_millis() as u64,
         writing_ms = writing.as_millis() as u64,
@@ -1384,9 +1384,9 @@ pub async fn build(
 /// quarter's revenue split into months by season, new customers and a win
 /// rate; a revision with its reason, and check-ins.
 async fn seed_goals(store: &Store, as_of: NaiveDate) -> AppResult<()> {
-    use crate::goals::{self, By, GoalSpec, SplitInto, SplitMethod};
-    use crate::kpi::{Engine, Scope};
+    use attain_app::goals::{self, By, GoalSpec, SplitInto, SplitMethod};
     use attain_core::Granularity;
+    use attain_kpi::{Engine, Scope};
     let engine = Engine::new(store).await?;
     let calendar = engine.calendar();
     let year = calendar.period_containing(as_of, Granularity::FiscalYear)?;
@@ -1539,4 +1539,67 @@ impl Sim<'_> {
             self.exchange_rates(b);
         }
     }
+}
+
+/// The demo's plan: every rep on it from the start of the fiscal year of
+/// `as_of`; each finished quarter of that year calculated, all but the last
+/// approved and locked.
+async fn seed_pay(store: &Store, as_of: NaiveDate) -> AppResult<()> {
+    use attain_app::goals::By;
+    use attain_app::pay::{PlanSpec, advance, assign, calculate, save_plan};
+    use attain_core::comp::Tier;
+    use attain_store::RunStatus;
+    use rust_decimal::Decimal;
+    let engine = attain_kpi::Engine::new(store).await?;
+    let calendar = engine.calendar();
+    let year = calendar.period_containing(as_of, attain_core::Granularity::FiscalYear)?;
+    let pct = |n: i64| Decimal::new(n, 2);
+    let plan = save_plan(
+        &engine,
+        By::System,
+        None,
+        &PlanSpec {
+            name: "Sales rep plan 销售代表提成方案".into(),
+            metric: "revenue".into(),
+            tiers: vec![
+                Tier {
+                    from: Decimal::ZERO,
+                    rate: pct(2),
+                },
+                Tier {
+                    from: pct(50),
+                    rate: pct(4),
+                },
+                Tier {
+                    from: Decimal::ONE,
+                    rate: pct(7),
+                },
+            ],
+            threshold: Some(pct(30)),
+            cap: Some(Decimal::from(250_000)),
+        },
+    )
+    .await?;
+    let reps: Vec<UserId> = store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::Rep && u.active)
+        .map(|u| u.id)
+        .collect();
+    assign(store, By::System, plan, &reps, year.start(), None).await?;
+    let quarters: Vec<attain_core::Period> = year
+        .sub_periods()
+        .into_iter()
+        .flat_map(|h| h.sub_periods())
+        .filter(|q| q.last_day() <= as_of)
+        .collect();
+    for (i, q) in quarters.iter().enumerate() {
+        let run = calculate(&engine, By::System, *q, None).await?;
+        if i + 1 < quarters.len() {
+            advance(store, By::System, run, RunStatus::Approved).await?;
+            advance(store, By::System, run, RunStatus::Locked).await?;
+        }
+    }
+    Ok(())
 }

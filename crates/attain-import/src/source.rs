@@ -2,7 +2,7 @@
 //! UTF-8 with or without BOM, GB18030 as Chinese Excel saves it, or the
 //! encoding a mapping file names) or XLSX.
 
-use super::parse::ImportProblem;
+use attain_core::ImportProblem;
 
 /// A decoded file: its header and rows, cells trimmed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,18 +3,19 @@
 
 use std::collections::HashMap;
 
+use attain_core::ImportProblem;
 use attain_core::{Currency, ExternalId, Login, Money, UserId};
 use attain_store::{Actor, NewOwner, NewOwners, OwnerRef, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::mapping::Columns;
 use super::parse::{
-    DateStyle, DecimalMark, Decimals, ImportProblem, MarkEvidence, amount_number, mark_evidence,
-    normalise_number, parse_amount_as, parse_date_as, parse_datetime, parse_int_as, parse_percent,
+    DateStyle, DecimalMark, Decimals, MarkEvidence, amount_number, mark_evidence, normalise_number,
+    parse_amount_as, parse_date_as, parse_datetime, parse_int_as, parse_percent,
 };
 use super::source::Table;
 use super::{ImportOptions, presets};
-use crate::AppResult;
+use attain_app::AppResult;
 
 /// A file being read: its columns, how it writes dates, the currency of
 /// amounts without one, and what was found wrong so far.
@@ -54,7 +55,7 @@ impl<'a> Sheet<'a> {
         date_fields: &[&str],
         number_fields: &[&str],
         file_problems: Vec<ImportProblem>,
-    ) -> Result<Self, crate::AppError> {
+    ) -> Result<Self, attain_app::AppError> {
         let mut sheet = Self::mapped(
             table,
             fields,
@@ -981,7 +982,7 @@ impl Owners {
             return Ok(NewOwners::default());
         }
         // Nobody learns this password: an admin resets it to let a person in.
-        let hash = crate::auth::hash_password(&crate::secrets::new_password()?).await?;
+        let hash = attain_app::auth::hash_password(&attain_app::secrets::new_password()?).await?;
         let mut taken = self.taken_logins.clone();
         let mut people = Vec::with_capacity(self.new.len());
         for (i, (name, external)) in self.new.iter().enumerate() {
@@ -1001,7 +1002,8 @@ impl Owners {
             }
             taken.insert(login.clone());
             people.push(NewOwner {
-                login: Login::new(&login).map_err(|e| crate::AppError::Internal(e.to_string()))?,
+                login: Login::new(&login)
+                    .map_err(|e| attain_app::AppError::Internal(e.to_string()))?,
                 display_name: name.clone(),
                 email: name.contains('@').then(|| name.clone()),
                 external_id: external.as_ref().and_then(|e| ExternalId::new(e).ok()),

@@ -1,8 +1,7 @@
-//! The KPI engine: any metric of the catalogue (or a custom formula over
-//! them) for a scope (the company, an org unit's subtree, a rep) and a
-//! period, optionally broken down by rep, child unit or time. It reads
-//! only the rollups; ratios are computed from the sums of each group,
-//! never averaged; money is converted to the base currency exactly.
+//! The engine: any metric of the catalogue (or a custom formula over them)
+//! for a scope (the company, an org unit's subtree, a rep) and a period,
+//! optionally broken down by rep, child unit, customer attribute, product
+//! or time, computed from the sums its [`MeasureSource`] gives.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -14,10 +13,10 @@ use attain_core::{Currency, Granularity, Measure, Money, OrgTree, PerMeasure, Pe
 use attain_store::{
     CustomerGrain, Grain, MeasureRow, NewCustomersBy, OwnerSet, ProductFilter, ProductGrain, Store,
 };
+
+use crate::{KpiError, KpiResult, MeasureSource, OrgContext};
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
-
-use crate::{AppError, AppResult, OrgContext};
 
 pub use attain_core::scope::{Breakdown as Dim, Scope};
 
@@ -143,14 +142,16 @@ fn percent(a: Decimal, b: Decimal) -> Option<Decimal> {
 /// How many custom metrics deep one may be defined through others.
 pub const MAX_CUSTOM_NESTING: usize = 16;
 
-/// The engine, over one organisation's context (see [`OrgContext`]).
-pub struct Engine<'s> {
-    store: &'s Store,
+/// The engine, over one organisation's context (see [`OrgContext`]) and a
+/// source of sums (the store, unless a test gives another).
+pub struct Engine<'s, S = Store> {
+    source: &'s S,
     org: Arc<OrgContext>,
     at_plan_rates: bool,
 }
 
-pub(crate) fn unit_of_key(key: &str) -> Option<Unit> {
+/// The unit a custom metric's stored unit key names (`money`, `percent`, …).
+pub fn unit_of_key(key: &str) -> Option<Unit> {
     [
         Unit::Money,
         Unit::Count,
@@ -169,185 +170,27 @@ pub fn is_builtin_name(name: &str) -> bool {
     kpi::metric(name).is_some() || Measure::from_name(name).is_some()
 }
 
-/// Defines (or redefines) a custom metric after checking its key, its
-/// formula and every custom metric together for unknown names and cycles.
-pub async fn define_metric(
-    store: &Store,
-    actor: &attain_store::Actor,
-    metric: attain_store::CustomMetric,
-) -> AppResult<()> {
-    let key = metric.key.trim().to_lowercase();
-    if key.is_empty()
-        || !key.starts_with(|c: char| c.is_ascii_lowercase())
-        || !key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        return Err(AppError::Invalid(format!(
-            "key '{}': use lower-case letters, digits and _ , starting with a letter",
-            metric.key
-        )));
-    }
-    if is_builtin_name(&key) {
-        return Err(AppError::Invalid(format!(
-            "key '{key}' is already a built-in metric or measure"
-        )));
-    }
-    if unit_of_key(&metric.unit).is_none() {
-        return Err(AppError::Invalid(format!(
-            "unit '{}': expected money, count, percent, ratio, days, hours or score",
-            metric.unit
-        )));
-    }
-    let expr = Expr::parse(&metric.formula)
-        .map_err(|e| AppError::Invalid(format!("formula of {key}: {e}")))?;
-    let mut all: BTreeMap<String, Expr> = BTreeMap::new();
-    for m in store.custom_metrics().await? {
-        if m.key != key
-            && let Ok(e) = Expr::parse(&m.formula)
-        {
-            all.insert(m.key, e);
-        }
-    }
-    all.insert(key.clone(), expr);
-    kpi::check_custom(&all, &is_builtin_name)
-        .map_err(|(k, e)| AppError::Invalid(format!("formula of {k}: {}", e.reason)))?;
-    if let Some(deep) = all
-        .keys()
-        .find(|k| nesting(k, &all, 0) > MAX_CUSTOM_NESTING)
-    {
-        return Err(AppError::Invalid(format!(
-            "formula of {key}: {deep} would be defined through more than {MAX_CUSTOM_NESTING} custom metrics"
-        )));
-    }
-    for (what, name) in [("name_en", &metric.name_en), ("name_zh", &metric.name_zh)] {
-        if name.trim().chars().count() > 100 {
-            return Err(AppError::Invalid(format!(
-                "{what}: a metric's name is at most 100 characters"
-            )));
-        }
-        if !name.trim().is_empty() {
-            attain_core::text::name(name).map_err(|e| AppError::Invalid(format!("{what}: {e}")))?;
-        }
-    }
-    // A goal reads its target in the metric's unit: the unit stays while
-    // goals measure the metric.
-    if let Some(old) = store
-        .custom_metrics()
-        .await?
-        .into_iter()
-        .find(|m| m.key == key)
-        && old.unit != metric.unit
-        && let Some(goals) = goals_measuring(store, &key).await?
-    {
-        return Err(AppError::Store(attain_store::StoreError::Conflict(
-            format!(
-                "unit of {key}: {goals} read their targets in {}; change those goals first",
-                old.unit
-            ),
-        )));
-    }
-    let name_en = if metric.name_en.trim().is_empty() {
-        key.clone()
-    } else {
-        metric.name_en.trim().to_owned()
-    };
-    let name_zh = if metric.name_zh.trim().is_empty() {
-        name_en.clone()
-    } else {
-        metric.name_zh.trim().to_owned()
-    };
-    store
-        .save_custom_metric(
-            actor,
-            &attain_store::CustomMetric {
-                key,
-                name_en,
-                name_zh,
-                formula: metric.formula.trim().to_owned(),
-                unit: metric.unit,
-            },
-        )
-        .await?;
-    Ok(())
-}
-
-/// Removes a custom metric no other custom metric uses.
-pub async fn remove_metric(store: &Store, actor: &attain_store::Actor, key: &str) -> AppResult<()> {
-    let users: Vec<String> = store
-        .custom_metrics()
-        .await?
-        .into_iter()
-        .filter(|m| m.key != key && Expr::parse(&m.formula).is_ok_and(|e| e.names().contains(key)))
-        .map(|m| m.key)
-        .collect();
-    if !users.is_empty() {
-        return Err(AppError::Invalid(format!(
-            "{key} is used by {}: change those first",
-            users.join(", ")
-        )));
-    }
-    if let Some(goals) = goals_measuring(store, key).await? {
-        return Err(AppError::Store(attain_store::StoreError::Conflict(
-            format!("{key} is the metric of {goals}: delete or change those goals first"),
-        )));
-    }
-    store.delete_custom_metric(actor, key).await?;
-    Ok(())
-}
-
-/// The goals that measure `key` ("goal 12", "goals 12, 15 and others"), if any.
-async fn goals_measuring(store: &Store, key: &str) -> AppResult<Option<String>> {
-    let filter = attain_store::GoalFilter {
-        metric: Some(key.to_owned()),
-        ..attain_store::GoalFilter::default()
-    };
-    let goals = store
-        .goals_visible(&attain_core::Visibility::Everything, &filter, 0, 4)
-        .await?;
-    let ids: Vec<String> = goals.iter().take(3).map(|g| g.id.to_string()).collect();
-    Ok(match goals.len() {
-        0 => None,
-        1 => Some(format!("goal {}", ids[0])),
-        2 | 3 => Some(format!("goals {}", ids.join(", "))),
-        _ => Some(format!("goals {} and others", ids.join(", "))),
-    })
-}
-
-/// How many custom metrics deep `key` is defined (1: only built-in names).
-fn nesting(key: &str, all: &BTreeMap<String, Expr>, seen: usize) -> usize {
-    if seen > MAX_CUSTOM_NESTING {
-        return seen;
-    }
-    all.get(key).map_or(0, |e| {
-        1 + e
-            .names()
-            .iter()
-            .map(|n| nesting(n, all, seen + 1))
-            .max()
-            .unwrap_or(0)
-    })
-}
-
-impl<'s> Engine<'s> {
+impl<'s> Engine<'s, Store> {
     /// Loads the organisation's context and answers over it (a command's
     /// one engine; a request passes the context it loaded to [`Self::over`]).
-    pub async fn new(store: &'s Store) -> AppResult<Self> {
+    pub async fn new(store: &'s Store) -> KpiResult<Self> {
         Ok(Self::over(store, OrgContext::load(store).await?))
     }
 
-    /// An engine over a context already loaded.
-    pub fn over(store: &'s Store, org: Arc<OrgContext>) -> Self {
+    /// The store it reads (use cases that also write go through it).
+    pub fn store(&self) -> &'s Store {
+        self.source
+    }
+}
+
+impl<'s, S: MeasureSource> Engine<'s, S> {
+    /// An engine over a context already loaded and a source of sums.
+    pub fn over(source: &'s S, org: Arc<OrgContext>) -> Self {
         Self {
-            store,
+            source,
             org,
             at_plan_rates: false,
         }
-    }
-
-    /// The store it reads.
-    pub fn store(&self) -> &'s Store {
-        self.store
     }
 
     /// The organisation's calendar.
@@ -359,12 +202,12 @@ impl<'s> Engine<'s> {
     /// each fiscal year where they are set (goals and pay use it, so a
     /// person's attainment and commission do not move with exchange rates);
     /// `None` when no plan rate is set, and the engine itself serves.
-    pub fn at_plan_rates(&self) -> Option<Engine<'s>> {
+    pub fn at_plan_rates(&self) -> Option<Engine<'s, S>> {
         if self.org.plan_rates.is_empty() || self.at_plan_rates {
             return None;
         }
         Some(Engine {
-            store: self.store,
+            source: self.source,
             org: Arc::clone(&self.org),
             at_plan_rates: true,
         })
@@ -401,7 +244,7 @@ impl<'s> Engine<'s> {
     /// (`YYYY-MM`): the plan rate of the month's fiscal year when this
     /// engine converts at plan rates and one is set, else the latest monthly
     /// rate on or before the month.
-    fn rate(&self, currency: &str, month: &str) -> AppResult<Decimal> {
+    fn rate(&self, currency: &str, month: &str) -> KpiResult<Decimal> {
         if currency == self.org.base.code() {
             return Ok(Decimal::ONE);
         }
@@ -420,7 +263,7 @@ impl<'s> Engine<'s> {
             .next_back()
             .map(|(_, r)| *r)
             .ok_or_else(|| {
-                AppError::Invalid(format!(
+                KpiError::Invalid(format!(
                     "no exchange rate for {currency} on or before {month}: import exchange rates to convert it to {}",
                     self.org.base.code()
                 ))
@@ -436,10 +279,10 @@ impl<'s> Engine<'s> {
         rows: &[MeasureRow],
         measures: &[Measure],
         to: NaiveDate,
-    ) -> AppResult<BTreeMap<String, Sums>> {
+    ) -> KpiResult<BTreeMap<String, Sums>> {
         let last_month = to.format("%Y-%m").to_string();
         let too_large =
-            |m: Measure| AppError::Invalid(format!("the total of {m} is too large to add up"));
+            |m: Measure| KpiError::Invalid(format!("the total of {m} is too large to add up"));
         let mut out: BTreeMap<String, Sums> = BTreeMap::new();
         for row in rows {
             let sums = out.entry(row.key.clone()).or_default();
@@ -450,7 +293,7 @@ impl<'s> Engine<'s> {
                         continue;
                     }
                     let currency = Currency::from_code(&row.currency)
-                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                        .map_err(|e| KpiError::Internal(e.to_string()))?;
                     let amount = Money::from_minor_units(v, currency).amount();
                     let month = if row.month.is_empty() {
                         &last_month
@@ -534,14 +377,14 @@ impl<'s> Engine<'s> {
         to: NaiveDate,
         grain: Grain,
         target: Option<Decimal>,
-    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+    ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         match scope {
             Scope::Customers(attr, value) => {
                 let grain = match grain {
                     Grain::Total => CustomerGrain::Total,
                     Grain::Month => CustomerGrain::Month,
                     _ => {
-                        return Err(AppError::Invalid(
+                        return Err(KpiError::Invalid(
                             "customer scopes break down by month, segment, channel or industry"
                                 .into(),
                         ));
@@ -606,7 +449,7 @@ impl<'s> Engine<'s> {
             BTreeMap::new()
         } else {
             let rows = self
-                .store
+                .source
                 .owner_measures(&owners, from, to, grain, &measures, self.org.base)
                 .await?;
             self.sums(&rows, &measures, to)?
@@ -617,7 +460,7 @@ impl<'s> Engine<'s> {
         }
         if is_measure_metric(metric) {
             if metric == "pipeline_coverage" && target.is_none() {
-                return Err(AppError::Invalid(
+                return Err(KpiError::Invalid(
                     "pipeline_coverage needs a target (goals bring it; give --target until then)"
                         .into(),
                 ));
@@ -635,13 +478,13 @@ impl<'s> Engine<'s> {
                     Grain::Owner => NewCustomersBy::Owner,
                     Grain::Month => NewCustomersBy::Month,
                     Grain::Day | Grain::Unit | Grain::UnitMonth => {
-                        return Err(AppError::Invalid(
+                        return Err(KpiError::Invalid(
                             "new_customers breaks down by rep, month or unit one group at a time"
                                 .into(),
                         ));
                     }
                 };
-                let counts = self.store.new_customers(&owners, from, to, by).await?;
+                let counts = self.source.new_customers(&owners, from, to, by).await?;
                 let mut out: BTreeMap<String, Option<Decimal>> = counts
                     .into_iter()
                     .map(|(k, n)| (k, Some(Decimal::from(n))))
@@ -653,12 +496,12 @@ impl<'s> Engine<'s> {
             }
             "churn_rate" => {
                 if grain != Grain::Total && grain != Grain::Owner {
-                    return Err(AppError::Invalid(
+                    return Err(KpiError::Invalid(
                         "churn_rate breaks down by time one period at a time".into(),
                     ));
                 }
                 let counts = self
-                    .store
+                    .source
                     .churn_counts(&owners, from, to, grain == Grain::Owner)
                     .await?;
                 counts
@@ -669,13 +512,13 @@ impl<'s> Engine<'s> {
                     .collect()
             }
             "growth_yoy" | "growth_pop" => {
-                return Err(AppError::Internal(format!(
+                return Err(KpiError::Internal(format!(
                     "{metric} is computed from two periods"
                 )));
             }
             "cac" => {
                 let new = self
-                    .store
+                    .source
                     .new_customers(&owners, from, to, NewCustomersBy::Total)
                     .await?;
                 let spend = self.spend(scope, None, from, to).await?;
@@ -686,7 +529,7 @@ impl<'s> Engine<'s> {
                 // Trailing year to the end of the range.
                 let year_start = to.checked_sub_days(Days::new(364)).unwrap_or(to);
                 let rows = self
-                    .store
+                    .source
                     .owner_measures(
                         &owners,
                         year_start,
@@ -702,7 +545,7 @@ impl<'s> Engine<'s> {
                     - s.get(Measure::RefundAmount)
                     - s.get(Measure::OrderCost);
                 let counts = self
-                    .store
+                    .source
                     .churn_counts(&owners, year_start, to, false)
                     .await?;
                 let (active, churned) = counts.get("").copied().unwrap_or((0, 0));
@@ -714,7 +557,7 @@ impl<'s> Engine<'s> {
                     clv
                 } else {
                     let new = self
-                        .store
+                        .source
                         .new_customers(&owners, from, to, NewCustomersBy::Total)
                         .await?;
                     let spend = self.spend(scope, None, from, to).await?;
@@ -729,7 +572,7 @@ impl<'s> Engine<'s> {
                 let size = self.market_size(from, to, None).await?;
                 BTreeMap::from([(String::new(), size.and_then(|m| percent(revenue(&s), m)))])
             }
-            other => return Err(AppError::Invalid(format!("unknown metric '{other}'"))),
+            other => return Err(KpiError::Invalid(format!("unknown metric '{other}'"))),
         })
     }
 
@@ -741,7 +584,7 @@ impl<'s> Engine<'s> {
         channel: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> AppResult<Option<Decimal>> {
+    ) -> KpiResult<Option<Decimal>> {
         let unit = match scope {
             Scope::Company => None,
             Scope::Unit(u) if self.org.tree.units().next().map(|r| r.id) == Some(*u) => None,
@@ -750,9 +593,9 @@ impl<'s> Engine<'s> {
         };
         let month = to.format("%Y-%m").to_string();
         let mut total = Decimal::ZERO;
-        for (currency, minor) in self.store.spend_sum(unit, channel, from, to).await? {
+        for (currency, minor) in self.source.spend_sum(unit, channel, from, to).await? {
             let c =
-                Currency::from_code(&currency).map_err(|e| AppError::Internal(e.to_string()))?;
+                Currency::from_code(&currency).map_err(|e| KpiError::Internal(e.to_string()))?;
             total += Money::from_minor_units(minor, c).amount() * self.rate(&currency, &month)?;
         }
         Ok(Some(total))
@@ -765,7 +608,7 @@ impl<'s> Engine<'s> {
         from: NaiveDate,
         to: NaiveDate,
         only: Option<(CustomerAttr, &str)>,
-    ) -> AppResult<Option<Decimal>> {
+    ) -> KpiResult<Option<Decimal>> {
         let keys: Vec<String> = [
             Granularity::FiscalYear,
             Granularity::Year,
@@ -781,35 +624,9 @@ impl<'s> Engine<'s> {
         let mut total: Option<Decimal> = None;
         let month = to.format("%Y-%m").to_string();
         for key in keys {
-            let page = self
-                .store
-                .records_visible(
-                    "market-sizes",
-                    &attain_core::Visibility::Everything,
-                    &attain_store::RecordFilter {
-                        equals: std::iter::once(("period".to_owned(), key))
-                            .chain(only.map(|(attr, value)| {
-                                let field = if attr == CustomerAttr::Segment {
-                                    "segment"
-                                } else {
-                                    "region"
-                                };
-                                (field.to_owned(), value.to_owned())
-                            }))
-                            .collect(),
-                        ..Default::default()
-                    },
-                    0,
-                    1000,
-                )
-                .await?;
-            for record in page.items {
-                for (_, v) in &record.fields {
-                    if let attain_store::FieldValue::Money(m) = v {
-                        let amount = m.amount() * self.rate(m.currency().code(), &month)?;
-                        total = Some(total.unwrap_or_default() + amount);
-                    }
-                }
+            for size in self.source.market_sizes(&key, only).await? {
+                let amount = size.amount() * self.rate(size.currency().code(), &month)?;
+                total = Some(total.unwrap_or_default() + amount);
             }
         }
         Ok(total)
@@ -823,7 +640,7 @@ impl<'s> Engine<'s> {
         from: NaiveDate,
         to: NaiveDate,
         grain: Grain,
-    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+    ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         self.values_at(query, scope, from, to, grain, 0).await
     }
 
@@ -837,7 +654,7 @@ impl<'s> Engine<'s> {
         to: NaiveDate,
         grain: Grain,
         depth: usize,
-    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+    ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         if let Some(expr) = &query.formula
             && expr.names().is_empty()
         {
@@ -881,7 +698,7 @@ impl<'s> Engine<'s> {
         to: NaiveDate,
         grain: Grain,
         depth: usize,
-    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+    ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         match name {
             "growth_yoy" | "growth_pop" => {
                 let period = self.org.calendar.period(attain_core::PeriodKey::Range(
@@ -923,7 +740,7 @@ impl<'s> Engine<'s> {
             }
             other if self.org.custom.contains_key(other) => {
                 if depth >= MAX_CUSTOM_NESTING {
-                    return Err(AppError::Invalid(format!(
+                    return Err(KpiError::Invalid(format!(
                         "custom metric '{other}' is defined through more than {MAX_CUSTOM_NESTING} custom metrics"
                     )));
                 }
@@ -941,10 +758,10 @@ impl<'s> Engine<'s> {
             other => {
                 // A base measure by name (e.g. order_amount_minor as "order_amount").
                 let measure = Measure::from_name(other).ok_or_else(|| {
-                    AppError::Invalid(format!("unknown metric or measure '{other}'"))
+                    KpiError::Invalid(format!("unknown metric or measure '{other}'"))
                 })?;
                 let rows = self
-                    .store
+                    .source
                     .owner_measures(
                         &Self::owners(scope),
                         from,
@@ -971,18 +788,18 @@ impl<'s> Engine<'s> {
         from: NaiveDate,
         to: NaiveDate,
         grain: CustomerGrain,
-    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+    ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         if !is_measure_metric(metric)
             || matches!(metric, "training_completion" | "pipeline_coverage")
         {
-            return Err(AppError::Invalid(format!(
+            return Err(KpiError::Invalid(format!(
                 "{metric} is not available for customer scopes (segment, region, industry, channel); revenue, bookings, payments, deals, pipeline, activities, service and survey metrics are"
             )));
         }
         let (first, last) = whole_months(from, to)?;
         let measures = measures_of(metric, self.org.basis);
         let rows = self
-            .store
+            .source
             .customer_measures(filter, &first, &last, grain, &measures, self.org.base)
             .await?;
         let mut sums = self.sums(&rows, &measures, to)?;
@@ -1004,12 +821,12 @@ impl<'s> Engine<'s> {
         from: NaiveDate,
         to: NaiveDate,
         grain: Grain,
-    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+    ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         let product_grain = match grain {
             Grain::Total => ProductGrain::Total,
             Grain::Month => ProductGrain::Month,
             _ => {
-                return Err(AppError::Invalid(
+                return Err(KpiError::Invalid(
                     "product figures break down by month, product or category".into(),
                 ));
             }
@@ -1026,16 +843,16 @@ impl<'s> Engine<'s> {
         from: NaiveDate,
         to: NaiveDate,
         grain: ProductGrain,
-    ) -> AppResult<BTreeMap<String, Option<Decimal>>> {
+    ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         const LINE: &[Measure] = &[Measure::OrderAmount];
         if metric != "revenue" {
-            return Err(AppError::Invalid(format!(
+            return Err(KpiError::Invalid(format!(
                 "{metric} is not available by product: products have revenue (their order lines' amounts, before refunds)"
             )));
         }
         let (first, last) = whole_months(from, to)?;
         let rows = self
-            .store
+            .source
             .product_measures(owners, filter, &first, &last, grain, self.org.base)
             .await?;
         let mut sums = self.sums(&rows, LINE, to)?;
@@ -1049,9 +866,9 @@ impl<'s> Engine<'s> {
     }
 
     /// A breakdown by a customer attribute or by product.
-    async fn by_attribute(&self, query: &KpiQuery, unit: Unit, dim: Dim) -> AppResult<KpiAnswer> {
+    async fn by_attribute(&self, query: &KpiQuery, unit: Unit, dim: Dim) -> KpiResult<KpiAnswer> {
         if query.by.len() > 1 {
-            return Err(AppError::Invalid(
+            return Err(KpiError::Invalid(
                 "a breakdown by segment, channel, industry, product or category stands alone"
                     .into(),
             ));
@@ -1060,7 +877,7 @@ impl<'s> Engine<'s> {
         let to = query.period.last_day();
         let metric = query.metric.as_str();
         if query.formula.is_some() {
-            return Err(AppError::Invalid(
+            return Err(KpiError::Invalid(
                 "custom formulas break down by rep, unit or time".into(),
             ));
         }
@@ -1096,14 +913,14 @@ impl<'s> Engine<'s> {
                     Scope::Company => None,
                     Scope::Customers(a, v) => Some((*a, v.as_str())),
                     _ => {
-                        return Err(AppError::Invalid(
+                        return Err(KpiError::Invalid(
                             "breakdowns by segment, channel or industry are company-wide".into(),
                         ));
                     }
                 };
                 match (metric, dim) {
                     ("new_customers", Dim::Channel) if filter.is_none() => self
-                        .store
+                        .source
                         .new_customers(&OwnerSet::All, from, to, NewCustomersBy::Channel)
                         .await?
                         .into_iter()
@@ -1111,7 +928,7 @@ impl<'s> Engine<'s> {
                         .collect(),
                     ("cac", Dim::Channel) if filter.is_none() => {
                         let new = self
-                            .store
+                            .source
                             .new_customers(&OwnerSet::All, from, to, NewCustomersBy::Channel)
                             .await?;
                         let mut out = BTreeMap::new();
@@ -1130,40 +947,11 @@ impl<'s> Engine<'s> {
                 }
             }
         };
-        let names: HashMap<String, String> =
-            if dim == Dim::Product {
-                let page = self
-                    .store
-                    .records_visible(
-                        "products",
-                        &attain_core::Visibility::Everything,
-                        &Default::default(),
-                        0,
-                        1000,
-                    )
-                    .await?;
-                page.items
-                    .iter()
-                    .filter_map(|r| {
-                        let id =
-                            r.fields.iter().find(|(n, _)| *n == "id").and_then(
-                                |(_, v)| match v {
-                                    attain_store::FieldValue::Int(i) => Some(i.to_string()),
-                                    _ => None,
-                                },
-                            )?;
-                        let name = r.fields.iter().find(|(n, _)| *n == "name").and_then(
-                            |(_, v)| match v {
-                                attain_store::FieldValue::Text(t) => Some(t.clone()),
-                                _ => None,
-                            },
-                        )?;
-                        Some((id, name))
-                    })
-                    .collect()
-            } else {
-                HashMap::new()
-            };
+        let names: HashMap<String, String> = if dim == Dim::Product {
+            self.source.product_names().await?
+        } else {
+            HashMap::new()
+        };
         let rows = values
             .into_iter()
             .map(|(key, value)| {
@@ -1211,7 +999,7 @@ impl<'s> Engine<'s> {
     }
 
     /// Time buckets of `period` at a granularity, clipped to it.
-    fn buckets(&self, period: &Period, dim: Dim) -> AppResult<Vec<(String, NaiveDate, NaiveDate)>> {
+    fn buckets(&self, period: &Period, dim: Dim) -> KpiResult<Vec<(String, NaiveDate, NaiveDate)>> {
         let granularity = match dim {
             Dim::Month => Granularity::Month,
             Dim::Week => Granularity::Week,
@@ -1237,9 +1025,9 @@ impl<'s> Engine<'s> {
         &self,
         who: &attain_core::Principal,
         query: &KpiQuery,
-    ) -> AppResult<KpiAnswer> {
+    ) -> KpiResult<KpiAnswer> {
         if !who.may_see_scope(&query.scope, self.tree()) {
-            return Err(AppError::Store(attain_store::StoreError::NotFound {
+            return Err(KpiError::Store(attain_store::StoreError::NotFound {
                 entity: "scope",
                 id: query.scope.key(),
             }));
@@ -1248,11 +1036,11 @@ impl<'s> Engine<'s> {
     }
 
     /// Answers a query.
-    pub async fn answer(&self, query: &KpiQuery) -> AppResult<KpiAnswer> {
+    pub async fn answer(&self, query: &KpiQuery) -> KpiResult<KpiAnswer> {
         if let Some(target) = query.target {
             let largest = Money::largest(self.org.base).amount();
             if target.abs() > largest {
-                return Err(AppError::Invalid(format!(
+                return Err(KpiError::Invalid(format!(
                     "target: {target} is beyond {largest}, the largest amount Attain keeps"
                 )));
             }
@@ -1269,7 +1057,7 @@ impl<'s> Engine<'s> {
             return Ok(answer);
         }
         if query.formula.is_none() && kpi::metric(&query.metric).is_none() {
-            return Err(AppError::Invalid(format!(
+            return Err(KpiError::Invalid(format!(
                 "unknown metric '{}'; metrics: {}",
                 query.metric,
                 kpi::CATALOGUE
@@ -1286,7 +1074,7 @@ impl<'s> Engine<'s> {
         if query.by.len() > 2
             || (query.by.len() == 2 && (!query.by[1].is_time() || query.by[0].is_time()))
         {
-            return Err(AppError::Invalid(
+            return Err(KpiError::Invalid(
                 "a breakdown is one dimension, or rep/unit then month/week/quarter".into(),
             ));
         }
@@ -1307,7 +1095,7 @@ impl<'s> Engine<'s> {
                     _ => None,
                 }
                 .ok_or_else(|| {
-                    AppError::Invalid("only the company or a unit has units below it".into())
+                    KpiError::Invalid("only the company or a unit has units below it".into())
                 })?;
                 self.org
                     .tree
@@ -1327,7 +1115,7 @@ impl<'s> Engine<'s> {
                     _ => None,
                 }
                 .ok_or_else(|| {
-                    AppError::Invalid("only the company or a unit has units below it".into())
+                    KpiError::Invalid("only the company or a unit has units below it".into())
                 })?;
                 self.org
                     .tree
@@ -1445,7 +1233,7 @@ impl<'s> Engine<'s> {
         query: &KpiQuery,
         unit: Unit,
         groups: &[(String, String, Scope)],
-    ) -> AppResult<KpiAnswer> {
+    ) -> KpiResult<KpiAnswer> {
         let from = query.period.start();
         let to = query.period.last_day();
         let monthly = query.by.get(1) == Some(&Dim::Month);
@@ -1464,7 +1252,7 @@ impl<'s> Engine<'s> {
             Grain::Unit
         };
         let rows = self
-            .store
+            .source
             .owner_measures(
                 &Self::owners(&query.scope),
                 from,
@@ -1538,7 +1326,7 @@ impl<'s> Engine<'s> {
         labels: &[String],
         dim: Dim,
         unit: Unit,
-    ) -> AppResult<KpiAnswer> {
+    ) -> KpiResult<KpiAnswer> {
         let buckets = self.buckets(&query.period, dim)?;
         let monthly = dim == Dim::Month
             && query.formula.is_none()
@@ -1613,10 +1401,10 @@ impl<'s> Engine<'s> {
 }
 
 /// The first and last month (`YYYY-MM`) of a range made of whole months.
-fn whole_months(from: NaiveDate, to: NaiveDate) -> AppResult<(String, String)> {
+fn whole_months(from: NaiveDate, to: NaiveDate) -> KpiResult<(String, String)> {
     use chrono::Datelike;
     if from.day() != 1 || to.succ_opt().is_none_or(|d| d.day() != 1) {
-        return Err(AppError::Invalid(
+        return Err(KpiError::Invalid(
             "customer and product figures are kept by month: choose a period of whole months"
                 .into(),
         ));
@@ -1627,7 +1415,7 @@ fn whole_months(from: NaiveDate, to: NaiveDate) -> AppResult<(String, String)> {
     ))
 }
 
-/// Answers one query (loads the engine first).
-pub async fn answer(store: &Store, query: &KpiQuery) -> AppResult<KpiAnswer> {
+/// Answers one query over the store (loads the organisation first).
+pub async fn answer(store: &Store, query: &KpiQuery) -> KpiResult<KpiAnswer> {
     Engine::new(store).await?.answer(query).await
 }

@@ -6,11 +6,11 @@ use attain_core::sales::{DealStatus, ForecastCategory};
 use attain_core::{Currency, ExternalId};
 use attain_store::{CustomerRef, ImportedDeal, Store};
 
-use super::parse::ImportProblem;
 use super::presets::{self, DEAL_FIELDS};
 use super::rows::{Owners, Rates, Row, Sheet};
 use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
-use crate::{AppError, AppResult};
+use attain_app::{AppError, AppResult};
+use attain_core::ImportProblem;
 
 pub(super) const REQUIRED: &[&str] = &[
     "name",

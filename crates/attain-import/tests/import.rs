@@ -3,9 +3,9 @@
 
 use attain_app::AppError;
 use attain_app::AppResult;
-use attain_app::import::{Entity, ImportOptions, ImportReport, Mapping, Preset};
 use attain_app::users::{self, NewAccount};
 use attain_core::{Login, OrgUnitKind, Role, Visibility};
+use attain_import::{Entity, ImportOptions, ImportReport, Mapping, Preset};
 use attain_store::{Actor, DealFilter, NewOrgUnit, Store};
 use attain_testkit::store_test;
 
@@ -70,7 +70,7 @@ async fn import(
         create_missing_owners,
         ..ImportOptions::default()
     };
-    attain_app::import::import(store, entity, file, bytes, &options, &|_| {}).await
+    attain_import::import(store, entity, file, bytes, &options, &|_| {}).await
 }
 
 async fn import_deals(
@@ -400,7 +400,7 @@ store_test!(async fn a_mapping_file_names_columns_stages_and_the_date_layout(sto
     .unwrap();
     let file = "Vorgang;Firma;Wert;Abschluss;Betreuer;Phase\nPumpen;Müller GmbH;1.200,50;03.04.2026;jane;Auftrag\nFilter;Müller GmbH;800;15.09.2026;jane;Angebot\n";
     let options = ImportOptions { mapping, ..ImportOptions::default() };
-    let report = attain_app::import::import(&store, Entity::Deals, "de.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
+    let report = attain_import::import(&store, Entity::Deals, "de.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
     assert_eq!(report.counts.created, 2);
     assert!(report.columns.contains(&("name".to_owned(), Some("Vorgang".to_owned()))));
     let all = deals(&store).await;
@@ -614,9 +614,9 @@ store_test!(async fn a_customer_source_that_names_no_channel_yet_creates_the_cha
     products(&store).await;
     let orders = "Order Number,Order Date,Customer,Owner,Product,Quantity,Amount\nSO-1,2026-01-20,Nova Labs,jane,AN-100,1,1000\n";
     import_orders(&store, "o.csv", orders.as_bytes()).await.unwrap();
-    let engine = attain_app::kpi::Engine::new(&store).await.unwrap();
+    let engine = attain_kpi::Engine::new(&store).await.unwrap();
     let period = engine.calendar().parse("2026-01").unwrap();
-    let answer = engine.answer(&attain_app::kpi::KpiQuery { metric: "new_customers".into(), formula: None, period, scope: attain_app::kpi::Scope::Company, by: vec![attain_app::kpi::Dim::Channel], target: None }).await.unwrap();
+    let answer = engine.answer(&attain_kpi::KpiQuery { metric: "new_customers".into(), formula: None, period, scope: attain_kpi::Scope::Company, by: vec![attain_kpi::Dim::Channel], target: None }).await.unwrap();
     let trade_show = answer.rows.iter().find(|r| r.keys[0] == "trade_show").expect("a row for the channel");
     assert_eq!(trade_show.value, Some(rust_decimal::Decimal::ONE));
 });
@@ -649,10 +649,10 @@ Won one,Acme,jane,100,Closed Won,2026-03-31,2026-02-28\n\
 Open one,Acme,jane,100,Qualification,,2026-09-30\n\
 Bad one,Acme,jane,100,Qualification,,someday\n";
     let options = ImportOptions { mapping, ..ImportOptions::default() };
-    let lines = problems_of(attain_app::import::import(&store, Entity::Deals, "f.csv", file.as_bytes(), &options, &|_| {}).await);
+    let lines = problems_of(attain_import::import(&store, Entity::Deals, "f.csv", file.as_bytes(), &options, &|_| {}).await);
     assert_eq!(lines, vec!["f.csv:4:expected_close_date: not a date (expected e.g. 2026-07-14, 2026/07/14, 14/07/2026 or 2026年7月14日) (someday)"], "the problem names the column the value came from");
     let file = file.lines().take(3).collect::<Vec<_>>().join("\n");
-    let report = attain_app::import::import(&store, Entity::Deals, "f.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
+    let report = attain_import::import(&store, Entity::Deals, "f.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
     let all = deals(&store).await;
     assert_eq!(all.iter().find(|d| d.name == "Won one").unwrap().closed_on, chrono::NaiveDate::from_ymd_opt(2026, 3, 31));
     assert_eq!(all.iter().find(|d| d.name == "Open one").unwrap().expected_close_on, chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
@@ -699,12 +699,12 @@ store_test!(async fn order_totals_without_products_import_and_count_for_revenue(
     // Mixed: a line with a product and one without in one order.
     let mixed = "Order Number,Order Date,Customer,Owner,Product,Quantity,Amount\nSO-4,2026-03-15,Orion,jane,AN-100,2,2000\nSO-4,2026-03-15,Orion,jane,,1,99.50\n";
     import_orders(&store, "mixed.csv", mixed.as_bytes()).await.unwrap();
-    let engine = attain_app::kpi::Engine::new(&store).await.unwrap();
+    let engine = attain_kpi::Engine::new(&store).await.unwrap();
     let march = engine.calendar().parse("2026-03").unwrap();
-    let revenue = engine.answer(&attain_app::kpi::KpiQuery { metric: "revenue".into(), formula: None, period: march, scope: attain_app::kpi::Scope::Company, by: vec![], target: None }).await.unwrap();
+    let revenue = engine.answer(&attain_kpi::KpiQuery { metric: "revenue".into(), formula: None, period: march, scope: attain_kpi::Scope::Company, by: vec![], target: None }).await.unwrap();
     // By hand: 1,200.50 + 800 + 2,000 + 99.50 in March.
     assert_eq!(revenue.rows[0].value, Some("4100.00".parse().unwrap()));
-    let by_product = engine.answer(&attain_app::kpi::KpiQuery { metric: "revenue".into(), formula: None, period: march, scope: attain_app::kpi::Scope::Company, by: vec![attain_app::kpi::Dim::Product], target: None }).await.unwrap();
+    let by_product = engine.answer(&attain_kpi::KpiQuery { metric: "revenue".into(), formula: None, period: march, scope: attain_kpi::Scope::Company, by: vec![attain_kpi::Dim::Product], target: None }).await.unwrap();
     let total: rust_decimal::Decimal = by_product.rows.iter().filter_map(|r| r.value).sum();
     assert_eq!(total, "2000.00".parse().unwrap(), "lines without a product count for no product");
     // Products without a list price, with the defaults said.
@@ -802,13 +802,13 @@ fn count_where(
 }
 
 async fn activities_kpi(store: &Store) -> Option<rust_decimal::Decimal> {
-    let engine = attain_app::kpi::Engine::new(store).await.unwrap();
+    let engine = attain_kpi::Engine::new(store).await.unwrap();
     let period = engine.calendar().parse("2021-01-01..2024-12-31").unwrap();
-    let q = attain_app::kpi::KpiQuery {
+    let q = attain_kpi::KpiQuery {
         metric: "activities".into(),
         formula: None,
         period,
-        scope: attain_app::kpi::Scope::Company,
+        scope: attain_kpi::Scope::Company,
         by: vec![],
         target: None,
     };
@@ -853,7 +853,7 @@ store_test!(async fn a_salesforce_export_imports_every_row_of_its_five_files(sto
     assert!(report.created.is_empty(), "every AccountId names an imported account: {:?}", report.created);
 
     let report = run(Entity::Deals, "Opportunity.csv", opportunity).await;
-    let empty = |column: &str| report.defaults.iter().find(|d| d.fallback == attain_app::import::Fallback::EmptyIsFalse { column: column.into() }).map(|d| d.rows);
+    let empty = |column: &str| report.defaults.iter().find(|d| d.fallback == attain_import::Fallback::EmptyIsFalse { column: column.into() }).map(|d| d.rows);
     assert_eq!(empty("IsClosed"), Some(count_where(&opportunities, |r| r["IsClosed"].is_empty())));
     assert_eq!(empty("IsWon"), Some(count_where(&opportunities, |r| r["IsWon"].is_empty())));
     assert!(report.created.is_empty(), "{:?}", report.created);
@@ -893,7 +893,7 @@ store_test!(async fn a_salesforce_export_imports_every_row_of_its_five_files(sto
     assert_eq!(activities_kpi(&store).await, Some(rust_decimal::Decimal::ZERO));
     let mapping = Mapping::parse("task.toml", "[columns]\nkind = [\"Type__c\", \"TaskSubtype\"]\n").unwrap();
     let options = ImportOptions { preset: Preset::Salesforce, mapping, ..ImportOptions::default() };
-    let report = attain_app::import::import(&store, Entity::Activities, "Task.csv", task, &options, &|_| {}).await.unwrap();
+    let report = attain_import::import(&store, Entity::Activities, "Task.csv", task, &options, &|_| {}).await.unwrap();
     assert_eq!(report.counts.updated, tasks.len());
     let counted = count_where(&tasks, |r| ["Call", "Email", "Meeting"].contains(&r["Type__c"].as_str()));
     assert_eq!(activities_kpi(&store).await, Some(rust_decimal::Decimal::from(counted)));
@@ -999,7 +999,7 @@ store_test!(async fn a_latin1_file_reads_rightly_when_the_mapping_names_its_enco
     assert!(lines[0].starts_with("de.csv:2:customer: byte 0xFC cannot be read as UTF-8"), "{lines:?}");
     let mapping = Mapping::parse("map.toml", "encoding = \"windows-1252\"\n").unwrap();
     let options = ImportOptions { mapping, ..ImportOptions::default() };
-    attain_app::import::import(&store, Entity::Deals, "de.csv", bytes, &options, &|_| {}).await.unwrap();
+    attain_import::import(&store, Entity::Deals, "de.csv", bytes, &options, &|_| {}).await.unwrap();
     let customers = store.customers_visible(&Visibility::Everything, &attain_store::CustomerFilter::default(), 0, 10).await.unwrap().items;
     assert_eq!(customers[0].name, "Müller GmbH");
     let err = Mapping::parse("map.toml", "encoding = \"ebcdic\"\n").unwrap_err();
@@ -1077,7 +1077,7 @@ store_test!(async fn ambiguous_amounts_are_read_by_the_mark_the_file_or_the_mapp
     // A mapping file may say.
     let mapping = Mapping::parse("map.toml", "decimal = \",\"\n").unwrap();
     let options = ImportOptions { mapping, ..ImportOptions::default() };
-    attain_app::import::import(&store, Entity::Deals, "d.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
+    attain_import::import(&store, Entity::Deals, "d.csv", file.as_bytes(), &options, &|_| {}).await.unwrap();
     let all = deals(&store).await;
     assert_eq!(all.iter().find(|d| d.name == "C").unwrap().amount.amount().to_string(), "1234.00");
     assert!(Mapping::parse("map.toml", "decimal = \"x\"\n").is_err());
@@ -1096,13 +1096,13 @@ store_test!(async fn a_nul_character_in_a_cell_is_a_problem_of_its_row_on_both_b
     let lines = problems_of(import_deals(&store, "d.csv", file, Preset::Generic, false, false).await);
     assert_eq!(lines, vec!["d.csv:3:name: contains a NUL character (0x00), which Attain does not store (Bad\\0name)"]);
     // The JSON API's path: a table handed to import_table.
-    let table = attain_app::import::Table {
+    let table = attain_import::Table {
         file: "body".into(),
         header: ["name", "customer", "owner", "amount", "stage", "close_date"].map(String::from).to_vec(),
         rows: vec![(1, ["X", "Acme\0", "jane", "1", "Closed Won", "2026-03-31"].map(String::from).to_vec())],
         notes: Vec::new(),
     };
-    let lines = problems_of(attain_app::import::import_table(&store, Entity::Deals, table, Vec::new(), &ImportOptions::default(), &|_| {}).await);
+    let lines = problems_of(attain_import::import_table(&store, Entity::Deals, table, Vec::new(), &ImportOptions::default(), &|_| {}).await);
     assert_eq!(lines, vec!["body:1:customer: contains a NUL character (0x00), which Attain does not store (Acme\\0)"]);
     assert_eq!(store.count_rows("deals").await.unwrap(), 0);
     assert_eq!(store.count_rows("customers").await.unwrap(), 0);
@@ -1194,13 +1194,13 @@ store_test!(async fn money_in_a_currency_without_an_exchange_rate_for_its_month_
     let spend = "Channel,Date,Amount,Currency\nWeb,2026-06-01,100,JPY\n";
     assert_eq!(problems_of(import(&store, Entity::Spend, "s.csv", spend.as_bytes(), Preset::Generic, false, false).await).len(), 1);
     // The API's path, a table handed to import_table, is checked the same.
-    let table = attain_app::import::Table {
+    let table = attain_import::Table {
         file: "body".into(),
         header: ["name", "customer", "owner", "amount", "currency", "stage", "close_date"].map(String::from).to_vec(),
         rows: vec![(1, ["X", "Acme", "jane", "1", "JPY", "Closed Won", "2026-06-30"].map(String::from).to_vec())],
         notes: Vec::new(),
     };
-    let lines = problems_of(attain_app::import::import_table(&store, Entity::Deals, table, Vec::new(), &ImportOptions::default(), &|_| {}).await);
+    let lines = problems_of(attain_import::import_table(&store, Entity::Deals, table, Vec::new(), &ImportOptions::default(), &|_| {}).await);
     assert_eq!(lines, vec!["body:1:currency: no exchange rate for JPY on or before 2026-06: import exchange rates for JPY first (JPY)"]);
     // A rate from a later month does not convert June; one from May does.
     rate(&store, "JPY", "2026-07").await;
@@ -1210,9 +1210,9 @@ store_test!(async fn money_in_a_currency_without_an_exchange_rate_for_its_month_
     import_deals(&store, "d.csv", deals_file.as_bytes(), Preset::Generic, false, false).await.unwrap();
     // Payments of the order and refunds need a rate for their own month too.
     import(&store, Entity::Payments, "p.csv", b"Order Number,Payment Date,Amount,Currency\nSO-1,2026-06-20,10000,JPY\n", Preset::Generic, false, false).await.unwrap();
-    let engine = attain_app::kpi::Engine::new(&store).await.unwrap();
+    let engine = attain_kpi::Engine::new(&store).await.unwrap();
     let year = engine.calendar().parse("2026").unwrap();
-    let revenue = engine.answer(&attain_app::kpi::KpiQuery { metric: "revenue".into(), formula: None, period: year, scope: attain_app::kpi::Scope::Company, by: vec![], target: None }).await.unwrap();
+    let revenue = engine.answer(&attain_kpi::KpiQuery { metric: "revenue".into(), formula: None, period: year, scope: attain_kpi::Scope::Company, by: vec![], target: None }).await.unwrap();
     // By hand: 10,000 JPY at 7.5 plus 100 CNY (the cancelled order counts for nothing).
     assert_eq!(revenue.rows[0].value, Some("75100".parse().unwrap()));
 });
@@ -1277,7 +1277,7 @@ store_test!(async fn every_import_is_audited_once_with_its_file_and_what_it_crea
         let store = store.clone();
         async move {
             let options = ImportOptions { dry_run, actor: Some(Actor::named("attain import")), ..ImportOptions::default() };
-            attain_app::import::import(&store, Entity::Deals, "deals-2026.csv", text.as_bytes(), &options, &|_| {}).await.unwrap()
+            attain_import::import(&store, Entity::Deals, "deals-2026.csv", text.as_bytes(), &options, &|_| {}).await.unwrap()
         }
     };
     run(file.to_owned(), true).await;

@@ -7,11 +7,11 @@ use attain_store::{ImportedLine, ImportedOrder, Store};
 use rust_decimal::Decimal;
 
 use super::deals::customer_ref;
-use super::parse::ImportProblem;
 use super::presets::ORDER_FIELDS;
 use super::rows::{Owners, Rates, Sheet};
 use super::{Entity, Fallback, ImportOptions, ImportReport, ImportStep, OnStep};
-use crate::{AppError, AppResult};
+use attain_app::{AppError, AppResult};
+use attain_core::ImportProblem;
 
 pub(super) const REQUIRED: &[&str] = &[
     "number",

@@ -21,8 +21,9 @@ mod source;
 
 use attain_store::{Actor, ImportCounts, Store};
 
+pub use attain_core::ImportProblem;
 pub use mapping::{MAX_MAPPING_BYTES, Mapping};
-pub use parse::{DateStyle, DecimalMark, ImportProblem, parse_amount, parse_date_as};
+pub use parse::{DateStyle, DecimalMark, parse_amount, parse_date_as};
 pub use presets::{Preset, StageRule};
 
 impl Preset {
@@ -51,7 +52,7 @@ pub use source::{
     read_table_within,
 };
 
-use crate::{AppError, AppResult};
+use attain_app::{AppError, AppResult};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

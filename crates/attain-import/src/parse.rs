@@ -1,43 +1,8 @@
-//! The value parsers every entity shares (amounts, dates, percentages) and
-//! the shape of an import problem.
-
-use std::fmt;
+//! The value parsers every entity shares (amounts, dates, percentages).
 
 use attain_core::{Currency, Money};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
-
-/// One problem in an import file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportProblem {
-    /// File name as given.
-    pub file: String,
-    /// 1-based line number in the file (the header is line 1); 0 for the file as a whole.
-    pub row: usize,
-    /// Column header, if the problem is in one cell.
-    pub column: Option<String>,
-    /// What is wrong.
-    pub message: String,
-    /// The offending value, if any.
-    pub value: Option<String>,
-}
-
-impl fmt::Display for ImportProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if self.row > 0 {
-            write!(f, ":{}", self.row)?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ":{column}")?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(value) = &self.value {
-            write!(f, " ({value})")?;
-        }
-        Ok(())
-    }
-}
 
 /// The character a file's numbers use for their decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

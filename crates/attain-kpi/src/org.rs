@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use attain_core::kpi::{Expr, Unit};
 use attain_core::sales::RevenueBasis;
-use attain_core::{Currency, FiscalCalendar, OrgTree, Role};
+use attain_core::{Currency, FiscalCalendar, OrgTree, Role, UserId};
 use attain_store::Store;
 use rust_decimal::Decimal;
 
-use crate::AppResult;
+use crate::KpiResult;
 
 /// One organisation's context, as of the moment it was loaded; what it
-/// holds is read through the [`crate::kpi::Engine`] built over it.
+/// holds is read through the [`crate::Engine`] built over it.
 #[derive(Debug, Clone)]
 pub struct OrgContext {
     pub(crate) base: Currency,
@@ -33,8 +33,46 @@ pub struct OrgContext {
 }
 
 impl OrgContext {
+    /// A context made of parts rather than read from the store, for an
+    /// engine over another source (a test, a what-if): the people with
+    /// their names and roles, no exchange or plan rates, no custom metrics,
+    /// revenue counted from orders.
+    pub fn new(
+        calendar: FiscalCalendar,
+        base: Currency,
+        tree: OrgTree,
+        people: impl IntoIterator<Item = (UserId, String, Role)>,
+    ) -> Self {
+        let mut names = HashMap::new();
+        let mut roles = HashMap::new();
+        for (id, name, role) in people {
+            names.insert(id.raw(), name);
+            roles.insert(id.raw(), role);
+        }
+        Self {
+            base,
+            basis: RevenueBasis::Orders,
+            calendar,
+            rates: BTreeMap::new(),
+            plan_rates: BTreeMap::new(),
+            tree,
+            names,
+            roles,
+            custom: BTreeMap::new(),
+        }
+    }
+
+    /// The same context with a monthly exchange rate: units of the base
+    /// currency per unit of `currency` from `month` (`YYYY-MM`) on.
+    #[must_use]
+    pub fn with_rate(mut self, currency: Currency, month: &str, rate: Decimal) -> Self {
+        self.rates
+            .insert((currency.code().to_owned(), month.to_owned()), rate);
+        self
+    }
+
     /// Reads the context from the store: one read per kind of thing.
-    pub async fn load(store: &Store) -> AppResult<Arc<Self>> {
+    pub async fn load(store: &Store) -> KpiResult<Arc<Self>> {
         let settings = store.settings().await?;
         let basis = store.revenue_basis().await?;
         let mut rates = BTreeMap::new();
@@ -57,9 +95,7 @@ impl OrgContext {
             .collect();
         let mut custom = BTreeMap::new();
         for m in store.custom_metrics().await? {
-            if let (Ok(expr), Some(unit)) =
-                (Expr::parse(&m.formula), crate::kpi::unit_of_key(&m.unit))
-            {
+            if let (Ok(expr), Some(unit)) = (Expr::parse(&m.formula), crate::unit_of_key(&m.unit)) {
                 custom.insert(m.key, (expr, unit));
             }
         }
