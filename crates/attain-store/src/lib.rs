@@ -13,7 +13,9 @@
 //! - Callers receive domain types from `attain-core`, never rows.
 
 mod access;
+mod batch;
 mod bulk;
+mod by_id;
 mod config;
 mod error;
 mod goals;
@@ -33,6 +35,7 @@ pub use access::{
     Actor, ApiTokenInfo, AuditAction, AuditEntry, Credentials, LoginAttempt, SessionRecord,
     UserChanges, principal_of,
 };
+pub use batch::SalesBatch;
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use goals::{Goal, GoalChanges, GoalCheckin, GoalFilter, GoalRevision, NewGoal, Revision};
@@ -54,7 +57,7 @@ pub use pay::{
     Statement, TraceLine,
 };
 pub use records::{FieldValue, Record, RecordFilter, record_entities};
-pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged, SalesBatch};
+pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged};
 pub use snapshot::{AuditScope, ImportAudit};
 pub use uploads::Upload;
 
