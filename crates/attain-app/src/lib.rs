@@ -3,9 +3,10 @@
 //! two never drift apart.
 //!
 //! A use case loads through `attain-store`, applies the rules of
-//! `attain-core`, and saves in one transaction. It is the one layer that may
-//! use randomness and the clock (tokens, salts, "now"), and it refuses to
-//! know HTTP or SQL.
+//! `attain-core`, reads figures through `attain-kpi`, and saves in one
+//! transaction. It draws the secrets (tokens, salts, passwords), takes the
+//! time from the `Clock` it is given, and refuses to know HTTP or SQL. The
+//! importers (`attain-import`) and the demo (`attain-demo`) build on it.
 
 pub mod auth;
 mod error;

@@ -91,7 +91,7 @@ pub trait MeasureSource: Sync {
     fn product_names(&self) -> impl Future<Output = StoreResult<HashMap<String, String>>> + Send;
 }
 
-/// Products or market sizes read per page.
+/// Market sizes read per page.
 const PAGE: i64 = 1000;
 
 impl MeasureSource for Store {
@@ -207,31 +207,11 @@ impl MeasureSource for Store {
     }
 
     async fn product_names(&self) -> StoreResult<HashMap<String, String>> {
-        let mut names = HashMap::new();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .records_visible(
-                    "products",
-                    &Visibility::Everything,
-                    &RecordFilter::default(),
-                    offset,
-                    PAGE,
-                )
-                .await?;
-            let read = page.items.len() as i64;
-            for record in page.items {
-                let field = |name: &str| record.fields.iter().find(|(n, _)| *n == name);
-                if let (Some((_, FieldValue::Int(id))), Some((_, FieldValue::Text(name)))) =
-                    (field("id"), field("name"))
-                {
-                    names.insert(id.to_string(), name.clone());
-                }
-            }
-            offset += read;
-            if read < PAGE {
-                return Ok(names);
-            }
-        }
+        Ok(self
+            .product_name_index()
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect())
     }
 }

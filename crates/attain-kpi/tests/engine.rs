@@ -167,6 +167,8 @@ impl MeasureSource for Facts {
 const COMPANY: OrgUnitId = OrgUnitId::from_raw(1);
 const EAST: OrgUnitId = OrgUnitId::from_raw(2);
 const WEST: OrgUnitId = OrgUnitId::from_raw(3);
+const EAST_1: OrgUnitId = OrgUnitId::from_raw(4);
+const EAST_2: OrgUnitId = OrgUnitId::from_raw(5);
 const AN: UserId = UserId::from_raw(11);
 const BO: UserId = UserId::from_raw(12);
 const CY: UserId = UserId::from_raw(13);
@@ -179,9 +181,11 @@ fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-/// A company of two teams: An and Bo in East, Cy in West. An wins his one
-/// deal, Bo one of ten, Cy two of four; An sells ¥1,000.00 in January, Cy
-/// $100.00 in February and $10.00 in March.
+/// A company of a region and a team: East holds the teams East 1 (An) and
+/// East 2 (Bo); West is Cy's team. An wins his one deal, Bo one of ten, Cy
+/// two of four. An sells ¥1,000.00 and $50.00 in January, Cy $100.00 in
+/// February and $10.00 in March. Dollars are 7.1 in January and 7.25 from
+/// February (March has no rate of its own).
 fn company() -> (Facts, Arc<OrgContext>) {
     let unit = |id, parent, name: &str, kind| OrgUnit {
         id,
@@ -192,10 +196,12 @@ fn company() -> (Facts, Arc<OrgContext>) {
     let tree = OrgTree::build(
         vec![
             unit(COMPANY, None, "Acme", OrgUnitKind::Company),
-            unit(EAST, Some(COMPANY), "East", OrgUnitKind::Team),
+            unit(EAST, Some(COMPANY), "East", OrgUnitKind::Region),
             unit(WEST, Some(COMPANY), "West", OrgUnitKind::Team),
+            unit(EAST_1, Some(EAST), "East 1", OrgUnitKind::Team),
+            unit(EAST_2, Some(EAST), "East 2", OrgUnitKind::Team),
         ],
-        [(AN, EAST), (BO, EAST), (CY, WEST)],
+        [(AN, EAST_1), (BO, EAST_2), (CY, WEST)],
     )
     .unwrap();
     let counts = |owner, on: &str, won, lost| Fact {
@@ -218,6 +224,7 @@ fn company() -> (Facts, Arc<OrgContext>) {
             counts(BO, "2026-01-20", 1, 9),
             counts(CY, "2026-02-03", 2, 2),
             sale(AN, "2026-01-10", Currency::CNY, 100_000),
+            sale(AN, "2026-01-15", Currency::USD, 5_000),
             sale(CY, "2026-02-05", Currency::USD, 10_000),
             sale(CY, "2026-03-30", Currency::USD, 1_000),
         ],
@@ -266,24 +273,47 @@ async fn a_ratio_is_taken_from_the_sums_never_averaged() {
     );
     assert_eq!(total(&engine, "win_rate", Scope::Rep(BO)).await, d("10"));
     assert_eq!(total(&engine, "deals_won", Scope::Company).await, d("4"));
+    // By unit the source gives one group per team; the engine folds East 1
+    // (100 %) and East 2 (10 %) into East by adding their counts: 2 of 11,
+    // not the 55 % their mean would be.
+    let answer = engine
+        .answer(&query(&engine, "win_rate", Scope::Company, vec![Dim::Unit]))
+        .await
+        .unwrap();
+    let by_unit: BTreeMap<String, Decimal> = answer
+        .rows
+        .iter()
+        .map(|r| (r.labels[0].clone(), r.value.unwrap().round_dp(10)))
+        .collect();
+    assert_eq!(
+        by_unit,
+        BTreeMap::from([
+            (
+                "East".to_owned(),
+                (Decimal::from(200) / Decimal::from(11)).round_dp(10)
+            ),
+            ("West".to_owned(), d("50")),
+        ])
+    );
 }
 
 #[tokio::test]
 async fn money_is_converted_at_the_rate_of_its_own_month() {
     let (facts, org) = company();
     let engine = Engine::over(&facts, org);
-    // February's dollars at February's rate; March has no rate of its own
-    // and takes the latest before it (February's).
+    // January's dollars at January's rate (not the period end's, not the
+    // next month's), February's at February's; March has no rate of its
+    // own and takes the latest before it (February's).
+    let jan = d("1000.00") + d("50.00") * d("7.1");
     let feb = d("100.00") * d("7.25");
     let mar = d("10.00") * d("7.25");
+    assert_eq!(jan, d("1355.00"));
     assert_eq!(
         total(&engine, "revenue", Scope::Company).await,
-        d("1000.00") + feb + mar
+        jan + feb + mar
     );
-    assert_eq!(
-        total(&engine, "revenue", Scope::Unit(EAST)).await,
-        d("1000.00")
-    );
+    assert_eq!(total(&engine, "revenue", Scope::Unit(EAST)).await, jan);
+    assert_eq!(total(&engine, "revenue", Scope::Unit(EAST_2)).await, d("0"));
     assert_eq!(total(&engine, "revenue", Scope::Rep(CY)).await, feb + mar);
     let by_month = engine
         .answer(&query(&engine, "revenue", Scope::Company, vec![Dim::Month]))
@@ -294,7 +324,7 @@ async fn money_is_converted_at_the_rate_of_its_own_month() {
         .iter()
         .map(|r| r.value.unwrap_or_default())
         .collect();
-    assert_eq!(months, vec![d("1000.00"), feb, mar]);
+    assert_eq!(months, vec![jan, feb, mar]);
 }
 
 #[tokio::test]
@@ -310,7 +340,7 @@ async fn a_breakdown_by_rep_names_each_rep_and_adds_up() {
         .iter()
         .map(|r| (r.labels[0].clone(), r.value.unwrap_or_default()))
         .collect();
-    assert_eq!(by_name.get("An"), Some(&d("1000.00")));
+    assert_eq!(by_name.get("An"), Some(&d("1355.00")));
     assert_eq!(by_name.get("Cy"), Some(&(d("110.00") * d("7.25"))));
     assert_eq!(
         by_name.values().copied().sum::<Decimal>(),
@@ -328,14 +358,19 @@ async fn a_rep_is_answered_about_himself_and_refused_about_another() {
         login: Login::new("an").unwrap(),
         display_name: "An".into(),
         role: Role::Rep,
-        unit: EAST,
+        unit: EAST_1,
     };
     let own = engine
         .answer_for(&an, &query(&engine, "revenue", Scope::Rep(AN), vec![]))
         .await
         .unwrap();
-    assert_eq!(own.rows[0].value, Some(d("1000.00")));
-    for scope in [Scope::Rep(BO), Scope::Unit(EAST), Scope::Company] {
+    assert_eq!(own.rows[0].value, Some(d("1355.00")));
+    for scope in [
+        Scope::Rep(BO),
+        Scope::Unit(EAST_1),
+        Scope::Unit(EAST),
+        Scope::Company,
+    ] {
         let refused = engine
             .answer_for(&an, &query(&engine, "revenue", scope.clone(), vec![]))
             .await

@@ -275,6 +275,14 @@ fn order_from(v: &RowView) -> StoreResult<Order> {
 }
 
 impl Store {
+    /// Every product's name by its ID (labels of a breakdown by product).
+    pub async fn product_name_index(&self) -> StoreResult<std::collections::HashMap<i64, String>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, name FROM products").fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     /// How many rows a table holds (for reports and tests), by table name
     /// from a fixed list.
     pub async fn count_rows(&self, table: &str) -> StoreResult<i64> {

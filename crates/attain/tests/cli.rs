@@ -719,8 +719,9 @@ fn a_killed_import_leaves_the_database_as_it_was() {
     let db = db.to_str().unwrap();
     assert!(run(&["--db", db, "migrate"], dir.path()).status.success());
     std::fs::write(dir.path().join("big.csv"), zoho_deals(20_000)).unwrap();
-    // Killed once every row is written but before the transaction commits:
-    // the process says so at a checkpoint (no guessed sleep).
+    // Killed inside the write transaction, once its first rows are written
+    // and before it commits: the process says so at a checkpoint and waits
+    // there (no guessed sleep).
     let mut child = attain()
         .env("ATTAIN_TEST_CHECKPOINT", "import:rows-written")
         .args([
