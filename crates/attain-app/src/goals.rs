@@ -227,7 +227,7 @@ pub async fn actual(
     let engine = plan.as_ref().unwrap_or(engine);
     let answer = engine
         .answer(&KpiQuery {
-            metric: metric.to_owned(),
+            metric: metric.into(),
             formula: None,
             period,
             scope: scope.clone(),
@@ -501,7 +501,7 @@ async fn weights(
                 };
                 let answer = engine
                     .answer(&KpiQuery {
-                        metric: goal.metric.clone(),
+                        metric: (&goal.metric).into(),
                         formula: None,
                         period: basis,
                         scope: scope.clone(),
@@ -931,7 +931,7 @@ pub async fn views(
         };
         let answer = engine
             .answer(&KpiQuery {
-                metric: metric.clone(),
+                metric: (&metric).into(),
                 formula: None,
                 period: period_of_batch,
                 scope,
@@ -1055,7 +1055,7 @@ pub async fn smart(
         if let Some(history) = history {
             let series = engine
                 .answer(&KpiQuery {
-                    metric: goal.metric.clone(),
+                    metric: (&goal.metric).into(),
                     formula: None,
                     period: history,
                     scope: scope.clone(),

@@ -317,7 +317,7 @@ pub async fn calculate(
         goals.insert(metric, rep_goals(engine, metric, &period).await?);
         let answer = engine
             .answer(&KpiQuery {
-                metric: metric.to_owned(),
+                metric: metric.into(),
                 formula: None,
                 period,
                 scope: Scope::Company,

@@ -307,6 +307,208 @@ pub fn metric(key: &str) -> Option<&'static MetricDef> {
     CATALOGUE.iter().find(|m| m.key == key)
 }
 
+/// A built-in metric of the catalogue as a type: every list of metrics the
+/// code keeps (what each one sums, how it is computed) is a `match` the
+/// compiler checks for completeness, so a metric added here cannot be
+/// forgotten there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Metric {
+    /// `revenue`.
+    Revenue,
+    /// `bookings`.
+    Bookings,
+    /// `payments`.
+    Payments,
+    /// `deals_won`.
+    DealsWon,
+    /// `win_rate`.
+    WinRate,
+    /// `avg_deal_size`.
+    AvgDealSize,
+    /// `sales_cycle_days`.
+    SalesCycleDays,
+    /// `pipeline`.
+    Pipeline,
+    /// `pipeline_coverage`.
+    PipelineCoverage,
+    /// `new_customers`.
+    NewCustomers,
+    /// `growth_yoy`.
+    GrowthYoy,
+    /// `growth_pop`.
+    GrowthPop,
+    /// `cac`.
+    Cac,
+    /// `clv`.
+    Clv,
+    /// `clv_cac`.
+    ClvCac,
+    /// `csat`.
+    Csat,
+    /// `nps`.
+    Nps,
+    /// `churn_rate`.
+    ChurnRate,
+    /// `activities`.
+    Activities,
+    /// `first_response_hours`.
+    FirstResponseHours,
+    /// `resolution_hours`.
+    ResolutionHours,
+    /// `training_completion`.
+    TrainingCompletion,
+    /// `market_share`.
+    MarketShare,
+}
+
+impl Metric {
+    /// Every built-in metric, in catalogue order.
+    pub const ALL: [Metric; 23] = [
+        Metric::Revenue,
+        Metric::Bookings,
+        Metric::Payments,
+        Metric::DealsWon,
+        Metric::WinRate,
+        Metric::AvgDealSize,
+        Metric::SalesCycleDays,
+        Metric::Pipeline,
+        Metric::PipelineCoverage,
+        Metric::NewCustomers,
+        Metric::GrowthYoy,
+        Metric::GrowthPop,
+        Metric::Cac,
+        Metric::Clv,
+        Metric::ClvCac,
+        Metric::Csat,
+        Metric::Nps,
+        Metric::ChurnRate,
+        Metric::Activities,
+        Metric::FirstResponseHours,
+        Metric::ResolutionHours,
+        Metric::TrainingCompletion,
+        Metric::MarketShare,
+    ];
+
+    /// Its stable key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::Revenue => "revenue",
+            Metric::Bookings => "bookings",
+            Metric::Payments => "payments",
+            Metric::DealsWon => "deals_won",
+            Metric::WinRate => "win_rate",
+            Metric::AvgDealSize => "avg_deal_size",
+            Metric::SalesCycleDays => "sales_cycle_days",
+            Metric::Pipeline => "pipeline",
+            Metric::PipelineCoverage => "pipeline_coverage",
+            Metric::NewCustomers => "new_customers",
+            Metric::GrowthYoy => "growth_yoy",
+            Metric::GrowthPop => "growth_pop",
+            Metric::Cac => "cac",
+            Metric::Clv => "clv",
+            Metric::ClvCac => "clv_cac",
+            Metric::Csat => "csat",
+            Metric::Nps => "nps",
+            Metric::ChurnRate => "churn_rate",
+            Metric::Activities => "activities",
+            Metric::FirstResponseHours => "first_response_hours",
+            Metric::ResolutionHours => "resolution_hours",
+            Metric::TrainingCompletion => "training_completion",
+            Metric::MarketShare => "market_share",
+        }
+    }
+
+    /// Its entry in the catalogue (names, unit, direction, definition).
+    pub fn def(self) -> &'static MetricDef {
+        &CATALOGUE[self as usize]
+    }
+
+    /// The built-in metric with this key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// What a KPI question or a formula names: a built-in metric, a base
+/// measure of the rollups (`order_amount`, `deals_lost`, …), or anything
+/// else — a custom metric's key, or the label of a formula asked directly.
+/// A built-in metric wins over a measure of the same name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MetricKey {
+    /// A metric of the catalogue.
+    Builtin(Metric),
+    /// A base measure.
+    Measure(crate::Measure),
+    /// A custom metric's key (or a formula's label).
+    Custom(String),
+}
+
+impl MetricKey {
+    /// Reads a name as a built-in metric, else a base measure, else custom.
+    pub fn parse(name: &str) -> Self {
+        if let Some(m) = Metric::from_key(name) {
+            Self::Builtin(m)
+        } else if let Some(m) = crate::Measure::from_name(name) {
+            Self::Measure(m)
+        } else {
+            Self::Custom(name.to_owned())
+        }
+    }
+
+    /// The name as written in queries, formulas and answers.
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Builtin(m) => m.key(),
+            Self::Measure(m) => m.name(),
+            Self::Custom(key) => key,
+        }
+    }
+
+    /// The built-in metric, if it is one.
+    pub fn builtin(&self) -> Option<Metric> {
+        match self {
+            Self::Builtin(m) => Some(*m),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for MetricKey {
+    fn from(name: &str) -> Self {
+        Self::parse(name)
+    }
+}
+
+impl From<String> for MetricKey {
+    fn from(name: String) -> Self {
+        Self::parse(&name)
+    }
+}
+
+impl From<&String> for MetricKey {
+    fn from(name: &String) -> Self {
+        Self::parse(name)
+    }
+}
+
+impl From<Metric> for MetricKey {
+    fn from(metric: Metric) -> Self {
+        Self::Builtin(metric)
+    }
+}
+
+impl fmt::Display for MetricKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
 /// A formula of a custom metric.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -679,6 +881,34 @@ pub fn check_custom(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_type_is_its_catalogue_entry_and_back() {
+        assert_eq!(
+            Metric::ALL.len(),
+            CATALOGUE.len(),
+            "one variant per catalogue entry"
+        );
+        for (i, m) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(m as usize, i, "{m} in catalogue order");
+            assert_eq!(
+                CATALOGUE[i].key,
+                m.key(),
+                "variant {m:?} is catalogue entry {i}"
+            );
+            assert_eq!(Metric::from_key(m.key()), Some(m));
+            assert_eq!(MetricKey::parse(m.key()), MetricKey::Builtin(m));
+        }
+        assert_eq!(
+            MetricKey::parse("order_amount"),
+            MetricKey::Measure(crate::Measure::OrderAmount)
+        );
+        assert_eq!(
+            MetricKey::parse("cash_pct"),
+            MetricKey::Custom("cash_pct".into())
+        );
+        assert_eq!(MetricKey::parse("win_rate").key(), "win_rate");
+    }
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()

@@ -28,6 +28,7 @@ pub use ids::{
     CompetitorId, ContactId, CourseId, CustomerId, DealId, ExternalId, GoalId, OrderId, OrgUnitId,
     PayoutRunId, PlanId, ProductId, StatementId, TerritoryId, UserId,
 };
+pub use kpi::{Metric, MetricKey};
 pub use measure::{Measure, PerMeasure};
 pub use money::{Currency, Money, MoneyError};
 pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind};

@@ -7,9 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use attain_core::CustomerAttr;
-use attain_core::kpi::{self, Expr, MetricDef, Unit};
+use attain_core::kpi::{self, Expr, Unit};
 use attain_core::sales::RevenueBasis;
-use attain_core::{Currency, Granularity, Measure, Money, OrgTree, PerMeasure, Period, UserId};
+use attain_core::{
+    Currency, Granularity, Measure, Metric, MetricKey, Money, OrgTree, PerMeasure, Period, UserId,
+};
 use attain_store::{
     CustomerGrain, Grain, MeasureRow, NewCustomersBy, OwnerSet, ProductFilter, ProductGrain, Store,
 };
@@ -23,8 +25,8 @@ pub use attain_core::scope::{Breakdown as Dim, Scope};
 /// A KPI question.
 #[derive(Debug, Clone)]
 pub struct KpiQuery {
-    /// Metric key (built-in or custom formula given in `formula`).
-    pub metric: String,
+    /// The metric: built-in, custom, or the label of the formula in `formula`.
+    pub metric: MetricKey,
     /// A custom formula instead of a catalogue metric.
     pub formula: Option<Expr>,
     /// Period.
@@ -63,62 +65,65 @@ pub struct KpiAnswer {
     pub rows: Vec<KpiRow>,
 }
 
-/// Rollup measures each built-in metric needs (besides new customers,
-/// churn, spend and market size, which have their own tables).
-fn measures_of(metric: &str, basis: RevenueBasis) -> Vec<Measure> {
+/// How the engine computes a built-in metric. One exhaustive `match` says
+/// it for every metric of the catalogue, so a new metric does not compile
+/// until it says how it is computed.
+struct Recipe {
+    /// The rollup measures it sums (besides new customers, churn, spend and
+    /// market size, which have their own tables).
+    measures: Vec<Measure>,
+    /// Whether it follows from those sums alone ([`Engine::of_sums`]), so
+    /// any grouping of facts can be summed first and the metric taken from
+    /// the sums; otherwise it reads on its own ([`Engine::metric_values`]).
+    from_sums: bool,
+    /// Whether its values month by month come from one read grouped by
+    /// month (rather than one computation per month).
+    by_month: bool,
+}
+
+fn recipe(metric: Metric, basis: RevenueBasis) -> Recipe {
     use Measure as M;
+    use Metric as K;
     let revenue: &[Measure] = match basis {
         RevenueBasis::Orders => &[M::OrderAmount, M::RefundAmount],
         RevenueBasis::Bookings => &[M::Bookings],
         RevenueBasis::Cash => &[M::Payments],
     };
+    let sums = |measures: &[Measure]| Recipe {
+        measures: measures.to_vec(),
+        from_sums: true,
+        by_month: true,
+    };
+    let own = |measures: &[Measure], by_month: bool| Recipe {
+        measures: measures.to_vec(),
+        from_sums: false,
+        by_month,
+    };
     match metric {
-        "revenue" | "growth_yoy" | "growth_pop" | "market_share" | "pipeline_coverage" => {
-            let mut v = revenue.to_vec();
-            if metric == "pipeline_coverage" {
-                v.push(M::Pipeline);
-            }
-            v
-        }
-        "bookings" => vec![M::Bookings],
-        "payments" => vec![M::Payments],
-        "deals_won" => vec![M::DealsWon],
-        "win_rate" => vec![M::DealsWon, M::DealsLost],
-        "avg_deal_size" => vec![M::Bookings, M::DealsWon],
-        "sales_cycle_days" => vec![M::WonCycleDays, M::DealsWon],
-        "pipeline" => vec![M::Pipeline],
-        "activities" => vec![M::Activities],
-        "csat" => vec![M::CsatResponses, M::CsatSatisfied],
-        "nps" => vec![M::NpsResponses, M::NpsPromoters, M::NpsDetractors],
-        "first_response_hours" => vec![M::RespondedTickets, M::FirstResponseSeconds],
-        "resolution_hours" => vec![M::ResolvedTickets, M::ResolutionSeconds],
-        "training_completion" => vec![M::EnrolmentsDue, M::EnrolmentsCompleted],
-        "clv" | "clv_cac" => vec![M::OrderAmount, M::RefundAmount, M::OrderCost],
-        _ => Vec::new(),
+        K::Revenue => sums(revenue),
+        K::Bookings => sums(&[M::Bookings]),
+        K::Payments => sums(&[M::Payments]),
+        K::DealsWon => sums(&[M::DealsWon]),
+        K::WinRate => sums(&[M::DealsWon, M::DealsLost]),
+        K::AvgDealSize => sums(&[M::Bookings, M::DealsWon]),
+        K::SalesCycleDays => sums(&[M::WonCycleDays, M::DealsWon]),
+        K::Pipeline => sums(&[M::Pipeline]),
+        K::Activities => sums(&[M::Activities]),
+        K::Csat => sums(&[M::CsatResponses, M::CsatSatisfied]),
+        K::Nps => sums(&[M::NpsResponses, M::NpsPromoters, M::NpsDetractors]),
+        K::FirstResponseHours => sums(&[M::RespondedTickets, M::FirstResponseSeconds]),
+        K::ResolutionHours => sums(&[M::ResolvedTickets, M::ResolutionSeconds]),
+        K::TrainingCompletion => sums(&[M::EnrolmentsDue, M::EnrolmentsCompleted]),
+        // Needs the target of the whole period, so never month by month at once.
+        K::PipelineCoverage => Recipe {
+            by_month: false,
+            ..sums(&[revenue, &[M::Pipeline]].concat())
+        },
+        K::NewCustomers => own(&[], true),
+        K::ChurnRate | K::Cac => own(&[], false),
+        K::GrowthYoy | K::GrowthPop | K::MarketShare => own(revenue, false),
+        K::Clv | K::ClvCac => own(&[M::OrderAmount, M::RefundAmount, M::OrderCost], false),
     }
-}
-
-/// Metrics computed from summed rollup measures alone (so any grouping of
-/// facts can be summed first and the metric taken from the sums).
-fn is_measure_metric(metric: &str) -> bool {
-    matches!(
-        metric,
-        "revenue"
-            | "bookings"
-            | "payments"
-            | "deals_won"
-            | "win_rate"
-            | "avg_deal_size"
-            | "sales_cycle_days"
-            | "pipeline"
-            | "activities"
-            | "csat"
-            | "nps"
-            | "first_response_hours"
-            | "resolution_hours"
-            | "training_completion"
-            | "pipeline_coverage"
-    )
 }
 
 /// Summed measures of one group, money in the base currency.
@@ -167,7 +172,7 @@ pub fn unit_of_key(key: &str) -> Option<Unit> {
 
 /// Whether a name is a built-in metric or a base measure (`order_amount`, `deals_lost`, …).
 pub fn is_builtin_name(name: &str) -> bool {
-    kpi::metric(name).is_some() || Measure::from_name(name).is_some()
+    !matches!(MetricKey::parse(name), MetricKey::Custom(_))
 }
 
 impl<'s> Engine<'s, Store> {
@@ -329,41 +334,51 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
     }
 
     /// A metric computed from one group's summed measures: ratios of sums.
-    fn of_sums(&self, metric: &str, s: &Sums, target: Option<Decimal>) -> Option<Decimal> {
+    /// `None` for a ratio over zero, and for the metrics that do not follow
+    /// from sums alone (see [`recipe`]).
+    fn of_sums(&self, metric: Metric, s: &Sums, target: Option<Decimal>) -> Option<Decimal> {
+        use Metric as K;
         let hours = Decimal::from(3600);
         match metric {
-            "revenue" => Some(self.revenue_of(s)),
-            "bookings" => Some(s.get(Measure::Bookings)),
-            "payments" => Some(s.get(Measure::Payments)),
-            "deals_won" => Some(s.get(Measure::DealsWon)),
-            "win_rate" => percent(
+            K::Revenue => Some(self.revenue_of(s)),
+            K::Bookings => Some(s.get(Measure::Bookings)),
+            K::Payments => Some(s.get(Measure::Payments)),
+            K::DealsWon => Some(s.get(Measure::DealsWon)),
+            K::WinRate => percent(
                 s.get(Measure::DealsWon),
                 s.get(Measure::DealsWon) + s.get(Measure::DealsLost),
             ),
-            "avg_deal_size" => ratio(s.get(Measure::Bookings), s.get(Measure::DealsWon)),
-            "sales_cycle_days" => ratio(s.get(Measure::WonCycleDays), s.get(Measure::DealsWon)),
-            "pipeline" => Some(s.get(Measure::Pipeline)),
-            "activities" => Some(s.get(Measure::Activities)),
-            "csat" => percent(s.get(Measure::CsatSatisfied), s.get(Measure::CsatResponses)),
-            "nps" => percent(
+            K::AvgDealSize => ratio(s.get(Measure::Bookings), s.get(Measure::DealsWon)),
+            K::SalesCycleDays => ratio(s.get(Measure::WonCycleDays), s.get(Measure::DealsWon)),
+            K::Pipeline => Some(s.get(Measure::Pipeline)),
+            K::Activities => Some(s.get(Measure::Activities)),
+            K::Csat => percent(s.get(Measure::CsatSatisfied), s.get(Measure::CsatResponses)),
+            K::Nps => percent(
                 s.get(Measure::NpsPromoters) - s.get(Measure::NpsDetractors),
                 s.get(Measure::NpsResponses),
             ),
-            "first_response_hours" => ratio(
+            K::FirstResponseHours => ratio(
                 s.get(Measure::FirstResponseSeconds),
                 s.get(Measure::RespondedTickets) * hours,
             ),
-            "resolution_hours" => ratio(
+            K::ResolutionHours => ratio(
                 s.get(Measure::ResolutionSeconds),
                 s.get(Measure::ResolvedTickets) * hours,
             ),
-            "training_completion" => percent(
+            K::TrainingCompletion => percent(
                 s.get(Measure::EnrolmentsCompleted),
                 s.get(Measure::EnrolmentsDue),
             ),
-            "pipeline_coverage" => target
+            K::PipelineCoverage => target
                 .and_then(|t| ratio(s.get(Measure::Pipeline), t.checked_sub(self.revenue_of(s))?)),
-            _ => None,
+            K::NewCustomers
+            | K::GrowthYoy
+            | K::GrowthPop
+            | K::Cac
+            | K::Clv
+            | K::ClvCac
+            | K::ChurnRate
+            | K::MarketShare => None,
         }
     }
 
@@ -371,7 +386,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
     /// `grain` group (Total gives the key "").
     async fn metric_values(
         &self,
-        metric: &str,
+        metric: Metric,
         scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
@@ -390,12 +405,12 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                         ));
                     }
                 };
-                if metric == "market_share"
+                if metric == Metric::MarketShare
                     && matches!(attr, CustomerAttr::Segment | CustomerAttr::Region)
                 {
                     let revenue = self
                         .customer_values(
-                            "revenue",
+                            Metric::Revenue,
                             Some((*attr, value.as_str())),
                             from,
                             to,
@@ -444,7 +459,8 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
             _ => {}
         }
         let owners = Self::owners(scope);
-        let measures = measures_of(metric, self.org.basis);
+        let recipe = recipe(metric, self.org.basis);
+        let measures = recipe.measures;
         let mut sums = if measures.is_empty() {
             BTreeMap::new()
         } else {
@@ -458,8 +474,8 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
             // No facts at all: sums are zero, ratios have no value.
             sums.entry(String::new()).or_default();
         }
-        if is_measure_metric(metric) {
-            if metric == "pipeline_coverage" && target.is_none() {
+        if recipe.from_sums {
+            if metric == Metric::PipelineCoverage && target.is_none() {
                 return Err(KpiError::Invalid(
                     "pipeline_coverage needs a target (goals bring it; give --target until then)"
                         .into(),
@@ -471,8 +487,28 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 .collect());
         }
         let revenue = |s: &Sums| self.revenue_of(s);
+        use Metric as K;
         Ok(match metric {
-            "new_customers" => {
+            K::Revenue
+            | K::Bookings
+            | K::Payments
+            | K::DealsWon
+            | K::WinRate
+            | K::AvgDealSize
+            | K::SalesCycleDays
+            | K::Pipeline
+            | K::PipelineCoverage
+            | K::Csat
+            | K::Nps
+            | K::Activities
+            | K::FirstResponseHours
+            | K::ResolutionHours
+            | K::TrainingCompletion => {
+                return Err(KpiError::Internal(format!(
+                    "{metric} is computed from sums, not by its own reads"
+                )));
+            }
+            K::NewCustomers => {
                 let by = match grain {
                     Grain::Total => NewCustomersBy::Total,
                     Grain::Owner => NewCustomersBy::Owner,
@@ -494,7 +530,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 }
                 out
             }
-            "churn_rate" => {
+            K::ChurnRate => {
                 if grain != Grain::Total && grain != Grain::Owner {
                     return Err(KpiError::Invalid(
                         "churn_rate breaks down by time one period at a time".into(),
@@ -511,12 +547,12 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                     })
                     .collect()
             }
-            "growth_yoy" | "growth_pop" => {
+            K::GrowthYoy | K::GrowthPop => {
                 return Err(KpiError::Internal(format!(
                     "{metric} is computed from two periods"
                 )));
             }
-            "cac" => {
+            K::Cac => {
                 let new = self
                     .source
                     .new_customers(&owners, from, to, NewCustomersBy::Total)
@@ -525,7 +561,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 let n = Decimal::from(new.get("").copied().unwrap_or(0));
                 BTreeMap::from([(String::new(), spend.and_then(|s| ratio(s, n)))])
             }
-            "clv" | "clv_cac" => {
+            K::Clv | K::ClvCac => {
                 // Trailing year to the end of the range.
                 let year_start = to.checked_sub_days(Days::new(364)).unwrap_or(to);
                 let rows = self
@@ -553,7 +589,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 let clv = ratio(margin, Decimal::from(active))
                     .zip(churn)
                     .and_then(|(m, c)| ratio(m, c));
-                let value = if metric == "clv" {
+                let value = if metric == K::Clv {
                     clv
                 } else {
                     let new = self
@@ -567,12 +603,11 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 };
                 BTreeMap::from([(String::new(), value)])
             }
-            "market_share" => {
+            K::MarketShare => {
                 let s = sums.get("").cloned().unwrap_or_default();
                 let size = self.market_size(from, to, None).await?;
                 BTreeMap::from([(String::new(), size.and_then(|m| percent(revenue(&s), m)))])
             }
-            other => return Err(KpiError::Invalid(format!("unknown metric '{other}'"))),
         })
     }
 
@@ -684,7 +719,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 })
                 .collect());
         }
-        self.named(&query.metric, query, scope, from, to, grain, depth)
+        self.named(query.metric.key(), query, scope, from, to, grain, depth)
             .await
     }
 
@@ -699,27 +734,25 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
         grain: Grain,
         depth: usize,
     ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
-        match name {
-            "growth_yoy" | "growth_pop" => {
+        match MetricKey::parse(name) {
+            MetricKey::Builtin(growth @ (Metric::GrowthYoy | Metric::GrowthPop)) => {
                 let period = self.org.calendar.period(attain_core::PeriodKey::Range(
                     from,
                     to.succ_opt().unwrap_or(to),
                 ))?;
-                let base_period = match (
-                    name,
-                    query.period.start() == from && query.period.last_day() == to,
-                ) {
-                    ("growth_yoy", true) => query.period.same_period_last_year()?,
-                    ("growth_pop", true) => query.period.previous()?,
-                    ("growth_yoy", false) => period.same_period_last_year()?,
-                    _ => period.previous()?,
+                let whole = query.period.start() == from && query.period.last_day() == to;
+                let asked = if whole { &query.period } else { &period };
+                let base_period = if growth == Metric::GrowthYoy {
+                    asked.same_period_last_year()?
+                } else {
+                    asked.previous()?
                 };
                 let now = self
-                    .metric_values("revenue", scope, from, to, grain, None)
+                    .metric_values(Metric::Revenue, scope, from, to, grain, None)
                     .await?;
                 let then = self
                     .metric_values(
-                        "revenue",
+                        Metric::Revenue,
                         scope,
                         base_period.start(),
                         base_period.last_day(),
@@ -738,28 +771,28 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                     })
                     .collect())
             }
-            other if self.org.custom.contains_key(other) => {
+            MetricKey::Custom(key) if self.org.custom.contains_key(&key) => {
                 if depth >= MAX_CUSTOM_NESTING {
                     return Err(KpiError::Invalid(format!(
-                        "custom metric '{other}' is defined through more than {MAX_CUSTOM_NESTING} custom metrics"
+                        "custom metric '{key}' is defined through more than {MAX_CUSTOM_NESTING} custom metrics"
                     )));
                 }
-                let expr = self.org.custom.get(other).map(|(e, _)| e.clone());
+                let expr = self.org.custom.get(&key).map(|(e, _)| e.clone());
                 let q = KpiQuery {
                     formula: expr,
                     ..query.clone()
                 };
                 Box::pin(self.values_at(&q, scope, from, to, grain, depth + 1)).await
             }
-            other if kpi::metric(other).is_some() => {
-                self.metric_values(other, scope, from, to, grain, query.target)
+            MetricKey::Builtin(metric) => {
+                self.metric_values(metric, scope, from, to, grain, query.target)
                     .await
             }
-            other => {
+            MetricKey::Custom(other) => Err(KpiError::Invalid(format!(
+                "unknown metric or measure '{other}'"
+            ))),
+            MetricKey::Measure(measure) => {
                 // A base measure by name (e.g. order_amount_minor as "order_amount").
-                let measure = Measure::from_name(other).ok_or_else(|| {
-                    KpiError::Invalid(format!("unknown metric or measure '{other}'"))
-                })?;
                 let rows = self
                     .source
                     .owner_measures(
@@ -783,21 +816,25 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
     /// Customer-linked figures of a metric over whole months, per group.
     async fn customer_values(
         &self,
-        metric: &str,
+        metric: Metric,
         filter: Option<(CustomerAttr, &str)>,
         from: NaiveDate,
         to: NaiveDate,
         grain: CustomerGrain,
     ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
-        if !is_measure_metric(metric)
-            || matches!(metric, "training_completion" | "pipeline_coverage")
+        let recipe = recipe(metric, self.org.basis);
+        if !recipe.from_sums
+            || matches!(
+                metric,
+                Metric::TrainingCompletion | Metric::PipelineCoverage
+            )
         {
             return Err(KpiError::Invalid(format!(
                 "{metric} is not available for customer scopes (segment, region, industry, channel); revenue, bookings, payments, deals, pipeline, activities, service and survey metrics are"
             )));
         }
         let (first, last) = whole_months(from, to)?;
-        let measures = measures_of(metric, self.org.basis);
+        let measures = recipe.measures;
         let rows = self
             .source
             .customer_measures(filter, &first, &last, grain, &measures, self.org.base)
@@ -815,7 +852,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
     /// Revenue of order lines (before refunds, which belong to orders).
     async fn product_values(
         &self,
-        metric: &str,
+        metric: Metric,
         owners: &OwnerSet,
         filter: &ProductFilter,
         from: NaiveDate,
@@ -837,7 +874,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
 
     async fn product_grouped(
         &self,
-        metric: &str,
+        metric: Metric,
         owners: &OwnerSet,
         filter: &ProductFilter,
         from: NaiveDate,
@@ -845,7 +882,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
         grain: ProductGrain,
     ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
         const LINE: &[Measure] = &[Measure::OrderAmount];
-        if metric != "revenue" {
+        if metric != Metric::Revenue {
             return Err(KpiError::Invalid(format!(
                 "{metric} is not available by product: products have revenue (their order lines' amounts, before refunds)"
             )));
@@ -875,12 +912,11 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
         }
         let from = query.period.start();
         let to = query.period.last_day();
-        let metric = query.metric.as_str();
-        if query.formula.is_some() {
+        let Some(metric) = query.metric.builtin().filter(|_| query.formula.is_none()) else {
             return Err(KpiError::Invalid(
                 "custom formulas break down by rep, unit or time".into(),
             ));
-        }
+        };
         let values: BTreeMap<String, Option<Decimal>> = match dim {
             Dim::Product | Dim::Category => {
                 let filter = match &query.scope {
@@ -919,14 +955,14 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                     }
                 };
                 match (metric, dim) {
-                    ("new_customers", Dim::Channel) if filter.is_none() => self
+                    (Metric::NewCustomers, Dim::Channel) if filter.is_none() => self
                         .source
                         .new_customers(&OwnerSet::All, from, to, NewCustomersBy::Channel)
                         .await?
                         .into_iter()
                         .map(|(k, n)| (k, Some(Decimal::from(n))))
                         .collect(),
-                    ("cac", Dim::Channel) if filter.is_none() => {
+                    (Metric::Cac, Dim::Channel) if filter.is_none() => {
                         let new = self
                             .source
                             .new_customers(&OwnerSet::All, from, to, NewCustomersBy::Channel)
@@ -1046,7 +1082,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
             }
         }
         if query.formula.is_none()
-            && let Some((expr, unit)) = self.org.custom.get(&query.metric)
+            && let Some((expr, unit)) = self.org.custom.get(query.metric.key())
         {
             let q = KpiQuery {
                 formula: Some(expr.clone()),
@@ -1056,7 +1092,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
             answer.unit = *unit;
             return Ok(answer);
         }
-        if query.formula.is_none() && kpi::metric(&query.metric).is_none() {
+        if query.formula.is_none() && query.metric.builtin().is_none() {
             return Err(KpiError::Invalid(format!(
                 "unknown metric '{}'; metrics: {}",
                 query.metric,
@@ -1068,7 +1104,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
             )));
         }
         if let Some(dim) = query.by.first().copied().filter(|d| d.is_attribute()) {
-            let unit = kpi::metric(&query.metric).map_or(Unit::Ratio, |m| m.unit);
+            let unit = query.metric.builtin().map_or(Unit::Ratio, |m| m.def().unit);
             return self.by_attribute(query, unit, dim).await;
         }
         if query.by.len() > 2
@@ -1079,7 +1115,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
             ));
         }
         let unit = query.formula.as_ref().map_or_else(
-            || kpi::metric(&query.metric).map_or(Unit::Ratio, |m: &MetricDef| m.unit),
+            || query.metric.builtin().map_or(Unit::Ratio, |m| m.def().unit),
             |_| Unit::Ratio,
         );
         let from = query.period.start();
@@ -1131,7 +1167,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                     .values(query, &query.scope, from, to, Grain::Owner)
                     .await?;
                 // Everyone in the scope gets a row, with or without figures.
-                if query.formula.is_none() && is_measure_metric(&query.metric) {
+                if let Some(metric) = self.summable_metric(query) {
                     let people: Vec<UserId> = match query.scope {
                         Scope::Company => self
                             .org
@@ -1146,7 +1182,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                     };
                     for person in people {
                         values.entry(person.raw().to_string()).or_insert_with(|| {
-                            self.of_sums(&query.metric, &Sums::default(), query.target)
+                            self.of_sums(metric, &Sums::default(), query.target)
                         });
                     }
                 }
@@ -1186,11 +1222,10 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
         };
         let unit_dim = matches!(query.by.first(), Some(Dim::Unit | Dim::Team | Dim::Region));
         if unit_dim
-            && query.formula.is_none()
-            && is_measure_metric(&query.metric)
             && matches!(query.by.get(1), None | Some(Dim::Month))
+            && let Some(metric) = self.summable_metric(query)
         {
-            return self.by_units(query, unit, &groups).await;
+            return self.by_units(query, metric, unit, &groups).await;
         }
         for (key, label, scope) in groups {
             match query.by.get(1) {
@@ -1231,6 +1266,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
     async fn by_units(
         &self,
         query: &KpiQuery,
+        metric: Metric,
         unit: Unit,
         groups: &[(String, String, Scope)],
     ) -> KpiResult<KpiAnswer> {
@@ -1245,7 +1281,7 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 }
             }
         }
-        let measures = measures_of(&query.metric, self.org.basis);
+        let measures = recipe(metric, self.org.basis).measures;
         let grain = if monthly {
             Grain::UnitMonth
         } else {
@@ -1299,16 +1335,25 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                 out.push(KpiRow {
                     keys,
                     labels,
-                    value: self.of_sums(&query.metric, s, query.target),
+                    value: self.of_sums(metric, s, query.target),
                 });
             }
         }
         Ok(self.wrap(query, unit, out))
     }
 
+    /// The query's built-in metric when it follows from summed measures
+    /// alone (no formula): then any grouping is summed first.
+    fn summable_metric(&self, query: &KpiQuery) -> Option<Metric> {
+        query
+            .metric
+            .builtin()
+            .filter(|m| query.formula.is_none() && recipe(*m, self.org.basis).from_sums)
+    }
+
     fn wrap(&self, query: &KpiQuery, unit: Unit, rows: Vec<KpiRow>) -> KpiAnswer {
         KpiAnswer {
-            metric: query.metric.clone(),
+            metric: query.metric.key().to_owned(),
             unit,
             scope: self.scope_label(&query.scope),
             period: query.period.to_string(),
@@ -1330,17 +1375,10 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
         let buckets = self.buckets(&query.period, dim)?;
         let monthly = dim == Dim::Month
             && query.formula.is_none()
-            && !matches!(
-                query.metric.as_str(),
-                "churn_rate"
-                    | "growth_yoy"
-                    | "growth_pop"
-                    | "cac"
-                    | "clv"
-                    | "clv_cac"
-                    | "market_share"
-                    | "pipeline_coverage"
-            );
+            && query
+                .metric
+                .builtin()
+                .is_some_and(|m| recipe(m, self.org.basis).by_month);
         let mut rows = Vec::with_capacity(buckets.len());
         let by_month = if monthly {
             Some(

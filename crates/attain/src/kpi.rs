@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use anyhow::Context;
 use attain_core::kpi::Expr;
-use attain_core::{Login, OrgUnitId};
+use attain_core::{Login, MetricKey, OrgUnitId};
 use attain_kpi::{Dim, Engine, KpiAnswer, KpiQuery, Scope};
 use attain_store::Store;
 use clap::{Args, ValueEnum};
@@ -187,33 +187,29 @@ pub async fn run(store: &Store, args: KpiArgs) -> anyhow::Result<()> {
         .calendar()
         .parse(&period)
         .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
-    let custom = engine.custom_metrics().any(|(k, _)| k == metric);
-    let formula = if attain_core::kpi::metric(&metric).is_some() || custom {
-        None
-    } else if metric
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !metric.chars().all(|c| c.is_ascii_digit())
-    {
-        anyhow::bail!(
-            "'{metric}' is not a metric; see attain kpi --list, or give a formula such as \"payments / revenue\""
-        );
-    } else {
-        Some(Expr::parse(&metric).map_err(|e| anyhow::anyhow!("formula {metric:?}: {e}"))?)
-    };
-    if let Some(f) = &formula {
-        for name in f.names() {
-            let known = attain_kpi::is_builtin_name(&name);
-            anyhow::ensure!(known, "formula {metric:?}: unknown name '{name}'");
+    // A metric by name, or a formula; the names inside a formula are the
+    // engine's to judge, as for the API.
+    let formula = match MetricKey::parse(&metric) {
+        MetricKey::Builtin(_) => None,
+        MetricKey::Custom(key) if engine.custom_metrics().any(|(k, _)| k == key) => None,
+        _ if metric
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !metric.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            anyhow::bail!(
+                "'{metric}' is not a metric; see attain kpi --list, or give a formula such as \"payments / revenue\""
+            );
         }
-    }
+        _ => Some(Expr::parse(&metric).map_err(|e| anyhow::anyhow!("formula {metric:?}: {e}"))?),
+    };
     let by = args
         .by
         .iter()
         .map(|d| d.parse::<Dim>().map_err(|e| anyhow::anyhow!("--by: {e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let query = KpiQuery {
-        metric,
+        metric: metric.into(),
         formula,
         period,
         scope: scope_of(store, &args.scope).await?,

@@ -226,7 +226,7 @@ async fn kpi(
         ),
     };
     let query = KpiQuery {
-        metric,
+        metric: metric.into(),
         formula,
         period,
         scope,

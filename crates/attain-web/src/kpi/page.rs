@@ -159,7 +159,7 @@ async fn explorer(
             Err(e) => error = Some(i18n.t1("kpi-error-period", "reason", e.to_string())),
             Ok(period) if def.is_some() || custom_def.is_some() => {
                 let query = KpiQuery {
-                    metric: metric.clone(),
+                    metric: (&metric).into(),
                     formula: None,
                     period,
                     scope,
