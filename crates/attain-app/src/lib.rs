@@ -14,6 +14,7 @@ pub mod export;
 pub mod goals;
 pub mod metrics;
 pub mod pay;
+pub mod records;
 pub mod secrets;
 pub mod users;
 

@@ -138,28 +138,11 @@ impl Entity {
         }
     }
 
-    /// The table its records are stored in, for those that can be
-    /// replaced or deleted one by one (exchange rates cannot).
-    pub fn table(self) -> Option<&'static str> {
-        Some(match self {
-            Self::Deals => "deals",
-            Self::Orders => "orders",
-            Self::Customers => "customers",
-            Self::Contacts => "contacts",
-            Self::Products => "products",
-            Self::Payments => "payments",
-            Self::Refunds => "refunds",
-            Self::Activities => "activities",
-            Self::Tickets => "tickets",
-            Self::Surveys => "survey_responses",
-            Self::Spend => "spend",
-            Self::Enrolments => "enrolments",
-            Self::MarketSizes => "market_sizes",
-            Self::Competitors => "competitors",
-            Self::Territories => "territories",
-            Self::Courses => "courses",
-            Self::ExchangeRates => return None,
-        })
+    /// How its records are changed one by one (their table and re-import
+    /// key), for those that can be (exchange rates cannot): the store's
+    /// one list of them.
+    pub fn by_id(self) -> Option<&'static attain_store::RecordKind> {
+        attain_store::record_kind(self.key())
     }
 
     /// Attain's fields for this entity and the headers that fill them.
@@ -296,8 +279,8 @@ pub(crate) async fn own_keys_in_use(
         .flat_map(|(_, cells)| cells.iter().map(String::as_str))
         .filter(|c| is_own_key(c))
         .collect();
-    match entity.table() {
-        Some(stored) if !cells.is_empty() => Ok(store.keys_in_use(stored, &cells).await?),
+    match entity.by_id() {
+        Some(kind) if !cells.is_empty() => Ok(store.keys_in_use(kind.entity, &cells).await?),
         _ => Ok(std::collections::HashSet::new()),
     }
 }
@@ -941,6 +924,24 @@ fn matched_columns(columns: &mapping::Columns, header: &[String]) -> Vec<(String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_entity_but_exchange_rates_can_be_changed_by_id_under_its_own_name() {
+        for entity in Entity::ALL {
+            match entity.by_id() {
+                Some(kind) => {
+                    assert_eq!(kind.entity, entity.key(), "{entity:?}");
+                    assert!(
+                        entity.fields().iter().any(|(f, _)| *f == kind.key)
+                            || entity == Entity::MarketSizes,
+                        "{entity:?}: a replacement fills {}, a field of the entity",
+                        kind.key
+                    );
+                }
+                None => assert_eq!(entity, Entity::ExchangeRates),
+            }
+        }
+    }
 
     #[test]
     fn every_fallback_has_its_own_key_and_names_what_it_used() {

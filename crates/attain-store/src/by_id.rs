@@ -9,82 +9,85 @@ use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::import::{
     ACTIVITIES_TARGET, COMPETITORS_TARGET, CONTACTS_TARGET, COURSES_TARGET, CUSTOMERS_TARGET,
-    DEALS_TARGET, ENROLMENTS_TARGET, EXCHANGE_RATES_TARGET, MARKET_SIZES_TARGET, ORDERS_TARGET,
-    PAYMENTS_TARGET, PRODUCTS_TARGET, REFUNDS_TARGET, SPEND_TARGET, SURVEYS_TARGET,
-    TERRITORIES_TARGET, TICKETS_TARGET, touch,
+    DEALS_TARGET, ENROLMENTS_TARGET, MARKET_SIZES_TARGET, ORDERS_TARGET, PAYMENTS_TARGET,
+    PRODUCTS_TARGET, REFUNDS_TARGET, SPEND_TARGET, SURVEYS_TARGET, TERRITORIES_TARGET,
+    TICKETS_TARGET, touch,
 };
 use crate::kpi::{Touched, refresh_rollups};
 use crate::snapshot::{Target, snapshots_by_id};
 use crate::{Actor, Store, StoreError, StoreResult, on_pool};
 
-/// Tables whose records the API may replace or delete by ID, with the
-/// column that keys re-imports.
-const KEYED: &[(&str, &str)] = &[
-    ("competitors", "name"),
-    ("territories", "external_id"),
-    ("courses", "external_id"),
-    ("deals", "external_id"),
-    ("orders", "number"),
-    ("customers", "external_id"),
-    ("contacts", "external_id"),
-    ("products", "sku"),
-    ("payments", "external_id"),
-    ("refunds", "external_id"),
-    ("activities", "external_id"),
-    ("tickets", "external_id"),
-    ("survey_responses", "external_id"),
-    ("spend", "external_id"),
-    ("enrolments", "external_id"),
-    ("market_sizes", "id"),
-];
-
-/// Where the records of a table are written, for its audit entries.
-fn target_of_table(table: &str) -> StoreResult<&'static Target> {
-    [
-        &DEALS_TARGET,
-        &ORDERS_TARGET,
-        &CUSTOMERS_TARGET,
-        &CONTACTS_TARGET,
-        &PRODUCTS_TARGET,
-        &PAYMENTS_TARGET,
-        &REFUNDS_TARGET,
-        &ACTIVITIES_TARGET,
-        &TICKETS_TARGET,
-        &SURVEYS_TARGET,
-        &SPEND_TARGET,
-        &ENROLMENTS_TARGET,
-        &MARKET_SIZES_TARGET,
-        &EXCHANGE_RATES_TARGET,
-        &COMPETITORS_TARGET,
-        &TERRITORIES_TARGET,
-        &COURSES_TARGET,
-    ]
-    .into_iter()
-    .find(|t| t.table == table)
-    .ok_or_else(|| StoreError::Invalid(format!("records of {table} cannot be changed by ID")))
+/// A kind of record that can be replaced or deleted one by one: its name
+/// (as the API, files and the audit log say it), its table, the column a
+/// re-import is keyed by (the field a replacement fills from the record's
+/// ID), and where its imported rows are written. The one list of them:
+/// the write API, the importer and deletes all ask [`record_kind`].
+#[derive(Debug)]
+pub struct RecordKind {
+    /// Its name in the API, in files and in the audit log.
+    pub entity: &'static str,
+    /// The table its records are stored in.
+    pub table: &'static str,
+    /// The column (and import field) a re-import is keyed by.
+    pub key: &'static str,
+    /// Where its imported rows are written (columns, for audit snapshots).
+    target: &'static Target,
 }
 
-fn keyed(table: &str) -> StoreResult<(&'static str, &'static str)> {
-    KEYED
-        .iter()
-        .find(|(t, _)| *t == table)
-        .copied()
-        .ok_or_else(|| StoreError::Invalid(format!("records of {table} cannot be changed by ID")))
+const fn kind(entity: &'static str, key: &'static str, target: &'static Target) -> RecordKind {
+    RecordKind {
+        entity,
+        table: target.table,
+        key,
+        target,
+    }
+}
+
+/// Every kind of record that can be changed by ID (exchange rates cannot:
+/// a rate is replaced by importing its month again).
+const KINDS: &[RecordKind] = &[
+    kind("deals", "external_id", &DEALS_TARGET),
+    kind("orders", "number", &ORDERS_TARGET),
+    kind("customers", "external_id", &CUSTOMERS_TARGET),
+    kind("contacts", "external_id", &CONTACTS_TARGET),
+    kind("products", "sku", &PRODUCTS_TARGET),
+    kind("payments", "external_id", &PAYMENTS_TARGET),
+    kind("refunds", "external_id", &REFUNDS_TARGET),
+    kind("activities", "external_id", &ACTIVITIES_TARGET),
+    kind("tickets", "external_id", &TICKETS_TARGET),
+    kind("surveys", "external_id", &SURVEYS_TARGET),
+    kind("spend", "external_id", &SPEND_TARGET),
+    kind("enrolments", "external_id", &ENROLMENTS_TARGET),
+    kind("market-sizes", "id", &MARKET_SIZES_TARGET),
+    kind("competitors", "name", &COMPETITORS_TARGET),
+    kind("territories", "external_id", &TERRITORIES_TARGET),
+    kind("courses", "external_id", &COURSES_TARGET),
+];
+
+/// The kind of record `entity` names, if its records can be changed by ID.
+pub fn record_kind(entity: &str) -> Option<&'static RecordKind> {
+    KINDS.iter().find(|k| k.entity == entity)
+}
+
+fn kind_of(entity: &str) -> StoreResult<&'static RecordKind> {
+    record_kind(entity)
+        .ok_or_else(|| StoreError::Invalid(format!("records of {entity} cannot be changed by ID")))
 }
 
 impl Store {
-    /// The re-import key of record `id` of `table` (its external ID, order
+    /// The re-import key of record `id` of `entity` (its external ID, order
     /// number or SKU). A record that has no external ID yet (entered
     /// before, or built by the demo) is given `attain:<table>:<id>` (or,
     /// should another record hold that, `attain:<table>:<id>:<n>`), so
     /// that a replacement through the importer finds it.
-    pub async fn record_key(&self, table: &str, id: i64) -> StoreResult<String> {
-        let (table, column) = keyed(table)?;
+    pub async fn record_key(&self, entity: &str, id: i64) -> StoreResult<String> {
+        let kind = kind_of(entity)?;
+        let (table, column) = (kind.table, kind.key);
         let not_found = || StoreError::NotFound {
             entity: "record",
             id: id.to_string(),
         };
-        // Table and column names come from the constant list above.
+        // Table and column names come from the constant list above (KINDS).
         let select = format!("SELECT CAST({column} AS TEXT) FROM {table} WHERE id = $1");
         let key: Option<Option<String>> = on_pool!(self, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(select)).bind(id).fetch_optional(pool).await?
@@ -116,10 +119,11 @@ impl Store {
         }
     }
 
-    /// Which of `keys` some record of `table` has as its re-import key
+    /// Which of `keys` some record of `entity` has as its re-import key
     /// (external ID, order number or SKU).
-    pub async fn keys_in_use(&self, table: &str, keys: &[&str]) -> StoreResult<HashSet<String>> {
-        let (table, column) = keyed(table)?;
+    pub async fn keys_in_use(&self, entity: &str, keys: &[&str]) -> StoreResult<HashSet<String>> {
+        let kind = kind_of(entity)?;
+        let (table, column) = (kind.table, kind.key);
         let mut found = HashSet::new();
         for chunk in keys.chunks(500) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -140,20 +144,14 @@ impl Store {
         Ok(found)
     }
 
-    /// Deletes record `id` of `table`, audited as `actor`'s delete of a
-    /// record of `entity` (the API's name for it) with its fields before.
+    /// Deletes record `id` of `entity`, audited as `actor`'s delete with
+    /// its fields before.
     /// A record others still refer to (a customer with deals, an order
     /// with payments) is a conflict naming the reason; nothing is deleted
     /// then.
-    pub async fn delete_record(
-        &self,
-        actor: &Actor,
-        entity: &str,
-        table: &str,
-        id: i64,
-    ) -> StoreResult<()> {
-        let (table, _) = keyed(table)?;
-        let target = target_of_table(table)?;
+    pub async fn delete_record(&self, actor: &Actor, entity: &str, id: i64) -> StoreResult<()> {
+        let kind = kind_of(entity)?;
+        let (table, target) = (kind.table, kind.target);
         let id_text = id.to_string();
         let sql = format!("DELETE FROM {table} WHERE id = $1");
         // Whose rollups the record fed, read before it goes.

@@ -1552,7 +1552,7 @@ pub(crate) const COURSES_TARGET: Target = Target {
 };
 
 /// Where imported exchange rates go.
-pub(crate) const EXCHANGE_RATES_TARGET: Target = Target {
+const EXCHANGE_RATES_TARGET: Target = Target {
     table: "exchange_rates",
     columns: &["currency", "month", "rate_to_base"],
     key: &["currency", "month"],

@@ -36,6 +36,7 @@ pub use access::{
     UserChanges, principal_of,
 };
 pub use batch::SalesBatch;
+pub use by_id::{RecordKind, record_kind};
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
 pub use goals::{Goal, GoalChanges, GoalCheckin, GoalFilter, GoalRevision, NewGoal, Revision};

@@ -226,7 +226,7 @@ store_test!(async fn unique_and_foreign_key_violations_read_as_sentences_not_dat
     };
     let batch = attain_store::SalesBatch { customers: vec![customer(1, "Nova Labs")], surveys: vec![survey], ..Default::default() };
     store.insert_sales_batch(&batch).await.unwrap();
-    let err = store.delete_record(&attain_store::Actor::named("test"), "customers", "customers", 1).await.unwrap_err();
+    let err = store.delete_record(&attain_store::Actor::named("test"), "customers", 1).await.unwrap_err();
     says_no_database_text(&err);
     assert!(matches!(&err, StoreError::Conflict(m) if m == "this customer cannot be deleted: other records still refer to it; delete or move them first"), "{err}");
 

@@ -23,16 +23,6 @@ use crate::{ApiError, AppState};
 /// Objects accepted in one request.
 const MAX_RECORDS: usize = 10_000;
 
-/// The field a replacement keys on: `PUT` sets it from the record's ID.
-fn key_field(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Orders => "number",
-        Entity::Products => "sku",
-        Entity::Competitors => "name",
-        _ => "external_id",
-    }
-}
-
 pub(crate) fn routes() -> Router<AppState> {
     let mut router = Router::new();
     for entity in Entity::ALL {
@@ -45,7 +35,7 @@ pub(crate) fn routes() -> Router<AppState> {
                 },
             ),
         );
-        if entity.table().is_some() {
+        if entity.by_id().is_some() {
             router = router.route(
                 &format!("{path}/{{id}}"),
                 put(
@@ -274,8 +264,8 @@ async fn replace(
     Json(body): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     may_write(&user)?;
-    let table_name = entity
-        .table()
+    let kind = entity
+        .by_id()
         .ok_or_else(|| ApiError::not_found("no such record"))?;
     if entity == Entity::MarketSizes {
         return Err(ApiError::bad_request(
@@ -285,9 +275,9 @@ async fn replace(
     if !body.is_object() {
         return Err(ApiError::bad_request("the body must be one JSON object"));
     }
-    let key = state.store().record_key(table_name, id).await?;
+    let key = state.store().record_key(kind.entity, id).await?;
     let mut table = table_of_json(body)?;
-    let field = key_field(entity);
+    let field = kind.key;
     match table.header.iter().position(|h| h == field) {
         Some(i) => {
             let given = table.rows[0].1[i].clone();
@@ -314,18 +304,6 @@ async fn delete(
     entity: Entity,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    may_write(&user)?;
-    let table_name = entity
-        .table()
-        .ok_or_else(|| ApiError::not_found("no such record"))?;
-    state
-        .store()
-        .delete_record(
-            &Actor::person(&user.principal),
-            entity.key(),
-            table_name,
-            id,
-        )
-        .await?;
+    attain_app::records::delete(state.store(), &user.principal, entity.key(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

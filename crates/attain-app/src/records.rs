@@ -1,0 +1,28 @@
+//! Changing one stored record by its ID, with the rules around the store's
+//! write: who may, and which kinds of record can be (see
+//! [`attain_store::record_kind`]).
+
+use attain_core::Principal;
+use attain_store::{Actor, Store, StoreError};
+
+use crate::{AppError, AppResult};
+
+/// Deletes record `id` of `entity` (its name in the API: `deals`,
+/// `surveys`, …) for `by`, audited as his. Sales operations and
+/// administrators only; a kind that cannot be changed by ID is not found;
+/// a record others still refer to is a conflict and stays.
+pub async fn delete(store: &Store, by: &Principal, entity: &str, id: i64) -> AppResult<()> {
+    if !by.can_write_records() {
+        return Err(AppError::Forbidden(
+            "writing sales data is for sales ops and admins".into(),
+        ));
+    }
+    if attain_store::record_kind(entity).is_none() {
+        return Err(AppError::Store(StoreError::NotFound {
+            entity: "record",
+            id: id.to_string(),
+        }));
+    }
+    store.delete_record(&Actor::person(by), entity, id).await?;
+    Ok(())
+}
