@@ -342,6 +342,35 @@ pub async fn create_api_token(
     Ok((id, token))
 }
 
+/// Whose API tokens a revocation may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenOwner {
+    /// Only the person's own (his account page).
+    Own,
+    /// Anyone's, if he manages users; otherwise his own (the API).
+    AnyoneHeManages,
+}
+
+/// Revokes API token `id` for `by`: one of his own, or (for an
+/// administrator, when `whose` allows) anyone's. Another person's token is
+/// simply not found, so IDs cannot be probed. Audited.
+pub async fn revoke_api_token(
+    store: &Store,
+    by: &attain_core::Principal,
+    id: i64,
+    whose: TokenOwner,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let owner = match whose {
+        TokenOwner::AnyoneHeManages if by.can_manage_users() => None,
+        _ => Some(by.user),
+    };
+    store
+        .revoke_api_token(&attain_store::Actor::person(by), id, owner, now)
+        .await?;
+    Ok(())
+}
+
 /// A token lifetime as people write it: `90d` (days), `12w` (weeks),
 /// `6m` (months of 30 days) or `1y` (365 days).
 pub fn parse_lifetime(text: &str) -> AppResult<Duration> {

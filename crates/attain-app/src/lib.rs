@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod pay;
 pub mod records;
 pub mod secrets;
+pub mod units;
 pub mod users;
 
 pub use error::{AppError, PasswordProblem, Rejection};

@@ -364,3 +364,34 @@ store_test!(async fn a_fresh_installation_gets_one_admin_with_a_one_time_passwor
     assert_eq!(session.identity.principal.role, Role::Admin);
     assert!(users::bootstrap_admin(&store).await.unwrap().is_none(), "only on an empty installation");
 });
+
+store_test!(async fn the_use_cases_decide_who_changes_units_tokens_and_records(store) {
+    // Handlers used to decide these; now the use case does, whoever calls.
+    let org = org(&store).await;
+    let forbidden = |r: Result<(), AppError>| matches!(r, Err(AppError::Forbidden(_)));
+    let new_team = NewOrgUnit { parent: Some(org.east), name: "Team D".into(), kind: OrgUnitKind::Team, external_id: None };
+    // Units: administrators only.
+    for who in [&org.manager_east, &org.rep_a] {
+        assert!(forbidden(attain_app::units::create(&store, who, &new_team).await.map(|_| ())), "{}", who.login);
+        assert!(forbidden(attain_app::units::update(&store, who, org.team_a, Some("Renamed"), None).await));
+        assert!(forbidden(attain_app::units::delete(&store, who, org.team_a).await));
+    }
+    let team_d = attain_app::units::create(&store, &org.admin, &new_team).await.unwrap();
+    attain_app::units::update(&store, &org.admin, team_d, Some("Team Delta"), None).await.unwrap();
+    assert_eq!(store.org_tree().await.unwrap().unit(team_d).unwrap().name, "Team Delta");
+    attain_app::units::delete(&store, &org.admin, team_d).await.unwrap();
+    assert!(store.org_tree().await.unwrap().unit(team_d).is_none());
+    let log = store.audit_log(Some("org_unit"), 10, None).await.unwrap();
+    assert_eq!(log.len(), 3, "created, renamed, deleted: {log:?}");
+    // Tokens: one's own; an administrator anyone's, but not from his own page.
+    let (mine, _) = auth::create_api_token(&store, &Actor::person(&org.rep_a), org.rep_a.user, "script", None, t0()).await.unwrap();
+    for (who, whose) in [(&org.rep_b, auth::TokenOwner::AnyoneHeManages), (&org.admin, auth::TokenOwner::Own)] {
+        let err = auth::revoke_api_token(&store, who, mine, whose, t0()).await.unwrap_err();
+        assert!(matches!(err, AppError::Store(StoreError::NotFound { .. })), "{}: {err}", who.login);
+    }
+    auth::revoke_api_token(&store, &org.admin, mine, auth::TokenOwner::AnyoneHeManages, t0()).await.unwrap();
+    // Records by ID: sales ops and admins only; an unknown kind is not found.
+    assert!(forbidden(attain_app::records::delete(&store, &org.rep_a, "deals", 1).await));
+    let err = attain_app::records::delete(&store, &org.admin, "exchange-rates", 1).await.unwrap_err();
+    assert!(matches!(err, AppError::Store(StoreError::NotFound { .. })), "{err}");
+});

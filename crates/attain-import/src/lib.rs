@@ -716,6 +716,24 @@ pub async fn import(
     import_table(store, entity, table, problems, options, on_step).await
 }
 
+/// Records a person writes through the API (JSON objects read as a table):
+/// the same checks and the same writer as a file, for sales operations and
+/// administrators only, whoever calls.
+pub async fn write_for(
+    store: &Store,
+    by: &attain_core::Principal,
+    entity: Entity,
+    table: Table,
+    options: &ImportOptions,
+) -> AppResult<ImportReport> {
+    if !by.can_write_records() {
+        return Err(AppError::Forbidden(
+            "writing sales data is for sales ops and admins".into(),
+        ));
+    }
+    import_table(store, entity, table, Vec::new(), options, &|_| {}).await
+}
+
 /// Imports rows that are already a table (an API request's JSON objects,
 /// say), with the problems found while reading it.
 pub async fn import_table(

@@ -1346,3 +1346,23 @@ store_test!(async fn a_european_quantity_of_1_000_is_a_thousand_not_one(store) {
     let undecided = "Order Number,Order Date,Customer,Owner,Quantity,Amount\nSO-2,2026-03-01,Acme,jane,1.000,100\n";
     import_orders(&store, "o.csv", undecided.as_bytes()).await.unwrap();
 });
+
+store_test!(async fn records_written_by_a_person_need_the_right_to_write_them(store) {
+    org(&store).await;
+    let rep = store.users().await.unwrap().into_iter().find(|u| u.login.as_str() == "jane").unwrap();
+    let rep = attain_store::principal_of(&rep);
+    let table = attain_import::Table {
+        file: "request".into(),
+        header: vec!["sku".into(), "name".into(), "list_price".into()],
+        rows: vec![(2, vec!["W".into(), "Widget".into(), "100".into()])],
+        ..attain_import::Table::default()
+    };
+    let options = ImportOptions::default();
+    let err = attain_import::write_for(&store, &rep, Entity::Products, table.clone(), &options).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    assert_eq!(store.count_rows("products").await.unwrap(), 0, "nothing written");
+    let ops = attain_core::Principal { role: Role::SalesOps, ..rep };
+    let report = attain_import::write_for(&store, &ops, Entity::Products, table, &options).await.unwrap();
+    assert_eq!(report.counts.created, 1);
+    assert_eq!(store.count_rows("products").await.unwrap(), 1);
+});

@@ -125,10 +125,13 @@ async fn revoke_token(
     caller: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let owner = (!caller.principal.can_manage_users()).then_some(caller.principal.user);
-    state
-        .store()
-        .revoke_api_token(&Actor::person(&caller.principal), id, owner, state.now())
-        .await?;
+    attain_app::auth::revoke_api_token(
+        state.store(),
+        &caller.principal,
+        id,
+        attain_app::auth::TokenOwner::AnyoneHeManages,
+        state.now(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

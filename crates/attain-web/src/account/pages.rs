@@ -469,12 +469,15 @@ async fn token_revoke(
     user: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, Response> {
-    let actor = Actor::person(&user.principal);
     // Only one's own tokens: another person's token ID is simply "not found".
-    state
-        .store()
-        .revoke_api_token(&actor, id, Some(user.principal.user), state.now())
-        .await
-        .or_page(user.ctx.lang)?;
+    attain_app::auth::revoke_api_token(
+        state.store(),
+        &user.principal,
+        id,
+        attain_app::auth::TokenOwner::Own,
+        state.now(),
+    )
+    .await
+    .or_page(user.ctx.lang)?;
     Ok(Redirect::to("/account?done=revoked").into_response())
 }

@@ -2,7 +2,7 @@
 //! move and delete them (audited).
 
 use attain_core::{OrgUnitId, OrgUnitKind, Visibility};
-use attain_store::{Actor, NewOrgUnit};
+use attain_store::NewOrgUnit;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -40,16 +40,6 @@ async fn list(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value
     )))
 }
 
-fn admin(user: &ApiUser) -> Result<(), ApiError> {
-    if user.principal.can_manage_units() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only an administrator changes the organisation",
-        ))
-    }
-}
-
 #[derive(Deserialize)]
 pub(crate) struct NewUnitBody {
     parent: i64,
@@ -67,7 +57,6 @@ async fn create(
     user: ApiUser,
     Json(body): Json<NewUnitBody>,
 ) -> Result<Response, ApiError> {
-    admin(&user)?;
     let kind: OrgUnitKind = body.kind.parse().map_err(|_| {
         ApiError::bad_request(format!(
             "kind: '{}' is not region, department or team",
@@ -75,18 +64,13 @@ async fn create(
         ))
         .with_details(json!({"field": "kind", "value": body.kind}))
     })?;
-    let id = state
-        .store()
-        .create_org_unit_audited(
-            &Actor::person(&user.principal),
-            &NewOrgUnit {
-                parent: Some(OrgUnitId::from_raw(body.parent)),
-                name: body.name,
-                kind,
-                external_id: None,
-            },
-        )
-        .await?;
+    let unit = NewOrgUnit {
+        parent: Some(OrgUnitId::from_raw(body.parent)),
+        name: body.name,
+        kind,
+        external_id: None,
+    };
+    let id = attain_app::units::create(state.store(), &user.principal, &unit).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
 }
 
@@ -102,16 +86,14 @@ async fn update(
     Path(id): Path<i64>,
     Json(body): Json<UnitChangesBody>,
 ) -> Result<Response, ApiError> {
-    admin(&user)?;
-    state
-        .store()
-        .update_org_unit_audited(
-            &Actor::person(&user.principal),
-            OrgUnitId::from_raw(id),
-            body.name.as_deref(),
-            body.parent.map(OrgUnitId::from_raw),
-        )
-        .await?;
+    attain_app::units::update(
+        state.store(),
+        &user.principal,
+        OrgUnitId::from_raw(id),
+        body.name.as_deref(),
+        body.parent.map(OrgUnitId::from_raw),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -120,10 +102,6 @@ async fn remove(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    admin(&user)?;
-    state
-        .store()
-        .delete_org_unit_audited(&Actor::person(&user.principal), OrgUnitId::from_raw(id))
-        .await?;
+    attain_app::units::delete(state.store(), &user.principal, OrgUnitId::from_raw(id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -8,7 +8,7 @@
 //! and go through the importer, so the API checks, resolves and refuses
 //! exactly as a file import does, all or nothing.
 
-use attain_import::{Entity, ImportOptions, ImportProblem, ImportReport, Table};
+use attain_import::{Entity, ImportOptions, ImportReport, Table};
 use attain_store::Actor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -57,6 +57,8 @@ pub(crate) fn routes() -> Router<AppState> {
     router
 }
 
+/// Refuses early, before the body is read, whom [`attain_import::write_for`]
+/// would refuse after.
 fn may_write(user: &ApiUser) -> Result<(), ApiError> {
     if user.principal.can_write_records() {
         Ok(())
@@ -223,18 +225,9 @@ async fn write(
     table: Table,
 ) -> Result<ImportReport, ApiError> {
     let (store, options) = (state.store().clone(), options(state, user));
+    let by = user.principal.clone();
     state
-        .heavy(async move {
-            attain_import::import_table(
-                &store,
-                entity,
-                table,
-                Vec::<ImportProblem>::new(),
-                &options,
-                &|_| {},
-            )
-            .await
-        })
+        .heavy(async move { attain_import::write_for(&store, &by, entity, table, &options).await })
         .await?
         .map_err(ApiError::from)
 }
