@@ -1,0 +1,184 @@
+//! Imported orders with their lines: what a file's rows become, and their
+//! write (an order replaced whole by its number).
+
+use std::collections::{HashMap, HashSet};
+
+use attain_core::{CustomerId, DealId, ExternalId, Money, ProductId, UserId};
+use chrono::NaiveDate;
+
+use crate::BeginWrite as _;
+use crate::access::{AuditAction, audit};
+use crate::bulk::{Val, bulk_insert};
+use crate::kpi::{Touched, refresh_rollups};
+use crate::snapshot::{Changes, ImportAudit, Target, audit_import, snapshots};
+use crate::{Actor, Store, StoreError, StoreResult, on_pool};
+
+use super::*;
+
+/// An order line as read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedLine {
+    /// Product, if the file names one.
+    pub product: Option<ProductId>,
+    /// Units.
+    pub quantity: i64,
+    /// Price per unit.
+    pub unit_price: Money,
+    /// Line amount.
+    pub amount: Money,
+    /// Line cost (product cost × quantity).
+    pub cost: Money,
+}
+
+/// An order with its lines, as read from a file.
+#[derive(Debug, Clone)]
+pub struct ImportedOrder {
+    /// Order number, also its external ID.
+    pub number: String,
+    /// Customer, found by external ID or name, created when missing.
+    pub customer: CustomerRef,
+    /// Owner.
+    pub owner: OwnerRef,
+    /// The deal it came from, if the file names one that exists.
+    pub deal: Option<DealId>,
+    /// Order date.
+    pub order_date: NaiveDate,
+    /// Cancelled orders count for nothing.
+    pub cancelled: bool,
+    /// Lines (at least one); the total is their sum.
+    pub lines: Vec<ImportedLine>,
+}
+
+const ORDER_COLUMNS: &[&str] = &[
+    "number",
+    "customer_id",
+    "owner_id",
+    "deal_id",
+    "order_date",
+    "currency",
+    "total_minor",
+    "cost_minor",
+    "status",
+    "external_id",
+];
+/// Where imported orders go, with their lines.
+pub(crate) const ORDERS_TARGET: Target = Target {
+    table: "orders",
+    columns: ORDER_COLUMNS,
+    key: &["number"],
+    has_id: true,
+    lines: true,
+};
+const LINE_COLUMNS: &[&str] = &[
+    "order_id",
+    "product_id",
+    "quantity",
+    "unit_price_minor",
+    "amount_minor",
+    "cost_minor",
+];
+
+impl Store {
+    /// Writes imported orders with their lines in one transaction: all or
+    /// nothing. An order already stored under the same number is replaced
+    /// by the file's version (lines included), so a re-import changes nothing.
+    pub async fn import_orders(
+        &self,
+        orders: &[ImportedOrder],
+        owners: &NewOwners,
+        audit: &ImportAudit,
+        progress: Progress<'_>,
+    ) -> StoreResult<ImportCounts> {
+        let mut counts = ImportCounts {
+            owners_created: owners.people.len(),
+            ..ImportCounts::default()
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_serial().await?;
+            let created_owners = create_owners!(tx, owners);
+            let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
+            let mut touched = Touched::default();
+            if before > 0 {
+                let keys: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+                touch(&mut touched, previous_owners!(tx, "SELECT owner_id, customer_id FROM orders WHERE number IN", keys));
+            }
+            let mut refs: Vec<NewCustomerSeed<'_>> = Vec::new();
+            let mut seen = HashSet::new();
+            for o in orders {
+                if seen.insert(&o.customer) {
+                    refs.push((&o.customer, Some(owner_id(o.owner, &created_owners)?), o.order_date, true));
+                }
+            }
+            let (customers, created) = resolve_customers!(tx, refs.iter().copied());
+            counts.customers_created = created;
+            let mut rows = Vec::with_capacity(orders.len());
+            for o in orders {
+                let currency = o.lines.first().map_or("CNY", |l| l.amount.currency().code());
+                let mut total: i64 = 0;
+                let mut cost: i64 = 0;
+                for l in &o.lines {
+                    total = total.checked_add(minor(&l.amount)?).ok_or_else(|| StoreError::Invalid(format!("order {} total overflows", o.number)))?;
+                    cost = cost.checked_add(minor(&l.cost)?).ok_or_else(|| StoreError::Invalid(format!("order {} cost overflows", o.number)))?;
+                }
+                rows.push(vec![
+                    Val::Text(o.number.clone()),
+                    Val::I64(customer_of(&customers, &o.customer)?),
+                    Val::I64(owner_id(o.owner, &created_owners)?.raw()),
+                    Val::OptI64(o.deal.map(DealId::raw)),
+                    Val::Date(o.order_date),
+                    Val::Text(currency.to_owned()),
+                    Val::I64(total),
+                    Val::I64(cost),
+                    Val::Text(if o.cancelled { "cancelled" } else { "confirmed" }.into()),
+                    Val::Text(o.number.clone()),
+                ]);
+            }
+            let keys: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+            let was = snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record());
+            let suffix = upsert_suffix(&["number"], ORDER_COLUMNS);
+            bulk_insert!(tx, "orders", ORDER_COLUMNS, &rows, &suffix);
+            drop(rows);
+            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
+            counts.created = usize::try_from(after - before).unwrap_or(0);
+            counts.updated = orders.len().saturating_sub(counts.created);
+            // Order IDs by number, then the lines: replaced for orders that existed.
+            let ids: HashMap<String, i64> = {
+                let all: Vec<(i64, String)> = sqlx::query_as("SELECT id, number FROM orders").fetch_all(&mut *tx).await?;
+                all.into_iter().map(|(id, n)| (n, id)).collect()
+            };
+            if counts.updated > 0 {
+                let replaced: Vec<i64> = orders.iter().filter_map(|o| ids.get(&o.number).copied()).collect();
+                for chunk in replaced.chunks(500) {
+                    let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+                    // The IDs are integers read from the database, never text from the file.
+                    let sql = format!("DELETE FROM order_lines WHERE order_id IN ({})", list.join(","));
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                }
+            }
+            // Lines are written an order batch at a time, so a file of
+            // millions of lines never holds all their bound values at once.
+            for batch in orders.chunks(10_000) {
+                let mut lines = Vec::with_capacity(batch.len() * 4);
+                for o in batch {
+                    let id = ids.get(&o.number).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
+                    for l in &o.lines {
+                        lines.push(vec![Val::I64(id), Val::OptI64(l.product.map(ProductId::raw)), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
+                    }
+                }
+                counts.lines += lines.len();
+                bulk_insert!(tx, "order_lines", LINE_COLUMNS, &lines, "", progress);
+            }
+            for o in orders {
+                touched.owners.insert(owner_id(o.owner, &created_owners)?.raw());
+                touched.customers.insert(customer_of(&customers, &o.customer)?);
+            }
+            refresh_rollups!(self, tx, Some(&touched));
+            let is = snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record());
+            let changes = Changes::of(&keys, &was, &is);
+            counts.unchanged = changes.unchanged;
+            audit_import!(tx, audit, &changes, &counts);
+            tx.commit().await?;
+        });
+        Ok(counts)
+    }
+}
