@@ -12,11 +12,7 @@ use crate::{AppError, AppResult};
 /// administrators only; a kind that cannot be changed by ID is not found;
 /// a record others still refer to is a conflict and stays.
 pub async fn delete(store: &Store, by: &Principal, entity: &str, id: i64) -> AppResult<()> {
-    if !by.can_write_records() {
-        return Err(AppError::Forbidden(
-            "writing sales data is for sales ops and admins".into(),
-        ));
-    }
+    may_write(by)?;
     if attain_store::record_kind(entity).is_none() {
         return Err(AppError::Store(StoreError::NotFound {
             entity: "record",
@@ -25,4 +21,18 @@ pub async fn delete(store: &Store, by: &Principal, entity: &str, id: i64) -> App
     }
     store.delete_record(&Actor::person(by), entity, id).await?;
     Ok(())
+}
+
+/// Whether `by` may write sales records by hand (the API, a form): the one
+/// check every such write makes (`delete` here, `attain_import::write_for`
+/// for new and replaced records), which a handler may ask first to refuse
+/// before reading a body.
+pub fn may_write(by: &Principal) -> AppResult<()> {
+    if by.can_write_records() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "writing sales data is for sales ops and admins".into(),
+        ))
+    }
 }

@@ -6,7 +6,9 @@ use attain_store::{Actor, NewOrgUnit, Store};
 
 use crate::{AppError, AppResult};
 
-fn may_manage(by: &Principal) -> AppResult<()> {
+/// Whether `by` may change the tree: the one check every change makes
+/// (a handler may ask it first, to refuse before judging a body).
+pub fn may_manage(by: &Principal) -> AppResult<()> {
     if by.can_manage_units() {
         Ok(())
     } else {

@@ -436,9 +436,11 @@ impl fmt::Display for Metric {
 }
 
 /// What a KPI question or a formula names: a built-in metric, a base
-/// measure of the rollups (`order_amount`, `deals_lost`, …), or anything
-/// else — a custom metric's key, or the label of a formula asked directly.
-/// A built-in metric wins over a measure of the same name.
+/// measure of the rollups by its name (`order_amount`, `deals_lost`, …), or
+/// anything else — a custom metric's key, a measure's column name
+/// (`order_amount_minor`, which the engine also reads), or the label of a
+/// formula asked directly, each kept as written. A built-in metric wins
+/// over a measure of the same name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MetricKey {
     /// A metric of the catalogue.
@@ -454,7 +456,7 @@ impl MetricKey {
     pub fn parse(name: &str) -> Self {
         if let Some(m) = Metric::from_key(name) {
             Self::Builtin(m)
-        } else if let Some(m) = crate::Measure::from_name(name) {
+        } else if let Some(m) = crate::Measure::ALL.into_iter().find(|m| m.name() == name) {
             Self::Measure(m)
         } else {
             Self::Custom(name.to_owned())

@@ -726,11 +726,7 @@ pub async fn write_for(
     table: Table,
     options: &ImportOptions,
 ) -> AppResult<ImportReport> {
-    if !by.can_write_records() {
-        return Err(AppError::Forbidden(
-            "writing sales data is for sales ops and admins".into(),
-        ));
-    }
+    attain_app::records::may_write(by)?;
     import_table(store, entity, table, Vec::new(), options, &|_| {}).await
 }
 

@@ -172,7 +172,7 @@ pub fn unit_of_key(key: &str) -> Option<Unit> {
 
 /// Whether a name is a built-in metric or a base measure (`order_amount`, `deals_lost`, …).
 pub fn is_builtin_name(name: &str) -> bool {
-    !matches!(MetricKey::parse(name), MetricKey::Custom(_))
+    Metric::from_key(name).is_some() || Measure::from_name(name).is_some()
 }
 
 impl<'s> Engine<'s, Store> {
@@ -734,7 +734,18 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
         grain: Grain,
         depth: usize,
     ) -> KpiResult<BTreeMap<String, Option<Decimal>>> {
-        match MetricKey::parse(name) {
+        // A custom metric first, as in `answer` (its key can be no built-in
+        // name, unless written past `define_metric`); a measure by its
+        // column name as by its name.
+        let key = if self.org.custom.contains_key(name) {
+            MetricKey::Custom(name.to_owned())
+        } else {
+            match (MetricKey::parse(name), Measure::from_name(name)) {
+                (MetricKey::Custom(_), Some(measure)) => MetricKey::Measure(measure),
+                (key, _) => key,
+            }
+        };
+        match key {
             MetricKey::Builtin(growth @ (Metric::GrowthYoy | Metric::GrowthPop)) => {
                 let period = self.org.calendar.period(attain_core::PeriodKey::Range(
                     from,
@@ -1101,6 +1112,17 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
                     .map(|m| m.key)
                     .collect::<Vec<_>>()
                     .join(", ")
+            )));
+        }
+        // Every name of a formula is known before anything is grouped: a
+        // breakdown with no groups would otherwise answer nothing, not "no".
+        if let Some(unknown) = query.formula.as_ref().and_then(|f| {
+            f.names()
+                .into_iter()
+                .find(|n| !is_builtin_name(n) && !self.org.custom.contains_key(n))
+        }) {
+            return Err(KpiError::Invalid(format!(
+                "unknown metric or measure '{unknown}'"
             )));
         }
         if let Some(dim) = query.by.first().copied().filter(|d| d.is_attribute()) {

@@ -401,3 +401,26 @@ async fn a_currency_without_a_rate_is_an_error_that_names_it() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_formula_is_judged_by_its_names_before_anything_is_grouped() {
+    let (facts, org) = company();
+    let engine = Engine::over(&facts, org);
+    let formula = |text: &str| KpiQuery {
+        formula: Some(attain_core::kpi::Expr::parse(text).unwrap()),
+        ..query(&engine, text, Scope::Company, vec![Dim::Unit])
+    };
+    // An unknown name is an error even where no group would be computed.
+    let err = engine.answer(&formula("revenu / 2")).await.unwrap_err();
+    assert!(
+        matches!(&err, KpiError::Invalid(m) if m.contains("'revenu'")),
+        "{err}"
+    );
+    // A measure by its column name is read like its name, and the answer
+    // keeps the formula's spelling.
+    let mut by_column = formula("order_amount_minor");
+    by_column.by = vec![];
+    let answer = engine.answer(&by_column).await.unwrap();
+    assert_eq!(answer.metric, "order_amount_minor");
+    assert_eq!(answer.rows[0].value, Some(d("1355.00") + d("110.00") * d("7.25")));
+}

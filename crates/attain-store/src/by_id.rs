@@ -200,7 +200,7 @@ impl Store {
                 // A refused delete is a foreign key other records hold.
                 StoreError::Invalid(_) => Err(StoreError::Conflict(format!(
                     "this {} cannot be deleted: other records still refer to it; delete or move them first",
-                    crate::error::record_kind(table)
+                    crate::error::record_noun(table)
                 ))),
                 other => Err(other),
             },

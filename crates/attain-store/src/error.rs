@@ -88,7 +88,7 @@ struct Violation {
 
 /// The kind of record `table` holds, in words (`survey_responses` →
 /// `survey response`).
-pub(crate) fn record_kind(table: &str) -> String {
+pub(crate) fn record_noun(table: &str) -> String {
     match table {
         "users" => "user".to_owned(),
         "org_units" => "org unit".to_owned(),
@@ -177,7 +177,7 @@ impl Violation {
 
     /// The kind of record a table holds, in words.
     fn kind(table: Option<&str>) -> String {
-        table.map_or_else(|| "record".to_owned(), record_kind)
+        table.map_or_else(|| "record".to_owned(), record_noun)
     }
 
     /// A column in words.

@@ -57,6 +57,7 @@ async fn create(
     user: ApiUser,
     Json(body): Json<NewUnitBody>,
 ) -> Result<Response, ApiError> {
+    attain_app::units::may_manage(&user.principal)?;
     let kind: OrgUnitKind = body.kind.parse().map_err(|_| {
         ApiError::bad_request(format!(
             "kind: '{}' is not region, department or team",

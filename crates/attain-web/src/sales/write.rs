@@ -57,18 +57,6 @@ pub(crate) fn routes() -> Router<AppState> {
     router
 }
 
-/// Refuses early, before the body is read, whom [`attain_import::write_for`]
-/// would refuse after.
-fn may_write(user: &ApiUser) -> Result<(), ApiError> {
-    if user.principal.can_write_records() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "writing sales data through the API is for sales ops and admins",
-        ))
-    }
-}
-
 /// JSON objects → a table whose header is the union of their keys, in
 /// first-seen order. Row N is the N-th object (1-based). Values may be
 /// strings, numbers, booleans or null.
@@ -238,7 +226,7 @@ async fn create(
     entity: Entity,
     Json(body): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    may_write(&user)?;
+    attain_app::records::may_write(&user.principal)?;
     let table = table_of_json(body)?;
     let report = write(&state, &user, entity, table).await?;
     let status = if report.counts.created > 0 {
@@ -256,7 +244,7 @@ async fn replace(
     Path(id): Path<i64>,
     Json(body): Json<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    may_write(&user)?;
+    attain_app::records::may_write(&user.principal)?;
     let kind = entity
         .by_id()
         .ok_or_else(|| ApiError::not_found("no such record"))?;
