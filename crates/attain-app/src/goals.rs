@@ -17,8 +17,10 @@ use attain_core::goal::{
     self, GoalDirection, Progress, SmartCheck, SmartFacts, is_additive, split_target, target_scale,
     target_units, target_value,
 };
-use attain_core::kpi::{self, Direction, Unit};
-use attain_core::{GoalId, OrgUnitId, Period, PeriodKey, Principal, Role, UserId, Visibility};
+use attain_core::kpi::{Direction, Unit};
+use attain_core::{
+    GoalId, MetricKey, OrgUnitId, Period, PeriodKey, Principal, Role, UserId, Visibility,
+};
 use attain_store::{Actor, Goal, GoalChanges, GoalFilter, NewGoal, Revision};
 use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
@@ -73,8 +75,8 @@ fn forbidden(scope: &str) -> AppError {
 /// A goal to set.
 #[derive(Debug, Clone)]
 pub struct GoalSpec {
-    /// Metric key (built-in or custom).
-    pub metric: String,
+    /// The metric (built-in or custom).
+    pub metric: MetricKey,
     /// Whose figure.
     pub scope: Scope,
     /// Period.
@@ -193,13 +195,13 @@ fn owner_of(scope: &Scope, engine: &Engine<'_>) -> AppResult<(Option<OrgUnitId>,
 }
 
 /// The unit of a metric (built-in or custom), or an error listing them.
-pub fn metric_unit(metric: &str, engine: &Engine<'_>) -> AppResult<Unit> {
-    if let Some(m) = kpi::metric(metric) {
-        return Ok(m.unit);
+pub fn metric_unit(metric: &MetricKey, engine: &Engine<'_>) -> AppResult<Unit> {
+    if let Some(m) = metric.builtin() {
+        return Ok(m.def().unit);
     }
     engine
         .custom_metrics()
-        .find(|(k, _)| *k == metric)
+        .find(|(k, _)| *k == metric.key())
         .map(|(_, u)| u)
         .ok_or_else(|| {
             AppError::Invalid(format!(
@@ -208,8 +210,8 @@ pub fn metric_unit(metric: &str, engine: &Engine<'_>) -> AppResult<Unit> {
         })
 }
 
-fn default_direction(metric: &str) -> GoalDirection {
-    match kpi::metric(metric).map(|m| m.direction) {
+fn default_direction(metric: &MetricKey) -> GoalDirection {
+    match metric.builtin().map(|m| m.def().direction) {
         Some(Direction::LowerIsBetter) => GoalDirection::AtMost,
         _ => GoalDirection::AtLeast,
     }
@@ -219,7 +221,7 @@ fn default_direction(metric: &str) -> GoalDirection {
 /// a goal measures it: other currencies at the plan rates where set.
 pub async fn actual(
     engine: &Engine<'_>,
-    metric: &str,
+    metric: &MetricKey,
     scope: &Scope,
     period: Period,
 ) -> AppResult<Option<Decimal>> {
@@ -227,7 +229,7 @@ pub async fn actual(
     let engine = plan.as_ref().unwrap_or(engine);
     let answer = engine
         .answer(&KpiQuery {
-            metric: metric.into(),
+            metric: metric.clone(),
             formula: None,
             period,
             scope: scope.clone(),
@@ -501,7 +503,7 @@ async fn weights(
                 };
                 let answer = engine
                     .answer(&KpiQuery {
-                        metric: (&goal.metric).into(),
+                        metric: goal.metric.clone(),
                         formula: None,
                         period: basis,
                         scope: scope.clone(),
@@ -887,7 +889,7 @@ pub struct GoalView {
 
 /// Goals measured together: metric, period, and the parent unit of sibling
 /// units' goals (`None` for people's goals).
-type BatchKey = (String, String, Option<OrgUnitId>);
+type BatchKey = (MetricKey, String, Option<OrgUnitId>);
 
 /// Where each goal stands on `today`. Goals of people sharing a metric and
 /// period are measured with one breakdown query; other currencies count at
@@ -931,7 +933,7 @@ pub async fn views(
         };
         let answer = engine
             .answer(&KpiQuery {
-                metric: (&metric).into(),
+                metric: metric.clone(),
                 formula: None,
                 period: period_of_batch,
                 scope,
@@ -1055,7 +1057,7 @@ pub async fn smart(
         if let Some(history) = history {
             let series = engine
                 .answer(&KpiQuery {
-                    metric: (&goal.metric).into(),
+                    metric: goal.metric.clone(),
                     formula: None,
                     period: history,
                     scope: scope.clone(),

@@ -141,7 +141,7 @@ pub async fn remove_metric(store: &Store, actor: &attain_store::Actor, key: &str
 /// The goals that measure `key` ("goal 12", "goals 12, 15 and others"), if any.
 async fn goals_measuring(store: &Store, key: &str) -> AppResult<Option<String>> {
     let filter = attain_store::GoalFilter {
-        metric: Some(key.to_owned()),
+        metric: Some(attain_core::MetricKey::parse(key)),
         ..attain_store::GoalFilter::default()
     };
     let goals = store

@@ -63,8 +63,9 @@ pub async fn save_plan(
         return Err(AppError::Invalid("name: a plan needs a name".into()));
     }
     attain_core::text::name(&spec.name).map_err(|e| AppError::Invalid(format!("name: {e}")))?;
-    let unit = crate::goals::metric_unit(&spec.metric, engine)?;
-    if unit != Unit::Money || !is_additive(&spec.metric) {
+    let metric = attain_core::MetricKey::parse(&spec.metric);
+    let unit = crate::goals::metric_unit(&metric, engine)?;
+    if unit != Unit::Money || !is_additive(&metric) {
         return Err(AppError::Invalid(format!(
             "metric: '{}' is not an amount credited to people; use revenue, bookings or payments",
             spec.metric
@@ -157,7 +158,7 @@ async fn rep_goals(
         .goals_visible(
             &Visibility::Everything,
             &GoalFilter {
-                metric: Some(metric.to_owned()),
+                metric: Some(attain_core::MetricKey::parse(metric)),
                 overlapping: Some((period.start(), period.end())),
                 ..GoalFilter::default()
             },

@@ -54,7 +54,7 @@ async fn children(store: &Store, id: GoalId) -> Vec<Goal> {
 
 async fn top(store: &Store, metric: &str, period: &str) -> Goal {
     store
-        .goal_for(metric, &attain_core::Scope::Company, period)
+        .goal_for(&metric.into(), &attain_core::Scope::Company, period)
         .await
         .unwrap()
         .unwrap()
@@ -309,8 +309,8 @@ store_test!(async fn the_smart_check_says_why_letter_by_letter(store) {
                 let end = d("2026-01-01").checked_sub_months(chrono::Months::new(i)).unwrap();
                 let start = end.checked_sub_months(chrono::Months::new(12)).unwrap();
                 let window = engine.calendar().period(attain_core::PeriodKey::Range(start, end.pred_opt().unwrap())).unwrap();
-                let now = goals::actual(&engine, "revenue", &Scope::Company, window).await.unwrap().unwrap();
-                let before = goals::actual(&engine, "revenue", &Scope::Company, window.same_period_last_year().unwrap()).await.unwrap().unwrap();
+                let now = goals::actual(&engine, &"revenue".into(), &Scope::Company, window).await.unwrap().unwrap();
+                let before = goals::actual(&engine, &"revenue".into(), &Scope::Company, window.same_period_last_year().unwrap()).await.unwrap().unwrap();
                 if !before.is_zero() && now / before - Decimal::ONE >= *required {
                     by_hand += 1;
                 }
@@ -337,7 +337,7 @@ store_test!(async fn the_smart_check_says_why_letter_by_letter(store) {
     }
     // Progress: actual, attainment and status from the KPI engine.
     let views = goals::views(&engine, vec![annual.clone()], d(TODAY)).await.unwrap();
-    let actual = goals::actual(&engine, "revenue", &Scope::Company, engine.calendar().parse("FY2026").unwrap()).await.unwrap().unwrap();
+    let actual = goals::actual(&engine, &"revenue".into(), &Scope::Company, engine.calendar().parse("FY2026").unwrap()).await.unwrap().unwrap();
     assert_eq!(views[0].actual, Some(actual));
     let progress = views[0].progress.unwrap();
     assert_eq!(progress.attainment, Some(actual / annual.target()));

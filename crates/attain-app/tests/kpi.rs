@@ -612,7 +612,7 @@ store_test!(async fn money_in_two_currencies_is_converted_at_each_facts_own_mont
     let planned = Engine::new(&store).await.unwrap();
     let at_plan = d("1000.00") + d("2500.50") + (d("333.33") + d("100.01") + d("777.77")) * d("7.0000");
     let period = planned.calendar().parse("2026-Q1").unwrap();
-    assert_eq!(attain_app::goals::actual(&planned, "revenue", &Scope::Company, period).await.unwrap(), Some(at_plan));
+    assert_eq!(attain_app::goals::actual(&planned, &"revenue".into(), &Scope::Company, period).await.unwrap(), Some(at_plan));
     assert_eq!(revenue(&planned, "2026-Q1").await, jan + feb + mar, "the KPI explorer keeps the monthly rates");
     let entry = store.audit_log(Some("plan_rate"), 1, None).await.unwrap().remove(0);
     assert_eq!((entry.entity_id.as_str(), entry.after.unwrap()["rate_to_base"].as_str()), ("USD/FY2026", Some("7.0000")));

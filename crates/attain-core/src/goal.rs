@@ -56,17 +56,38 @@ impl fmt::Display for GoalDirection {
 /// Metrics whose figure for a whole is the sum of its parts' figures, so a
 /// goal on them splits across people and months. A ratio (win rate, CAC)
 /// does not add up: children of such a goal inherit the parent's target.
-pub fn is_additive(metric: &str) -> bool {
-    matches!(
-        metric,
-        "revenue"
-            | "bookings"
-            | "payments"
-            | "deals_won"
-            | "pipeline"
-            | "new_customers"
-            | "activities"
-    )
+pub fn is_additive(metric: &crate::MetricKey) -> bool {
+    use crate::Metric as K;
+    match metric.builtin() {
+        Some(
+            K::Revenue
+            | K::Bookings
+            | K::Payments
+            | K::DealsWon
+            | K::Pipeline
+            | K::NewCustomers
+            | K::Activities,
+        ) => true,
+        Some(
+            K::WinRate
+            | K::AvgDealSize
+            | K::SalesCycleDays
+            | K::PipelineCoverage
+            | K::GrowthYoy
+            | K::GrowthPop
+            | K::Cac
+            | K::Clv
+            | K::ClvCac
+            | K::Csat
+            | K::Nps
+            | K::ChurnRate
+            | K::FirstResponseHours
+            | K::ResolutionHours
+            | K::TrainingCompletion
+            | K::MarketShare,
+        )
+        | None => false,
+    }
 }
 
 /// How many decimals a target of this unit keeps: the currency's minor

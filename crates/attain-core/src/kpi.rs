@@ -441,7 +441,7 @@ impl fmt::Display for Metric {
 /// (`order_amount_minor`, which the engine also reads), or the label of a
 /// formula asked directly, each kept as written. A built-in metric wins
 /// over a measure of the same name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MetricKey {
     /// A metric of the catalogue.
     Builtin(Metric),
@@ -502,6 +502,12 @@ impl From<&String> for MetricKey {
 impl From<Metric> for MetricKey {
     fn from(metric: Metric) -> Self {
         Self::Builtin(metric)
+    }
+}
+
+impl PartialEq<&str> for MetricKey {
+    fn eq(&self, other: &&str) -> bool {
+        self.key() == *other
     }
 }
 

@@ -1407,7 +1407,15 @@ async fn seed_goals(store: &Store, as_of: NaiveDate) -> AppResult<()> {
     };
     let last = |p: attain_core::Period, metric: &'static str| {
         let engine = &engine;
-        async move { goals::actual(engine, metric, &Scope::Company, p.same_period_last_year()?).await }
+        async move {
+            goals::actual(
+                engine,
+                &metric.into(),
+                &Scope::Company,
+                p.same_period_last_year()?,
+            )
+            .await
+        }
     };
     let history = SplitMethod::History(None);
     // The year's revenue, down to every rep.

@@ -422,5 +422,8 @@ async fn a_formula_is_judged_by_its_names_before_anything_is_grouped() {
     by_column.by = vec![];
     let answer = engine.answer(&by_column).await.unwrap();
     assert_eq!(answer.metric, "order_amount_minor");
-    assert_eq!(answer.rows[0].value, Some(d("1355.00") + d("110.00") * d("7.25")));
+    assert_eq!(
+        answer.rows[0].value,
+        Some(d("1355.00") + d("110.00") * d("7.25"))
+    );
 }

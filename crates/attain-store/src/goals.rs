@@ -3,7 +3,7 @@
 //! touched in the audit log (who, when, before, after).
 
 use attain_core::goal::{GoalDirection, target_value};
-use attain_core::{Currency, GoalId, OrgUnitId, Scope, UserId, Visibility};
+use attain_core::{Currency, GoalId, MetricKey, OrgUnitId, Scope, UserId, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -21,7 +21,7 @@ pub struct Goal {
     /// A name people gave it ('' when the metric, scope and period say it all).
     pub name: String,
     /// Metric key (built-in or custom).
-    pub metric: String,
+    pub metric: MetricKey,
     /// Whose figures it measures (stored as its key: `company`, `unit:ID`, …).
     pub scope: Scope,
     /// The unit it belongs to (company and unit scopes).
@@ -58,7 +58,7 @@ impl Goal {
         serde_json::json!({
             "parent": self.parent.map(GoalId::raw),
             "name": self.name,
-            "metric": self.metric,
+            "metric": self.metric.key(),
             "scope": self.scope.key(),
             "period": self.period,
             "target": self.target().to_string(),
@@ -77,7 +77,7 @@ pub struct NewGoal {
     /// Optional name.
     pub name: String,
     /// Metric key.
-    pub metric: String,
+    pub metric: MetricKey,
     /// Whose figures it measures.
     pub scope: Scope,
     /// Unit it belongs to (company and unit scopes).
@@ -105,7 +105,7 @@ impl NewGoal {
         serde_json::json!({
             "parent": self.parent.map(GoalId::raw),
             "name": self.name,
-            "metric": self.metric,
+            "metric": self.metric.key(),
             "scope": self.scope.key(),
             "period": self.period,
             "target": target_value(self.target_units, self.scale).to_string(),
@@ -177,7 +177,7 @@ pub struct GoalFilter {
     /// Only goals whose period overlaps `[from, to)`.
     pub overlapping: Option<(NaiveDate, NaiveDate)>,
     /// Only goals of this metric.
-    pub metric: Option<String>,
+    pub metric: Option<MetricKey>,
     /// Only goals of this scope.
     pub scope: Option<Scope>,
     /// Only the children of this goal.
@@ -228,7 +228,7 @@ fn goal_from_row(row: GoalRow) -> StoreResult<Goal> {
         id: GoalId::from_raw(id),
         parent: parent.map(GoalId::from_raw),
         name,
-        metric,
+        metric: MetricKey::parse(&metric),
         scope: Scope::parse_key(&scope)
             .map_err(|e| StoreError::Corrupt(format!("goal {id} scope: {e}")))?,
         unit: unit.map(OrgUnitId::from_raw),
@@ -303,7 +303,7 @@ impl Store {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(key)
                 .bind(filter.period.as_deref().unwrap_or(""))
-                .bind(filter.metric.as_deref().unwrap_or(""))
+                .bind(filter.metric.as_ref().map_or("", MetricKey::key))
                 .bind(filter.scope.as_ref().map_or(String::new(), Scope::key))
                 .bind(filter.parent.map_or(0, GoalId::raw))
                 .bind(i32::from(filter.overlapping.is_some()))
@@ -341,7 +341,7 @@ impl Store {
     /// The goal for a metric, scope and period, if one exists.
     pub async fn goal_for(
         &self,
-        metric: &str,
+        metric: &MetricKey,
         scope: &Scope,
         period: &str,
     ) -> StoreResult<Option<Goal>> {
@@ -349,7 +349,7 @@ impl Store {
             "SELECT {GOAL_COLUMNS} FROM goals g WHERE g.metric = $1 AND g.scope = $2 AND g.period = $3"
         );
         let row: Option<GoalRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(metric).bind(scope.key()).bind(period).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(metric.key()).bind(scope.key()).bind(period).fetch_optional(pool).await?
         });
         row.map(goal_from_row).transpose()
     }
@@ -438,7 +438,7 @@ impl Store {
                 )
                 .bind(g.parent.map(GoalId::raw))
                 .bind(g.name.trim())
-                .bind(&g.metric)
+                .bind(g.metric.key())
                 .bind(g.scope.key())
                 .bind(g.unit.map(OrgUnitId::raw))
                 .bind(g.user.map(UserId::raw))

@@ -142,7 +142,7 @@ pub async fn run(
             name,
         } => {
             let spec = GoalSpec {
-                metric,
+                metric: metric.into(),
                 scope: scope_of(store, &scope).await?,
                 period: engine
                     .calendar()

@@ -41,7 +41,7 @@ pub(crate) fn view_json(v: &GoalView) -> Value {
         "id": g.id.raw(),
         "parent": g.parent.map(GoalId::raw),
         "name": g.name,
-        "metric": g.metric,
+        "metric": g.metric.key(),
         "unit": v.unit.key(),
         "scope": g.scope.key(),
         "scope_label": v.scope_label,
@@ -179,7 +179,10 @@ async fn list(
             &user.principal.visibility(),
             &GoalFilter {
                 period,
-                metric: p.metric.filter(|m| !m.trim().is_empty()),
+                metric: p
+                    .metric
+                    .filter(|m| !m.trim().is_empty())
+                    .map(|m| m.trim().into()),
                 scope,
                 parent,
                 overlapping: None,
@@ -291,7 +294,7 @@ async fn create(
         None => None,
     };
     let spec = GoalSpec {
-        metric: body.metric.trim().to_owned(),
+        metric: body.metric.trim().into(),
         scope,
         period,
         target: target_of(&body.target)?,

@@ -79,7 +79,11 @@ fn row(i18n: &I18n, engine: &Engine<'_>, v: &GoalView, depth: usize) -> Row {
     let progress = v.progress.as_ref();
     let attainment = progress.and_then(|p| p.attainment);
     let title = if v.goal.name.is_empty() {
-        format!("{} · {}", metric_name(&v.goal.metric, zh), v.scope_label)
+        format!(
+            "{} · {}",
+            metric_name(v.goal.metric.key(), zh),
+            v.scope_label
+        )
     } else {
         format!("{} · {}", v.goal.name, v.scope_label)
     };
@@ -424,7 +428,7 @@ async fn show_page(
         _ => may_set,
     };
     let mut facts = vec![
-        (i18n.t("goal-metric"), metric_name(&goal.metric, zh)),
+        (i18n.t("goal-metric"), metric_name(goal.metric.key(), zh)),
         (i18n.t("goal-scope"), view.scope_label.clone()),
         (
             i18n.t("goal-period"),
@@ -536,7 +540,7 @@ async fn show_page(
         heading: if goal.name.is_empty() {
             format!(
                 "{} · {} · {}",
-                metric_name(&goal.metric, zh),
+                metric_name(goal.metric.key(), zh),
                 view.scope_label,
                 goal.period
             )
@@ -640,7 +644,7 @@ async fn create(
             &engine,
             By::Person(&user.principal),
             &GoalSpec {
-                metric: f.metric.trim().to_owned(),
+                metric: f.metric.trim().into(),
                 scope,
                 period,
                 target,
