@@ -9,15 +9,28 @@ use attain_core::kpi::{self, Expr};
 use attain_kpi::{MAX_CUSTOM_NESTING, is_builtin_name, unit_of_key};
 use attain_store::Store;
 
+use crate::goals::By;
 use crate::{AppError, AppResult};
+
+/// Whether `by` may define or remove custom metrics: sales operations and
+/// administrators, and the shell.
+fn may_define(by: By<'_>) -> AppResult<()> {
+    match by {
+        By::Person(p) if !p.can_define_metrics() => Err(AppError::Forbidden(
+            "defining metrics is for sales ops and admins".into(),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Defines (or redefines) a custom metric after checking its key, its
 /// formula and every custom metric together for unknown names and cycles.
 pub async fn define_metric(
     store: &Store,
-    actor: &attain_store::Actor,
+    by: By<'_>,
     metric: attain_store::CustomMetric,
 ) -> AppResult<()> {
+    may_define(by)?;
     let key = metric.key.trim().to_lowercase();
     if key.is_empty()
         || !key.starts_with(|c: char| c.is_ascii_lowercase())
@@ -101,7 +114,7 @@ pub async fn define_metric(
     };
     store
         .save_custom_metric(
-            actor,
+            &by.actor(),
             &attain_store::CustomMetric {
                 key,
                 name_en,
@@ -115,7 +128,8 @@ pub async fn define_metric(
 }
 
 /// Removes a custom metric no other custom metric uses.
-pub async fn remove_metric(store: &Store, actor: &attain_store::Actor, key: &str) -> AppResult<()> {
+pub async fn remove_metric(store: &Store, by: By<'_>, key: &str) -> AppResult<()> {
+    may_define(by)?;
     let users: Vec<String> = store
         .custom_metrics()
         .await?
@@ -134,7 +148,7 @@ pub async fn remove_metric(store: &Store, actor: &attain_store::Actor, key: &str
             format!("{key} is the metric of {goals}: delete or change those goals first"),
         )));
     }
-    store.delete_custom_metric(actor, key).await?;
+    store.delete_custom_metric(&by.actor(), key).await?;
     Ok(())
 }
 

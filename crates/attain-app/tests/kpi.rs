@@ -480,17 +480,23 @@ store_test!(async fn a_rep_who_moves_teams_takes_his_figures_along(store) {
 
 store_test!(async fn custom_metrics_are_checked_stored_audited_and_used_like_built_ins(store) {
     company(&store).await;
-    let actor = attain_store::Actor::named("test");
     let define = |key: &str, formula: &str| attain_store::CustomMetric { key: key.into(), name_en: String::new(), name_zh: String::new(), formula: formula.into(), unit: "ratio".into() };
-    attain_app::metrics::define_metric(&store, &actor, define("cash_ratio", "payments / revenue")).await.unwrap();
-    attain_app::metrics::define_metric(&store, &actor, define("cash_pct", "cash_ratio * 100")).await.unwrap();
-    let err = attain_app::metrics::define_metric(&store, &actor, define("typo", "revenu / 2")).await.unwrap_err();
+    attain_app::metrics::define_metric(&store, attain_app::goals::By::Cli, define("cash_ratio", "payments / revenue")).await.unwrap();
+    attain_app::metrics::define_metric(&store, attain_app::goals::By::Cli, define("cash_pct", "cash_ratio * 100")).await.unwrap();
+    // A rep may not change what everyone's figures mean; the use case says so, whoever calls.
+    let rep = store.users().await.unwrap().into_iter().find(|u| u.role == attain_core::Role::Rep).unwrap();
+    let rep = attain_store::principal_of(&rep);
+    let err = attain_app::metrics::define_metric(&store, attain_app::goals::By::Person(&rep), define("mine", "payments")).await.unwrap_err();
+    assert!(matches!(err, attain_app::AppError::Forbidden(_)), "{err}");
+    let err = attain_app::metrics::remove_metric(&store, attain_app::goals::By::Person(&rep), "cash_pct").await.unwrap_err();
+    assert!(matches!(err, attain_app::AppError::Forbidden(_)), "{err}");
+    let err = attain_app::metrics::define_metric(&store, attain_app::goals::By::Cli, define("typo", "revenu / 2")).await.unwrap_err();
     assert!(err.to_string().contains("unknown name 'revenu'"), "{err}");
-    let err = attain_app::metrics::define_metric(&store, &actor, define("cash_ratio", "cash_pct / 100")).await.unwrap_err();
+    let err = attain_app::metrics::define_metric(&store, attain_app::goals::By::Cli, define("cash_ratio", "cash_pct / 100")).await.unwrap_err();
     assert!(err.to_string().contains("defined through itself"), "{err}");
-    let err = attain_app::metrics::define_metric(&store, &actor, define("revenue", "payments")).await.unwrap_err();
+    let err = attain_app::metrics::define_metric(&store, attain_app::goals::By::Cli, define("revenue", "payments")).await.unwrap_err();
     assert!(err.to_string().contains("already a built-in"), "{err}");
-    let err = attain_app::metrics::define_metric(&store, &actor, define("broken", "payments /")).await.unwrap_err();
+    let err = attain_app::metrics::define_metric(&store, attain_app::goals::By::Cli, define("broken", "payments /")).await.unwrap_err();
     assert!(err.to_string().contains("position 11"), "{err}");
 
     let engine = Engine::new(&store).await.unwrap();
@@ -507,9 +513,9 @@ store_test!(async fn custom_metrics_are_checked_stored_audited_and_used_like_bui
         let (p, r) = (value(&engine, "payments", "2025", unit.clone()).await.unwrap(), value(&engine, "revenue", "2025", unit).await.unwrap());
         assert_eq!(row.value, Some(p / r));
     }
-    let err = attain_app::metrics::remove_metric(&store, &actor, "cash_ratio").await.unwrap_err();
+    let err = attain_app::metrics::remove_metric(&store, attain_app::goals::By::Cli, "cash_ratio").await.unwrap_err();
     assert!(err.to_string().contains("used by cash_pct"), "{err}");
-    attain_app::metrics::remove_metric(&store, &actor, "cash_pct").await.unwrap();
+    attain_app::metrics::remove_metric(&store, attain_app::goals::By::Cli, "cash_pct").await.unwrap();
     let log = store.audit_log(Some("metric"), 10, None).await.unwrap();
     assert_eq!(log.len(), 3, "two created, one deleted");
 });

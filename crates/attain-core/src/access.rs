@@ -134,6 +134,12 @@ impl Principal {
         matches!(self.role, Role::Admin | Role::SalesOps)
     }
 
+    /// Whether the principal may define or remove the company's custom
+    /// metrics (they change figures everyone reads).
+    pub fn can_define_metrics(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::SalesOps)
+    }
+
     /// Whether the principal may import other systems' data (it writes
     /// records of every owner, so it is for the people who run the data).
     pub fn can_import(&self) -> bool {
@@ -414,6 +420,11 @@ mod tests {
             (
                 "read the audit log",
                 Principal::can_read_audit_log,
+                [true, true, false, false, false, false, false],
+            ),
+            (
+                "define metrics",
+                Principal::can_define_metrics,
                 [true, true, false, false, false, false, false],
             ),
             (

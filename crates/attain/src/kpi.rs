@@ -249,7 +249,6 @@ pub enum MetricCommand {
 
 /// Runs `attain metric`.
 pub async fn metric(store: &Store, command: MetricCommand) -> anyhow::Result<()> {
-    let actor = attain_store::Actor::named("cli");
     match command {
         MetricCommand::Add {
             key,
@@ -265,7 +264,7 @@ pub async fn metric(store: &Store, command: MetricCommand) -> anyhow::Result<()>
                 formula,
                 unit,
             };
-            attain_app::metrics::define_metric(store, &actor, metric).await?;
+            attain_app::metrics::define_metric(store, attain_app::goals::By::Cli, metric).await?;
             println!("custom metric {} saved", key.trim().to_lowercase());
         }
         MetricCommand::List => {
@@ -279,7 +278,7 @@ pub async fn metric(store: &Store, command: MetricCommand) -> anyhow::Result<()>
             }
         }
         MetricCommand::Remove { key } => {
-            attain_app::metrics::remove_metric(store, &actor, &key).await?;
+            attain_app::metrics::remove_metric(store, attain_app::goals::By::Cli, &key).await?;
             println!("custom metric {key} removed");
         }
     }
