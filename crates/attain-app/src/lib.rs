@@ -8,6 +8,7 @@
 //! time from the `Clock` it is given, and refuses to know HTTP or SQL. The
 //! importers (`attain-import`) and the demo (`attain-demo`) build on it.
 
+pub mod audit;
 pub mod auth;
 mod error;
 pub mod export;

@@ -390,6 +390,10 @@ store_test!(async fn the_use_cases_decide_who_changes_units_tokens_and_records(s
         assert!(matches!(err, AppError::Store(StoreError::NotFound { .. })), "{}: {err}", who.login);
     }
     auth::revoke_api_token(&store, &org.admin, mine, auth::TokenOwner::AnyoneHeManages, t0()).await.unwrap();
+    // The audit log: administrators and sales operations.
+    assert!(forbidden(attain_app::audit::read(&store, &org.manager_east, None, 10, None).await.map(|_| ())));
+    let entries = attain_app::audit::read(&store, &org.admin, Some("org_unit"), 10, None).await.unwrap();
+    assert_eq!(entries.len(), 3);
     // Records by ID: sales ops and admins only; an unknown kind is not found.
     assert!(forbidden(attain_app::records::delete(&store, &org.rep_a, "deals", 1).await));
     let err = attain_app::records::delete(&store, &org.admin, "exchange-rates", 1).await.unwrap_err();

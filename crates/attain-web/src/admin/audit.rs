@@ -129,11 +129,15 @@ async fn audit(
         return Err(forbidden(&i18n));
     }
     let entity = (!q.entity.is_empty()).then_some(q.entity.as_str());
-    let entries = state
-        .store()
-        .audit_log(entity, AUDIT_PAGE_SIZE, q.before)
-        .await
-        .or_page(user.ctx.lang)?;
+    let entries = attain_app::audit::read(
+        state.store(),
+        &user.principal,
+        entity,
+        AUDIT_PAGE_SIZE,
+        q.before,
+    )
+    .await
+    .or_page(user.ctx.lang)?;
     let older = (i64::try_from(entries.len()).unwrap_or(0) == AUDIT_PAGE_SIZE)
         .then(|| entries.last().map(|e| e.id))
         .flatten();
@@ -213,15 +217,14 @@ async fn api_audit(
     caller: ApiUser,
     Query(q): Query<ApiAuditQuery>,
 ) -> Result<Json<Vec<AuditDto>>, ApiError> {
-    if !caller.principal.can_read_audit_log() {
-        return Err(ApiError::forbidden(
-            "only administrators and sales operations read the audit log",
-        ));
-    }
     let (_, limit) = ApiError::paging(None, q.limit, 100, crate::http::error::MAX_PAGE)?;
-    let entries = state
-        .store()
-        .audit_log(q.entity.as_deref(), limit, q.before)
-        .await?;
+    let entries = attain_app::audit::read(
+        state.store(),
+        &caller.principal,
+        q.entity.as_deref(),
+        limit,
+        q.before,
+    )
+    .await?;
     Ok(Json(entries.into_iter().map(AuditDto::from).collect()))
 }
