@@ -700,6 +700,25 @@ pub(crate) async fn to_create(
     Ok(created)
 }
 
+/// A file a person imports (the upload page): [`import`], for the people
+/// who run the data ([`attain_core::Principal::can_import`]), whoever calls.
+pub async fn import_for(
+    store: &Store,
+    by: &attain_core::Principal,
+    entity: Entity,
+    file: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+    on_step: OnStep<'_>,
+) -> AppResult<ImportReport> {
+    if !by.can_import() {
+        return Err(AppError::Forbidden(
+            "importing data is for sales ops and admins".into(),
+        ));
+    }
+    import(store, entity, file, bytes, options, on_step).await
+}
+
 /// Imports `bytes` (a file called `file`) as `entity`. On any problem
 /// nothing is written and every problem is returned.
 pub async fn import(

@@ -1347,7 +1347,7 @@ store_test!(async fn a_european_quantity_of_1_000_is_a_thousand_not_one(store) {
     import_orders(&store, "o.csv", undecided.as_bytes()).await.unwrap();
 });
 
-store_test!(async fn records_written_by_a_person_need_the_right_to_write_them(store) {
+store_test!(async fn records_written_or_imported_by_a_person_need_the_right_to(store) {
     org(&store).await;
     let rep = store.users().await.unwrap().into_iter().find(|u| u.login.as_str() == "jane").unwrap();
     let rep = attain_store::principal_of(&rep);
@@ -1361,6 +1361,10 @@ store_test!(async fn records_written_by_a_person_need_the_right_to_write_them(st
     let err = attain_import::write_for(&store, &rep, Entity::Products, table.clone(), &options).await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err}");
     assert_eq!(store.count_rows("products").await.unwrap(), 0, "nothing written");
+    let file = b"sku,name,list_price\nW,Widget,100\n";
+    let err = attain_import::import_for(&store, &rep, Entity::Products, "p.csv", file, &options, &|_| {}).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "a rep imports nothing: {err}");
+    assert_eq!(store.count_rows("products").await.unwrap(), 0);
     let ops = attain_core::Principal { role: Role::SalesOps, ..rep };
     let report = attain_import::write_for(&store, &ops, Entity::Products, table, &options).await.unwrap();
     assert_eq!(report.counts.created, 1);

@@ -474,14 +474,16 @@ async fn confirm(
     let (entity, mut options) = options_of(&upload, state.clock()).or_page(lang)?;
     options.dry_run = false;
     options.actor = Some(Actor::person(&user.principal));
-    let (writer, file_name, bytes) = (
+    let (writer, by, file_name, bytes) = (
         store.clone(),
+        user.principal.clone(),
         upload.file_name.clone(),
         upload.bytes.clone(),
     );
     let outcome = state
         .heavy(async move {
-            attain_import::import(&writer, entity, &file_name, &bytes, &options, &|_| {}).await
+            attain_import::import_for(&writer, &by, entity, &file_name, &bytes, &options, &|_| {})
+                .await
         })
         .await
         .or_page(lang)?;
