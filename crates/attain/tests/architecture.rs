@@ -237,3 +237,46 @@ fn web_capabilities_use_only_the_shared_http_layer() {
         "no flat catch-all modules"
     );
 }
+
+/// Writes with rules go through the use case that decides who may (see
+/// ARCHITECTURE.md): the web crate calls none of the store's writes that
+/// have one, nor the importer's entry points that do not ask who writes.
+#[test]
+fn the_web_crate_writes_through_the_use_cases_that_decide_who_may() {
+    let guarded = [
+        (".create_org_unit", "attain_app::units::create"),
+        (".update_org_unit", "attain_app::units::update"),
+        (".delete_org_unit", "attain_app::units::delete"),
+        (".revoke_api_token", "attain_app::auth::revoke_api_token"),
+        (".delete_record(", "attain_app::records::delete"),
+        (".audit_log(", "attain_app::audit::read"),
+        (".save_custom_metric(", "attain_app::metrics::define_metric"),
+        (
+            ".delete_custom_metric(",
+            "attain_app::metrics::remove_metric",
+        ),
+        ("attain_import::import(", "attain_import::import_for"),
+    ];
+    let mut offenders = Vec::new();
+    let mut read = 0;
+    for (path, text) in sources() {
+        if !path.to_string_lossy().contains("attain-web/src") {
+            continue;
+        }
+        read += 1;
+        for (i, line) in text.lines().enumerate() {
+            for (call, instead) in guarded {
+                if line.contains(call) {
+                    offenders.push(format!(
+                        "{}:{}: {} — use {instead}",
+                        path.display(),
+                        i + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(read > 20, "the web crate's sources were found ({read})");
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
