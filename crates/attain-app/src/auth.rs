@@ -305,17 +305,28 @@ pub async fn change_password(
     })
 }
 
-/// Creates an API token for `principal` (or, for an admin, for `owner`),
-/// valid for `lifetime` if given (at most [`MAX_TOKEN_LIFETIME`]); returns
-/// its ID and the token, which is shown once and never stored.
+/// Creates an API token for `owner`, valid for `lifetime` if given (at
+/// most [`MAX_TOKEN_LIFETIME`]); returns its ID and the token, which is
+/// shown once and never stored. A person (`by`) creates his own, or, as an
+/// administrator, anyone's; the shell (`None`) anyone's.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_api_token(
     store: &Store,
     actor: &Actor,
+    by: Option<&attain_core::Principal>,
     owner: attain_core::UserId,
     name: &str,
     lifetime: Option<Duration>,
     now: DateTime<Utc>,
 ) -> AppResult<(i64, String)> {
+    if let Some(p) = by
+        && p.user != owner
+        && !p.can_manage_users()
+    {
+        return Err(AppError::Forbidden(
+            "a token is created by its owner or an administrator".into(),
+        ));
+    }
     let expires_at = match lifetime {
         Some(l) if l <= Duration::zero() => {
             return Err(AppError::Invalid(

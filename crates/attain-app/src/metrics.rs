@@ -127,7 +127,8 @@ pub async fn define_metric(
     Ok(())
 }
 
-/// Removes a custom metric no other custom metric uses.
+/// Removes a custom metric that no other custom metric and no goal uses
+/// (either is a refusal naming them).
 pub async fn remove_metric(store: &Store, by: By<'_>, key: &str) -> AppResult<()> {
     may_define(by)?;
     let users: Vec<String> = store

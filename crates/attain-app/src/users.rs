@@ -96,6 +96,7 @@ pub async fn reset_password(
     by: Option<&Principal>,
     user: UserId,
     password: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<PasswordReset> {
     require_admin(by)?;
     let target = store.user(user).await?;
@@ -108,7 +109,7 @@ pub async fn reset_password(
     };
     let hash = auth::hash_password(&password).await?;
     let tokens_revoked = store
-        .set_password_audited(actor, user, &hash, generated, Some(chrono::Utc::now()))
+        .set_password_audited(actor, user, &hash, generated, Some(now))
         .await?;
     Ok(PasswordReset {
         one_time: generated.then_some(password),

@@ -221,7 +221,7 @@ store_test!(async fn changing_a_password_ends_other_sessions_and_is_audited_with
 store_test!(async fn api_tokens_identify_their_owner_until_revoked(store) {
     let org = org(&store).await;
     let actor = Actor::person(&org.rep_a);
-    let (id, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "script", None, t0()).await.unwrap();
+    let (id, token) = auth::create_api_token(&store, &actor, None, org.rep_a.user, "script", None, t0()).await.unwrap();
     assert!(token.starts_with("atn_"));
     let identity = auth::identify_api_token(&store, &token, t0()).await.unwrap().unwrap();
     assert_eq!((identity.principal.user, identity.via), (org.rep_a.user, Via::ApiToken));
@@ -242,9 +242,9 @@ store_test!(async fn an_admin_reset_revokes_the_persons_api_tokens(store) {
     // Reproduced: after `attain user passwd` of a rep, his existing API token still answered 200.
     let org = org(&store).await;
     let actor = Actor::person(&org.rep_a);
-    let (_, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "script", None, t0()).await.unwrap();
-    let (_, other) = auth::create_api_token(&store, &Actor::person(&org.rep_b), org.rep_b.user, "theirs", None, t0()).await.unwrap();
-    let reset = users::reset_password(&store, &Actor::named("cli"), None, org.rep_a.user, None).await.unwrap();
+    let (_, token) = auth::create_api_token(&store, &actor, None, org.rep_a.user, "script", None, t0()).await.unwrap();
+    let (_, other) = auth::create_api_token(&store, &Actor::person(&org.rep_b), None, org.rep_b.user, "theirs", None, t0()).await.unwrap();
+    let reset = users::reset_password(&store, &Actor::named("cli"), None, org.rep_a.user, None, t0()).await.unwrap();
     assert_eq!(reset.tokens_revoked, 1);
     assert!(reset.one_time.is_some());
     assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_none(), "the reset person's token is dead");
@@ -256,7 +256,7 @@ store_test!(async fn an_admin_reset_revokes_the_persons_api_tokens(store) {
 store_test!(async fn changing_ones_own_password_keeps_or_revokes_tokens_as_asked(store) {
     let org = org(&store).await;
     let actor = Actor::person(&org.rep_a);
-    let (_, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "script", None, t0()).await.unwrap();
+    let (_, token) = auth::create_api_token(&store, &actor, None, org.rep_a.user, "script", None, t0()).await.unwrap();
     auth::change_password(&store, &org.rep_a, PASSWORD, "A-new-secret-42", auth::Tokens::Keep, "10.0.0.1", t0()).await.unwrap();
     assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_some(), "kept");
     auth::change_password(&store, &org.rep_a, "A-new-secret-42", "Another-secret-43", auth::Tokens::Revoke, "10.0.0.1", t0()).await.unwrap();
@@ -267,7 +267,7 @@ store_test!(async fn a_token_with_an_expiry_stops_working_then(store) {
     let org = org(&store).await;
     let actor = Actor::person(&org.rep_a);
     let ninety = auth::parse_lifetime("90d").unwrap();
-    let (_, token) = auth::create_api_token(&store, &actor, org.rep_a.user, "ci", Some(ninety), t0()).await.unwrap();
+    let (_, token) = auth::create_api_token(&store, &actor, None, org.rep_a.user, "ci", Some(ninety), t0()).await.unwrap();
     assert!(auth::identify_api_token(&store, &token, t0() + Duration::days(89)).await.unwrap().is_some());
     assert!(auth::identify_api_token(&store, &token, t0() + Duration::days(90)).await.unwrap().is_none());
     let listed = store.api_tokens_of(org.rep_a.user).await.unwrap();
@@ -282,9 +282,9 @@ store_test!(async fn a_token_with_an_expiry_stops_working_then(store) {
 
 store_test!(async fn an_api_token_of_a_person_who_must_change_his_password_says_so(store) {
     let org = org(&store).await;
-    let (_, token) = auth::create_api_token(&store, &Actor::person(&org.rep_a), org.rep_a.user, "s", None, t0()).await.unwrap();
-    users::reset_password(&store, &Actor::named("cli"), None, org.rep_a.user, None).await.unwrap();
-    let (_, token2) = auth::create_api_token(&store, &Actor::named("cli"), org.rep_a.user, "new", None, t0()).await.unwrap();
+    let (_, token) = auth::create_api_token(&store, &Actor::person(&org.rep_a), None, org.rep_a.user, "s", None, t0()).await.unwrap();
+    users::reset_password(&store, &Actor::named("cli"), None, org.rep_a.user, None, t0()).await.unwrap();
+    let (_, token2) = auth::create_api_token(&store, &Actor::named("cli"), None, org.rep_a.user, "new", None, t0()).await.unwrap();
     assert!(auth::identify_api_token(&store, &token, t0()).await.unwrap().is_none());
     let identity = auth::identify_api_token(&store, &token2, t0()).await.unwrap().unwrap();
     assert!(identity.must_change_password, "the API refuses such a caller until he chooses a password");
@@ -383,8 +383,12 @@ store_test!(async fn the_use_cases_decide_who_changes_units_tokens_and_records(s
     assert!(store.org_tree().await.unwrap().unit(team_d).is_none());
     let log = store.audit_log(Some("org_unit"), 10, None).await.unwrap();
     assert_eq!(log.len(), 3, "created, renamed, deleted: {log:?}");
+    // Tokens are created by their owner or an administrator.
+    let err = auth::create_api_token(&store, &Actor::person(&org.rep_a), Some(&org.rep_a), org.rep_b.user, "theirs", None, t0()).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err}");
+    auth::create_api_token(&store, &Actor::person(&org.admin), Some(&org.admin), org.rep_b.user, "for rep b", None, t0()).await.unwrap();
     // Tokens: one's own; an administrator anyone's, but not from his own page.
-    let (mine, _) = auth::create_api_token(&store, &Actor::person(&org.rep_a), org.rep_a.user, "script", None, t0()).await.unwrap();
+    let (mine, _) = auth::create_api_token(&store, &Actor::person(&org.rep_a), None, org.rep_a.user, "script", None, t0()).await.unwrap();
     for (who, whose) in [(&org.rep_b, auth::TokenOwner::AnyoneHeManages), (&org.admin, auth::TokenOwner::Own)] {
         let err = auth::revoke_api_token(&store, who, mine, whose, t0()).await.unwrap_err();
         assert!(matches!(err, AppError::Store(StoreError::NotFound { .. })), "{}: {err}", who.login);

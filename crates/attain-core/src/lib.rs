@@ -2,9 +2,13 @@
 //!
 //! This crate is where a reader learns the business: exact [`money`], the
 //! fiscal calendar and its [`period`]s, the [`org`] hierarchy and typed
-//! [`ids`], and the [`user`] roles that decide what a person may see. It does no I/O: no database, no HTTP, no filesystem, no clock and
-//! no randomness. Callers pass "today" (`as_of`) in, so every calculation is
-//! reproducible and testable.
+//! [`ids`], the [`user`] roles and every decision of what a person may see
+//! and do ([`access`]: `Principal`), the KPI catalogue and its types
+//! ([`kpi`], [`measure`], [`scope`]), goals and commission rules. It does no
+//! I/O: no database, no HTTP, no filesystem and no randomness; the one
+//! place that reads the system time is [`clock`], whose `Clock` callers
+//! are given and pass down, so every calculation is reproducible and
+//! testable with a fixed one.
 
 pub mod access;
 pub mod clock;

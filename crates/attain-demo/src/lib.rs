@@ -1286,9 +1286,11 @@ impl Sim<'_> {
 /// keep memory flat at the large scale.
 const LINES_PER_WRITE: usize = 60_000;
 
-/// Builds the demo company into an empty store; `password_hash` is set for
-/// every demo account. `progress` is called after each write with the
-/// number of reps done and the total.
+/// Builds the demo company into an empty store: its settings (name, base
+/// currency, fiscal year), org and people, three years of facts, then the
+/// rollups, the goals of the year of `as_of` and its payout runs.
+/// `password_hash` is set for every demo account. `progress` is called
+/// after each write with the number of reps done and the total.
 pub async fn build(
     store: &Store,
     options: DemoOptions,

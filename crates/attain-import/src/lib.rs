@@ -1,7 +1,7 @@
 //! Importing other CRMs' export files, all or nothing.
 //!
-//! A file (CSV in UTF-8, UTF-8 with BOM, GB18030 or the encoding a
-//! mapping file names, any delimiter; or XLSX) is read, its header mapped to Attain's fields by a preset (Zoho,
+//! A file (CSV in UTF-8 with or without BOM, GB18030 or Windows-1252 —
+//! detected, or named by a mapping file — with any delimiter; or XLSX) is read, its header mapped to Attain's fields by a preset (Zoho,
 //! Salesforce, Fxiaoke, HubSpot, generic) or a mapping file, every row
 //! parsed and checked, and references resolved (customers by external ID
 //! or name, created when missing; owners by external ID, login, e-mail or
@@ -711,16 +711,39 @@ pub async fn import_for(
     options: &ImportOptions,
     on_step: OnStep<'_>,
 ) -> AppResult<ImportReport> {
-    if !by.can_import() {
-        return Err(AppError::Forbidden(
-            "importing data is for sales ops and admins".into(),
-        ));
-    }
+    may_import(by)?;
     import(store, entity, file, bytes, options, on_step).await
 }
 
+/// Rows already read into a table that a person imports or previews (the
+/// upload page): [`import_table`], for the people who run the data.
+pub async fn import_table_for(
+    store: &Store,
+    by: &attain_core::Principal,
+    entity: Entity,
+    table: Table,
+    problems: Vec<ImportProblem>,
+    options: &ImportOptions,
+    on_step: OnStep<'_>,
+) -> AppResult<ImportReport> {
+    may_import(by)?;
+    import_table(store, entity, table, problems, options, on_step).await
+}
+
+fn may_import(by: &attain_core::Principal) -> AppResult<()> {
+    if by.can_import() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "importing data is for sales ops and admins".into(),
+        ))
+    }
+}
+
 /// Imports `bytes` (a file called `file`) as `entity`. On any problem
-/// nothing is written and every problem is returned.
+/// nothing is written and every problem is returned. It does not ask who
+/// imports: the shell calls it; a person's import goes through
+/// [`import_for`].
 pub async fn import(
     store: &Store,
     entity: Entity,
@@ -749,8 +772,9 @@ pub async fn write_for(
     import_table(store, entity, table, Vec::new(), options, &|_| {}).await
 }
 
-/// Imports rows that are already a table (an API request's JSON objects,
-/// say), with the problems found while reading it.
+/// Imports rows that are already a table, with the problems found while
+/// reading it. It does not ask who imports: a person's rows go through
+/// [`import_table_for`] (a file) or [`write_for`] (the API).
 pub async fn import_table(
     store: &Store,
     entity: Entity,

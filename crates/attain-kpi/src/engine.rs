@@ -42,9 +42,11 @@ pub struct KpiQuery {
 /// One row of an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KpiRow {
-    /// Breakdown values (empty for a total): unit or rep ID, or period key.
+    /// Breakdown values (empty for a total): a unit's or rep's ID, a period
+    /// key, an attribute value (segment, channel, industry), a product's ID
+    /// or a category.
     pub keys: Vec<String>,
-    /// Their labels: names, or the period again.
+    /// Their labels: names (units, reps, products), or the value again.
     pub labels: Vec<String>,
     /// The value; `None` when it has none (a ratio over zero).
     pub value: Option<Decimal>,
@@ -1082,7 +1084,9 @@ impl<'s, S: MeasureSource> Engine<'s, S> {
         self.answer(query).await
     }
 
-    /// Answers a query.
+    /// Answers a query without asking who asks: for the shell and for use
+    /// cases that apply their own rules (goals, pay). A person's question
+    /// goes through [`Self::answer_for`].
     pub async fn answer(&self, query: &KpiQuery) -> KpiResult<KpiAnswer> {
         if let Some(target) = query.target {
             let largest = Money::largest(self.org.base).amount();
@@ -1473,9 +1477,4 @@ fn whole_months(from: NaiveDate, to: NaiveDate) -> KpiResult<(String, String)> {
         from.format("%Y-%m").to_string(),
         to.format("%Y-%m").to_string(),
     ))
-}
-
-/// Answers one query over the store (loads the organisation first).
-pub async fn answer(store: &Store, query: &KpiQuery) -> KpiResult<KpiAnswer> {
-    Engine::new(store).await?.answer(query).await
 }

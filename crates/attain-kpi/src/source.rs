@@ -1,6 +1,7 @@
 //! Where the engine's sums come from. The engine asks for summed measures
 //! and counts in the shapes below and computes every figure from them; the
-//! store answers from its rollups, a test from rows it holds in memory.
+//! store answers from its rollups (and, for spend, market sizes and product
+//! names, from those tables), a test from rows it holds in memory.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;

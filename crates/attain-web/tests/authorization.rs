@@ -219,6 +219,7 @@ async fn world(store: &Store) -> World {
         let (token, _) = auth::create_api_token(
             store,
             &Actor::named("test"),
+            None,
             rep_id,
             "script",
             None,

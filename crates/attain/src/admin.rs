@@ -98,7 +98,15 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let reset = users::reset_password(store, &cli_actor(), None, user.id, password).await?;
+            let reset = users::reset_password(
+                store,
+                &cli_actor(),
+                None,
+                user.id,
+                password,
+                attain_core::Clock::system().now(),
+            )
+            .await?;
             match reset.one_time {
                 Some(one_time) => {
                     println!("one-time password for {}: {one_time}", user.login);
@@ -138,7 +146,7 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
 
 /// Runs a `token` subcommand.
 pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
-    let now = chrono::Utc::now();
+    let now = attain_core::Clock::system().now();
     match command {
         TokenCommand::Create {
             login,
@@ -148,7 +156,8 @@ pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
             let user = user_by_login(store, &login).await?;
             let lifetime = expires;
             let (id, token) =
-                auth::create_api_token(store, &cli_actor(), user.id, &name, lifetime, now).await?;
+                auth::create_api_token(store, &cli_actor(), None, user.id, &name, lifetime, now)
+                    .await?;
             println!("{token}");
             let until = lifetime.map_or_else(
                 || "does not expire".to_owned(),

@@ -1,5 +1,5 @@
 //! `attain kpi METRIC --period P [--scope S] [--by D] [--format table|json|csv]`
-//! and `attain rollup rebuild`.
+//! and `attain metric add|list|remove` (custom metrics).
 
 use std::io::Write as _;
 

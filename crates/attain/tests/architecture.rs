@@ -256,6 +256,10 @@ fn the_web_crate_writes_through_the_use_cases_that_decide_who_may() {
             "attain_app::metrics::remove_metric",
         ),
         ("attain_import::import(", "attain_import::import_for"),
+        (
+            "attain_import::import_table(",
+            "attain_import::import_table_for",
+        ),
     ];
     let mut offenders = Vec::new();
     let mut read = 0;

@@ -33,7 +33,8 @@ pub use views::{GoalView, smart, views};
 pub enum By<'a> {
     /// A person, with his role and place in the org.
     Person(&'a Principal),
-    /// `attain goal …` on the server.
+    /// The command line on the server (`attain goal …`, `attain pay …`,
+    /// `attain metric …`), which administers.
     Cli,
     /// Attain itself (the demo company).
     System,

@@ -104,6 +104,7 @@ async fn create_token(
     let (id, token) = auth::create_api_token(
         state.store(),
         &actor,
+        Some(&caller.principal),
         caller.principal.user,
         &body.name,
         lifetime,

@@ -454,6 +454,7 @@ async fn token_create(
     let (_, token) = auth::create_api_token(
         state.store(),
         &actor,
+        Some(&user.principal),
         user.principal.user,
         &form.name,
         lifetime,

@@ -248,6 +248,7 @@ async fn user_reset_password(
         Some(&user.principal),
         target.id,
         None,
+        state.now(),
     )
     .await
     .or_page(user.ctx.lang)?;

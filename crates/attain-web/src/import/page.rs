@@ -323,8 +323,9 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
         .or_page(lang)?;
     let (entity, options) = options_of(&upload, state.clock()).or_page(lang)?;
     // The file is read and checked once, off the request threads.
-    let (store, file_name, bytes, dry_run) = (
+    let (store, by, file_name, bytes, dry_run) = (
         state.store().clone(),
+        user.principal.clone(),
         upload.file_name.clone(),
         upload.bytes.clone(),
         options.clone(),
@@ -340,8 +341,9 @@ async fn preview_page(state: &AppState, user: &SignedIn, id: i64) -> Result<Resp
                         .take(SAMPLE_ROWS)
                         .map(|(_, cells)| cells.clone())
                         .collect();
-                    let outcome = attain_import::import_table(
+                    let outcome = attain_import::import_table_for(
                         &store,
+                        &by,
                         entity,
                         table,
                         problems,

@@ -203,6 +203,7 @@ pub async fn token(store: &Store, login: &str) -> String {
     auth::create_api_token(
         store,
         &Actor::named("test"),
+        None,
         user.id,
         "t",
         None,
