@@ -181,12 +181,12 @@ fn quota_of(
     period: &Period,
     base: attain_core::Currency,
 ) -> Option<(Money, QuotaSource)> {
-    if let Some(g) = goals.iter().find(|g| g.period == period.to_string()) {
+    if let Some(g) = goals.iter().find(|g| g.period == period.key()) {
         return Some((
             Money::new(g.target(), base),
             QuotaSource {
                 goal: g.id.raw(),
-                period: g.period.clone(),
+                period: g.period.to_string(),
                 target: g.target(),
                 days: None,
                 of_days: None,
@@ -209,7 +209,7 @@ fn quota_of(
             quota,
             QuotaSource {
                 goal: g.id.raw(),
-                period: g.period.clone(),
+                period: g.period.to_string(),
                 target: g.target(),
                 days: Some(period.days()),
                 of_days: Some(of_days),

@@ -53,7 +53,7 @@ store_test!(async fn statements_follow_the_plan_step_by_step(store) {
         let revenue = attain_app::goals::actual(&engine, &"revenue".into(), &Scope::Rep(s.user), period).await.unwrap().unwrap_or_default();
         assert_eq!(s.credited, Money::new(revenue, s.credited.currency()).rounded());
         // Quota: his FY2026 revenue goal × 91 / 365.
-        let goal = store.goal_for(&"revenue".into(), &Scope::Rep(s.user), "FY2026").await.unwrap().unwrap();
+        let goal = store.goal_for(&"revenue".into(), &Scope::Rep(s.user), &"FY2026".parse().unwrap()).await.unwrap().unwrap();
         let quota = Money::new(goal.target() * Decimal::from(91) / Decimal::from(365), s.credited.currency()).rounded();
         if quota.is_zero() {
             // No history, so no share of the goal: the base rate on everything.

@@ -448,6 +448,24 @@ fn parse_key(input: &str) -> Result<PeriodKey, PeriodError> {
     }
 }
 
+impl std::str::FromStr for PeriodKey {
+    type Err = PeriodError;
+
+    /// Reads the period notation without a calendar: a fiscal key is a
+    /// fiscal year's name, and whether its numbers name a period (a fifth
+    /// quarter) and which dates it covers are the calendar's to say
+    /// ([`FiscalCalendar::period`]).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_key(text)
+    }
+}
+
+impl PartialEq<&str> for PeriodKey {
+    fn eq(&self, other: &&str) -> bool {
+        other.parse::<PeriodKey>().is_ok_and(|key| key == *self)
+    }
+}
+
 impl fmt::Display for PeriodKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -615,6 +633,28 @@ impl Period {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_stored_period_key_reads_back_as_written() {
+        // Goals keep their period as this text; it must survive the trip.
+        for text in [
+            "FY2026",
+            "FY2026-H2",
+            "FY2026-Q1",
+            "2026",
+            "2026-H1",
+            "2026-Q3",
+            "2026-03",
+            "2026-W10",
+            "2026-03-05",
+            "2026-01-01..2026-03-31",
+        ] {
+            let key: PeriodKey = text.parse().unwrap();
+            assert_eq!(key.to_string(), text);
+            assert!(key == text);
+        }
+        assert!("next quarter".parse::<PeriodKey>().is_err());
+    }
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

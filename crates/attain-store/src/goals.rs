@@ -3,7 +3,7 @@
 //! touched in the audit log (who, when, before, after).
 
 use attain_core::goal::{GoalDirection, target_value};
-use attain_core::{Currency, GoalId, MetricKey, OrgUnitId, Scope, UserId, Visibility};
+use attain_core::{Currency, GoalId, MetricKey, OrgUnitId, PeriodKey, Scope, UserId, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -29,7 +29,7 @@ pub struct Goal {
     /// The person it belongs to (rep scope).
     pub user: Option<UserId>,
     /// Period key (`FY2026`, `2026-Q3`, `2026-07`, …).
-    pub period: String,
+    pub period: PeriodKey,
     /// First day of the period.
     pub start: NaiveDate,
     /// First day after the period.
@@ -60,7 +60,7 @@ impl Goal {
             "name": self.name,
             "metric": self.metric.key(),
             "scope": self.scope.key(),
-            "period": self.period,
+            "period": self.period.to_string(),
             "target": self.target().to_string(),
             "currency": self.currency.map_or("", |c| c.code()),
             "direction": self.direction.key(),
@@ -85,7 +85,7 @@ pub struct NewGoal {
     /// Person it belongs to (rep scope).
     pub user: Option<UserId>,
     /// Period key.
-    pub period: String,
+    pub period: PeriodKey,
     /// First day of the period.
     pub start: NaiveDate,
     /// First day after it.
@@ -107,7 +107,7 @@ impl NewGoal {
             "name": self.name,
             "metric": self.metric.key(),
             "scope": self.scope.key(),
-            "period": self.period,
+            "period": self.period.to_string(),
             "target": target_value(self.target_units, self.scale).to_string(),
             "currency": self.currency.map_or("", |c| c.code()),
             "direction": self.direction.key(),
@@ -173,7 +173,7 @@ pub struct GoalCheckin {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GoalFilter {
     /// Only goals of this period key.
-    pub period: Option<String>,
+    pub period: Option<PeriodKey>,
     /// Only goals whose period overlaps `[from, to)`.
     pub overlapping: Option<(NaiveDate, NaiveDate)>,
     /// Only goals of this metric.
@@ -233,7 +233,9 @@ fn goal_from_row(row: GoalRow) -> StoreResult<Goal> {
             .map_err(|e| StoreError::Corrupt(format!("goal {id} scope: {e}")))?,
         unit: unit.map(OrgUnitId::from_raw),
         user: user.map(UserId::from_raw),
-        period,
+        period: period
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("goal {id} period: {e}")))?,
         start,
         end,
         target_units,
@@ -302,7 +304,7 @@ impl Store {
         let rows: Vec<GoalRow> = on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(key)
-                .bind(filter.period.as_deref().unwrap_or(""))
+                .bind(filter.period.map_or_else(String::new, |p| p.to_string()))
                 .bind(filter.metric.as_ref().map_or("", MetricKey::key))
                 .bind(filter.scope.as_ref().map_or(String::new(), Scope::key))
                 .bind(filter.parent.map_or(0, GoalId::raw))
@@ -343,13 +345,13 @@ impl Store {
         &self,
         metric: &MetricKey,
         scope: &Scope,
-        period: &str,
+        period: &PeriodKey,
     ) -> StoreResult<Option<Goal>> {
         let sql = format!(
             "SELECT {GOAL_COLUMNS} FROM goals g WHERE g.metric = $1 AND g.scope = $2 AND g.period = $3"
         );
         let row: Option<GoalRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(metric.key()).bind(scope.key()).bind(period).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(metric.key()).bind(scope.key()).bind(period.to_string()).fetch_optional(pool).await?
         });
         row.map(goal_from_row).transpose()
     }
@@ -442,7 +444,7 @@ impl Store {
                 .bind(g.scope.key())
                 .bind(g.unit.map(OrgUnitId::raw))
                 .bind(g.user.map(UserId::raw))
-                .bind(&g.period)
+                .bind(g.period.to_string())
                 .bind(g.start)
                 .bind(g.end)
                 .bind(g.target_units)

@@ -168,7 +168,7 @@ pub async fn run(
                         .calendar()
                         .parse(&p)
                         .map_err(|e| anyhow::anyhow!("--period: {e}"))?
-                        .to_string(),
+                        .key(),
                 ),
                 None => None,
             };

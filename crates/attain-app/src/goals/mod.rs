@@ -226,7 +226,7 @@ pub async fn create(engine: &Engine<'_>, by: By<'_>, spec: &GoalSpec) -> AppResu
                     scope: spec.scope.clone(),
                     unit: org_unit,
                     user,
-                    period: spec.period.to_string(),
+                    period: spec.period.key(),
                     start: spec.period.start(),
                     end: spec.period.end(),
                     target_units: units,

@@ -323,7 +323,7 @@ pub async fn split(
     let store = engine.store();
     let goal = store.goal_visible(&by.visibility(), id).await?;
     let scope = scope_of(&goal)?;
-    let period = engine.calendar().parse(&goal.period)?;
+    let period = engine.calendar().period(goal.period)?;
     let parts = candidates(engine, &goal, &scope, period, into).await?;
     for p in &parts {
         if !may_set(by, &p.scope, engine) {
@@ -371,8 +371,8 @@ pub async fn split(
             into.key()
         )));
     }
-    let mut same: HashMap<(String, String), Goal> = HashMap::new();
-    let mut periods: Vec<String> = parts.iter().map(|p| p.period.to_string()).collect();
+    let mut same: HashMap<(String, PeriodKey), Goal> = HashMap::new();
+    let mut periods: Vec<PeriodKey> = parts.iter().map(|p| p.period.key()).collect();
     periods.dedup();
     for period_key in periods {
         for g in store
@@ -388,7 +388,7 @@ pub async fn split(
             )
             .await?
         {
-            same.insert((g.scope.key(), g.period.clone()), g);
+            same.insert((g.scope.key(), g.period), g);
         }
     }
     let reason = format!("split of goal {id} ({note})");
@@ -401,18 +401,18 @@ pub async fn split(
     let mut created_at = Vec::new();
     for ((part, weight), target) in parts.iter().zip(&weights).zip(&targets) {
         let key = part.scope.key();
-        let period_key = part.period.to_string();
+        let period_key = part.period.key();
         let units =
             target_units(*target, goal.scale).map_err(|e| AppError::Invalid(e.to_string()))?;
         let mut row = SplitPart {
             goal: id,
             scope: key.clone(),
             label: part.label.clone(),
-            period: period_key.clone(),
+            period: period_key.to_string(),
             weight: *weight,
             target: *target,
         };
-        match same.remove(&(key.clone(), period_key.clone())) {
+        match same.remove(&(key.clone(), period_key)) {
             Some(found) => {
                 if found.parent.is_some_and(|p| p != id) || found.id == id {
                     return Err(AppError::Invalid(format!(
@@ -466,7 +466,7 @@ pub async fn split(
         for old in existing.iter().filter(|g| g.metric == goal.metric) {
             if !out
                 .iter()
-                .any(|p| p.scope == old.scope.key() && p.period == old.period)
+                .any(|p| p.scope == old.scope.key() && p.period == old.period.to_string())
                 && old.target_units != 0
             {
                 changes.revise.push(Revision {

@@ -38,7 +38,7 @@ pub struct GoalView {
 
 /// Goals measured together: metric, period, and the parent unit of sibling
 /// units' goals (`None` for people's goals).
-type BatchKey = (MetricKey, String, Option<OrgUnitId>);
+type BatchKey = (MetricKey, PeriodKey, Option<OrgUnitId>);
 
 /// Where each goal stands on `today`. Goals of people sharing a metric and
 /// period are measured with one breakdown query; other currencies count at
@@ -64,7 +64,7 @@ pub async fn views(
     for g in &goals {
         if let Some((parent, _)) = group_of(g) {
             *sizes
-                .entry((g.metric.clone(), g.period.clone(), parent))
+                .entry((g.metric.clone(), g.period, parent))
                 .or_default() += 1;
         }
     }
@@ -77,7 +77,7 @@ pub async fn views(
             None => (Scope::Company, Dim::Rep),
             Some(p) => (Scope::Unit(p), Dim::Unit),
         };
-        let Ok(period_of_batch) = engine.calendar().parse(&period) else {
+        let Ok(period_of_batch) = engine.calendar().period(period) else {
             continue;
         };
         let answer = engine
@@ -106,7 +106,7 @@ pub async fn views(
     }
     let mut out = Vec::with_capacity(goals.len());
     for goal in goals {
-        let period = engine.calendar().parse(&goal.period)?;
+        let period = engine.calendar().period(goal.period)?;
         let (scope, unit) = match (scope_of(&goal), metric_unit(&goal.metric, engine)) {
             (Ok(scope), Ok(unit)) => (scope, unit),
             (Err(e), _) | (_, Err(e)) => {
@@ -123,7 +123,7 @@ pub async fn views(
             }
         };
         let batched = group_of(&goal).and_then(|(parent, key)| {
-            let values = batches.get(&(goal.metric.clone(), goal.period.clone(), parent))?;
+            let values = batches.get(&(goal.metric.clone(), goal.period, parent))?;
             Some(
                 values
                     .get(&key)
@@ -168,7 +168,7 @@ pub async fn smart(
     today: NaiveDate,
 ) -> AppResult<Vec<SmartCheck>> {
     let scope = scope_of(goal)?;
-    let period = engine.calendar().parse(&goal.period)?;
+    let period = engine.calendar().period(goal.period)?;
     let additive = is_additive(&goal.metric);
     // History the calendar cannot name (before year 1000, beyond ten
     // years) is no history: the check says so rather than failing.

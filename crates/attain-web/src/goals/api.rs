@@ -45,7 +45,7 @@ pub(crate) fn view_json(v: &GoalView) -> Value {
         "unit": v.unit.key(),
         "scope": g.scope.key(),
         "scope_label": v.scope_label,
-        "period": g.period,
+        "period": g.period.to_string(),
         "start": v.period.start().to_string(),
         "end": v.period.last_day().to_string(),
         "target": g.target().to_string(),
@@ -159,7 +159,7 @@ async fn list(
                 .calendar()
                 .parse(text)
                 .map_err(|e| ApiError::bad_field("period", text, format!("period: {e}")))?
-                .to_string(),
+                .key(),
         ),
         None => None,
     };

@@ -91,7 +91,7 @@ fn row(i18n: &I18n, engine: &Engine<'_>, v: &GoalView, depth: usize) -> Row {
         id: v.goal.id.raw(),
         depth,
         title,
-        period: v.goal.period.clone(),
+        period: v.goal.period.to_string(),
         target: i18n.kpi_value(v.unit, Some(v.goal.target()), base),
         actual: i18n.kpi_value(v.unit, v.actual, base),
         attainment: attainment.map_or_else(
