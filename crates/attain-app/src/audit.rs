@@ -15,10 +15,9 @@ pub async fn read(
     limit: i64,
     before: Option<i64>,
 ) -> AppResult<Vec<AuditEntry>> {
-    if !by.can_read_audit_log() {
-        return Err(AppError::Forbidden(
-            "only administrators and sales operations read the audit log".into(),
-        ));
-    }
+    AppError::unless_allowed(
+        by.can_read_audit_log(),
+        "only administrators and sales operations read the audit log",
+    )?;
     Ok(store.audit_log(entity, limit, before).await?)
 }

@@ -87,6 +87,18 @@ pub enum AppError {
     Internal(String),
 }
 
+impl AppError {
+    /// `Ok` when a permission allows the action, else [`Self::Forbidden`]
+    /// with the reason a person is told.
+    pub fn unless_allowed(allowed: bool, reason: &str) -> Result<(), Self> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(Self::Forbidden(reason.to_owned()))
+        }
+    }
+}
+
 impl From<attain_kpi::KpiError> for AppError {
     fn from(e: attain_kpi::KpiError) -> Self {
         match e {

@@ -16,10 +16,11 @@ use crate::{AppError, AppResult};
 /// administrators, and the shell.
 fn may_define(by: By<'_>) -> AppResult<()> {
     match by {
-        By::Person(p) if !p.can_define_metrics() => Err(AppError::Forbidden(
-            "defining metrics is for sales ops and admins".into(),
-        )),
-        _ => Ok(()),
+        By::Person(p) => AppError::unless_allowed(
+            p.can_define_metrics(),
+            "defining metrics is for sales ops and admins",
+        ),
+        By::Cli | By::System => Ok(()),
     }
 }
 

@@ -28,11 +28,8 @@ pub async fn delete(store: &Store, by: &Principal, entity: &str, id: i64) -> App
 /// for new and replaced records), which a handler may ask first to refuse
 /// before reading a body.
 pub fn may_write(by: &Principal) -> AppResult<()> {
-    if by.can_write_records() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "writing sales data is for sales ops and admins".into(),
-        ))
-    }
+    AppError::unless_allowed(
+        by.can_write_records(),
+        "writing sales data is for sales ops and admins",
+    )
 }

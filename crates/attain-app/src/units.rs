@@ -9,13 +9,10 @@ use crate::{AppError, AppResult};
 /// Whether `by` may change the tree: the one check every change makes
 /// (a handler may ask it first, to refuse before judging a body).
 pub fn may_manage(by: &Principal) -> AppResult<()> {
-    if by.can_manage_units() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "only an administrator changes the organisation".into(),
-        ))
-    }
+    AppError::unless_allowed(
+        by.can_manage_units(),
+        "only an administrator changes the organisation",
+    )
 }
 
 /// Adds a unit under its parent.

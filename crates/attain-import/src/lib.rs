@@ -731,13 +731,10 @@ pub async fn import_table_for(
 }
 
 fn may_import(by: &attain_core::Principal) -> AppResult<()> {
-    if by.can_import() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "importing data is for sales ops and admins".into(),
-        ))
-    }
+    AppError::unless_allowed(
+        by.can_import(),
+        "importing data is for sales ops and admins",
+    )
 }
 
 /// Imports `bytes` (a file called `file`) as `entity`. On any problem
