@@ -5,14 +5,21 @@
 
 use attain_core::sales::{
     Activity, Channel, Competitor, Contact, Course, Customer, Deal, Enrolment, ExchangeRate,
-    MarketSize, Order, OrderLine, Payment, Product, Refund, Spend, SpendKind, StageChange,
-    SurveyResponse, Ticket,
+    MarketSize, Order, OrderLine, Payment, Product, Refund, Spend, StageChange, SurveyResponse,
+    Ticket,
 };
-use attain_core::{CustomerId, DealId, ExternalId, Money, UserId};
+use attain_core::{CustomerId, DealId, ExternalId, ProductId, UserId};
+use std::collections::HashMap;
 
 use crate::BeginWrite as _;
-use crate::bulk::{Val, bulk_insert};
-use crate::{Store, StoreError, StoreResult, on_pool};
+use crate::bulk::bulk_insert;
+use crate::facts::{
+    ActivityRow, ChannelRow, CompetitorRow, ContactRow, CourseRow, CustomerRow, DealCompetitorRow,
+    DealRow, EnrolmentRow, MarketSizeRow, MoneyMove, OrderLineRow, OrderRow, PaymentRow,
+    ProductRow, RateRow, RefundRow, Rows, SpendRow, StageRow, SurveyRow, TicketRow, minor,
+    rows_with_ids, table_rows,
+};
+use crate::{Store, StoreResult, on_pool};
 
 /// Records to write together, in one transaction, in foreign-key order.
 /// Records that carry an ID keep it: the caller assigns IDs (the demo on a
@@ -92,437 +99,230 @@ impl SalesBatch {
     }
 }
 
-fn minor(m: &Money) -> StoreResult<i64> {
-    m.to_minor_units()
-        .map_err(|e| StoreError::Invalid(format!("amount {m}: {e}")))
+fn ext(e: &Option<ExternalId>) -> Option<&str> {
+    e.as_ref().map(ExternalId::as_str)
 }
 
-fn ext(e: &Option<ExternalId>) -> Val {
-    Val::OptText(e.as_ref().map(|x| x.as_str().to_owned()))
-}
-
-fn rows_of<T>(items: &[T], f: impl Fn(&T) -> StoreResult<Vec<Val>>) -> StoreResult<Vec<Vec<Val>>> {
-    items.iter().map(f).collect()
-}
-
-/// One table's worth of a batch: name, columns, rows.
-type TableRows = (&'static str, &'static [&'static str], Vec<Vec<Val>>);
-
-/// Every table of the batch as (table, columns, rows), in foreign-key order.
-fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<TableRows>> {
+/// Every table of the batch, in foreign-key order, each written by its
+/// one row type.
+fn batch_tables(b: &SalesBatch) -> StoreResult<Vec<Rows>> {
     // An order's cost is the sum of its lines' (which come in the same batch).
-    let mut cost_of: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    let mut cost_of: HashMap<i64, i64> = HashMap::new();
     for l in &b.order_lines {
         *cost_of.entry(l.order.raw()).or_default() += minor(&l.cost)?;
     }
+    let mut total_of: HashMap<i64, i64> = HashMap::with_capacity(b.orders.len());
+    for o in &b.orders {
+        total_of.insert(o.id.raw(), minor(&o.total)?);
+    }
     Ok(vec![
-        (
-            "channels",
-            &["key", "name"],
-            rows_of(&b.channels, |c| {
-                Ok(vec![Val::Text(c.key.clone()), Val::Text(c.name.clone())])
-            })?,
-        ),
-        (
-            "products",
-            &[
-                "id",
-                "sku",
-                "name",
-                "category",
-                "currency",
-                "list_price_minor",
-                "unit_cost_minor",
-                "active",
-                "external_id",
-            ],
-            rows_of(&b.products, |p| {
-                Ok(vec![
-                    Val::I64(p.id.raw()),
-                    Val::Text(p.sku.clone()),
-                    Val::Text(p.name.clone()),
-                    Val::Text(p.category.clone()),
-                    Val::Text(p.list_price.currency().code().to_owned()),
-                    Val::I64(minor(&p.list_price)?),
-                    Val::I64(minor(&p.unit_cost)?),
-                    Val::Bool(p.active),
-                    ext(&p.external_id),
-                ])
-            })?,
-        ),
-        (
-            "competitors",
-            &["id", "name", "price_position", "strengths", "weaknesses"],
-            rows_of(&b.competitors, |c| {
-                Ok(vec![
-                    Val::I64(c.id.raw()),
-                    Val::Text(c.name.clone()),
-                    Val::OptText(c.price_position.clone()),
-                    Val::OptText(c.strengths.clone()),
-                    Val::OptText(c.weaknesses.clone()),
-                ])
-            })?,
-        ),
-        (
-            "courses",
-            &["id", "name", "kind"],
-            rows_of(&b.courses, |c| {
-                Ok(vec![
-                    Val::I64(c.id.raw()),
-                    Val::Text(c.name.clone()),
-                    Val::Text(c.kind.key().into()),
-                ])
-            })?,
-        ),
-        (
-            "customers",
-            &[
-                "id",
-                "name",
-                "industry",
-                "region",
-                "size",
-                "segment",
-                "source_channel",
-                "owner_id",
-                "territory_id",
-                "status",
-                "in_pool",
-                "created_on",
-                "external_id",
-            ],
-            rows_of(&b.customers, |c| {
-                Ok(vec![
-                    Val::I64(c.id.raw()),
-                    Val::Text(c.name.clone()),
-                    Val::OptText(c.industry.clone()),
-                    Val::OptText(c.region.clone()),
-                    Val::OptText(c.size.map(|s| s.key().to_owned())),
-                    Val::OptText(c.segment.clone()),
-                    Val::OptText(c.source_channel.clone()),
-                    Val::OptI64(c.owner.map(UserId::raw)),
-                    Val::OptI64(c.territory.map(|t| t.raw())),
-                    Val::Text(c.status.key().into()),
-                    Val::Bool(c.in_pool),
-                    Val::Date(c.created_on),
-                    ext(&c.external_id),
-                ])
-            })?,
-        ),
-        (
-            "contacts",
-            &[
-                "id",
-                "customer_id",
-                "name",
-                "title",
-                "email",
-                "phone",
-                "owner_id",
-                "external_id",
-            ],
-            rows_of(&b.contacts, |c| {
-                Ok(vec![
-                    Val::I64(c.id.raw()),
-                    Val::OptI64(c.customer.map(CustomerId::raw)),
-                    Val::Text(c.name.clone()),
-                    Val::OptText(c.title.clone()),
-                    Val::OptText(c.email.clone()),
-                    Val::OptText(c.phone.clone()),
-                    Val::OptI64(c.owner.map(UserId::raw)),
-                    ext(&c.external_id),
-                ])
-            })?,
-        ),
-        (
-            "exchange_rates",
-            &["currency", "month", "rate_to_base"],
-            rows_of(&b.exchange_rates, |r| {
-                Ok(vec![
-                    Val::Text(r.currency.code().to_owned()),
-                    Val::Text(r.month.format("%Y-%m").to_string()),
-                    Val::Text(r.rate_to_base.normalize().to_string()),
-                ])
-            })?,
-        ),
-        (
-            "deals",
-            &[
-                "id",
-                "name",
-                "customer_id",
-                "owner_id",
-                "currency",
-                "amount_minor",
-                "stage",
-                "probability",
-                "forecast_category",
-                "status",
-                "created_on",
-                "expected_close_on",
-                "closed_on",
-                "lost_reason",
-                "source_channel",
-                "external_id",
-            ],
-            rows_of(&b.deals, |d| {
-                Ok(vec![
-                    Val::I64(d.id.raw()),
-                    Val::Text(d.name.clone()),
-                    Val::I64(d.customer.raw()),
-                    Val::I64(d.owner.raw()),
-                    Val::Text(d.amount.currency().code().into()),
-                    Val::I64(minor(&d.amount)?),
-                    Val::Text(d.stage.clone()),
-                    Val::I64(i64::from(d.probability)),
-                    Val::Text(d.forecast_category.key().into()),
-                    Val::Text(d.status.key().into()),
-                    Val::Date(d.created_on),
-                    Val::Date(d.expected_close_on),
-                    Val::OptDate(d.closed_on),
-                    Val::OptText(d.lost_reason.clone()),
-                    Val::OptText(d.source_channel.clone()),
-                    ext(&d.external_id),
-                ])
-            })?,
-        ),
-        (
-            "deal_stage_history",
-            &["deal_id", "stage", "entered_on"],
-            rows_of(&b.stage_changes, |s| {
-                Ok(vec![
-                    Val::I64(s.deal.raw()),
-                    Val::Text(s.stage.clone()),
-                    Val::Date(s.entered_on),
-                ])
-            })?,
-        ),
-        (
-            "deal_competitors",
-            &["deal_id", "competitor_id"],
-            rows_of(&b.deal_competitors, |(d, c)| {
-                Ok(vec![Val::I64(d.raw()), Val::I64(c.raw())])
-            })?,
-        ),
-        (
-            "orders",
-            &[
-                "id",
-                "number",
-                "customer_id",
-                "owner_id",
-                "deal_id",
-                "order_date",
-                "currency",
-                "total_minor",
-                "cost_minor",
-                "status",
-                "external_id",
-            ],
-            rows_of(&b.orders, |o| {
-                let cost = cost_of.get(&o.id.raw()).copied().unwrap_or(0);
-                Ok(vec![
-                    Val::I64(o.id.raw()),
-                    Val::Text(o.number.clone()),
-                    Val::I64(o.customer.raw()),
-                    Val::I64(o.owner.raw()),
-                    Val::OptI64(o.deal.map(DealId::raw)),
-                    Val::Date(o.order_date),
-                    Val::Text(o.total.currency().code().into()),
-                    Val::I64(minor(&o.total)?),
-                    Val::I64(cost),
-                    Val::Text(
-                        if o.cancelled {
-                            "cancelled"
-                        } else {
-                            "confirmed"
-                        }
-                        .into(),
-                    ),
-                    ext(&o.external_id),
-                ])
-            })?,
-        ),
-        (
-            "order_lines",
-            &[
-                "order_id",
-                "product_id",
-                "quantity",
-                "unit_price_minor",
-                "amount_minor",
-                "cost_minor",
-            ],
-            rows_of(&b.order_lines, |l| {
-                Ok(vec![
-                    Val::I64(l.order.raw()),
-                    Val::OptI64(l.product.map(attain_core::ProductId::raw)),
-                    Val::I64(l.quantity),
-                    Val::I64(minor(&l.unit_price)?),
-                    Val::I64(minor(&l.amount)?),
-                    Val::I64(minor(&l.cost)?),
-                ])
-            })?,
-        ),
-        (
-            "payments",
-            &[
-                "order_id",
-                "received_on",
-                "currency",
-                "amount_minor",
-                "method",
-                "external_id",
-            ],
-            rows_of(&b.payments, |p| {
-                Ok(vec![
-                    Val::I64(p.order.raw()),
-                    Val::Date(p.received_on),
-                    Val::Text(p.amount.currency().code().into()),
-                    Val::I64(minor(&p.amount)?),
-                    Val::OptText(p.method.clone()),
-                    ext(&p.external_id),
-                ])
-            })?,
-        ),
-        (
-            "refunds",
-            &[
-                "order_id",
-                "refunded_on",
-                "currency",
-                "amount_minor",
-                "reason",
-                "external_id",
-            ],
-            rows_of(&b.refunds, |r| {
-                Ok(vec![
-                    Val::I64(r.order.raw()),
-                    Val::Date(r.refunded_on),
-                    Val::Text(r.amount.currency().code().into()),
-                    Val::I64(minor(&r.amount)?),
-                    Val::OptText(r.reason.clone()),
-                    ext(&r.external_id),
-                ])
-            })?,
-        ),
-        (
-            "spend",
-            &[
-                "channel",
-                "kind",
-                "spent_on",
-                "currency",
-                "amount_minor",
-                "org_unit_id",
-                "description",
-            ],
-            rows_of(&b.spend, |s| {
-                Ok(vec![
-                    Val::Text(s.channel.clone()),
-                    Val::Text(match s.kind {
-                        SpendKind::Marketing => "marketing".into(),
-                        SpendKind::Sales => "sales".into(),
-                    }),
-                    Val::Date(s.spent_on),
-                    Val::Text(s.amount.currency().code().into()),
-                    Val::I64(minor(&s.amount)?),
-                    Val::OptI64(s.unit.map(|u| u.raw())),
-                    Val::OptText(s.description.clone()),
-                ])
-            })?,
-        ),
-        (
-            "activities",
-            &[
-                "kind",
-                "owner_id",
-                "customer_id",
-                "deal_id",
-                "occurred_on",
-                "subject",
-            ],
-            rows_of(&b.activities, |a| {
-                Ok(vec![
-                    Val::Text(a.kind.key().into()),
-                    Val::I64(a.owner.raw()),
-                    Val::OptI64(a.customer.map(CustomerId::raw)),
-                    Val::OptI64(a.deal.map(DealId::raw)),
-                    Val::Date(a.occurred_on),
-                    Val::OptText(a.subject.clone()),
-                ])
-            })?,
-        ),
-        (
-            "tickets",
-            &[
-                "customer_id",
-                "opened_at",
-                "first_response_at",
-                "resolved_at",
-                "priority",
-                "category",
-                "subject",
-            ],
-            rows_of(&b.tickets, |t| {
-                Ok(vec![
-                    Val::I64(t.customer.raw()),
-                    Val::Ts(t.opened_at),
-                    Val::OptTs(t.first_response_at),
-                    Val::OptTs(t.resolved_at),
-                    Val::Text(t.priority.key().into()),
-                    Val::OptText(t.category.clone()),
-                    Val::OptText(t.subject.clone()),
-                ])
-            })?,
-        ),
-        (
-            "survey_responses",
-            &["customer_id", "kind", "score", "responded_on", "comment"],
-            rows_of(&b.surveys, |s| {
-                Ok(vec![
-                    Val::I64(s.customer.raw()),
-                    Val::Text(s.kind.key().into()),
-                    Val::I64(i64::from(s.score)),
-                    Val::Date(s.responded_on),
-                    Val::OptText(s.comment.clone()),
-                ])
-            })?,
-        ),
-        (
-            "enrolments",
-            &[
-                "course_id",
-                "user_id",
-                "assigned_on",
-                "due_on",
-                "completed_on",
-                "score",
-            ],
-            rows_of(&b.enrolments, |e| {
-                Ok(vec![
-                    Val::I64(e.course.raw()),
-                    Val::I64(e.user.raw()),
-                    Val::Date(e.assigned_on),
-                    Val::Date(e.due_on),
-                    Val::OptDate(e.completed_on),
-                    Val::OptI64(e.score.map(i64::from)),
-                ])
-            })?,
-        ),
-        (
-            "market_sizes",
-            &["segment", "region", "period", "currency", "amount_minor"],
-            rows_of(&b.market_sizes, |m| {
-                Ok(vec![
-                    Val::Text(m.segment.clone()),
-                    Val::Text(m.region.clone()),
-                    Val::Text(m.period.clone()),
-                    Val::Text(m.amount.currency().code().into()),
-                    Val::I64(minor(&m.amount)?),
-                ])
-            })?,
-        ),
+        table_rows(b.channels.iter().map(|c| ChannelRow {
+            key: &c.key,
+            name: &c.name,
+        }))?,
+        rows_with_ids(b.products.iter().map(|p| {
+            (
+                p.id.raw(),
+                ProductRow {
+                    sku: &p.sku,
+                    name: &p.name,
+                    category: &p.category,
+                    list_price: &p.list_price,
+                    unit_cost: &p.unit_cost,
+                    active: p.active,
+                    external_id: ext(&p.external_id),
+                },
+            )
+        }))?,
+        rows_with_ids(b.competitors.iter().map(|c| {
+            (
+                c.id.raw(),
+                CompetitorRow {
+                    name: &c.name,
+                    website: None,
+                    price_position: c.price_position.as_deref(),
+                    strengths: c.strengths.as_deref(),
+                    weaknesses: c.weaknesses.as_deref(),
+                    external_id: None,
+                },
+            )
+        }))?,
+        rows_with_ids(b.courses.iter().map(|c| {
+            (
+                c.id.raw(),
+                CourseRow {
+                    name: &c.name,
+                    kind: c.kind,
+                    external_id: None,
+                },
+            )
+        }))?,
+        rows_with_ids(b.customers.iter().map(|c| {
+            (
+                c.id.raw(),
+                CustomerRow {
+                    name: &c.name,
+                    industry: c.industry.as_deref(),
+                    region: c.region.as_deref(),
+                    size: c.size,
+                    segment: c.segment.as_deref(),
+                    source_channel: c.source_channel.as_deref(),
+                    owner: c.owner.map(UserId::raw),
+                    territory: c.territory.map(|t| t.raw()),
+                    status: c.status,
+                    in_pool: c.in_pool,
+                    created_on: c.created_on,
+                    external_id: ext(&c.external_id),
+                },
+            )
+        }))?,
+        rows_with_ids(b.contacts.iter().map(|c| {
+            (
+                c.id.raw(),
+                ContactRow {
+                    customer: c.customer.map(CustomerId::raw),
+                    name: &c.name,
+                    title: c.title.as_deref(),
+                    email: c.email.as_deref(),
+                    phone: c.phone.as_deref(),
+                    owner: c.owner.map(UserId::raw),
+                    external_id: ext(&c.external_id),
+                },
+            )
+        }))?,
+        table_rows(b.exchange_rates.iter().map(|r| RateRow {
+            currency: r.currency.code(),
+            month: r.month.format("%Y-%m").to_string(),
+            rate_to_base: r.rate_to_base.normalize().to_string(),
+        }))?,
+        rows_with_ids(b.deals.iter().map(|d| {
+            (
+                d.id.raw(),
+                DealRow {
+                    name: &d.name,
+                    customer: d.customer.raw(),
+                    owner: d.owner.raw(),
+                    amount: &d.amount,
+                    stage: &d.stage,
+                    probability: d.probability,
+                    forecast_category: d.forecast_category,
+                    status: d.status,
+                    created_on: d.created_on,
+                    expected_close_on: d.expected_close_on,
+                    closed_on: d.closed_on,
+                    lost_reason: d.lost_reason.as_deref(),
+                    source_channel: d.source_channel.as_deref(),
+                    external_id: ext(&d.external_id),
+                },
+            )
+        }))?,
+        table_rows(b.stage_changes.iter().map(|s| StageRow {
+            deal: s.deal.raw(),
+            stage: &s.stage,
+            entered_on: s.entered_on,
+        }))?,
+        table_rows(b.deal_competitors.iter().map(|(d, c)| DealCompetitorRow {
+            deal: d.raw(),
+            competitor: c.raw(),
+        }))?,
+        rows_with_ids(b.orders.iter().map(|o| {
+            (
+                o.id.raw(),
+                OrderRow {
+                    number: &o.number,
+                    customer: o.customer.raw(),
+                    owner: o.owner.raw(),
+                    deal: o.deal.map(DealId::raw),
+                    order_date: o.order_date,
+                    currency: o.total.currency().code(),
+                    total_minor: total_of.get(&o.id.raw()).copied().unwrap_or(0),
+                    cost_minor: cost_of.get(&o.id.raw()).copied().unwrap_or(0),
+                    cancelled: o.cancelled,
+                    external_id: ext(&o.external_id),
+                },
+            )
+        }))?,
+        table_rows(b.order_lines.iter().map(|l| OrderLineRow {
+            order: l.order.raw(),
+            product: l.product.map(ProductId::raw),
+            quantity: l.quantity,
+            unit_price: &l.unit_price,
+            amount: &l.amount,
+            cost: &l.cost,
+        }))?,
+        table_rows(b.payments.iter().map(|p| {
+            PaymentRow(MoneyMove {
+                order: p.order.raw(),
+                on: p.received_on,
+                amount: &p.amount,
+                note: p.method.as_deref(),
+                external_id: ext(&p.external_id),
+            })
+        }))?,
+        table_rows(b.refunds.iter().map(|r| {
+            RefundRow(MoneyMove {
+                order: r.order.raw(),
+                on: r.refunded_on,
+                amount: &r.amount,
+                note: r.reason.as_deref(),
+                external_id: ext(&r.external_id),
+            })
+        }))?,
+        table_rows(b.spend.iter().map(|s| SpendRow {
+            channel: &s.channel,
+            kind: s.kind,
+            spent_on: s.spent_on,
+            amount: &s.amount,
+            unit: s.unit.map(|u| u.raw()),
+            description: s.description.as_deref(),
+            external_id: None,
+        }))?,
+        table_rows(b.activities.iter().map(|a| ActivityRow {
+            kind: a.kind,
+            owner: a.owner.raw(),
+            customer: a.customer.map(CustomerId::raw),
+            deal: a.deal.map(DealId::raw),
+            contact: None,
+            lead_external_id: None,
+            related_external_id: None,
+            occurred_on: a.occurred_on,
+            subject: a.subject.as_deref(),
+            external_id: None,
+        }))?,
+        table_rows(b.tickets.iter().map(|t| TicketRow {
+            customer: Some(t.customer.raw()),
+            contact: None,
+            opened_at: t.opened_at,
+            first_response_at: t.first_response_at,
+            resolved_at: t.resolved_at,
+            priority: t.priority,
+            category: t.category.as_deref(),
+            subject: t.subject.as_deref(),
+            external_id: None,
+        }))?,
+        table_rows(b.surveys.iter().map(|s| SurveyRow {
+            customer: s.customer.raw(),
+            kind: s.kind,
+            score: s.score,
+            responded_on: s.responded_on,
+            comment: s.comment.as_deref(),
+            external_id: None,
+        }))?,
+        table_rows(b.enrolments.iter().map(|e| EnrolmentRow {
+            course: e.course.raw(),
+            user: e.user.raw(),
+            assigned_on: e.assigned_on,
+            due_on: e.due_on,
+            completed_on: e.completed_on,
+            score: e.score,
+            external_id: None,
+        }))?,
+        table_rows(b.market_sizes.iter().map(|m| MarketSizeRow {
+            segment: &m.segment,
+            region: &m.region,
+            period: &m.period,
+            amount: &m.amount,
+        }))?,
     ])
 }
 
@@ -544,8 +344,8 @@ impl Store {
         let tables = batch_tables(batch)?;
         on_pool!(self, pool => {
             let mut tx = pool.begin_serial().await?;
-            for (table, columns, rows) in &tables {
-                bulk_insert!(tx, table, columns, rows);
+            for t in &tables {
+                bulk_insert!(tx, t.table, &t.columns, &t.rows);
             }
             tx.commit().await?;
         });

@@ -7,12 +7,13 @@ use std::collections::HashSet;
 
 use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
-use crate::import::{
+use crate::facts::{
     ACTIVITIES_TARGET, COMPETITORS_TARGET, CONTACTS_TARGET, COURSES_TARGET, CUSTOMERS_TARGET,
     DEALS_TARGET, ENROLMENTS_TARGET, MARKET_SIZES_TARGET, ORDERS_TARGET, PAYMENTS_TARGET,
     PRODUCTS_TARGET, REFUNDS_TARGET, SPEND_TARGET, SURVEYS_TARGET, TERRITORIES_TARGET,
-    TICKETS_TARGET, touch,
+    TICKETS_TARGET,
 };
+use crate::import::touch;
 use crate::kpi::{Touched, refresh_rollups};
 use crate::snapshot::{Target, snapshots_by_id};
 use crate::{Actor, Store, StoreError, StoreResult, on_pool};

@@ -18,6 +18,7 @@ mod bulk;
 mod by_id;
 mod config;
 mod error;
+mod facts;
 mod goals;
 mod import;
 mod kpi;

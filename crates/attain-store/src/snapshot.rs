@@ -20,6 +20,8 @@ pub(crate) struct Target {
     pub columns: &'static [&'static str],
     /// The columns that find a record again (its conflict key).
     pub key: &'static [&'static str],
+    /// Columns an update leaves as they are (written only by the demo).
+    pub kept: &'static [&'static str],
     /// Whether the table has an `id` column (exchange rates do not).
     pub has_id: bool,
     /// Whether the records have lines that are part of them (orders).

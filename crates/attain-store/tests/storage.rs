@@ -240,3 +240,43 @@ store_test!(async fn unique_and_foreign_key_violations_read_as_sentences_not_dat
     };
     assert!(matches!(&err, StoreError::Invalid(m) if m == expected), "{err}");
 });
+
+store_test!(async fn the_demo_and_an_import_write_customers_through_one_writer_that_keeps_the_territory(store) {
+    // One writer per fact table: a re-import of a customer the demo wrote
+    // updates what the file carries and keeps what files never carry
+    // (the territory), instead of setting it to nothing.
+    use attain_store::{AuditScope, ImportAudit, ImportRecords, ImportedCustomer, ImportedTerritory, NewOwners};
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let audit = |entity: &str| ImportAudit { actor: attain_store::Actor::named("test"), entity: entity.into(), scope: AuditScope::File("f.csv".into()), today: day };
+    let territories = ImportRecords::Territories(vec![ImportedTerritory { external_id: ExternalId::new("T-east").unwrap(), name: "East".into(), parent: None }]);
+    store.import_records(&territories, &NewOwners::default(), &audit("territories"), &|_| {}).await.unwrap();
+    // The only territory has the first ID (a wrong one would break the
+    // customer's foreign key below).
+    let east = attain_core::TerritoryId::from_raw(1);
+    let mut c = customer(1, "Nova Labs");
+    c.territory = Some(east);
+    c.external_id = Some(ExternalId::new("C-1").unwrap());
+    store.insert_sales_batch(&attain_store::SalesBatch { customers: vec![c], ..Default::default() }).await.unwrap();
+
+    let file = ImportRecords::Customers(vec![ImportedCustomer {
+        external_id: ExternalId::new("C-1").unwrap(),
+        existing: None,
+        name: "Nova Labs Ltd".into(),
+        industry: Some("Biotech".into()),
+        region: None,
+        size: None,
+        segment: None,
+        source_channel: None,
+        owner: None,
+        status: attain_core::sales::CustomerStatus::Active,
+        created_on: day,
+    }]);
+    let counts = store.import_records(&file, &NewOwners::default(), &audit("customers"), &|_| {}).await.unwrap();
+    assert_eq!((counts.created, counts.updated), (0, 1));
+    let all = store.customers_visible(&attain_core::Visibility::Everything, &Default::default(), 0, 10).await.unwrap();
+    let [stored] = all.items.as_slice() else { panic!("one customer, got {:?}", all.items) };
+    assert_eq!(stored.name, "Nova Labs Ltd");
+    assert_eq!(stored.industry.as_deref(), Some("Biotech"));
+    assert_eq!(stored.status, attain_core::sales::CustomerStatus::Active);
+    assert_eq!(stored.territory, Some(east), "the import kept the demo's territory");
+});

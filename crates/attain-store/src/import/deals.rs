@@ -9,9 +9,10 @@ use chrono::NaiveDate;
 
 use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
-use crate::bulk::{Val, bulk_insert};
+use crate::bulk::bulk_insert;
+use crate::facts::{DEALS_TARGET, DealRow, Fact as _, STAGES_TARGET, StageRow, rows as fact_rows};
 use crate::kpi::{Touched, refresh_rollups};
-use crate::snapshot::{Changes, ImportAudit, Target, audit_import, snapshots};
+use crate::snapshot::{Changes, ImportAudit, audit_import, snapshots};
 use crate::{Actor, Store, StoreError, StoreResult, on_pool};
 
 use super::*;
@@ -48,33 +49,6 @@ pub struct ImportedDeal {
     /// Lead source: the channel (created when new).
     pub source_channel: Option<Channel>,
 }
-
-const DEAL_COLUMNS: &[&str] = &[
-    "name",
-    "customer_id",
-    "owner_id",
-    "currency",
-    "amount_minor",
-    "stage",
-    "probability",
-    "forecast_category",
-    "status",
-    "created_on",
-    "expected_close_on",
-    "closed_on",
-    "lost_reason",
-    "source_channel",
-    "external_id",
-];
-
-/// Where imported deals go.
-pub(crate) const DEALS_TARGET: Target = Target {
-    table: "deals",
-    columns: DEAL_COLUMNS,
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
 
 impl Store {
     /// Writes imported deals in one transaction: all rows or none. A new
@@ -124,28 +98,26 @@ impl Store {
             counts.customers_created = created;
             let mut rows = Vec::with_capacity(deals.len());
             for d in deals {
-                rows.push(vec![
-                    Val::Text(d.name.clone()),
-                    Val::I64(customer_of(&ids, &d.customer)?),
-                    Val::I64(owner_id(d.owner, &created_owners)?.raw()),
-                    Val::Text(d.amount.currency().code().into()),
-                    Val::I64(minor(&d.amount)?),
-                    Val::Text(d.stage.clone()),
-                    Val::I64(i64::from(d.probability)),
-                    Val::Text(d.forecast_category.key().into()),
-                    Val::Text(d.status.key().into()),
-                    Val::Date(d.created_on),
-                    Val::Date(d.expected_close_on),
-                    Val::OptDate(d.closed_on),
-                    Val::OptText(d.lost_reason.clone()),
-                    Val::OptText(d.source_channel.as_ref().map(|c| c.key.clone())),
-                    Val::Text(d.external_id.as_str().into()),
-                ]);
+                rows.push(DealRow {
+                    name: &d.name,
+                    customer: customer_of(&ids, &d.customer)?,
+                    owner: owner_id(d.owner, &created_owners)?.raw(),
+                    amount: &d.amount,
+                    stage: &d.stage,
+                    probability: d.probability,
+                    forecast_category: d.forecast_category,
+                    status: d.status,
+                    created_on: d.created_on,
+                    expected_close_on: d.expected_close_on,
+                    closed_on: d.closed_on,
+                    lost_reason: d.lost_reason.as_deref(),
+                    source_channel: d.source_channel.as_ref().map(|c| c.key.as_str()),
+                    external_id: Some(d.external_id.as_str()),
+                }.values()?);
             }
             let keys: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
             let was = snapshots!(tx, &DEALS_TARGET, &keys, audit.per_record());
-            let suffix = upsert_suffix(&["external_id"], DEAL_COLUMNS);
-            bulk_insert!(tx, "deals", DEAL_COLUMNS, &rows, &suffix, progress);
+            bulk_insert!(tx, DEALS_TARGET.table, DEALS_TARGET.columns, &rows, &DEALS_TARGET.upsert_suffix(), progress);
             // Stage history for new deals and changed stages.
             let changed: Vec<&ImportedDeal> = deals
                 .iter()
@@ -160,9 +132,10 @@ impl Store {
                 for d in changed {
                     let id = deal_ids.get(d.external_id.as_str()).copied().ok_or_else(|| StoreError::Invalid(format!("deal {} was not stored", d.external_id)))?;
                     let entered = if before.contains_key(d.external_id.as_str()) { today } else { d.created_on };
-                    history.push(vec![Val::I64(id), Val::Text(d.stage.clone()), Val::Date(entered)]);
+                    history.push(StageRow { deal: id, stage: &d.stage, entered_on: entered });
                 }
-                bulk_insert!(tx, "deal_stage_history", &["deal_id", "stage", "entered_on"], &history);
+                let history = fact_rows(history)?;
+                bulk_insert!(tx, STAGES_TARGET.table, STAGES_TARGET.columns, &history);
             }
             for d in deals {
                 touched.owners.insert(owner_id(d.owner, &created_owners)?.raw());

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use attain_core::{CustomerId, ExternalId, Login, Money, UserId};
+use attain_core::sales::CustomerStatus;
+use attain_core::{CustomerId, ExternalId, Login, UserId};
 use chrono::NaiveDate;
 
 use crate::kpi::Touched;
@@ -90,20 +91,6 @@ pub struct ImportCounts {
     pub courses_created: usize,
     /// Of [`Self::updated`], the records the write left exactly as they were.
     pub unchanged: usize,
-}
-
-/// ` ON CONFLICT (key) DO UPDATE SET c = excluded.c, …` for every column but the key.
-fn upsert_suffix(key: &[&str], columns: &[&str]) -> String {
-    let sets: Vec<String> = columns
-        .iter()
-        .filter(|c| !key.contains(c))
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    format!(
-        " ON CONFLICT ({}) DO UPDATE SET {}",
-        key.join(", "),
-        sets.join(", ")
-    )
 }
 
 /// Creates the import's new owners inside `$tx`; evaluates to their IDs, in order.
@@ -286,7 +273,8 @@ macro_rules! resolve_customers {
     ($tx:ident, $refs:expr) => {{
         let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
         let mut created = 0_usize;
-        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(CUSTOMER_KEYS).fetch_all(&mut *$tx).await?;
+        let rows: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as(CUSTOMER_KEYS).fetch_all(&mut *$tx).await?;
         let mut index = CustomerIndex::of(rows);
         for (reference, owner, first_seen, active) in $refs {
             let reference: &CustomerRef = reference;
@@ -298,16 +286,30 @@ macro_rules! resolve_customers {
                 Some(id) => id,
                 None => {
                     created += 1;
-                    let id: i64 = sqlx::query_scalar("INSERT INTO customers (name, owner_id, status, in_pool, created_on, external_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                        .bind(&reference.name)
-                        .bind(owner.map(UserId::raw))
-                        .bind(if active { "active" } else { "prospect" })
-                        .bind(owner.is_none())
-                        .bind(first_seen)
-                        .bind(reference.external_id.as_ref().map(ExternalId::as_str))
-                        .fetch_one(&mut *$tx)
-                        .await?;
-                    index.add(id, &reference.name, reference.external_id.as_ref().map(ExternalId::as_str));
+                    let row = $crate::facts::CustomerRow {
+                        name: &reference.name,
+                        industry: None,
+                        region: None,
+                        size: None,
+                        segment: None,
+                        source_channel: None,
+                        owner: owner.map(UserId::raw),
+                        territory: None,
+                        status: if active {
+                            CustomerStatus::Active
+                        } else {
+                            CustomerStatus::Prospect
+                        },
+                        in_pool: owner.is_none(),
+                        created_on: first_seen,
+                        external_id: reference.external_id.as_ref().map(ExternalId::as_str),
+                    };
+                    let id = $crate::facts::insert_one!($tx, row, "");
+                    index.add(
+                        id,
+                        &reference.name,
+                        reference.external_id.as_ref().map(ExternalId::as_str),
+                    );
                     id
                 }
             };
@@ -330,11 +332,17 @@ macro_rules! create_channels {
         for channel in $channels {
             let channel: &Channel = channel;
             if existing.insert(channel.key.clone()) {
-                sqlx::query("INSERT INTO channels (key, name) VALUES ($1, $2)")
-                    .bind(&channel.key)
-                    .bind(&channel.name)
-                    .execute(&mut *$tx)
-                    .await?;
+                let row = $crate::facts::ChannelRow {
+                    key: &channel.key,
+                    name: &channel.name,
+                };
+                let values = $crate::facts::Fact::values(&row)?;
+                bulk_insert!(
+                    $tx,
+                    $crate::facts::CHANNELS_TARGET.table,
+                    $crate::facts::CHANNELS_TARGET.columns,
+                    &[values]
+                );
                 created += 1;
             }
         }
@@ -363,40 +371,15 @@ fn linked_customer(
     }
 }
 
-fn minor(m: &Money) -> StoreResult<i64> {
-    m.to_minor_units()
-        .map_err(|e| StoreError::Invalid(format!("amount {m}: {e}")))
-}
-
 mod deals;
 mod lookups;
 mod orders;
 mod records;
 
-pub(crate) use deals::DEALS_TARGET;
 pub use deals::ImportedDeal;
-pub(crate) use orders::ORDERS_TARGET;
 pub use orders::{ImportedLine, ImportedOrder};
-pub(crate) use records::{
-    ACTIVITIES_TARGET, COMPETITORS_TARGET, CONTACTS_TARGET, COURSES_TARGET, CUSTOMERS_TARGET,
-    ENROLMENTS_TARGET, MARKET_SIZES_TARGET, PAYMENTS_TARGET, PRODUCTS_TARGET, REFUNDS_TARGET,
-    SPEND_TARGET, SURVEYS_TARGET, TERRITORIES_TARGET, TICKETS_TARGET,
-};
 pub use records::{
     ImportRecords, ImportedActivity, ImportedCompetitor, ImportedContact, ImportedCourse,
     ImportedCustomer, ImportedEnrolment, ImportedMoneyMove, ImportedProduct, ImportedRate,
     ImportedSpend, ImportedSurvey, ImportedTerritory, ImportedTicket,
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_upsert_updates_every_column_but_its_key() {
-        assert_eq!(
-            upsert_suffix(&["a", "b"], &["a", "b", "c", "d"]),
-            " ON CONFLICT (a, b) DO UPDATE SET c = excluded.c, d = excluded.d"
-        );
-    }
-}

@@ -8,9 +8,10 @@ use chrono::NaiveDate;
 
 use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
-use crate::bulk::{Val, bulk_insert};
+use crate::bulk::bulk_insert;
+use crate::facts::{Fact as _, ORDER_LINES_TARGET, ORDERS_TARGET, OrderLineRow, OrderRow, minor};
 use crate::kpi::{Touched, refresh_rollups};
-use crate::snapshot::{Changes, ImportAudit, Target, audit_import, snapshots};
+use crate::snapshot::{Changes, ImportAudit, audit_import, snapshots};
 use crate::{Actor, Store, StoreError, StoreResult, on_pool};
 
 use super::*;
@@ -48,35 +49,6 @@ pub struct ImportedOrder {
     /// Lines (at least one); the total is their sum.
     pub lines: Vec<ImportedLine>,
 }
-
-const ORDER_COLUMNS: &[&str] = &[
-    "number",
-    "customer_id",
-    "owner_id",
-    "deal_id",
-    "order_date",
-    "currency",
-    "total_minor",
-    "cost_minor",
-    "status",
-    "external_id",
-];
-/// Where imported orders go, with their lines.
-pub(crate) const ORDERS_TARGET: Target = Target {
-    table: "orders",
-    columns: ORDER_COLUMNS,
-    key: &["number"],
-    has_id: true,
-    lines: true,
-};
-const LINE_COLUMNS: &[&str] = &[
-    "order_id",
-    "product_id",
-    "quantity",
-    "unit_price_minor",
-    "amount_minor",
-    "cost_minor",
-];
 
 impl Store {
     /// Writes imported orders with their lines in one transaction: all or
@@ -120,23 +92,22 @@ impl Store {
                     total = total.checked_add(minor(&l.amount)?).ok_or_else(|| StoreError::Invalid(format!("order {} total overflows", o.number)))?;
                     cost = cost.checked_add(minor(&l.cost)?).ok_or_else(|| StoreError::Invalid(format!("order {} cost overflows", o.number)))?;
                 }
-                rows.push(vec![
-                    Val::Text(o.number.clone()),
-                    Val::I64(customer_of(&customers, &o.customer)?),
-                    Val::I64(owner_id(o.owner, &created_owners)?.raw()),
-                    Val::OptI64(o.deal.map(DealId::raw)),
-                    Val::Date(o.order_date),
-                    Val::Text(currency.to_owned()),
-                    Val::I64(total),
-                    Val::I64(cost),
-                    Val::Text(if o.cancelled { "cancelled" } else { "confirmed" }.into()),
-                    Val::Text(o.number.clone()),
-                ]);
+                rows.push(OrderRow {
+                    number: &o.number,
+                    customer: customer_of(&customers, &o.customer)?,
+                    owner: owner_id(o.owner, &created_owners)?.raw(),
+                    deal: o.deal.map(DealId::raw),
+                    order_date: o.order_date,
+                    currency,
+                    total_minor: total,
+                    cost_minor: cost,
+                    cancelled: o.cancelled,
+                    external_id: Some(&o.number),
+                }.values()?);
             }
             let keys: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
             let was = snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record());
-            let suffix = upsert_suffix(&["number"], ORDER_COLUMNS);
-            bulk_insert!(tx, "orders", ORDER_COLUMNS, &rows, &suffix);
+            bulk_insert!(tx, ORDERS_TARGET.table, ORDERS_TARGET.columns, &rows, &ORDERS_TARGET.upsert_suffix());
             drop(rows);
             let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
             counts.created = usize::try_from(after - before).unwrap_or(0);
@@ -162,11 +133,11 @@ impl Store {
                 for o in batch {
                     let id = ids.get(&o.number).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
                     for l in &o.lines {
-                        lines.push(vec![Val::I64(id), Val::OptI64(l.product.map(ProductId::raw)), Val::I64(l.quantity), Val::I64(minor(&l.unit_price)?), Val::I64(minor(&l.amount)?), Val::I64(minor(&l.cost)?)]);
+                        lines.push(OrderLineRow { order: id, product: l.product.map(ProductId::raw), quantity: l.quantity, unit_price: &l.unit_price, amount: &l.amount, cost: &l.cost }.values()?);
                     }
                 }
                 counts.lines += lines.len();
-                bulk_insert!(tx, "order_lines", LINE_COLUMNS, &lines, "", progress);
+                bulk_insert!(tx, ORDER_LINES_TARGET.table, ORDER_LINES_TARGET.columns, &lines, "", progress);
             }
             for o in orders {
                 touched.owners.insert(owner_id(o.owner, &created_owners)?.raw());

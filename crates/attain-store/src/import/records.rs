@@ -15,6 +15,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::bulk::{Val, bulk_insert};
+use crate::facts::{
+    ACTIVITIES_TARGET, ActivityRow, COMPETITORS_TARGET, CONTACTS_TARGET, COURSES_TARGET,
+    CUSTOMERS_TARGET, CompetitorRow, ContactRow, CourseRow, CustomerRow, ENROLMENTS_TARGET,
+    EXCHANGE_RATES_TARGET, EnrolmentRow, Fact, MARKET_SIZES_TARGET, MarketSizeRow, MoneyMove,
+    PAYMENTS_TARGET, PRODUCTS_TARGET, PaymentRow, ProductRow, REFUNDS_TARGET, RateRow, RefundRow,
+    SPEND_TARGET, SURVEYS_TARGET, SpendRow, SurveyRow, TERRITORIES_TARGET, TICKETS_TARGET,
+    TerritoryRow, TicketRow, insert_one,
+};
 use crate::kpi::{Touched, refresh_rollups};
 use crate::snapshot::{Changes, ImportAudit, Target, audit_import, snapshots, snapshots_by_id};
 use crate::{Actor, Store, StoreError, StoreResult, on_pool};
@@ -455,235 +463,21 @@ struct Upsert {
     rows: Vec<Vec<Val>>,
 }
 
-/// Where imported customers go.
-pub(crate) const CUSTOMERS_TARGET: Target = Target {
-    table: "customers",
-    columns: &[
-        "name",
-        "industry",
-        "region",
-        "size",
-        "segment",
-        "source_channel",
-        "owner_id",
-        "status",
-        "in_pool",
-        "created_on",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
+impl Upsert {
+    fn of<F: Fact>(facts: impl IntoIterator<Item = StoreResult<F>>) -> StoreResult<Self> {
+        Ok(Self {
+            target: F::TARGET,
+            rows: facts
+                .into_iter()
+                .map(|f| f?.values())
+                .collect::<StoreResult<_>>()?,
+        })
+    }
+}
 
-/// Where imported contacts go.
-pub(crate) const CONTACTS_TARGET: Target = Target {
-    table: "contacts",
-    columns: &[
-        "customer_id",
-        "name",
-        "title",
-        "email",
-        "phone",
-        "owner_id",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported products go.
-pub(crate) const PRODUCTS_TARGET: Target = Target {
-    table: "products",
-    columns: &[
-        "sku",
-        "name",
-        "category",
-        "currency",
-        "list_price_minor",
-        "unit_cost_minor",
-        "active",
-        "external_id",
-    ],
-    key: &["sku"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported activities go.
-pub(crate) const ACTIVITIES_TARGET: Target = Target {
-    table: "activities",
-    columns: &[
-        "kind",
-        "owner_id",
-        "customer_id",
-        "deal_id",
-        "contact_id",
-        "lead_external_id",
-        "related_external_id",
-        "occurred_on",
-        "subject",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported tickets go.
-pub(crate) const TICKETS_TARGET: Target = Target {
-    table: "tickets",
-    columns: &[
-        "customer_id",
-        "contact_id",
-        "opened_at",
-        "first_response_at",
-        "resolved_at",
-        "priority",
-        "category",
-        "subject",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported survey responses go.
-pub(crate) const SURVEYS_TARGET: Target = Target {
-    table: "survey_responses",
-    columns: &[
-        "customer_id",
-        "kind",
-        "score",
-        "responded_on",
-        "comment",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported spend go.
-pub(crate) const SPEND_TARGET: Target = Target {
-    table: "spend",
-    columns: &[
-        "channel",
-        "kind",
-        "spent_on",
-        "currency",
-        "amount_minor",
-        "org_unit_id",
-        "description",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported enrolments go.
-pub(crate) const ENROLMENTS_TARGET: Target = Target {
-    table: "enrolments",
-    columns: &[
-        "course_id",
-        "user_id",
-        "assigned_on",
-        "due_on",
-        "completed_on",
-        "score",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported market sizes go.
-pub(crate) const MARKET_SIZES_TARGET: Target = Target {
-    table: "market_sizes",
-    columns: &["segment", "region", "period", "currency", "amount_minor"],
-    key: &["segment", "region", "period"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported competitors go.
-pub(crate) const COMPETITORS_TARGET: Target = Target {
-    table: "competitors",
-    columns: &[
-        "name",
-        "website",
-        "price_position",
-        "strengths",
-        "weaknesses",
-        "external_id",
-    ],
-    key: &["name"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported territories go.
-pub(crate) const TERRITORIES_TARGET: Target = Target {
-    table: "territories",
-    columns: &["name", "parent_id", "external_id"],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported courses go.
-pub(crate) const COURSES_TARGET: Target = Target {
-    table: "courses",
-    columns: &["name", "kind", "external_id"],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported exchange rates go.
-const EXCHANGE_RATES_TARGET: Target = Target {
-    table: "exchange_rates",
-    columns: &["currency", "month", "rate_to_base"],
-    key: &["currency", "month"],
-    has_id: false,
-    lines: false,
-};
-
-/// Where imported payments go.
-pub(crate) const PAYMENTS_TARGET: Target = Target {
-    table: "payments",
-    columns: &[
-        "order_id",
-        "received_on",
-        "currency",
-        "amount_minor",
-        "method",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
-
-/// Where imported refunds go.
-pub(crate) const REFUNDS_TARGET: Target = Target {
-    table: "refunds",
-    columns: &[
-        "order_id",
-        "refunded_on",
-        "currency",
-        "amount_minor",
-        "reason",
-        "external_id",
-    ],
-    key: &["external_id"],
-    has_id: true,
-    lines: false,
-};
+fn ext(e: &ExternalId) -> Option<&str> {
+    Some(e.as_str())
+}
 
 fn upsert_of(
     records: &ImportRecords,
@@ -692,262 +486,166 @@ fn upsert_of(
     courses: &HashMap<String, i64>,
     territories: &HashMap<String, i64>,
 ) -> StoreResult<Upsert> {
-    let ext = |e: &ExternalId| Val::Text(e.as_str().to_owned());
-    let opt_owner = |o: &Option<OwnerRef>| -> StoreResult<Val> {
-        Ok(Val::OptI64(
-            o.map(|o| owner_id(o, owners).map(UserId::raw))
-                .transpose()?,
-        ))
-    };
-    Ok(match records {
-        ImportRecords::Customers(v) => Upsert {
-            target: &CUSTOMERS_TARGET,
-            rows: v
-                .iter()
-                .map(|c| {
-                    Ok(vec![
-                        Val::Text(c.name.clone()),
-                        Val::OptText(c.industry.clone()),
-                        Val::OptText(c.region.clone()),
-                        Val::OptText(c.size.map(|s| s.key().to_owned())),
-                        Val::OptText(c.segment.clone()),
-                        Val::OptText(c.source_channel.as_ref().map(|k| k.key.clone())),
-                        opt_owner(&c.owner)?,
-                        Val::Text(c.status.key().into()),
-                        Val::Bool(c.owner.is_none()),
-                        Val::Date(c.created_on),
-                        ext(&c.external_id),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Contacts(v) => Upsert {
-            target: &CONTACTS_TARGET,
-            rows: v
-                .iter()
-                .map(|c| {
-                    Ok(vec![
-                        Val::OptI64(
-                            c.customer
-                                .as_ref()
-                                .map(|r| customer_of(customers, r))
-                                .transpose()?,
-                        ),
-                        Val::Text(c.name.clone()),
-                        Val::OptText(c.title.clone()),
-                        Val::OptText(c.email.clone()),
-                        Val::OptText(c.phone.clone()),
-                        opt_owner(&c.owner)?,
-                        ext(&c.external_id),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Products(v) => Upsert {
-            target: &PRODUCTS_TARGET,
-            rows: v
-                .iter()
-                .map(|p| {
-                    Ok(vec![
-                        Val::Text(p.sku.clone()),
-                        Val::Text(p.name.clone()),
-                        Val::Text(p.category.clone()),
-                        Val::Text(p.list_price.currency().code().into()),
-                        Val::I64(minor(&p.list_price)?),
-                        Val::I64(minor(&p.unit_cost)?),
-                        Val::Bool(p.active),
-                        Val::OptText(p.external_id.as_ref().map(|e| e.as_str().to_owned())),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Payments(v) | ImportRecords::Refunds(v) => {
-            let payments = matches!(records, ImportRecords::Payments(_));
-            Upsert {
-                target: if payments {
-                    &PAYMENTS_TARGET
-                } else {
-                    &REFUNDS_TARGET
-                },
-                rows: v
-                    .iter()
-                    .map(|p| {
-                        Ok(vec![
-                            Val::I64(p.order.raw()),
-                            Val::Date(p.on),
-                            Val::Text(p.amount.currency().code().into()),
-                            Val::I64(minor(&p.amount)?),
-                            Val::OptText(p.note.clone()),
-                            ext(&p.external_id),
-                        ])
-                    })
-                    .collect::<StoreResult<_>>()?,
-            }
+    let owner = |o: OwnerRef| owner_id(o, owners).map(UserId::raw);
+    let opt_owner = |o: Option<OwnerRef>| o.map(owner).transpose();
+    match records {
+        ImportRecords::Customers(v) => Upsert::of(v.iter().map(|c| {
+            Ok(CustomerRow {
+                name: &c.name,
+                industry: c.industry.as_deref(),
+                region: c.region.as_deref(),
+                size: c.size,
+                segment: c.segment.as_deref(),
+                source_channel: c.source_channel.as_ref().map(|k| k.key.as_str()),
+                owner: opt_owner(c.owner)?,
+                territory: None,
+                status: c.status,
+                in_pool: c.owner.is_none(),
+                created_on: c.created_on,
+                external_id: ext(&c.external_id),
+            })
+        })),
+        ImportRecords::Contacts(v) => Upsert::of(v.iter().map(|c| {
+            Ok(ContactRow {
+                customer: c
+                    .customer
+                    .as_ref()
+                    .map(|r| customer_of(customers, r))
+                    .transpose()?,
+                name: &c.name,
+                title: c.title.as_deref(),
+                email: c.email.as_deref(),
+                phone: c.phone.as_deref(),
+                owner: opt_owner(c.owner)?,
+                external_id: ext(&c.external_id),
+            })
+        })),
+        ImportRecords::Products(v) => Upsert::of(v.iter().map(|p| {
+            Ok(ProductRow {
+                sku: &p.sku,
+                name: &p.name,
+                category: &p.category,
+                list_price: &p.list_price,
+                unit_cost: &p.unit_cost,
+                active: p.active,
+                external_id: p.external_id.as_ref().map(ExternalId::as_str),
+            })
+        })),
+        ImportRecords::Payments(v) => Upsert::of(v.iter().map(|p| Ok(PaymentRow(p.row())))),
+        ImportRecords::Refunds(v) => Upsert::of(v.iter().map(|p| Ok(RefundRow(p.row())))),
+        ImportRecords::Activities(v) => Upsert::of(v.iter().map(|a| {
+            Ok(ActivityRow {
+                kind: a.kind,
+                owner: owner(a.owner)?,
+                customer: linked_customer(customers, a.customer.as_ref())?,
+                deal: a.deal.map(DealId::raw),
+                contact: a.contact.map(ContactId::raw),
+                lead_external_id: a.lead_external_id.as_deref(),
+                related_external_id: a.related_external_id.as_deref(),
+                occurred_on: a.occurred_on,
+                subject: a.subject.as_deref(),
+                external_id: ext(&a.external_id),
+            })
+        })),
+        ImportRecords::Tickets(v) => Upsert::of(v.iter().map(|t| {
+            Ok(TicketRow {
+                customer: linked_customer(customers, t.customer.as_ref())?,
+                contact: t.contact.map(ContactId::raw),
+                opened_at: t.opened_at,
+                first_response_at: t.first_response_at,
+                resolved_at: t.resolved_at,
+                priority: t.priority,
+                category: t.category.as_deref(),
+                subject: t.subject.as_deref(),
+                external_id: ext(&t.external_id),
+            })
+        })),
+        ImportRecords::Surveys(v) => Upsert::of(v.iter().map(|s| {
+            Ok(SurveyRow {
+                customer: customer_of(customers, &s.customer)?,
+                kind: s.kind,
+                score: s.score,
+                responded_on: s.responded_on,
+                comment: s.comment.as_deref(),
+                external_id: ext(&s.external_id),
+            })
+        })),
+        ImportRecords::Spend(v) => Upsert::of(v.iter().map(|s| {
+            Ok(SpendRow {
+                channel: &s.channel.key,
+                kind: s.kind,
+                spent_on: s.spent_on,
+                amount: &s.amount,
+                unit: s.unit.map(OrgUnitId::raw),
+                description: s.description.as_deref(),
+                external_id: ext(&s.external_id),
+            })
+        })),
+        ImportRecords::Enrolments(v) => Upsert::of(v.iter().map(|e| {
+            Ok(EnrolmentRow {
+                course: courses.get(&e.course).copied().ok_or_else(|| {
+                    StoreError::Invalid(format!("course {} unresolved", e.course))
+                })?,
+                user: e.user.raw(),
+                assigned_on: e.assigned_on,
+                due_on: e.due_on,
+                completed_on: e.completed_on,
+                score: e.score,
+                external_id: ext(&e.external_id),
+            })
+        })),
+        ImportRecords::MarketSizes(v) => Upsert::of(v.iter().map(|m| {
+            Ok(MarketSizeRow {
+                segment: &m.segment,
+                region: &m.region,
+                period: &m.period,
+                amount: &m.amount,
+            })
+        })),
+        ImportRecords::Competitors(v) => Upsert::of(v.iter().map(|c| {
+            Ok(CompetitorRow {
+                name: &c.name,
+                website: c.website.as_deref(),
+                price_position: c.price_position.as_deref(),
+                strengths: c.strengths.as_deref(),
+                weaknesses: c.weaknesses.as_deref(),
+                external_id: ext(&c.external_id),
+            })
+        })),
+        ImportRecords::Territories(v) => Upsert::of(v.iter().map(|t| {
+            Ok(TerritoryRow {
+                name: &t.name,
+                parent: t.parent.as_ref().and_then(|p| territories.get(p).copied()),
+                external_id: ext(&t.external_id),
+            })
+        })),
+        ImportRecords::Courses(v) => Upsert::of(v.iter().map(|c| {
+            Ok(CourseRow {
+                name: &c.name,
+                kind: c.kind,
+                external_id: ext(&c.external_id),
+            })
+        })),
+        ImportRecords::ExchangeRates(v) => Upsert::of(v.iter().map(|r| {
+            Ok(RateRow {
+                currency: &r.currency,
+                month: r.month.clone(),
+                rate_to_base: r.rate_to_base.clone(),
+            })
+        })),
+    }
+}
+
+impl ImportedMoneyMove {
+    fn row(&self) -> MoneyMove<'_> {
+        MoneyMove {
+            order: self.order.raw(),
+            on: self.on,
+            amount: &self.amount,
+            note: self.note.as_deref(),
+            external_id: Some(self.external_id.as_str()),
         }
-        ImportRecords::Activities(v) => Upsert {
-            target: &ACTIVITIES_TARGET,
-            rows: v
-                .iter()
-                .map(|a| {
-                    Ok(vec![
-                        Val::Text(a.kind.key().into()),
-                        Val::I64(owner_id(a.owner, owners)?.raw()),
-                        Val::OptI64(linked_customer(customers, a.customer.as_ref())?),
-                        Val::OptI64(a.deal.map(DealId::raw)),
-                        Val::OptI64(a.contact.map(ContactId::raw)),
-                        Val::OptText(a.lead_external_id.clone()),
-                        Val::OptText(a.related_external_id.clone()),
-                        Val::Date(a.occurred_on),
-                        Val::OptText(a.subject.clone()),
-                        ext(&a.external_id),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Tickets(v) => Upsert {
-            target: &TICKETS_TARGET,
-            rows: v
-                .iter()
-                .map(|t| {
-                    Ok(vec![
-                        Val::OptI64(linked_customer(customers, t.customer.as_ref())?),
-                        Val::OptI64(t.contact.map(ContactId::raw)),
-                        Val::Ts(t.opened_at),
-                        Val::OptTs(t.first_response_at),
-                        Val::OptTs(t.resolved_at),
-                        Val::Text(t.priority.key().into()),
-                        Val::OptText(t.category.clone()),
-                        Val::OptText(t.subject.clone()),
-                        ext(&t.external_id),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Surveys(v) => Upsert {
-            target: &SURVEYS_TARGET,
-            rows: v
-                .iter()
-                .map(|s| {
-                    Ok(vec![
-                        Val::I64(customer_of(customers, &s.customer)?),
-                        Val::Text(s.kind.key().into()),
-                        Val::I64(i64::from(s.score)),
-                        Val::Date(s.responded_on),
-                        Val::OptText(s.comment.clone()),
-                        ext(&s.external_id),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Spend(v) => Upsert {
-            target: &SPEND_TARGET,
-            rows: v
-                .iter()
-                .map(|s| {
-                    Ok(vec![
-                        Val::Text(s.channel.key.clone()),
-                        Val::Text(s.kind.key().into()),
-                        Val::Date(s.spent_on),
-                        Val::Text(s.amount.currency().code().into()),
-                        Val::I64(minor(&s.amount)?),
-                        Val::OptI64(s.unit.map(OrgUnitId::raw)),
-                        Val::OptText(s.description.clone()),
-                        ext(&s.external_id),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Enrolments(v) => Upsert {
-            target: &ENROLMENTS_TARGET,
-            rows: v
-                .iter()
-                .map(|e| {
-                    let course = courses.get(&e.course).copied().ok_or_else(|| {
-                        StoreError::Invalid(format!("course {} unresolved", e.course))
-                    })?;
-                    Ok(vec![
-                        Val::I64(course),
-                        Val::I64(e.user.raw()),
-                        Val::Date(e.assigned_on),
-                        Val::Date(e.due_on),
-                        Val::OptDate(e.completed_on),
-                        Val::OptI64(e.score.map(i64::from)),
-                        ext(&e.external_id),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::MarketSizes(v) => Upsert {
-            target: &MARKET_SIZES_TARGET,
-            rows: v
-                .iter()
-                .map(|m| {
-                    Ok(vec![
-                        Val::Text(m.segment.clone()),
-                        Val::Text(m.region.clone()),
-                        Val::Text(m.period.clone()),
-                        Val::Text(m.amount.currency().code().into()),
-                        Val::I64(minor(&m.amount)?),
-                    ])
-                })
-                .collect::<StoreResult<_>>()?,
-        },
-        ImportRecords::Competitors(v) => Upsert {
-            target: &COMPETITORS_TARGET,
-            rows: v
-                .iter()
-                .map(|c| {
-                    vec![
-                        Val::Text(c.name.clone()),
-                        Val::OptText(c.website.clone()),
-                        Val::OptText(c.price_position.clone()),
-                        Val::OptText(c.strengths.clone()),
-                        Val::OptText(c.weaknesses.clone()),
-                        ext(&c.external_id),
-                    ]
-                })
-                .collect(),
-        },
-        ImportRecords::Territories(v) => Upsert {
-            target: &TERRITORIES_TARGET,
-            rows: v
-                .iter()
-                .map(|t| {
-                    vec![
-                        Val::Text(t.name.clone()),
-                        Val::OptI64(t.parent.as_ref().and_then(|p| territories.get(p).copied())),
-                        ext(&t.external_id),
-                    ]
-                })
-                .collect(),
-        },
-        ImportRecords::Courses(v) => Upsert {
-            target: &COURSES_TARGET,
-            rows: v
-                .iter()
-                .map(|c| {
-                    vec![
-                        Val::Text(c.name.clone()),
-                        Val::Text(c.kind.key().into()),
-                        ext(&c.external_id),
-                    ]
-                })
-                .collect(),
-        },
-        ImportRecords::ExchangeRates(v) => Upsert {
-            target: &EXCHANGE_RATES_TARGET,
-            rows: v
-                .iter()
-                .map(|r| {
-                    vec![
-                        Val::Text(r.currency.clone()),
-                        Val::Text(r.month.clone()),
-                        Val::Text(r.rate_to_base.clone()),
-                    ]
-                })
-                .collect(),
-        },
-    })
+    }
 }
 
 impl Store {
@@ -1007,7 +705,7 @@ impl Store {
                 courses.extend(rows);
                 for e in v {
                     if !courses.contains_key(&e.course) {
-                        let id: i64 = sqlx::query_scalar("INSERT INTO courses (name, kind) VALUES ($1, 'skill') RETURNING id").bind(&e.course).fetch_one(&mut *tx).await?;
+                        let id = insert_one!(tx, CourseRow { name: &e.course, kind: attain_core::sales::CourseKind::Skill, external_id: None }, "");
                         courses.insert(e.course.clone(), id);
                         counts.courses_created += 1;
                     }
@@ -1023,7 +721,8 @@ impl Store {
                 territories.extend(rows);
                 for t in v {
                     if !territories.contains_key(&t.name) {
-                        let id: i64 = sqlx::query_scalar("INSERT INTO territories (name, external_id) VALUES ($1, $2) ON CONFLICT (external_id) DO UPDATE SET name = excluded.name RETURNING id").bind(&t.name).bind(t.external_id.as_str()).fetch_one(&mut *tx).await?;
+                        let row = TerritoryRow { name: &t.name, parent: None, external_id: Some(t.external_id.as_str()) };
+                        let id = insert_one!(tx, row, &TERRITORIES_TARGET.upsert_suffix());
                         territories.insert(t.name.clone(), id);
                         created_first += 1;
                     }
@@ -1039,7 +738,7 @@ impl Store {
             let upsert = upsert_of(records, &customers, &created_owners, &courses, &territories)?;
             let count_sql = format!("SELECT COUNT(*) FROM {}", upsert.target.table);
             let before: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())).fetch_one(&mut *tx).await?;
-            let suffix = upsert_suffix(upsert.target.key, upsert.target.columns);
+            let suffix = upsert.target.upsert_suffix();
             bulk_insert!(tx, upsert.target.table, upsert.target.columns, &upsert.rows, &suffix, progress);
             let after: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)).fetch_one(&mut *tx).await?;
             if let Some(sql) = records.touch_query() {
