@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod pay;
 pub mod records;
 pub mod secrets;
+pub mod settings;
 pub mod units;
 pub mod users;
 

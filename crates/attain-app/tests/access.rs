@@ -4,6 +4,7 @@
 
 use attain_app::AppError;
 use attain_app::auth::{self, ACCOUNT_FAILURE_LIMIT, Via};
+use attain_app::goals::By;
 use attain_app::users::{self, NewAccount};
 use attain_core::{Login, OrgUnitId, OrgUnitKind, Principal, Role, UserId, Visibility};
 use attain_store::{Actor, NewOrgUnit, Store, StoreError, UserChanges, principal_of};
@@ -372,14 +373,14 @@ store_test!(async fn the_use_cases_decide_who_changes_units_tokens_and_records(s
     let new_team = NewOrgUnit { parent: Some(org.east), name: "Team D".into(), kind: OrgUnitKind::Team, external_id: None };
     // Units: administrators only.
     for who in [&org.manager_east, &org.rep_a] {
-        assert!(forbidden(attain_app::units::create(&store, who, &new_team).await.map(|_| ())), "{}", who.login);
-        assert!(forbidden(attain_app::units::update(&store, who, org.team_a, Some("Renamed"), None).await));
-        assert!(forbidden(attain_app::units::delete(&store, who, org.team_a).await));
+        assert!(forbidden(attain_app::units::create(&store, By::Person(who), &new_team).await.map(|_| ())), "{}", who.login);
+        assert!(forbidden(attain_app::units::update(&store, By::Person(who), org.team_a, Some("Renamed"), None).await));
+        assert!(forbidden(attain_app::units::delete(&store, By::Person(who), org.team_a).await));
     }
-    let team_d = attain_app::units::create(&store, &org.admin, &new_team).await.unwrap();
-    attain_app::units::update(&store, &org.admin, team_d, Some("Team Delta"), None).await.unwrap();
+    let team_d = attain_app::units::create(&store, By::Person(&org.admin), &new_team).await.unwrap();
+    attain_app::units::update(&store, By::Person(&org.admin), team_d, Some("Team Delta"), None).await.unwrap();
     assert_eq!(store.org_tree().await.unwrap().unit(team_d).unwrap().name, "Team Delta");
-    attain_app::units::delete(&store, &org.admin, team_d).await.unwrap();
+    attain_app::units::delete(&store, By::Person(&org.admin), team_d).await.unwrap();
     assert!(store.org_tree().await.unwrap().unit(team_d).is_none());
     let log = store.audit_log(Some("org_unit"), 10, None).await.unwrap();
     assert_eq!(log.len(), 3, "created, renamed, deleted: {log:?}");

@@ -162,6 +162,12 @@ impl Principal {
         self.role == Role::Admin
     }
 
+    /// Whether the principal changes the organisation's settings (name,
+    /// currency, fiscal calendar, time zone, …).
+    pub fn can_change_settings(&self) -> bool {
+        self.role == Role::Admin
+    }
+
     /// Whether the principal may read the figures of `scope` (KPIs, goals'
     /// actuals): admins and ops any; a manager or viewer his unit's subtree
     /// and its people (the head of sales, whose unit is the company, also
@@ -415,6 +421,11 @@ mod tests {
             (
                 "manage units",
                 Principal::can_manage_units,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                "change the settings",
+                Principal::can_change_settings,
                 [true, false, false, false, false, false, false],
             ),
             (

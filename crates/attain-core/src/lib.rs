@@ -23,6 +23,7 @@ pub mod period;
 pub mod problem;
 pub mod sales;
 pub mod scope;
+pub mod settings;
 pub mod text;
 pub mod user;
 
@@ -35,8 +36,9 @@ pub use ids::{
 pub use kpi::{Metric, MetricKey};
 pub use measure::{Measure, PerMeasure};
 pub use money::{Currency, Money, MoneyError};
-pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind};
+pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind, UnitLookupError};
 pub use period::{FiscalCalendar, FiscalYearLabel, Granularity, Period, PeriodError, PeriodKey};
 pub use problem::ImportProblem;
 pub use scope::{Breakdown, CustomerAttr, Scope};
+pub use settings::{Language, OrgSettings, SettingError, SettingKey, TimeZone};
 pub use user::{Login, Role};

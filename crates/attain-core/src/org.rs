@@ -341,6 +341,66 @@ impl OrgTree {
         }
         names
     }
+
+    /// The unit `text` names: its ID, its path from the company or from
+    /// any unit down (`North/N1`, `Acme/North/N1`, separated by `/`), or its
+    /// name when only one unit has it. How the command line and files name
+    /// units.
+    pub fn find(&self, text: &str) -> Result<OrgUnitId, UnitLookupError> {
+        let text = text.trim();
+        if let Ok(id) = text.parse::<i64>() {
+            let id = OrgUnitId::from_raw(id);
+            return self
+                .unit(id)
+                .map(|u| u.id)
+                .ok_or_else(|| UnitLookupError::NotFound(text.to_owned()));
+        }
+        // A name of its own first: a unit may have a '/' in its name.
+        let mut named = self.units().filter(|u| u.name == text);
+        if let (Some(one), None) = (named.next(), named.next()) {
+            return Ok(one.id);
+        }
+        let wanted: Vec<&str> = text
+            .split('/')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if wanted.is_empty() {
+            return Err(UnitLookupError::NotFound(text.to_owned()));
+        }
+        let matches: Vec<OrgUnitId> = self
+            .units()
+            .filter(|u| {
+                let path = self.path(u.id);
+                path.len() >= wanted.len() && path[path.len() - wanted.len()..] == wanted[..]
+            })
+            .map(|u| u.id)
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(UnitLookupError::NotFound(text.to_owned())),
+            several => Err(UnitLookupError::Ambiguous {
+                text: text.to_owned(),
+                paths: several.iter().map(|id| self.path(*id).join("/")).collect(),
+            }),
+        }
+    }
+}
+
+/// Why a unit's name, path or ID found no single unit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitLookupError {
+    /// No unit has this ID, name or path.
+    #[error("no org unit has the ID, name or path '{0}'")]
+    NotFound(String),
+    /// Several units end in this path.
+    #[error("several org units are called '{text}': {}; give more of the path or the ID", paths.join(", "))]
+    Ambiguous {
+        /// What was given.
+        text: String,
+        /// The full paths of the units it could mean.
+        paths: Vec<String>,
+    },
 }
 
 #[cfg(test)]
@@ -390,6 +450,45 @@ mod tests {
         assert_eq!(t.depth(u(7)), Some(3));
         let kids: Vec<_> = t.children(u(2)).map(|x| x.id).collect();
         assert_eq!(kids, vec![u(4), u(5)]);
+    }
+
+    #[test]
+    fn a_unit_is_found_by_id_path_or_unique_name() {
+        let mut units = vec![
+            unit(1, None, OrgUnitKind::Company),
+            unit(2, Some(1), OrgUnitKind::Region),
+            unit(3, Some(1), OrgUnitKind::Region),
+            unit(4, Some(2), OrgUnitKind::Team),
+            unit(5, Some(3), OrgUnitKind::Team),
+        ];
+        for (id, name) in [
+            (1, "Acme"),
+            (2, "North"),
+            (3, "South"),
+            (4, "Sales 1"),
+            (5, "Sales 1"),
+        ] {
+            units[id - 1].name = name.into();
+        }
+        let t = OrgTree::build(units, []).unwrap();
+        assert_eq!(t.find("2"), Ok(u(2)));
+        assert_eq!(t.find("North"), Ok(u(2)));
+        assert_eq!(t.find(" North / Sales 1 "), Ok(u(4)));
+        assert_eq!(t.find("Acme/South/Sales 1"), Ok(u(5)));
+        assert_eq!(t.find("Acme"), Ok(u(1)));
+        let err = t.find("Sales 1").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "several org units are called 'Sales 1': Acme/North/Sales 1, Acme/South/Sales 1; give more of the path or the ID"
+        );
+        assert_eq!(t.find("99"), Err(UnitLookupError::NotFound("99".into())));
+        assert_eq!(
+            t.find("East/Sales 1"),
+            Err(UnitLookupError::NotFound("East/Sales 1".into()))
+        );
+        assert_eq!(t.find("//"), Err(UnitLookupError::NotFound("//".into())));
+        // A path matches whole names only.
+        assert!(t.find("orth/Sales 1").is_err());
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum FiscalYearLabel {
 pub struct FiscalCalendar {
     first_month: u32,
     label: FiscalYearLabel,
+    /// The day weeks start on; a week keeps its ISO number and starts this
+    /// many days before that ISO week's Monday (Sunday: one day before).
+    week_start: Weekday,
 }
 
 /// Errors building a calendar or a period.
@@ -166,6 +169,7 @@ impl Default for FiscalCalendar {
         Self {
             first_month: 1,
             label: FiscalYearLabel::EndYear,
+            week_start: Weekday::Mon,
         }
     }
 }
@@ -174,7 +178,11 @@ impl FiscalCalendar {
     /// A calendar whose fiscal year starts on the first day of `first_month`.
     pub fn new(first_month: u32, label: FiscalYearLabel) -> Result<Self, PeriodError> {
         if (1..=12).contains(&first_month) {
-            Ok(Self { first_month, label })
+            Ok(Self {
+                first_month,
+                label,
+                week_start: Weekday::Mon,
+            })
         } else {
             Err(PeriodError::InvalidFirstMonth(first_month))
         }
@@ -188,6 +196,62 @@ impl FiscalCalendar {
     /// How fiscal years are named.
     pub fn label(&self) -> FiscalYearLabel {
         self.label
+    }
+
+    /// The same calendar with weeks starting on `day` (Monday by default,
+    /// as ISO 8601 has it). Week `2026-W14` keeps its number and starts on
+    /// the last `day` on or before that ISO week's Monday.
+    pub fn with_week_start(self, day: Weekday) -> Self {
+        Self {
+            week_start: day,
+            ..self
+        }
+    }
+
+    /// The day weeks start on.
+    pub fn week_start(&self) -> Weekday {
+        self.week_start
+    }
+
+    /// Days from the start of a week to its ISO Monday.
+    fn week_lead(&self) -> Days {
+        Days::new(u64::from((7 - self.week_start.num_days_from_monday()) % 7))
+    }
+
+    /// The ISO week (year, number) whose week, as this calendar starts
+    /// weeks, contains `date`.
+    fn week_of(&self, date: NaiveDate) -> PeriodKey {
+        let w = date
+            .checked_add_days(self.week_lead())
+            .unwrap_or(date)
+            .iso_week();
+        PeriodKey::Week(w.year(), w.week())
+    }
+
+    /// The key that names exactly `start..end` (end exclusive) in this
+    /// calendar: a fiscal year, half or quarter, then a calendar year,
+    /// half, quarter, month, week or day, else a date range. What a goal's
+    /// period becomes when the calendar changes under it.
+    pub fn key_for_dates(&self, start: NaiveDate, end: NaiveDate) -> PeriodKey {
+        let grains = [
+            Granularity::FiscalYear,
+            Granularity::FiscalHalf,
+            Granularity::FiscalQuarter,
+            Granularity::Year,
+            Granularity::Half,
+            Granularity::Quarter,
+            Granularity::Month,
+            Granularity::Week,
+            Granularity::Day,
+        ];
+        grains
+            .into_iter()
+            .filter_map(|g| self.period_containing(start, g).ok())
+            .find(|p| p.start() == start && p.end() == end)
+            .map_or_else(
+                || PeriodKey::Range(start, end.pred_opt().unwrap_or(end)),
+                |p| p.key(),
+            )
     }
 
     /// First day of fiscal year `fy`.
@@ -265,8 +329,11 @@ impl FiscalCalendar {
             }
             PeriodKey::Week(y, w) => {
                 check_year(y)?;
-                let s = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon)
+                let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon)
                     .ok_or_else(|| out_of_range(format!("ISO year {y} has no week {w}")))?;
+                let s = monday
+                    .checked_sub_days(self.week_lead())
+                    .ok_or_else(|| out_of_range("date out of range"))?;
                 (s, s + Days::new(7))
             }
             PeriodKey::Day(d) => {
@@ -323,10 +390,7 @@ impl FiscalCalendar {
             Granularity::Half => PeriodKey::Half(date.year(), (date.month() - 1) / 6 + 1),
             Granularity::Quarter => PeriodKey::Quarter(date.year(), (date.month() - 1) / 3 + 1),
             Granularity::Month => PeriodKey::Month(date.year(), date.month()),
-            Granularity::Week => {
-                let w = date.iso_week();
-                PeriodKey::Week(w.year(), w.week())
-            }
+            Granularity::Week => self.week_of(date),
             Granularity::Day => PeriodKey::Day(date),
         };
         self.period(key)
@@ -580,11 +644,7 @@ impl Period {
             PeriodKey::Quarter(y, q) => PeriodKey::Quarter(y, q - 1),
             PeriodKey::Month(y, 1) => PeriodKey::Month(y - 1, 12),
             PeriodKey::Month(y, m) => PeriodKey::Month(y, m - 1),
-            PeriodKey::Week(..) => {
-                let monday = self.start - Days::new(7);
-                let w = monday.iso_week();
-                PeriodKey::Week(w.year(), w.week())
-            }
+            PeriodKey::Week(..) => self.calendar.week_of(self.start - Days::new(7)),
             PeriodKey::Day(d) => PeriodKey::Day(
                 d.pred_opt()
                     .ok_or_else(|| out_of_range("date out of range"))?,
@@ -631,6 +691,78 @@ impl Period {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn weeks_keep_their_iso_number_and_start_on_the_organisations_day() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let sunday = FiscalCalendar::default().with_week_start(Weekday::Sun);
+        let w14 = sunday.period(PeriodKey::Week(2026, 14)).unwrap();
+        assert_eq!((w14.start(), w14.end()), (d(2026, 3, 29), d(2026, 4, 5)));
+        // Sunday 29 March is in week 14 there, and in ISO week 13 on a Monday calendar.
+        let containing = sunday
+            .period_containing(d(2026, 3, 29), Granularity::Week)
+            .unwrap();
+        assert_eq!(containing.key(), PeriodKey::Week(2026, 14));
+        let monday = FiscalCalendar::default();
+        let iso = monday
+            .period_containing(d(2026, 3, 29), Granularity::Week)
+            .unwrap();
+        assert_eq!(iso.key(), PeriodKey::Week(2026, 13));
+        assert_eq!(w14.previous().unwrap().start(), d(2026, 3, 22));
+        // Every day of a Saturday-start year lies in exactly the week that contains it.
+        let saturday = FiscalCalendar::default().with_week_start(Weekday::Sat);
+        for day in d(2026, 1, 1).iter_days().take(400) {
+            let week = saturday.period_containing(day, Granularity::Week).unwrap();
+            assert!(week.start() <= day && day < week.end(), "{day}");
+            assert_eq!(week.start().weekday(), Weekday::Sat);
+        }
+    }
+
+    #[test]
+    fn the_key_for_dates_is_the_calendars_own_name_for_them_or_a_range() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let april = FiscalCalendar::new(4, FiscalYearLabel::EndYear).unwrap();
+        let calendar_year = FiscalCalendar::default();
+        assert_eq!(
+            april.key_for_dates(d(2026, 4, 1), d(2026, 7, 1)),
+            PeriodKey::FiscalQuarter(2027, 1)
+        );
+        assert_eq!(
+            calendar_year.key_for_dates(d(2026, 4, 1), d(2026, 7, 1)),
+            PeriodKey::FiscalQuarter(2026, 2)
+        );
+        assert_eq!(
+            calendar_year.key_for_dates(d(2026, 3, 1), d(2026, 4, 1)),
+            PeriodKey::Month(2026, 3)
+        );
+        assert_eq!(
+            april.key_for_dates(d(2026, 1, 1), d(2027, 1, 1)),
+            PeriodKey::Year(2026)
+        );
+        assert_eq!(
+            april.key_for_dates(d(2026, 1, 1), d(2026, 4, 1)),
+            PeriodKey::FiscalQuarter(2026, 4)
+        );
+        assert_eq!(
+            calendar_year.key_for_dates(d(2026, 2, 3), d(2026, 5, 9)),
+            PeriodKey::Range(d(2026, 2, 3), d(2026, 5, 8))
+        );
+        // Whatever a key names, the key for its dates names the same dates.
+        for key in [
+            "FY2026",
+            "FY2026-H2",
+            "FY2026-Q3",
+            "2026-05",
+            "2026-W20",
+            "2026-05-09",
+        ] {
+            let p = april.period(key.parse().unwrap()).unwrap();
+            let again = april
+                .period(april.key_for_dates(p.start(), p.end()))
+                .unwrap();
+            assert_eq!((again.start(), again.end()), (p.start(), p.end()), "{key}");
+        }
+    }
     use super::*;
     use proptest::prelude::*;
 

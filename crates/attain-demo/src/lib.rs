@@ -1309,6 +1309,7 @@ pub async fn build(
             name: "Huaxia Instruments 华夏仪器".into(),
             base_currency: Currency::CNY,
             calendar: attain_core::FiscalCalendar::default(),
+            ..attain_store::OrgSettings::default()
         })
         .await?;
     let (reps, regions, units, users) =

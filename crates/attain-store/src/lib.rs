@@ -53,7 +53,7 @@ pub use kpi::{
     ProductGrain,
 };
 pub use migrate::MIGRATION_COUNT;
-pub use org::{NewOrgUnit, NewUser, OrgSettings, User};
+pub use org::{NewOrgUnit, NewUser, OrgSettings, SetupProgress, User};
 pub use pay::{
     Assignment, NewPlan, NewStatement, PayTrace, PayoutRun, Plan, QuotaSource, RunStatus,
     Statement, TraceLine,

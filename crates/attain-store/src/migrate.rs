@@ -94,6 +94,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_import_references.sql"),
         postgres: include_str!("../migrations/postgres/0013_import_references.sql"),
     },
+    Migration {
+        version: 14,
+        name: "settings",
+        sqlite: include_str!("../migrations/sqlite/0014_settings.sql"),
+        postgres: include_str!("../migrations/postgres/0014_settings.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

@@ -1,22 +1,55 @@
 //! Repository for organisation settings, org units and users.
 
 use attain_core::{
-    Currency, ExternalId, FiscalCalendar, FiscalYearLabel, Login, OrgTree, OrgUnit, OrgUnitId,
-    OrgUnitKind, Role, UserId,
+    ExternalId, FiscalYearLabel, GoalId, Login, OrgTree, OrgUnit, OrgUnitId, OrgUnitKind,
+    PeriodKey, Role, SettingKey, UserId,
 };
 
 use crate::BeginWrite as _;
+use crate::access::{AuditAction, audit};
 use crate::{Store, StoreError, StoreResult, on_pool};
 
-/// Organisation-wide settings: name, base currency and fiscal calendar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgSettings {
-    /// Company name shown in the interface.
-    pub name: String,
-    /// Currency every figure is reported in.
-    pub base_currency: Currency,
-    /// The fiscal calendar every period comes from.
-    pub calendar: FiscalCalendar,
+/// Writes every setting inside the open transaction `$tx`.
+macro_rules! write_settings {
+    ($tx:ident, $settings:expr) => {{
+        let settings: &OrgSettings = $settings;
+        let name = settings.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid(
+                "the company name must not be empty".into(),
+            ));
+        }
+        sqlx::query(SETTINGS_UPDATE)
+            .bind(name)
+            .bind(settings.base_currency.code())
+            .bind(i32::try_from(settings.calendar.first_month()).unwrap_or(1))
+            .bind(stored_label(settings.calendar.label()))
+            .bind(settings.get(SettingKey::TimeZone))
+            .bind(settings.get(SettingKey::WeekStart))
+            .bind(settings.revenue_basis.key())
+            .bind(i32::try_from(settings.churn_inactive_days).unwrap_or(i32::MAX))
+            .bind(settings.default_language.code())
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+pub use attain_core::OrgSettings;
+
+/// How far a new installation is set up: what the first-run walkthrough
+/// of the home page shows done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetupProgress {
+    /// Whether someone has saved the settings (or the demo set them).
+    pub settings_saved: bool,
+    /// Org units, the company included.
+    pub units: i64,
+    /// People, the first administrator included.
+    pub people: i64,
+    /// Deals and orders.
+    pub sales_records: i64,
+    /// Goals.
+    pub goals: i64,
 }
 
 /// A new org unit to insert.
@@ -117,69 +150,143 @@ fn unit_from_row(
     })
 }
 
-fn label_key(label: FiscalYearLabel) -> &'static str {
+/// The stored text of each setting, in the order of [`SETTINGS_COLUMNS`].
+const SETTINGS_KEYS: [SettingKey; 9] = [
+    SettingKey::CompanyName,
+    SettingKey::BaseCurrency,
+    SettingKey::FiscalYearStartMonth,
+    SettingKey::FiscalYearNamedBy,
+    SettingKey::TimeZone,
+    SettingKey::WeekStart,
+    SettingKey::RevenueBasis,
+    SettingKey::ChurnInactiveDays,
+    SettingKey::DefaultLanguage,
+];
+
+/// The columns of `org_settings`, in the order of [`SETTINGS_KEYS`].
+const SETTINGS_SELECT: &str = "SELECT name, base_currency, CAST(fiscal_first_month AS TEXT), fiscal_year_label, time_zone, week_start, revenue_basis, CAST(inactivity_days AS TEXT), default_language FROM org_settings WHERE id = 1";
+
+const SETTINGS_UPDATE: &str = "UPDATE org_settings SET name = $1, base_currency = $2, fiscal_first_month = $3, fiscal_year_label = $4, time_zone = $5, week_start = $6, revenue_basis = $7, inactivity_days = $8, default_language = $9 WHERE id = 1";
+
+type SettingsRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// Settings from their stored text, read by the one parser of setting values.
+fn settings_from_row(row: SettingsRow) -> StoreResult<OrgSettings> {
+    let (a, b, c, d, e, f, g, h, i) = row;
+    let mut settings = OrgSettings::default();
+    for (key, text) in SETTINGS_KEYS.into_iter().zip([a, b, c, d, e, f, g, h, i]) {
+        settings
+            .set(key, &text)
+            .map_err(|e| StoreError::Corrupt(format!("organisation settings: {e}")))?;
+    }
+    Ok(settings)
+}
+
+/// The stored forms that differ from what [`OrgSettings::get`] shows.
+fn stored_label(label: FiscalYearLabel) -> &'static str {
     match label {
         FiscalYearLabel::EndYear => "end_year",
         FiscalYearLabel::StartYear => "start_year",
     }
 }
 
+/// The settings as JSON, key by key, for the audit log.
+fn settings_json(settings: &OrgSettings) -> serde_json::Value {
+    settings
+        .entries()
+        .into_iter()
+        .map(|(k, v)| (k.key().to_owned(), serde_json::Value::String(v)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 impl Store {
     /// What counts as revenue: orders (default), bookings or cash.
     pub async fn revenue_basis(&self) -> StoreResult<attain_core::sales::RevenueBasis> {
-        let key: String = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT revenue_basis FROM org_settings WHERE id = 1").fetch_one(pool).await?
-        });
-        key.parse()
-            .map_err(|_| StoreError::Corrupt(format!("revenue basis '{key}'")))
+        Ok(self.settings().await?.revenue_basis)
     }
 
-    /// The organisation's settings.
-    pub async fn settings(&self) -> StoreResult<OrgSettings> {
-        let (name, currency, first_month, label): (String, String, i32, String) = on_pool!(self, pool => {
+    /// How far the installation is set up.
+    pub async fn setup_progress(&self) -> StoreResult<SetupProgress> {
+        let (audited, units, people, deals, orders, goals): (i64, i64, i64, i64, i64, i64) = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT name, base_currency, fiscal_first_month, fiscal_year_label FROM org_settings WHERE id = 1",
+                "SELECT (SELECT COUNT(*) FROM audit_log WHERE entity = 'settings'), (SELECT COUNT(*) FROM org_units), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM deals), (SELECT COUNT(*) FROM orders), (SELECT COUNT(*) FROM goals)",
             )
             .fetch_one(pool)
             .await?
         });
-        let base_currency =
-            Currency::from_code(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let label = match label.as_str() {
-            "start_year" => FiscalYearLabel::StartYear,
-            "end_year" => FiscalYearLabel::EndYear,
-            other => return Err(StoreError::Corrupt(format!("fiscal year label '{other}'"))),
-        };
-        let month = u32::try_from(first_month)
-            .map_err(|_| StoreError::Corrupt("fiscal first month".into()))?;
-        let calendar =
-            FiscalCalendar::new(month, label).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(OrgSettings {
-            name,
-            base_currency,
-            calendar,
+        let name = self.settings().await?.name;
+        Ok(SetupProgress {
+            settings_saved: audited > 0 || name != OrgSettings::default().name,
+            units,
+            people,
+            sales_records: deals.saturating_add(orders),
+            goals,
         })
     }
 
-    /// Replaces the organisation's settings.
+    /// The organisation's settings.
+    pub async fn settings(&self) -> StoreResult<OrgSettings> {
+        let row: SettingsRow = on_pool!(self, pool => {
+            sqlx::query_as(SETTINGS_SELECT).fetch_one(pool).await?
+        });
+        settings_from_row(row)
+    }
+
+    /// Replaces the organisation's settings (the demo; people change them
+    /// through [`Self::change_settings`], which is audited).
     pub async fn update_settings(&self, settings: &OrgSettings) -> StoreResult<()> {
-        let name = settings.name.trim();
-        if name.is_empty() {
-            return Err(StoreError::Invalid(
-                "the company name must not be empty".into(),
-            ));
-        }
-        let month = i32::try_from(settings.calendar.first_month()).unwrap_or(1);
         on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE org_settings SET name = $1, base_currency = $2, fiscal_first_month = $3, fiscal_year_label = $4 WHERE id = 1",
-            )
-            .bind(name)
-            .bind(settings.base_currency.code())
-            .bind(month)
-            .bind(label_key(settings.calendar.label()))
-            .execute(pool)
-            .await?;
+            let mut tx = pool.begin_write().await?;
+            write_settings!(tx, settings);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Changes the organisation's settings in one transaction, audited with
+    /// every setting before and after, and moves the goals in `periods` to
+    /// the key that names their dates in the new calendar (their dates do
+    /// not change). A new churn window rebuilds the KPI rollups. Refused
+    /// when the settings changed meanwhile.
+    pub async fn change_settings(
+        &self,
+        actor: &crate::Actor,
+        before: &OrgSettings,
+        after: &OrgSettings,
+        periods: &[(GoalId, PeriodKey)],
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_serial().await?;
+            let row: SettingsRow = sqlx::query_as(SETTINGS_SELECT).fetch_one(&mut *tx).await?;
+            if settings_from_row(row)? != *before {
+                return Err(StoreError::Conflict("the settings were changed meanwhile; read them again".into()));
+            }
+            write_settings!(tx, after);
+            for (goal, key) in periods {
+                sqlx::query("UPDATE goals SET period = $1 WHERE id = $2")
+                    .bind(key.to_string())
+                    .bind(goal.raw())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Who churned depends on the window: the customer rollups are
+            // rebuilt with the new one, in the same transaction.
+            if before.churn_inactive_days != after.churn_inactive_days {
+                crate::kpi::refresh_rollups!(self, tx, None);
+            }
+            audit!(tx, actor, AuditAction::Update, "settings", "1", Some(settings_json(before)), Some(settings_json(after)));
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -60,12 +60,18 @@ store_test!(async fn a_new_database_has_default_settings_that_can_be_changed(sto
     let settings = store.settings().await.unwrap();
     assert_eq!(settings.base_currency, Currency::CNY);
     assert_eq!(settings.calendar, FiscalCalendar::default());
+    assert_eq!(settings, OrgSettings::default());
     let changed = OrgSettings {
         name: "Acme 中国".into(),
         base_currency: Currency::USD,
-        calendar: FiscalCalendar::new(4, FiscalYearLabel::StartYear).unwrap(),
+        calendar: FiscalCalendar::new(4, FiscalYearLabel::StartYear).unwrap().with_week_start(chrono::Weekday::Sun),
+        time_zone: "Asia/Shanghai".parse().unwrap(),
+        revenue_basis: attain_core::sales::RevenueBasis::Cash,
+        churn_inactive_days: 90,
+        default_language: attain_core::Language::ZhCn,
     };
     store.update_settings(&changed).await.unwrap();
+    // Every setting reads back as it was written, on both backends.
     assert_eq!(store.settings().await.unwrap(), changed);
 });
 

@@ -57,9 +57,23 @@ pub struct AppState {
 struct Inner {
     store: Store,
     clock: Clock,
+    /// The organisation's time zone and default language as the last
+    /// request read them from the store (every request does, so several
+    /// instances agree).
+    org: std::sync::RwLock<(attain_core::TimeZone, attain_core::Language)>,
     settings: WebSettings,
     /// Long work (parsing and checking whole files) that may run at once.
     heavy: Arc<tokio::sync::Semaphore>,
+}
+
+impl Inner {
+    fn org(&self) -> (attain_core::TimeZone, attain_core::Language) {
+        // A poisoned lock still holds the last value written whole.
+        *self
+            .org
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// How many imports a server checks or writes at once: each holds its whole
@@ -114,6 +128,10 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 clock,
+                org: std::sync::RwLock::new((
+                    attain_core::TimeZone::Server,
+                    attain_core::Language::En,
+                )),
                 settings: WebSettings::default(),
                 heavy: heavy_slots(),
             }),
@@ -131,6 +149,7 @@ impl AppState {
         let inner = Inner {
             store: self.inner.store.clone(),
             clock: self.inner.clock,
+            org: std::sync::RwLock::new(self.inner.org()),
             settings,
             heavy: heavy_slots(),
         };
@@ -154,9 +173,23 @@ impl AppState {
         self.inner.clock.now()
     }
 
-    /// The clock every date of a request comes from.
+    /// The clock every date of a request comes from, in the
+    /// organisation's time zone.
     pub fn clock(&self) -> Clock {
-        self.inner.clock
+        self.inner.clock.in_zone(self.inner.org().0)
+    }
+
+    /// The organisation's default language.
+    pub(crate) fn default_language(&self) -> attain_core::Language {
+        self.inner.org().1
+    }
+
+    /// Takes the organisation's time zone and default language from the
+    /// settings (read at the start of every request).
+    pub(crate) fn remember(&self, settings: &attain_core::OrgSettings) {
+        if let Ok(mut org) = self.inner.org.write() {
+            *org = (settings.time_zone, settings.default_language);
+        }
     }
 
     /// The store.
@@ -192,9 +225,10 @@ impl AppState {
         }
     }
 
-    /// Today's date, as the pages and reports see it.
+    /// Today's date, as the pages and reports see it: in the
+    /// organisation's time zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.inner.clock.today()
+        self.clock().today()
     }
 }
 
@@ -210,9 +244,11 @@ pub fn router(state: AppState) -> Router {
         .merge(goals::home::routes())
         .merge(account::pages::routes())
         .merge(org::people::routes())
+        .merge(org::chart::routes())
         .merge(sales::pages::routes())
         .merge(admin::users::routes())
         .merge(admin::audit::routes())
+        .merge(admin::settings::routes())
         .merge(import::page::routes(state.settings().upload_limit))
         .merge(kpi::page::routes())
         .merge(goals::page::routes())
@@ -274,6 +310,7 @@ fn api_routes() -> Router<AppState> {
         .merge(account::api::routes())
         .merge(admin::users::api_routes())
         .merge(admin::audit::api_routes())
+        .merge(admin::settings::api_routes())
         .merge(sales::api::routes())
         .merge(sales::write::routes())
         .merge(sales::records::routes())

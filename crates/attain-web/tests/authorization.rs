@@ -391,7 +391,7 @@ fn fill(path: &str, w: &World, out: Option<&Branch>) -> Option<String> {
                 "users" => id(|b| b.rep),
                 "tokens" => id(|b| b.token),
                 "goals" => id(|b| b.goal),
-                "units" => id(|b| b.unit),
+                "units" | "org" => id(|b| b.unit),
                 "statements" => id(|b| b.statement),
                 "plans" => w.plan.to_string(),
                 "runs" | "payout-runs" => w.run.to_string(),
@@ -451,6 +451,7 @@ fn body(
                 serde_json::json!({"login": "intruder", "display_name": "X", "unit": unit, "role": "admin"})
             }
             ("PUT", p) if p.starts_with("/api/v1/units/") => serde_json::json!({"name": "Renamed"}),
+            ("PUT", "/api/v1/settings") => serde_json::json!({"company_name": "Taken over"}),
             ("POST", "/api/v1/units") => {
                 serde_json::json!({"name": "Rogue", "parent": unit, "kind": "team"})
             }
@@ -482,6 +483,9 @@ fn body(
             p if p.ends_with("/split") => "into=months&method=equal".into(),
             p if p.ends_with("/checkin") => "confidence=10&comment=matrix".into(),
             "/admin/users" => format!("login=intruder&display_name=X&unit={unit}&role=admin"),
+            "/org" => format!("name=Rogue&kind=team&parent={unit}"),
+            p if p.starts_with("/org/") => format!("name=Renamed&parent={unit}"),
+            "/admin/settings" => "company_name=Taken+over&time_zone=Asia%2FShanghai".into(),
             p if p.starts_with("/admin/users/") => {
                 "role=admin&display_name=X&unit=1&active=on".into()
             }
@@ -550,6 +554,10 @@ async fn fingerprint(store: &Store, w: &World) -> String {
             .body
     ));
     out.push_str(&format!("users: {}\n", store.users().await.unwrap().len()));
+    out.push_str(&format!(
+        "settings: {:?}\n",
+        store.settings().await.unwrap()
+    ));
     out
 }
 

@@ -91,7 +91,7 @@ store_test!(async fn signing_in_sets_a_hardened_cookie_and_redirects_to_the_targ
     let token = cookie.split(';').next().unwrap().trim_start_matches("attain_session=");
     let home = call(Method::GET, "/").session(token).send(&store).await;
     assert_eq!(home.status, StatusCode::OK);
-    assert!(home.body.contains(store.describe()), "the home page names the database");
+    assert!(!home.body.contains(store.describe()), "the home page never names the database");
     assert!(home.body.contains("FY2026-Q3"));
     assert!(home.body.contains("East &#60;script&#62;") || home.body.contains("East &lt;script&gt;"), "names are escaped");
     let tls = call(Method::POST, "/login").header("x-forwarded-proto", "https").form(&format!("login=ops&password={PASSWORD}")).send(&store).await;
@@ -1402,4 +1402,62 @@ store_test!(async fn small_refusals_found_by_attack_say_what_they_refuse(store) 
     let r = call(Method::POST, "/api/v1/users").bearer(&admin).json(serde_json::json!({"login": "pw.test", "display_name": "PW", "unit": org.company.raw(), "role": "rep", "password": "password123"})).send(&store).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.json()["error"]["code"], "weak_password");
+});
+
+store_test!(async fn settings_are_read_by_everyone_and_changed_by_administrators_through_the_api(store) {
+    org(&store).await;
+    let rep = token(&store, "ana").await;
+    let admin = token(&store, "admin").await;
+    let r = call(Method::GET, "/api/v1/settings").bearer(&rep).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["fiscal_year_start_month"], "1");
+    let r = call(Method::PUT, "/api/v1/settings").bearer(&rep).json(serde_json::json!({"company_name": "Mine"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = call(Method::PUT, "/api/v1/settings").bearer(&admin).json(serde_json::json!({"colour": "red"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"]["message"].as_str().unwrap().contains("no setting 'colour'"), "{}", r.body);
+    let r = call(Method::PUT, "/api/v1/settings").bearer(&admin).json(serde_json::json!({"churn_inactive_days": 0, "company_name": "X"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("churn_inactive_days: '0' is not a number of days, 1 to 3650"), "{}", r.body);
+    assert_eq!(store.settings().await.unwrap().name, "My company");
+    let r = call(Method::PUT, "/api/v1/settings").bearer(&admin).json(serde_json::json!({"churn_inactive_days": 90, "default_language": "zh-CN"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["changed"], serde_json::json!(["churn_inactive_days", "default_language"]));
+    // Someone whose browser asks for neither language now gets Chinese.
+    let r = call(Method::GET, "/login").header("accept-language", "de-DE").send(&store).await;
+    assert!(r.body.contains("<html lang=\"zh-CN\""), "{}", &r.body[..200.min(r.body.len())]);
+    let r = call(Method::GET, "/login").header("accept-language", "en-US").send(&store).await;
+    assert!(r.body.contains("<html lang=\"en\""));
+});
+
+store_test!(async fn a_new_installation_walks_its_administrator_through_setup_and_shows_nobody_the_database(store) {
+    org(&store).await;
+    let (admin, _) = session(&store, "admin").await;
+    let r = call(Method::GET, "/").session(&admin).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let step = |id: &str| {
+        let at = r.body.find(&format!("id=\"setup-{id}\"")).unwrap_or_else(|| panic!("step {id}: {}", r.body));
+        let rest = &r.body[at..];
+        let end = rest.find("</li>").unwrap();
+        rest[..end].contains("class=\"badge ok\"")
+    };
+    // Units and people exist; settings, data and goals are still to do.
+    assert_eq!(
+        ["settings", "org", "people", "data", "goals"].map(step),
+        [false, true, true, false, false]
+    );
+    for leak in [store.describe(), "attain.db", "sqlite:"] {
+        assert!(!r.body.contains(leak), "the home page shows {leak}");
+    }
+    // Saving the settings ticks the first step.
+    let token = token(&store, "admin").await;
+    let put = call(Method::PUT, "/api/v1/settings").bearer(&token).json(serde_json::json!({"company_name": "Acme 华夏"})).send(&store).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let r = call(Method::GET, "/").session(&admin).send(&store).await;
+    assert!(r.body.contains("id=\"setup-settings\" class=\"done\""), "{}", r.body);
+    // A rep is told setup is under way, without the steps.
+    let (rep, _) = session(&store, "ana").await;
+    let r = call(Method::GET, "/").session(&rep).send(&store).await;
+    assert!(r.body.contains("id=\"setting-up\""));
+    assert!(!r.body.contains("id=\"setup\""));
 });

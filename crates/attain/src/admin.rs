@@ -29,28 +29,17 @@ fn password_from_stdin() -> anyhow::Result<String> {
     Ok(password)
 }
 
-/// Finds an org unit by ID or exact name; the company when none is given.
+/// Finds an org unit by ID, name or path; the company when none is given.
 async fn resolve_unit(store: &Store, unit: Option<&str>) -> anyhow::Result<OrgUnitId> {
-    let units = store.org_units().await?;
+    if store.org_units().await?.is_empty() {
+        bail!(
+            "the organisation has no company unit yet; run `attain serve` once, or start the org chart with `attain unit add`"
+        );
+    }
+    let tree = store.org_tree().await?;
     match unit {
-        None => units
-            .iter()
-            .find(|u| u.parent.is_none())
-            .map(|u| u.id)
-            .ok_or_else(|| anyhow!("the organisation has no company unit yet; run `attain serve` once or import the organisation")),
-        Some(text) => {
-            if let Ok(id) = text.parse::<OrgUnitId>()
-                && let Some(u) = units.iter().find(|u| u.id == id)
-            {
-                return Ok(u.id);
-            }
-            let matches: Vec<_> = units.iter().filter(|u| u.name == text).collect();
-            match matches.as_slice() {
-                [one] => Ok(one.id),
-                [] => bail!("--unit: no org unit has the ID or name '{text}'"),
-                _ => bail!("--unit: several org units are named '{text}'; give the ID instead"),
-            }
-        }
+        None => Ok(tree.root().id),
+        Some(text) => tree.find(text).map_err(|e| anyhow!("--unit: {e}")),
     }
 }
 

@@ -125,7 +125,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         create_missing_owners: args.create_missing_owners,
         actor: Some(Actor::named("attain import")),
         audit_each_record: false,
-        clock: attain_core::Clock::system(),
+        clock: attain_core::Clock::system().in_zone(store.settings().await?.time_zone),
     };
     let bar = ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(200));

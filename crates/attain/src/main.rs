@@ -17,6 +17,8 @@ mod goal;
 mod import;
 mod kpi;
 mod pay;
+mod settings;
+mod unit;
 
 /// Attain: sales performance management. Goals, KPIs, forecasts and commissions.
 #[derive(Debug, Parser)]
@@ -71,6 +73,12 @@ enum Command {
     /// Manage API tokens for scripts.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Show or change the organisation's settings.
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
+    /// The org chart: list, add, rename, move and remove units.
+    #[command(subcommand)]
+    Unit(unit::UnitCommand),
     /// Import an export file of another CRM (all rows or none).
     Import(import::ImportArgs),
     /// Compute a KPI for a scope and period, optionally broken down.
@@ -129,7 +137,7 @@ struct UserAddArgs {
     /// Role: admin, sales_ops, manager, rep or viewer.
     #[arg(long, value_parser = parse_role)]
     role: Role,
-    /// Org unit, by ID or exact name [default: the company]
+    /// Org unit, by ID, name or path (North/N1) [default: the company]
     #[arg(long, value_name = "ORG_UNIT")]
     unit: Option<String>,
     /// Name shown in the interface [default: the login]
@@ -445,6 +453,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.db).await?;
             admin::token(&store, command).await
         }
+        Command::Settings(command) => {
+            let store = open(&cli.db).await?;
+            settings::run(&store, command).await
+        }
+        Command::Unit(command) => {
+            let store = open(&cli.db).await?;
+            unit::run(&store, command).await
+        }
         Command::Import(args) => {
             let store = open(&cli.db).await?;
             import::run(&store, args).await
@@ -463,7 +479,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Goal(command) => {
             let store = open(&cli.db).await?;
-            goal::run(&store, command, attain_core::Clock::system().today()).await
+            let zone = store.settings().await?.time_zone;
+            goal::run(
+                &store,
+                command,
+                attain_core::Clock::system().in_zone(zone).today(),
+            )
+            .await
         }
         Command::Rollup(RollupCommand::Rebuild) => {
             let store = open(&cli.db).await?;

@@ -121,9 +121,17 @@ fn the_domain_crate_does_no_io() {
         .get(&("attain-core".to_owned(), "normal".to_owned()))
         .cloned()
         .unwrap_or_default();
-    let pure: BTreeSet<String> = ["chrono", "iso_currency", "rust_decimal", "thiserror"]
-        .map(String::from)
-        .into();
+    // chrono-tz compiles the IANA time zone database into the binary: it
+    // reads no files.
+    let pure: BTreeSet<String> = [
+        "chrono",
+        "chrono-tz",
+        "iso_currency",
+        "rust_decimal",
+        "thiserror",
+    ]
+    .map(String::from)
+    .into();
     assert!(
         core.is_subset(&pure),
         "attain-core gained {:?}: is it free of I/O?",

@@ -498,7 +498,7 @@ fn users_and_tokens_are_managed_from_the_shell_and_audited() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr_lines(&out),
-        vec!["error: --unit: no org unit has the ID or name 'Nowhere'"]
+        vec!["error: --unit: no org unit has the ID, name or path 'Nowhere'"]
     );
 
     let out = run(&["user", "passwd", "ana"], dir.path());
@@ -1046,5 +1046,116 @@ fn kpi_output_in_every_format_matches_its_golden_file() {
         differ.is_empty(),
         "attain kpi output changed:\n{}",
         differ.join("\n")
+    );
+}
+
+#[test]
+fn a_new_company_sets_itself_up_from_the_shell_settings_then_org_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let fails = |args: &[&str], code: i32| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    ok(&["migrate"]);
+    let shown = ok(&["settings", "show"]);
+    assert!(shown.contains("company_name=My company\n"), "{shown}");
+    assert!(shown.contains("fiscal_year_start_month=1\nfiscal_year_named_by=end\ntime_zone=server\nweek_start=monday\nrevenue_basis=orders\nchurn_inactive_days=365\ndefault_language=en\n"), "{shown}");
+
+    // A wrong value names the setting and what it takes; nothing changes.
+    let err = fails(
+        &[
+            "settings",
+            "set",
+            "company_name=Huadong",
+            "fiscal_year_start_month=13",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("fiscal_year_start_month: '13' is not a month number, 1 to 12"),
+        "{err}"
+    );
+    let err = fails(&["settings", "set", "colour=red"], 1);
+    assert!(err.contains("there is no setting 'colour'"), "{err}");
+    assert!(ok(&["settings", "show"]).contains("company_name=My company\n"));
+
+    let out = ok(&[
+        "settings",
+        "set",
+        "company_name=Huadong",
+        "week_start=sunday",
+        "time_zone=Asia/Shanghai",
+    ]);
+    assert!(
+        out.contains("company_name: My company -> Huadong\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("time_zone: server -> Asia/Shanghai\n"),
+        "{out}"
+    );
+    assert!(ok(&["settings", "show"]).contains("company_name=Huadong\n"));
+
+    // The org chart, units named by name or path.
+    let out = ok(&["unit", "add", "North", "--kind", "region"]);
+    assert!(out.contains("created the company unit Huadong"), "{out}");
+    assert!(out.contains("added Huadong/North (region)"), "{out}");
+    ok(&["unit", "add", "N1", "--kind", "team", "--parent", "North"]);
+    ok(&["unit", "add", "South", "--kind", "region"]);
+    ok(&[
+        "unit",
+        "add",
+        "N1",
+        "--kind",
+        "team",
+        "--parent",
+        "Huadong/South",
+    ]);
+    let err = fails(&["unit", "rename", "N1", "X"], 1);
+    assert!(
+        err.contains("several org units are called 'N1': Huadong/North/N1, Huadong/South/N1"),
+        "{err}"
+    );
+    assert!(
+        ok(&["unit", "rename", "North/N1", "North One"]).contains("is now Huadong/North/North One")
+    );
+    assert!(ok(&["unit", "move", "South/N1", "--to", "North"]).contains("is now Huadong/North/N1"));
+    assert!(ok(&["unit", "remove", "South"]).contains("removed Huadong/South"));
+    ok(&[
+        "user",
+        "add",
+        "ana",
+        "--role",
+        "rep",
+        "--unit",
+        "North/North One",
+    ]);
+    let err = fails(&["unit", "remove", "North/North One"], 1);
+    assert!(!err.is_empty());
+    let err = fails(&["unit", "add", "X", "--kind", "company"], 2);
+    assert!(err.contains("there is one company"), "{err}");
+    let err = fails(&["unit", "move", "North", "--to", "North/N1"], 1);
+    assert!(err.contains("cannot move below itself"), "{err}");
+    let list = ok(&["unit", "list"]);
+    assert!(list.contains("company          1  Huadong\n"), "{list}");
+    assert!(
+        list.contains("team             1      North One\n"),
+        "{list}"
     );
 }

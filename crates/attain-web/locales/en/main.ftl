@@ -20,7 +20,6 @@ login-failed = The login or password is not correct.
 login-throttled = Too many failed sign-ins. Try again in { $minutes } minutes.
 login-signed-out = You have signed out.
 
-home-database = Database
 home-organisation = Organisation
 home-units = { $count } units
 home-people-summary = { $people } people · { $regions } regions · { $teams } teams
@@ -447,3 +446,100 @@ import-default-ticket-without-customer = { $count } tickets have no customer (no
 import-default-course-skill = { $count } courses have no kind: they are skill courses
 import-unused-empty = Empty in every row: { $columns }
 import-default-payment-beyond-order = { $count } payments exceed what was left to pay on their order: kept as paid
+
+## Settings
+nav-settings = Settings
+settings-title = Settings
+settings-intro = The company's name, currency, fiscal calendar and the rules every figure follows. Changes apply to everyone at once and are recorded in the audit log.
+settings-saved = { $count ->
+    [one] One setting was changed.
+   *[other] { $count } settings were changed.
+}
+settings-unchanged = Nothing changed: the settings already had these values.
+settings-bad-value = { $setting }: “{ $value }” is not { $expected }.
+settings-goal-of = { $metric } of { $scope }
+settings-goals-moved = Goals kept on their dates
+settings-goals-moved-explain = The calendar changed: these goals keep their dates and are now named as the new calendar names them.
+settings-goal = Goal
+settings-period-before = Period before
+settings-period-now = Period now
+settings-unaligned = no longer a fiscal period
+setting-company_name = Company name
+setting-company_name-expected = a name of 1 to 200 characters
+setting-base_currency = Base currency
+setting-base_currency-expected = an ISO 4217 currency code such as CNY or USD; every figure is reported in it
+setting-fiscal_year_start_month = Fiscal year starts in
+setting-fiscal_year_start_month-expected = a month, 1 to 12
+setting-fiscal_year_named_by = Fiscal years are named by
+setting-fiscal_year_named_by-expected = FY2026 is the fiscal year that ends in 2026, or the one that starts in 2026
+setting-named-by-start = the year they start
+setting-named-by-end = the year they end
+setting-time_zone = Time zone
+setting-time_zone-expected = an IANA time zone such as Asia/Shanghai, or “server”; it decides when a day ends
+setting-week_start = Weeks start on
+setting-week_start-expected = a day of the week
+setting-revenue_basis = Revenue is counted from
+setting-revenue_basis-expected = orders, bookings or cash
+setting-basis-orders = orders, net of refunds, by order date
+setting-basis-bookings = won deals, by close date
+setting-basis-cash = payments received, by date received
+setting-churn_inactive_days = A customer has churned after
+setting-churn_inactive_days-expected = days without an order, 1 to 3650
+setting-default_language = Default language
+setting-default_language-expected = for people who have not chosen one and whose browser asks for neither language
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+weekday-monday = Monday
+weekday-tuesday = Tuesday
+weekday-wednesday = Wednesday
+weekday-thursday = Thursday
+weekday-friday = Friday
+weekday-saturday = Saturday
+weekday-sunday = Sunday
+
+## Org chart
+nav-org = Org chart
+org-title = Org chart
+org-add = Add a unit
+org-kind = Kind
+org-parent = Belongs to
+org-people = { $count ->
+    [one] 1 person
+   *[other] { $count } people
+}
+org-edit = Rename or move
+org-remove = Remove this unit…
+org-remove-confirm = Remove { $unit }? This cannot be undone.
+org-remove-yes = Yes, remove it
+org-not-removable = A unit with people or units in it cannot be removed; move them first.
+org-added = The unit was added.
+org-changed = The unit was changed.
+org-removed = The unit was removed.
+org-bad-kind = Choose region, department or team.
+
+## First run
+setup-title = Set up Attain
+setup-intro = Five steps bring your company in. Each can be done again later; this list goes away once your sales data is here.
+setup-done = Done
+setup-todo = To do
+setup-settings = 1. Settings
+setup-settings-hint = Company name, base currency, fiscal year, time zone, what counts as revenue.
+setup-org = 2. Org chart
+setup-org-hint = Regions, departments and teams, the way your figures roll up.
+setup-people = 3. People
+setup-people-hint = Everyone who sells or manages, each in a unit, with a role.
+setup-data = 4. Sales data
+setup-data-hint = Customers, deals, orders and payments, from your CRM's export files.
+setup-goals = 5. First goals
+setup-goals-hint = The company's targets for the year, split down to teams and people.
+setup-in-progress = Attain is being set up: figures appear here once your company's sales data is in.

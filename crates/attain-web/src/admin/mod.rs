@@ -1,4 +1,5 @@
-//! Administration: users and the audit log.
+//! Administration: users, the organisation's settings and the audit log.
 
 pub(crate) mod audit;
+pub(crate) mod settings;
 pub(crate) mod users;

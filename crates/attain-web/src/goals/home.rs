@@ -25,14 +25,26 @@ struct UnitRow {
     people: i64,
 }
 
+/// One step of the first-run walkthrough.
+struct SetupStep {
+    id: &'static str,
+    title: String,
+    hint: String,
+    href: &'static str,
+    done: bool,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     i18n: I18n,
     nav: Option<Nav>,
     company: String,
-    backend: &'static str,
-    database: String,
+    /// The first-run walkthrough, while the installation has no sales data
+    /// (for those who set it up); empty otherwise.
+    setup: Vec<SetupStep>,
+    /// Whether the installation is still being set up (no sales data yet).
+    setting_up: bool,
     unit_count: i64,
     people_summary: String,
     fiscal_quarter: String,
@@ -40,6 +52,25 @@ struct HomePage {
     base_currency: &'static str,
     units: Vec<UnitRow>,
     goals: Vec<crate::goals::page::Row>,
+}
+
+/// Settings, org chart, people, data, first goals: each with whether it
+/// is done and where it is done.
+fn setup_steps(i18n: &I18n, p: &attain_store::SetupProgress) -> Vec<SetupStep> {
+    let step = |id: &'static str, href: &'static str, done: bool| SetupStep {
+        id,
+        title: i18n.t(&format!("setup-{id}")),
+        hint: i18n.t(&format!("setup-{id}-hint")),
+        href,
+        done,
+    };
+    vec![
+        step("settings", "/admin/settings", p.settings_saved),
+        step("org", "/org", p.units > 1),
+        step("people", "/admin/users", p.people > 1),
+        step("data", "/import", p.sales_records > 0),
+        step("goals", "/goals", p.goals > 0),
+    ]
 }
 
 async fn home(
@@ -106,11 +137,19 @@ async fn home(
         ),
         Err(e) => ("—".to_owned(), e.to_string()),
     };
+    let progress = store.setup_progress().await.or_page(lang)?;
+    let setting_up = progress.sales_records == 0;
+    let sets_up = user.principal.can_change_settings() || user.principal.can_import();
+    let setup = if setting_up && sets_up {
+        setup_steps(&i18n, &progress)
+    } else {
+        Vec::new()
+    };
     let page = HomePage {
         nav: Nav::new(&user, "home", "/"),
         company: settings.name,
-        backend: store.backend().name(),
-        database: store.describe().to_owned(),
+        setup,
+        setting_up,
         unit_count,
         people_summary: i18n.ta(
             "home-people-summary",

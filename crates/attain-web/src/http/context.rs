@@ -219,6 +219,10 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         .map(|t| t.trim().to_owned());
 
     let store = state.store();
+    // The organisation's zone and default language, as they are now.
+    if let Ok(settings) = store.settings().await {
+        state.remember(&settings);
+    }
     let identity = match (&bearer, &session_token) {
         (Some(token), _) => auth::identify_api_token(store, token, now).await,
         (None, Some(token)) => auth::identify_session(store, token, now).await,
@@ -261,6 +265,7 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
                     .get(header::ACCEPT_LANGUAGE)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or(""),
+                state.default_language().into(),
             )
         });
     let i18n = I18n::new(lang);

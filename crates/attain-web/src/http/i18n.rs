@@ -31,6 +31,15 @@ pub enum Lang {
     ZhCn,
 }
 
+impl From<attain_core::Language> for Lang {
+    fn from(language: attain_core::Language) -> Self {
+        match language {
+            attain_core::Language::En => Lang::En,
+            attain_core::Language::ZhCn => Lang::ZhCn,
+        }
+    }
+}
+
 impl Lang {
     /// Every supported language.
     pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];
@@ -68,8 +77,9 @@ impl Lang {
     }
 
     /// Picks the best supported language from an `Accept-Language` header,
-    /// honouring q-values; English when nothing matches.
-    pub fn negotiate(accept_language: &str) -> Lang {
+    /// honouring q-values; `fallback` (the organisation's default language)
+    /// when nothing matches.
+    pub fn negotiate(accept_language: &str, fallback: Lang) -> Lang {
         let mut best: Option<(Lang, f32)> = None;
         for part in accept_language.split(',') {
             let mut pieces = part.split(';');
@@ -93,7 +103,7 @@ impl Lang {
                 best = Some((lang, q));
             }
         }
-        best.map_or(Lang::En, |(lang, _)| lang)
+        best.map_or(fallback, |(lang, _)| lang)
     }
 
     fn langid(self) -> LanguageIdentifier {
@@ -344,11 +354,20 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(Lang::negotiate("zh-CN,zh;q=0.9,en;q=0.8"), Lang::ZhCn);
-        assert_eq!(Lang::negotiate("en-US,en;q=0.9,zh-CN;q=0.8"), Lang::En);
-        assert_eq!(Lang::negotiate("fr-FR,zh-TW;q=0.5"), Lang::ZhCn);
-        assert_eq!(Lang::negotiate("de"), Lang::En);
-        assert_eq!(Lang::negotiate(""), Lang::En);
+        assert_eq!(
+            Lang::negotiate("zh-CN,zh;q=0.9,en;q=0.8", Lang::En),
+            Lang::ZhCn
+        );
+        assert_eq!(
+            Lang::negotiate("en-US,en;q=0.9,zh-CN;q=0.8", Lang::ZhCn),
+            Lang::En
+        );
+        assert_eq!(Lang::negotiate("fr-FR,zh-TW;q=0.5", Lang::En), Lang::ZhCn);
+        assert_eq!(Lang::negotiate("de", Lang::En), Lang::En);
+        assert_eq!(Lang::negotiate("", Lang::En), Lang::En);
+        // Nothing asked for that Attain speaks: the organisation's default.
+        assert_eq!(Lang::negotiate("de", Lang::ZhCn), Lang::ZhCn);
+        assert_eq!(Lang::negotiate("", Lang::ZhCn), Lang::ZhCn);
     }
 
     #[test]

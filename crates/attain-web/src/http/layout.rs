@@ -19,6 +19,7 @@ pub(crate) struct Nav {
     pub can_manage_users: bool,
     pub can_read_audit: bool,
     pub can_import: bool,
+    pub can_change_settings: bool,
 }
 
 impl Nav {
@@ -31,6 +32,7 @@ impl Nav {
             can_manage_users: user.principal.can_manage_users(),
             can_read_audit: user.principal.can_read_audit_log(),
             can_import: user.principal.can_import(),
+            can_change_settings: user.principal.can_change_settings(),
         })
     }
 }

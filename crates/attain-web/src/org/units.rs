@@ -11,6 +11,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use attain_app::goals::By;
+
 use crate::http::context::ApiUser;
 use crate::{ApiError, AppState};
 
@@ -57,7 +59,7 @@ async fn create(
     user: ApiUser,
     Json(body): Json<NewUnitBody>,
 ) -> Result<Response, ApiError> {
-    attain_app::units::may_manage(&user.principal)?;
+    attain_app::units::may_manage(By::Person(&user.principal))?;
     let kind: OrgUnitKind = body.kind.parse().map_err(|_| {
         ApiError::bad_request(format!(
             "kind: '{}' is not region, department or team",
@@ -71,7 +73,7 @@ async fn create(
         kind,
         external_id: None,
     };
-    let id = attain_app::units::create(state.store(), &user.principal, &unit).await?;
+    let id = attain_app::units::create(state.store(), By::Person(&user.principal), &unit).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
 }
 
@@ -89,7 +91,7 @@ async fn update(
 ) -> Result<Response, ApiError> {
     attain_app::units::update(
         state.store(),
-        &user.principal,
+        By::Person(&user.principal),
         OrgUnitId::from_raw(id),
         body.name.as_deref(),
         body.parent.map(OrgUnitId::from_raw),
@@ -103,6 +105,11 @@ async fn remove(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    attain_app::units::delete(state.store(), &user.principal, OrgUnitId::from_raw(id)).await?;
+    attain_app::units::delete(
+        state.store(),
+        By::Person(&user.principal),
+        OrgUnitId::from_raw(id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
