@@ -3,7 +3,7 @@
 //! applied or none, audited, and goals kept on their dates when the fiscal
 //! calendar or the week start changes under them.
 
-use attain_core::{GoalId, MetricKey, OrgSettings, PeriodKey, Scope, SettingKey};
+use attain_core::{GoalId, MetricKey, OrgSettings, PeriodKey, Scope, SettingKey, Visibility};
 use attain_store::{GoalFilter, Store};
 
 use crate::goals::By;
@@ -40,8 +40,10 @@ pub struct GoalPeriodMove {
 }
 
 impl GoalPeriodMove {
-    /// Whether the goal was set for a fiscal period and its dates are no
-    /// fiscal period any more (they are now a calendar period or a range).
+    /// Whether the goal's dates are no longer a period of the kind it was
+    /// set for: a fiscal goal whose dates are no fiscal period now, or any
+    /// goal whose dates are no period at all (a week goal after the week
+    /// start changed is a date range now).
     pub fn unaligned(&self) -> bool {
         let fiscal = |k: &PeriodKey| {
             matches!(
@@ -51,7 +53,8 @@ impl GoalPeriodMove {
                     | PeriodKey::FiscalQuarter(..)
             )
         };
-        fiscal(&self.from) && !fiscal(&self.to)
+        let range = |k: &PeriodKey| matches!(k, PeriodKey::Range(..));
+        (fiscal(&self.from) && !fiscal(&self.to)) || (range(&self.to) && !range(&self.from))
     }
 }
 
@@ -101,45 +104,48 @@ pub async fn change(
         .into_iter()
         .filter(|k| before.get(*k) != after.get(*k))
         .collect();
-    let mut goals_moved = Vec::new();
-    if before.calendar != after.calendar {
-        let goals = store
-            .goals_visible(
-                &attain_core::Visibility::Everything,
-                &GoalFilter::default(),
-                0,
-                i64::MAX,
-            )
-            .await?;
-        let engine = if goals.is_empty() {
-            None
-        } else {
-            Some(attain_kpi::Engine::new(store).await?)
-        };
-        for g in goals {
-            let now_names = after.calendar.period(g.period).ok();
-            if now_names.is_some_and(|p| p.start() == g.start && p.end() == g.end) {
-                continue;
-            }
-            goals_moved.push(GoalPeriodMove {
-                goal: g.id,
-                name: g.name,
-                metric: g.metric,
-                scope_label: engine
-                    .as_ref()
-                    .map_or_else(|| g.scope.key(), |e| e.scope_label(&g.scope)),
-                scope: g.scope,
-                from: g.period,
-                to: after.calendar.key_for_dates(g.start, g.end),
-            });
+    if changed.is_empty() {
+        return Ok(SettingsChange {
+            before,
+            after,
+            changed,
+            goals_moved: Vec::new(),
+        });
+    }
+    if before.base_currency != after.base_currency {
+        // Money goals keep their targets in the currency they were set in,
+        // and pay follows them: a new base currency would compare them
+        // with figures in another.
+        let money_goals = store
+            .goals_visible(&Visibility::Everything, &GoalFilter::default(), 0, i64::MAX)
+            .await?
+            .into_iter()
+            .filter(|g| g.currency.is_some_and(|c| c != after.base_currency))
+            .count();
+        if money_goals > 0 {
+            return Err(AppError::Invalid(format!(
+                "base_currency: {money_goals} goals have targets in {}; the base currency can change only before money goals are set (remove them first, or keep {})",
+                before.base_currency.code(),
+                before.base_currency.code()
+            )));
         }
     }
-    if !changed.is_empty() {
-        let periods: Vec<(GoalId, PeriodKey)> =
-            goals_moved.iter().map(|m| (m.goal, m.to)).collect();
-        store
-            .change_settings(&by.actor(), &before, &after, &periods)
-            .await?;
+    let moves = store.change_settings(&by.actor(), &before, &after).await?;
+    let mut goals_moved = Vec::with_capacity(moves.len());
+    if !moves.is_empty() {
+        let engine = attain_kpi::Engine::new(store).await?;
+        for (id, from, to) in moves {
+            let g = store.goal(id).await?;
+            goals_moved.push(GoalPeriodMove {
+                goal: id,
+                name: g.name,
+                metric: g.metric,
+                scope_label: engine.scope_label(&g.scope),
+                scope: g.scope,
+                from,
+                to,
+            });
+        }
     }
     Ok(SettingsChange {
         before,

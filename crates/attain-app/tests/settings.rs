@@ -114,7 +114,7 @@ store_test!(async fn goals_keep_their_dates_when_the_fiscal_year_moves(store) {
     let q2 = done.goals_moved.iter().find(|m| m.from == PeriodKey::FiscalQuarter(2026, 2)).unwrap();
     assert_eq!(q2.to, PeriodKey::FiscalQuarter(2027, 1));
     assert!(!q2.unaligned());
-    assert!(done.unaligned().all(|m| !matches!(m.to, PeriodKey::FiscalYear(..) | PeriodKey::FiscalHalf(..) | PeriodKey::FiscalQuarter(..))));
+    assert_eq!(done.unaligned().count(), done.goals_moved.iter().filter(|m| m.from == PeriodKey::FiscalYear(2026)).count());
     // Calendar months do not move.
     assert!(done.goals_moved.iter().all(|m| !matches!(m.from, PeriodKey::Month(..))));
 });
@@ -143,4 +143,44 @@ store_test!(async fn a_new_churn_window_is_what_the_churn_figures_follow(store) 
     assert!(two_months > yearly, "churn with 60 days {two_months:?} > with 365 {yearly:?}");
     settings::change(&store, By::Cli, &set(&[(SettingKey::ChurnInactiveDays, "365")])).await.unwrap();
     assert_eq!(churn(&store).await, yearly, "the rollups follow the window back");
+});
+
+store_test!(async fn quarters_that_trade_names_and_weeks_of_a_new_week_start_keep_their_dates(store) {
+    company(&store).await;
+    // Four quarterly goals of one metric and scope: under an April fiscal
+    // year each takes the name another gives up (FY2026-Q1 becomes
+    // FY2026-Q4 while the old FY2026-Q4 becomes FY2027-Q3).
+    let engine = Engine::new(&store).await.unwrap();
+    let spec = |period: &str| attain_app::goals::GoalSpec {
+        metric: "new_customers".into(),
+        scope: Scope::Company,
+        period: engine.calendar().parse(period).unwrap(),
+        target: rust_decimal::Decimal::from(10),
+        direction: None,
+        parent: None,
+        name: String::new(),
+    };
+    let mut ids = Vec::new();
+    for q in ["FY2026-Q1", "FY2026-Q3", "FY2026-Q4", "2026-W20"] {
+        ids.push(attain_app::goals::create(&engine, By::Cli, &spec(q)).await.unwrap());
+    }
+    let done = settings::change(&store, By::Cli, &set(&[(SettingKey::FiscalYearStartMonth, "4")])).await.unwrap();
+    let mut keys = Vec::new();
+    for id in &ids {
+        keys.push(store.goal(*id).await.unwrap().period.to_string());
+    }
+    assert_eq!(keys, ["FY2026-Q4", "FY2027-Q2", "FY2027-Q3", "2026-W20"], "a calendar week does not move with the fiscal year");
+    assert!(done.goals_moved.iter().any(|m| m.goal == ids[2] && m.from == PeriodKey::FiscalQuarter(2026, 4)));
+    // A new week start: the week goal keeps its dates, which are no week now.
+    let before = store.goal(ids[3]).await.unwrap();
+    let done = settings::change(&store, By::Cli, &set(&[(SettingKey::WeekStart, "sunday")])).await.unwrap();
+    let after = store.goal(ids[3]).await.unwrap();
+    assert_eq!((after.start, after.end), (before.start, before.end));
+    assert!(matches!(after.period, PeriodKey::Range(..)), "{}", after.period);
+    let moved = done.goals_moved.iter().find(|m| m.goal == ids[3]).unwrap();
+    assert!(moved.unaligned(), "a week goal that is no week any more is reported");
+    // The base currency cannot change under money goals.
+    let err = settings::change(&store, By::Cli, &set(&[(SettingKey::BaseCurrency, "USD")])).await.unwrap_err();
+    assert!(err.to_string().contains("goals have targets in CNY"), "{err}");
+    assert_eq!(store.settings().await.unwrap().base_currency.code(), "CNY");
 });

@@ -348,17 +348,35 @@ impl OrgTree {
     /// units.
     pub fn find(&self, text: &str) -> Result<OrgUnitId, UnitLookupError> {
         let text = text.trim();
-        if let Ok(id) = text.parse::<i64>() {
-            let id = OrgUnitId::from_raw(id);
-            return self
-                .unit(id)
-                .map(|u| u.id)
-                .ok_or_else(|| UnitLookupError::NotFound(text.to_owned()));
+        // A name of its own first: a unit may have a '/' in its name, or
+        // be called "2026".
+        let named: Vec<OrgUnitId> = self
+            .units()
+            .filter(|u| u.name == text)
+            .map(|u| u.id)
+            .collect();
+        let by_id = text
+            .parse::<i64>()
+            .ok()
+            .map(OrgUnitId::from_raw)
+            .filter(|id| self.unit(*id).is_some());
+        match (named.as_slice(), by_id) {
+            ([one], None) => return Ok(*one),
+            ([one], Some(id)) if *one == id => return Ok(id),
+            ([], Some(id)) => return Ok(id),
+            (_, Some(id)) => {
+                let mut paths: Vec<String> =
+                    named.iter().map(|n| self.path(*n).join("/")).collect();
+                paths.push(format!("the unit with ID {id}"));
+                return Err(UnitLookupError::Ambiguous {
+                    text: text.to_owned(),
+                    paths,
+                });
+            }
+            _ => {}
         }
-        // A name of its own first: a unit may have a '/' in its name.
-        let mut named = self.units().filter(|u| u.name == text);
-        if let (Some(one), None) = (named.next(), named.next()) {
-            return Ok(one.id);
+        if text.parse::<i64>().is_ok() && named.is_empty() {
+            return Err(UnitLookupError::NotFound(text.to_owned()));
         }
         let wanted: Vec<&str> = text
             .split('/')
@@ -482,6 +500,18 @@ mod tests {
             "several org units are called 'Sales 1': Acme/North/Sales 1, Acme/South/Sales 1; give more of the path or the ID"
         );
         assert_eq!(t.find("99"), Err(UnitLookupError::NotFound("99".into())));
+        // A unit called like another's ID is not taken for it silently.
+        let mut units = vec![
+            unit(1, None, OrgUnitKind::Company),
+            unit(2, Some(1), OrgUnitKind::Team),
+        ];
+        units[1].name = "1".into();
+        let t2 = OrgTree::build(units, []).unwrap();
+        assert!(matches!(
+            t2.find("1"),
+            Err(UnitLookupError::Ambiguous { .. })
+        ));
+        assert_eq!(t2.find("2"), Ok(u(2)));
         assert_eq!(
             t.find("East/Sales 1"),
             Err(UnitLookupError::NotFound("East/Sales 1".into()))

@@ -49,8 +49,10 @@ pub enum FiscalYearLabel {
 pub struct FiscalCalendar {
     first_month: u32,
     label: FiscalYearLabel,
-    /// The day weeks start on; a week keeps its ISO number and starts this
-    /// many days before that ISO week's Monday (Sunday: one day before).
+    /// The day weeks start on. A week is numbered by the ISO week of the
+    /// Thursday it holds, as ISO 8601 numbers its own: it starts up to
+    /// three days after that ISO week's Monday (Tuesday to Thursday) or up
+    /// to three days before it (Friday to Sunday).
     week_start: Weekday,
 }
 
@@ -199,8 +201,8 @@ impl FiscalCalendar {
     }
 
     /// The same calendar with weeks starting on `day` (Monday by default,
-    /// as ISO 8601 has it). Week `2026-W14` keeps its number and starts on
-    /// the last `day` on or before that ISO week's Monday.
+    /// as ISO 8601 has it). Week `2026-W14` is the week that holds the
+    /// Thursday of ISO week 14, from the `day` nearest that week's Monday.
     pub fn with_week_start(self, day: Weekday) -> Self {
         Self {
             week_start: day,
@@ -213,16 +215,24 @@ impl FiscalCalendar {
         self.week_start
     }
 
-    /// Days from the start of a week to its ISO Monday.
-    fn week_lead(&self) -> Days {
-        Days::new(u64::from((7 - self.week_start.num_days_from_monday()) % 7))
+    /// Days from a week's ISO Monday to its first day: 0 to 3 after it
+    /// (Monday to Thursday starts), 1 to 3 before it (Friday to Sunday).
+    fn week_offset(&self) -> i64 {
+        let n = i64::from(self.week_start.num_days_from_monday());
+        if n <= 3 { n } else { n - 7 }
     }
 
-    /// The ISO week (year, number) whose week, as this calendar starts
-    /// weeks, contains `date`.
+    /// The first day of week `w` of ISO year `y`, as this calendar starts weeks.
+    fn week_start_of(&self, y: i32, w: u32) -> Option<NaiveDate> {
+        let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon)?;
+        monday.checked_add_signed(chrono::TimeDelta::days(self.week_offset()))
+    }
+
+    /// The week (ISO year, number) that contains `date`, as this calendar
+    /// starts weeks.
     fn week_of(&self, date: NaiveDate) -> PeriodKey {
         let w = date
-            .checked_add_days(self.week_lead())
+            .checked_sub_signed(chrono::TimeDelta::days(self.week_offset()))
             .unwrap_or(date)
             .iso_week();
         PeriodKey::Week(w.year(), w.week())
@@ -329,10 +339,10 @@ impl FiscalCalendar {
             }
             PeriodKey::Week(y, w) => {
                 check_year(y)?;
-                let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon)
+                NaiveDate::from_isoywd_opt(y, w, Weekday::Mon)
                     .ok_or_else(|| out_of_range(format!("ISO year {y} has no week {w}")))?;
-                let s = monday
-                    .checked_sub_days(self.week_lead())
+                let s = self
+                    .week_start_of(y, w)
                     .ok_or_else(|| out_of_range("date out of range"))?;
                 (s, s + Days::new(7))
             }
@@ -695,6 +705,50 @@ mod tests {
     #[test]
     fn weeks_keep_their_iso_number_and_start_on_the_organisations_day() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // Numbered by the ISO week of the Thursday they hold.
+        let tuesday = FiscalCalendar::default().with_week_start(Weekday::Tue);
+        let t14 = tuesday.period(PeriodKey::Week(2026, 14)).unwrap();
+        assert_eq!((t14.start(), t14.end()), (d(2026, 3, 31), d(2026, 4, 7)));
+        for day in [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ] {
+            let cal = FiscalCalendar::default().with_week_start(day);
+            for key in [
+                PeriodKey::Week(2026, 1),
+                PeriodKey::Week(2026, 14),
+                PeriodKey::Week(2026, 53),
+                PeriodKey::Week(2027, 1),
+            ] {
+                let Ok(week) = cal.period(key) else { continue };
+                assert_eq!(week.start().weekday(), day);
+                let thursday = week
+                    .start()
+                    .iter_days()
+                    .take(7)
+                    .find(|d| d.weekday() == Weekday::Thu)
+                    .unwrap();
+                let iso = thursday.iso_week();
+                assert_eq!(
+                    PeriodKey::Week(iso.year(), iso.week()),
+                    key,
+                    "{day:?} {key:?}"
+                );
+                // Every day of the week is in it, and the week before ends where it starts.
+                for d in week.start().iter_days().take(7) {
+                    assert_eq!(
+                        cal.period_containing(d, Granularity::Week).unwrap().key(),
+                        key
+                    );
+                }
+                assert_eq!(week.previous().unwrap().end(), week.start());
+            }
+        }
         let sunday = FiscalCalendar::default().with_week_start(Weekday::Sun);
         let w14 = sunday.period(PeriodKey::Week(2026, 14)).unwrap();
         assert_eq!((w14.start(), w14.end()), (d(2026, 3, 29), d(2026, 4, 5)));

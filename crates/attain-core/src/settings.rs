@@ -72,7 +72,8 @@ impl FromStr for TimeZone {
         if s.eq_ignore_ascii_case("server") {
             return Ok(TimeZone::Server);
         }
-        s.parse::<chrono_tz::Tz>()
+        // Any case (`asia/shanghai`, `utc`), kept under its own name.
+        chrono_tz::Tz::from_str_insensitive(s)
             .map(TimeZone::Named)
             .map_err(|_| {
                 "an IANA time zone such as Asia/Shanghai or Europe/Berlin, or server".into()
@@ -350,6 +351,10 @@ mod tests {
         for key in SettingKey::ALL {
             assert_eq!(key.key().parse::<SettingKey>().unwrap(), key);
         }
+        s.set(SettingKey::TimeZone, " asia/shanghai ").unwrap();
+        assert_eq!(s.get(SettingKey::TimeZone), "Asia/Shanghai");
+        s.set(SettingKey::TimeZone, "utc").unwrap();
+        assert_eq!(s.get(SettingKey::TimeZone), "UTC");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod deals;
 mod mapping;
 mod orders;
 mod parse;
+pub mod people;
 mod presets;
 mod records;
 mod rows;

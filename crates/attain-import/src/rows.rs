@@ -189,10 +189,9 @@ impl<'a> Sheet<'a> {
         }
     }
 
-    /// What the import will write, before it writes: the report of a dry
-    /// run, with the columns no field read and the defaults used.
-    pub(crate) fn report(&mut self, records: usize, owners: &Owners) -> super::ImportReport {
-        let unused_columns = (0..self.table.header.len())
+    /// The columns no field read, with how many rows have a value there.
+    pub(crate) fn unused_columns(&self) -> Vec<super::UnusedColumn> {
+        (0..self.table.header.len())
             .filter(|&i| !self.columns.uses(i))
             .map(|i| super::UnusedColumn {
                 position: i + 1,
@@ -204,7 +203,28 @@ impl<'a> Sheet<'a> {
                     .filter(|(_, cells)| cells.get(i).is_some_and(|v| !v.is_empty()))
                     .count(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The header of the column `field` is read from (the field's name when
+    /// none is).
+    pub(crate) fn header_of_field(&self, field: &str) -> String {
+        self.columns
+            .get(field)
+            .and_then(|i| self.table.header.get(i))
+            .cloned()
+            .unwrap_or_else(|| field.to_owned())
+    }
+
+    /// What reading the file decided that the person should know.
+    pub(crate) fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// What the import will write, before it writes: the report of a dry
+    /// run, with the columns no field read and the defaults used.
+    pub(crate) fn report(&mut self, records: usize, owners: &Owners) -> super::ImportReport {
+        let unused_columns = self.unused_columns();
         super::ImportReport {
             records,
             owners_created: owners.new_names(),

@@ -25,6 +25,7 @@ mod kpi;
 mod migrate;
 mod org;
 mod pay;
+mod people;
 mod records;
 mod sales;
 mod snapshot;
@@ -58,6 +59,7 @@ pub use pay::{
     Assignment, NewPlan, NewStatement, PayTrace, PayoutRun, Plan, QuotaSource, RunStatus,
     Statement, TraceLine,
 };
+pub use people::{NewUnit, PeopleCounts, PeoplePlan, PersonDetails, PersonRef, PersonRow, UnitRef};
 pub use records::{FieldValue, Record, RecordFilter, record_entities};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged};
 pub use snapshot::{AuditScope, ImportAudit};

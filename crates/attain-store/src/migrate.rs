@@ -100,6 +100,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_settings.sql"),
         postgres: include_str!("../migrations/postgres/0014_settings.sql"),
     },
+    Migration {
+        version: 15,
+        name: "people",
+        sqlite: include_str!("../migrations/sqlite/0015_people.sql"),
+        postgres: include_str!("../migrations/postgres/0015_people.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

@@ -5,6 +5,8 @@ use attain_core::{
     PeriodKey, Role, SettingKey, UserId,
 };
 
+use chrono::NaiveDate;
+
 use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::{Store, StoreError, StoreResult, on_pool};
@@ -42,13 +44,13 @@ pub use attain_core::OrgSettings;
 pub struct SetupProgress {
     /// Whether someone has saved the settings (or the demo set them).
     pub settings_saved: bool,
-    /// Org units, the company included.
+    /// Org units, the company included (counted up to 2).
     pub units: i64,
-    /// People, the first administrator included.
+    /// People, the first administrator included (counted up to 2).
     pub people: i64,
-    /// Deals and orders.
+    /// Deals and orders (0, or more).
     pub sales_records: i64,
-    /// Goals.
+    /// Goals (0, or more).
     pub goals: i64,
 }
 
@@ -192,6 +194,19 @@ fn settings_from_row(row: SettingsRow) -> StoreResult<OrgSettings> {
     Ok(settings)
 }
 
+/// Settings are written only as the one parser reads them back: each
+/// value must be one `OrgSettings::set` takes, so a stored value can
+/// never make every later read fail.
+fn check_settings(settings: &OrgSettings) -> StoreResult<()> {
+    let mut check = OrgSettings::default();
+    for (key, value) in settings.entries() {
+        check
+            .set(key, &value)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// The stored forms that differ from what [`OrgSettings::get`] shows.
 fn stored_label(label: FiscalYearLabel) -> &'static str {
     match label {
@@ -218,9 +233,10 @@ impl Store {
 
     /// How far the installation is set up.
     pub async fn setup_progress(&self) -> StoreResult<SetupProgress> {
+        // Each count stops at 2: only "none", "one" and "more" matter.
         let (audited, units, people, deals, orders, goals): (i64, i64, i64, i64, i64, i64) = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT (SELECT COUNT(*) FROM audit_log WHERE entity = 'settings'), (SELECT COUNT(*) FROM org_units), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM deals), (SELECT COUNT(*) FROM orders), (SELECT COUNT(*) FROM goals)",
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM audit_log WHERE entity = 'settings' LIMIT 1) a), (SELECT COUNT(*) FROM (SELECT 1 FROM org_units LIMIT 2) u), (SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 2) p), (SELECT COUNT(*) FROM (SELECT 1 FROM deals LIMIT 1) d), (SELECT COUNT(*) FROM (SELECT 1 FROM orders LIMIT 1) o), (SELECT COUNT(*) FROM (SELECT 1 FROM goals LIMIT 1) g)",
             )
             .fetch_one(pool)
             .await?
@@ -246,6 +262,7 @@ impl Store {
     /// Replaces the organisation's settings (the demo; people change them
     /// through [`Self::change_settings`], which is audited).
     pub async fn update_settings(&self, settings: &OrgSettings) -> StoreResult<()> {
+        check_settings(settings)?;
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             write_settings!(tx, settings);
@@ -255,30 +272,76 @@ impl Store {
     }
 
     /// Changes the organisation's settings in one transaction, audited with
-    /// every setting before and after, and moves the goals in `periods` to
-    /// the key that names their dates in the new calendar (their dates do
-    /// not change). A new churn window rebuilds the KPI rollups. Refused
-    /// when the settings changed meanwhile.
+    /// every setting before and after. Goals and market sizes keep their
+    /// dates when the fiscal calendar or the week start changes: each whose
+    /// key names other dates now gets the key that names its own (read
+    /// and written inside the transaction, goals locked against concurrent
+    /// writes); the goals moved are returned with their old and new keys.
+    /// A new churn window rebuilds the KPI rollups. Refused when the
+    /// settings changed meanwhile, or when two goals would end up with the
+    /// same metric, scope and period.
     pub async fn change_settings(
         &self,
         actor: &crate::Actor,
         before: &OrgSettings,
         after: &OrgSettings,
-        periods: &[(GoalId, PeriodKey)],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<(GoalId, PeriodKey, PeriodKey)>> {
+        check_settings(after)?;
+        let mut moved = Vec::new();
         on_pool!(self, pool => {
             let mut tx = pool.begin_serial().await?;
+            if self.backend() == crate::Backend::Postgres {
+                sqlx::query("LOCK TABLE goals, market_sizes IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            }
             let row: SettingsRow = sqlx::query_as(SETTINGS_SELECT).fetch_one(&mut *tx).await?;
             if settings_from_row(row)? != *before {
                 return Err(StoreError::Conflict("the settings were changed meanwhile; read them again".into()));
             }
             write_settings!(tx, after);
-            for (goal, key) in periods {
-                sqlx::query("UPDATE goals SET period = $1 WHERE id = $2")
-                    .bind(key.to_string())
-                    .bind(goal.raw())
-                    .execute(&mut *tx)
-                    .await?;
+            if before.calendar != after.calendar {
+                let goals: Vec<(i64, String, String, String, NaiveDate, NaiveDate)> = sqlx::query_as(
+                    "SELECT id, metric, scope, period, period_start, period_end FROM goals ORDER BY period_start, id",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut keys: std::collections::HashMap<(String, String, String), i64> = std::collections::HashMap::new();
+                for (id, metric, scope, period, start, end) in goals {
+                    let key: PeriodKey = period.parse().map_err(|e| StoreError::Corrupt(format!("goal {id}: {e}")))?;
+                    let stays = after.calendar.period(key).is_ok_and(|p| p.start() == start && p.end() == end);
+                    let now = if stays { key } else { after.calendar.key_for_dates(start, end) };
+                    if !stays {
+                        moved.push((GoalId::from_raw(id), key, now));
+                    }
+                    if let Some(other) = keys.insert((metric.clone(), scope.clone(), now.to_string()), id) {
+                        return Err(StoreError::Conflict(format!(
+                            "goals {other} and {id} ({metric} of {scope}) would both be {now} under the new calendar: remove or change one first"
+                        )));
+                    }
+                }
+                // Two steps, so that goals trading keys (FY2026-Q1 becoming
+                // the FY2026-Q4 another goal gives up) never meet halfway.
+                for (id, _, _) in &moved {
+                    sqlx::query("UPDATE goals SET period = $1 WHERE id = $2").bind(format!("#moving-{}", id.raw())).bind(id.raw()).execute(&mut *tx).await?;
+                }
+                for (id, _, now) in &moved {
+                    sqlx::query("UPDATE goals SET period = $1 WHERE id = $2").bind(now.to_string()).bind(id.raw()).execute(&mut *tx).await?;
+                }
+                // Market sizes are stored by period key too.
+                let sizes: Vec<(i64, String)> = sqlx::query_as("SELECT id, period FROM market_sizes").fetch_all(&mut *tx).await?;
+                let mut resized = Vec::new();
+                for (id, period) in sizes {
+                    let Ok(key) = period.parse::<PeriodKey>() else { continue };
+                    let (Ok(was), Ok(is)) = (before.calendar.period(key), after.calendar.period(key)) else { continue };
+                    if (was.start(), was.end()) != (is.start(), is.end()) {
+                        resized.push((id, after.calendar.key_for_dates(was.start(), was.end())));
+                    }
+                }
+                for (id, _) in &resized {
+                    sqlx::query("UPDATE market_sizes SET period = $1 WHERE id = $2").bind(format!("#moving-{id}")).bind(id).execute(&mut *tx).await?;
+                }
+                for (id, key) in &resized {
+                    sqlx::query("UPDATE market_sizes SET period = $1 WHERE id = $2").bind(key.to_string()).bind(id).execute(&mut *tx).await?;
+                }
             }
             // Who churned depends on the window: the customer rollups are
             // rebuilt with the new one, in the same transaction.
@@ -288,7 +351,7 @@ impl Store {
             audit!(tx, actor, AuditAction::Update, "settings", "1", Some(settings_json(before)), Some(settings_json(after)));
             tx.commit().await?;
         });
-        Ok(())
+        Ok(moved)
     }
 
     /// Inserts an org unit and returns its ID.

@@ -12,10 +12,19 @@ use attain_store::{Actor, Store};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// What a file holds: records of an entity, or the company's people.
+#[derive(Debug, Clone, Copy)]
+pub enum What {
+    /// Records of another CRM.
+    Records(Entity),
+    /// People: login, name, email, role, unit (and manager, dates, active).
+    People,
+}
+
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     #[arg(value_parser = parse_entity, help = entity_help())]
-    entity: Entity,
+    entity: What,
     /// A CSV file (any delimiter; UTF-8 with or without BOM, GBK/GB18030, or the encoding a mapping names) or an XLSX workbook.
     file: PathBuf,
     /// The CRM that wrote the file: zoho, salesforce, fxiaoke, hubspot or generic.
@@ -30,6 +39,12 @@ pub struct ImportArgs {
     /// Add owners the file names but Attain does not know, as reps in an 'Imported' unit.
     #[arg(long)]
     create_missing_owners: bool,
+    /// people: create the units the file names that do not exist, from their paths (North/N1).
+    #[arg(long)]
+    create_units: bool,
+    /// people: the file (new, readable by you only) the new people's one-time passwords are written to.
+    #[arg(long, value_name = "FILE")]
+    passwords: Option<PathBuf>,
 }
 
 /// What `ENTITY` may be, from the list of what Attain imports, so the help
@@ -42,12 +57,20 @@ fn entity_help() -> String {
             other => other.key(),
         })
         .collect();
-    let (last, rest) = names.split_last().unwrap_or((&"", &[]));
-    format!("What the file holds: {} or {last}", rest.join(", "))
+    format!(
+        "What the file holds: people (login, name, email, role, unit; optional manager, start_date, end_date, active), {}",
+        names.join(", ")
+    )
 }
 
-fn parse_entity(text: &str) -> Result<Entity, String> {
-    text.parse()
+fn parse_entity(text: &str) -> Result<What, String> {
+    match text.trim().to_lowercase().as_str() {
+        "people" | "users" | "staff" | "employees" => Ok(What::People),
+        _ => text
+            .parse()
+            .map(What::Records)
+            .map_err(|e: String| format!("{e}, or people")),
+    }
 }
 
 fn parse_preset(text: &str) -> Result<Preset, String> {
@@ -118,6 +141,10 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
                 .map_err(|p| anyhow::anyhow!("{p}"))?
         }
     };
+    let entity = match args.entity {
+        What::People => return people(store, &args, &name, &bytes, mapping).await,
+        What::Records(entity) => entity,
+    };
     let options = ImportOptions {
         preset: args.preset,
         mapping,
@@ -152,7 +179,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
             store.checkpoint("import:rows-written");
         }
     };
-    let result = attain_import::import(store, args.entity, &name, &bytes, &options, &on_step).await;
+    let result = attain_import::import(store, entity, &name, &bytes, &options, &on_step).await;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     match result {
@@ -160,7 +187,7 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
             for note in &report.notes {
                 eprintln!("note: {note}");
             }
-            let what = args.entity.key();
+            let what = entity.key();
             if report.dry_run {
                 println!(
                     "{name}: {} rows ({} {what}) are valid; nothing was written (dry run)",
@@ -206,4 +233,141 @@ pub async fn run(store: &Store, args: ImportArgs) -> anyhow::Result<()> {
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// Prints the problems of a refused file and the line that ends the command.
+fn refused(name: &str, problems: &[attain_core::ImportProblem]) -> anyhow::Error {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+    anyhow::anyhow!(
+        "{} problem(s) in {name}; nothing was imported",
+        problems.len()
+    )
+}
+
+/// `attain import people FILE`: the people file, checked whole, then
+/// written; new people's one-time passwords go to `--passwords`, never to
+/// the terminal's scrollback or a log.
+async fn people(
+    store: &Store,
+    args: &ImportArgs,
+    name: &str,
+    bytes: &[u8],
+    mapping: Mapping,
+) -> anyhow::Result<()> {
+    use attain_import::people::{PeopleOptions, import_people};
+    let clock = attain_core::Clock::system().in_zone(store.settings().await?.time_zone);
+    let check = PeopleOptions {
+        create_units: args.create_units,
+        dry_run: true,
+        mapping,
+        clock,
+    };
+    let dry = match import_people(store, attain_app::goals::By::Cli, name, bytes, &check).await {
+        Ok(report) => report,
+        Err(attain_app::AppError::Import(problems)) => return Err(refused(name, &problems)),
+        Err(other) => return Err(other.into()),
+    };
+    for note in &dry.notes {
+        eprintln!("note: {note}");
+    }
+    let print_common = |report: &attain_import::people::PeopleReport| {
+        if !report.units_created.is_empty() {
+            let verb = if report.dry_run {
+                "to be created"
+            } else {
+                "created"
+            };
+            println!(
+                "{} units {verb}: {}",
+                report.units_created.len(),
+                report.units_created.join(", ")
+            );
+        }
+        if report.left_by_end_date > 0 {
+            println!(
+                "{} people have no 'active' value and an end date before today: they are deactivated (their history stays)",
+                report.left_by_end_date
+            );
+        }
+        let columns: Vec<String> = report
+            .unused_columns
+            .iter()
+            .filter(|c| c.values > 0)
+            .map(|c| format!("{c} ({} rows with a value)", c.values))
+            .collect();
+        if !columns.is_empty() {
+            println!("columns not imported: {}", columns.join(", "));
+        }
+    };
+    if args.dry_run {
+        println!(
+            "{name}: {} rows are valid: {} people to be added, {} to be updated or left as they are, {} to be deactivated; nothing was written (dry run)",
+            dry.rows, dry.created, dry.updated, dry.deactivated
+        );
+        print_common(&dry);
+        return Ok(());
+    }
+    // The passwords file is opened before anything is written, so a path
+    // that cannot be written stops the import instead of losing passwords.
+    let mut out = match (&args.passwords, dry.created) {
+        (_, 0) => None,
+        (None, n) => anyhow::bail!(
+            "{name} adds {n} people: give --passwords FILE, a new file their one-time passwords are written to (readable by you only)"
+        ),
+        (Some(path), _) => {
+            let mut open = std::fs::OpenOptions::new();
+            open.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+            Some((
+                path.clone(),
+                open.open(path).with_context(|| {
+                    format!(
+                        "--passwords {}: cannot create it (it must not exist yet)",
+                        path.display()
+                    )
+                })?,
+            ))
+        }
+    };
+    let options = PeopleOptions {
+        dry_run: false,
+        ..check
+    };
+    let report = match import_people(store, attain_app::goals::By::Cli, name, bytes, &options).await
+    {
+        Ok(report) => report,
+        Err(attain_app::AppError::Import(problems)) => return Err(refused(name, &problems)),
+        Err(other) => return Err(other.into()),
+    };
+    if let Some((path, file)) = out.as_mut() {
+        use std::io::Write;
+        let mut text = String::from("login,one_time_password\n");
+        for (login, password) in &report.one_time_passwords {
+            text.push_str(&format!("{login},{password}\n"));
+        }
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .with_context(|| {
+                format!(
+                    "writing {}: reset their passwords with `attain user passwd`",
+                    path.display()
+                )
+            })?;
+    }
+    println!(
+        "{name}: {} people added, {} updated, {} unchanged, {} deactivated",
+        report.created, report.updated, report.unchanged, report.deactivated
+    );
+    print_common(&report);
+    if let Some((path, _)) = &out {
+        println!(
+            "one-time passwords of the {} new people: {} (hand them over, then delete the file; each is changed at first sign-in)",
+            report.one_time_passwords.len(),
+            path.display()
+        );
+    }
+    Ok(())
 }

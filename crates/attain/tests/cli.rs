@@ -129,7 +129,7 @@ fn import_help_names_every_entity_attain_imports() {
         );
     }
     assert!(
-        help.contains("What the file holds: territories, competitors, courses,"),
+        help.contains("What the file holds: people (login, name, email, role, unit; optional manager, start_date, end_date, active), territories, competitors, courses,"),
         "{help}"
     );
 }
@@ -1147,7 +1147,7 @@ fn a_new_company_sets_itself_up_from_the_shell_settings_then_org_chart() {
         "North/North One",
     ]);
     let err = fails(&["unit", "remove", "North/North One"], 1);
-    assert!(!err.is_empty());
+    assert!(err.contains("people"), "{err}");
     let err = fails(&["unit", "add", "X", "--kind", "company"], 2);
     assert!(err.contains("there is one company"), "{err}");
     let err = fails(&["unit", "move", "North", "--to", "North/N1"], 1);
@@ -1158,4 +1158,178 @@ fn a_new_company_sets_itself_up_from_the_shell_settings_then_org_chart() {
         list.contains("team             1      North One\n"),
         "{list}"
     );
+}
+
+#[test]
+fn a_company_brings_its_people_in_one_file_and_a_new_version_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let fails = |args: &[&str]| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    ok(&["migrate"]);
+    ok(&["settings", "set", "company_name=Huadong"]);
+    ok(&["unit", "add", "North", "--kind", "region"]);
+    let file = dir.path().join("people.csv");
+    std::fs::write(
+        &file,
+        "Login,Name,E-mail,Role,Unit,Manager,Start date,End date,Desk\n\
+         lin,Lin Wei 林伟,lin@example.com,manager,North,,2024-01-02,,A1\n\
+         ana,Ana Li,ana@example.com,rep,North/N1,lin,2025-03-01,,A2\n\
+         bo,Bo Chen,,销售代表,North/N1,lin,2023-05-01,2025-12-31,\n\
+         cy,Cy Wu,cy@example.com,rep,South/S1,ana,,,\n",
+    )
+    .unwrap();
+    let people = file.to_str().unwrap();
+    // Units that do not exist are refused, by row, unless asked to create them.
+    let err = fails(&["import", "people", people]);
+    assert!(
+        err.contains(
+            "people.csv:3:Unit: no org unit has the ID, name or path 'North/N1': add it first"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("people.csv:5:Unit: no org unit has the ID, name or path 'South/S1'"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    // New people need somewhere for their one-time passwords.
+    let err = fails(&["import", "people", people, "--create-units"]);
+    assert!(
+        err.contains("adds 4 people: give --passwords FILE"),
+        "{err}"
+    );
+    let dry = ok(&["import", "people", people, "--create-units", "--dry-run"]);
+    assert!(dry.contains("4 people to be added"), "{dry}");
+    assert!(
+        dry.contains("3 units to be created: Huadong/North/N1, Huadong/South, Huadong/South/S1"),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("columns not imported: 'Desk' (2 rows with a value)"),
+        "{dry}"
+    );
+    let list = ok(&["user", "list"]);
+    assert!(!list.contains("ana"), "a dry run writes nothing");
+
+    let passwords = dir.path().join("passwords.csv");
+    let out = ok(&[
+        "import",
+        "people",
+        people,
+        "--create-units",
+        "--passwords",
+        passwords.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("4 people added, 0 updated, 0 unchanged, 1 deactivated"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 people have no 'active' value and an end date before today"),
+        "{out}"
+    );
+    assert!(
+        !out.contains(",") || !out.contains("one_time_password"),
+        "passwords never reach the terminal"
+    );
+    let written = std::fs::read_to_string(&passwords).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines[0], "login,one_time_password");
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines[1].starts_with("lin,") && lines[1].len() > 12,
+        "{written}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&passwords).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let list = ok(&["user", "list"]);
+    let line = |login: &str| {
+        list.lines()
+            .find(|l| l.contains(&format!(" {login} ")))
+            .unwrap_or_else(|| panic!("{login} in {list}"))
+            .to_owned()
+    };
+    assert!(
+        line("ana").contains("rep") && line("ana").contains("Huadong / North / N1"),
+        "{list}"
+    );
+    assert!(line("bo").contains(" no "), "Bo left: {list}");
+    assert!(line("cy").contains("Huadong / South / S1"), "{list}");
+
+    // The same file again changes nothing; a new version moves Ana and
+    // takes Cy out; the passwords file is never overwritten.
+    let again = ok(&["import", "people", people, "--create-units"]);
+    assert!(
+        again.contains("0 people added, 0 updated, 4 unchanged, 0 deactivated"),
+        "{again}"
+    );
+    std::fs::write(
+        &file,
+        "login,name,role,unit,active\nana,Ana Li,manager,South/S1,yes\ncy,Cy Wu,rep,South/S1,no\n",
+    )
+    .unwrap();
+    let out = ok(&["import", "people", people]);
+    assert!(
+        out.contains("0 people added, 2 updated, 0 unchanged, 1 deactivated"),
+        "{out}"
+    );
+    let list = ok(&["user", "list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.contains(" ana ") && l.contains("manager") && l.contains("South / S1")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.contains(" cy ") && l.contains(" no ")),
+        "{list}"
+    );
+
+    // Hostile rows: a bad login, an unknown role, an unknown manager,
+    // a login twice, an end before the start; all reported, nothing written.
+    std::fs::write(
+        &file,
+        "login,name,role,unit,manager,start_date,end_date\n\
+         bad login!,X,rep,North,,,\n\
+         dan,Dan,boss,North,,,\n\
+         eve,Eve,rep,North,nobody,,\n\
+         fay,Fay,rep,North,,2026-05-01,2026-01-01\n\
+         fay,Fay Again,rep,North,,,\n",
+    )
+    .unwrap();
+    let err = fails(&["import", "people", people]);
+    for expected in [
+        "people.csv:2:login: ",
+        "people.csv:3:role: expected admin, sales_ops, manager, rep or viewer (boss)",
+        "people.csv:4:manager: no person has this login, here or in the file (nobody)",
+        "people.csv:5:end_date: the last day comes before the first",
+        "people.csv:6:login: the same login appears twice (first on line 5)",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+    assert!(!ok(&["user", "list"]).contains(" dan "));
 }

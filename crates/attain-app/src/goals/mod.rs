@@ -42,7 +42,7 @@ pub enum By<'a> {
 
 impl By<'_> {
     /// Who the audit log names for a change made this way.
-    pub(crate) fn actor(&self) -> Actor {
+    pub fn actor(&self) -> Actor {
         match self {
             By::Person(p) => Actor::person(p),
             By::Cli => Actor::named("cli"),

@@ -14,7 +14,9 @@ use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use crate::http::context::{ApiUser, SignedIn};
-use crate::http::error::{OrPage, explain, render};
+use attain_app::AppError;
+
+use crate::http::error::{OrPage, app_error_page, explain, render};
 use crate::http::i18n::{I18n, Lang};
 use crate::http::layout::{Nav, forbidden};
 use crate::{ApiError, AppState};
@@ -71,6 +73,10 @@ struct Field {
     label: String,
     hint: String,
     value: String,
+    /// The stored value the form was shown with: only fields that differ
+    /// from it are changed, so two administrators' saves do not undo each
+    /// other's.
+    was: String,
     /// `text`, `number`, `select` or `zone`.
     kind: &'static str,
     /// (value, label) of a select.
@@ -92,7 +98,7 @@ struct SettingsPage {
 
 /// The form's fields, holding `values` (the stored settings, or what was
 /// just submitted).
-fn fields(i18n: &I18n, values: &Map<String, Value>) -> Vec<Field> {
+fn fields(i18n: &I18n, values: &Map<String, Value>, stored: &OrgSettings) -> Vec<Field> {
     SettingKey::ALL
         .into_iter()
         .map(|key| {
@@ -141,6 +147,7 @@ fn fields(i18n: &I18n, values: &Map<String, Value>) -> Vec<Field> {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_owned(),
+                was: stored.get(key),
                 kind,
                 options,
             }
@@ -194,7 +201,7 @@ async fn page(State(state): State<AppState>, user: SignedIn) -> Result<Response,
     let page = SettingsPage {
         nav: Nav::new(&user, "settings", "/admin/settings"),
         csrf: user.csrf.clone(),
-        fields: fields(&i18n, &values_of(&current)),
+        fields: fields(&i18n, &values_of(&current), &current),
         zones: COMMON_ZONES,
         notice: None,
         error: None,
@@ -230,11 +237,18 @@ fn localized_check(
     Ok(())
 }
 
-/// Every setting the form carries, as `key=value` pairs (unknown fields,
-/// the CSRF token among them, are not settings).
+/// The settings the person changed on the form, as `key=value` pairs: the
+/// fields whose value differs from the one the form was shown with
+/// (`was_<key>`). Other fields, the CSRF token among them, are no settings.
 fn form_changes(form: &[(String, String)]) -> Vec<(SettingKey, String)> {
+    let shown = |key: &str| {
+        form.iter()
+            .find(|(k, _)| k.strip_prefix("was_") == Some(key))
+            .map(|(_, v)| v.trim())
+    };
     form.iter()
         .filter_map(|(k, v)| Some((k.parse::<SettingKey>().ok()?, v.clone())))
+        .filter(|(k, v)| shown(k.key()) != Some(v.trim()))
         .collect()
 }
 
@@ -244,19 +258,36 @@ async fn save(
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, Response> {
     let i18n = user.ctx.i18n();
+    let lang = user.ctx.lang;
     if !user.principal.can_change_settings() {
         return Err(forbidden(&i18n));
     }
     let changes = form_changes(&form);
-    let current = state.store().settings().await.or_page(user.ctx.lang)?;
+    let current = state.store().settings().await.or_page(lang)?;
     let outcome = match localized_check(&i18n, &current, &changes) {
         Err(message) => Err(message),
-        Ok(()) => settings::change(state.store(), By::Person(&user.principal), &changes)
-            .await
-            .map_err(|e| explain(&i18n, &e)),
+        Ok(()) if changes.is_empty() => Ok(None),
+        Ok(()) => {
+            match settings::change(state.store(), By::Person(&user.principal), &changes).await {
+                Ok(done) => Ok(Some(done)),
+                Err(
+                    e @ (AppError::Invalid(_)
+                    | AppError::Store(attain_store::StoreError::Conflict(_))),
+                ) => Err(explain(&i18n, &e)),
+                // Anything else is no fault of the form's: the error page.
+                Err(e) => return Err(app_error_page(lang, e)),
+            }
+        }
     };
     let (status, values, notice, error, moved) = match outcome {
-        Ok(done) => {
+        Ok(None) => (
+            StatusCode::OK,
+            values_of(&current),
+            Some(i18n.t("settings-unchanged")),
+            None,
+            Vec::new(),
+        ),
+        Ok(Some(done)) => {
             // The page answers in the language and zone just chosen.
             state.remember(&done.after);
             let notice = if done.changed.is_empty() {
@@ -287,10 +318,11 @@ async fn save(
             )
         }
     };
+    let stored = state.store().settings().await.or_page(lang)?;
     let page = SettingsPage {
         nav: Nav::new(&user, "settings", "/admin/settings"),
         csrf: user.csrf.clone(),
-        fields: fields(&i18n, &values),
+        fields: fields(&i18n, &values, &stored),
         zones: COMMON_ZONES,
         notice,
         error,

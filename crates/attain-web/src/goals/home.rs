@@ -139,8 +139,8 @@ async fn home(
     };
     let progress = store.setup_progress().await.or_page(lang)?;
     let setting_up = progress.sales_records == 0;
-    let sets_up = user.principal.can_change_settings() || user.principal.can_import();
-    let setup = if setting_up && sets_up {
+    // The walkthrough is the administrator's: its steps are admin pages.
+    let setup = if setting_up && user.principal.can_change_settings() {
         setup_steps(&i18n, &progress)
     } else {
         Vec::new()

@@ -220,8 +220,10 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
 
     let store = state.store();
     // The organisation's zone and default language, as they are now.
-    if let Ok(settings) = store.settings().await {
-        state.remember(&settings);
+    match store.settings().await {
+        Ok(settings) => state.remember(&settings),
+        // The identity lookup below answers the request as unavailable.
+        Err(e) => tracing::error!(error = %e, "reading the organisation's settings failed"),
     }
     let identity = match (&bearer, &session_token) {
         (Some(token), _) => auth::identify_api_token(store, token, now).await,

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::context::SignedIn;
-use crate::http::error::{OrPage, explain, page_id, render};
+use crate::http::error::{OrPage, app_error_page, explain, page_id, render};
 use crate::http::i18n::I18n;
 use crate::http::layout::{Nav, forbidden};
 
@@ -170,7 +170,12 @@ async fn after(
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/org?done={done}")).into_response()),
         Err(AppError::Forbidden(_)) => Err(forbidden(&user.ctx.i18n())),
-        Err(e) => {
+        Err(
+            e @ (AppError::Invalid(_)
+            | AppError::Store(
+                attain_store::StoreError::Invalid(_) | attain_store::StoreError::Conflict(_),
+            )),
+        ) => {
             let message = explain(&user.ctx.i18n(), &e);
             render_chart(
                 state,
@@ -181,6 +186,8 @@ async fn after(
             )
             .await
         }
+        // A unit that is gone, or a failing database: the error page.
+        Err(e) => Err(app_error_page(user.ctx.lang, e)),
     }
 }
 
