@@ -70,6 +70,10 @@ pub struct PeopleOptions {
     pub mapping: Mapping,
     /// Where "today" comes from (who has left by now).
     pub clock: attain_core::Clock,
+    /// The most new people one file may add (each one-time password is
+    /// hashed, about 40 ms of a core): the web page's bound; none for the
+    /// shell.
+    pub max_new: Option<usize>,
 }
 
 /// What a people file did, or in a dry run would do.
@@ -421,6 +425,8 @@ pub async fn import_people(
         });
         match found {
             Some(m) => people[i].manager = Some(m),
+            // A manager whose own row has a problem: that problem is his.
+            None if Login::new(text).is_ok_and(|l| in_file.contains_key(l.as_str())) => {}
             None => {
                 let line = in_file
                     .get(people[i].login.as_str())
@@ -476,6 +482,13 @@ pub async fn import_people(
         notes,
         ..PeopleReport::default()
     };
+    if let Some(max) = options.max_new
+        && created > max
+    {
+        return Err(AppError::Invalid(format!(
+            "{file} adds {created} people; the Import page adds at most {max} at a time: split the file, or run `attain import people` on the server"
+        )));
+    }
     if options.dry_run {
         report.updated = people.len() - created;
         report.deactivated = people

@@ -250,6 +250,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::audit::routes())
         .merge(admin::settings::routes())
         .merge(import::page::routes(state.settings().upload_limit))
+        .merge(import::people::routes(state.settings().upload_limit))
         .merge(kpi::page::routes())
         .merge(goals::page::routes())
         .merge(pay::page::routes())

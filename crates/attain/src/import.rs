@@ -263,6 +263,7 @@ async fn people(
         dry_run: true,
         mapping,
         clock,
+        max_new: None,
     };
     let dry = match import_people(store, attain_app::goals::By::Cli, name, bytes, &check).await {
         Ok(report) => report,

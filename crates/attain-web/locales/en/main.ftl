@@ -543,3 +543,31 @@ setup-data-hint = Customers, deals, orders and payments, from your CRM's export 
 setup-goals = 5. First goals
 setup-goals-hint = The company's targets for the year, split down to teams and people.
 setup-in-progress = Attain is being set up: figures appear here once your company's sales data is in.
+
+## People file
+people-import-title = Import people
+people-import-intro = Everyone who sells or manages, in one CSV or Excel file. People are found again by login, so a new version of the file updates them; someone who left is deactivated, never deleted, and keeps his history and credit. All rows or none.
+people-create-units = Create the units the file names that do not exist yet (from paths such as North/N1)
+people-write = Write the file (without this, it is only checked)
+people-submit = Check or import
+people-format = Columns: login, name, email, role (admin, sales_ops, manager, rep or viewer), unit (a name or a path such as North/N1); optional: manager (a login), start_date, end_date, active (yes or no).
+people-problems = { $count ->
+    [one] One problem in the file: nothing was imported.
+   *[other] { $count } problems in the file: nothing was imported.
+}
+people-more-problems = …and { $count } more.
+people-col-line = Line
+people-col-column = Column
+people-col-problem = Problem
+people-col-value = Value
+people-checked = The file is valid ({ $rows } rows): { $created } people to add, { $updated } to update or leave as they are, { $deactivated } to deactivate. Nothing was written.
+people-written = { $created } people added, { $updated } updated, { $unchanged } unchanged, { $deactivated } deactivated.
+people-units = { $count ->
+    [one] One new unit:
+   *[other] { $count } new units:
+}
+people-left = { $count } people have no “active” value and an end date before today: they are deactivated (their history stays).
+people-unused-column = Column { $column } ({ $rows } rows with a value) is not imported.
+people-passwords = One-time passwords of the new people: shown only now. Hand each over; everyone chooses a new password at first sign-in.
+people-one-time = One-time password
+import-people-link = Importing your people? Use the people file.

@@ -534,3 +534,25 @@ setup-data-hint = 客户、商机、订单和回款，来自您 CRM 的导出文
 setup-goals = 5. 首批目标
 setup-goals-hint = 公司的年度目标，逐级分解到团队和个人。
 setup-in-progress = Attain 正在设置中：公司的销售数据导入后，这里会显示数字。
+
+## People file
+people-import-title = 导入人员
+people-import-intro = 所有销售和管理人员，放在一个 CSV 或 Excel 文件中。按登录名识别人员，新版本的文件会更新他们；离职人员被停用而不是删除，保留其历史和业绩。要么全部导入，要么一行也不导入。
+people-create-units = 创建文件中提到但尚不存在的单元（按路径，如 North/N1）
+people-write = 写入文件（不勾选则只检查）
+people-submit = 检查或导入
+people-format = 列：login（登录名）、name（姓名）、email（邮箱）、role（admin、sales_ops、manager、rep 或 viewer）、unit（单元名称或路径，如 North/N1）；可选：manager（上级的登录名）、start_date、end_date、active（是/否）。
+people-problems = 文件中有 { $count } 个问题：未导入任何内容。
+people-more-problems = ……另有 { $count } 个。
+people-col-line = 行
+people-col-column = 列
+people-col-problem = 问题
+people-col-value = 值
+people-checked = 文件有效（{ $rows } 行）：将新增 { $created } 人，更新或保持 { $updated } 人，停用 { $deactivated } 人。未写入任何内容。
+people-written = 新增 { $created } 人，更新 { $updated } 人，未变 { $unchanged } 人，停用 { $deactivated } 人。
+people-units = 新建单元 { $count } 个：
+people-left = { $count } 人没有“在职”值且离职日期早于今天：已停用（保留历史）。
+people-unused-column = 列 { $column }（{ $rows } 行有值）未导入。
+people-passwords = 新人员的一次性密码：只显示这一次。请逐一转交；每人首次登录时设置新密码。
+people-one-time = 一次性密码
+import-people-link = 要导入人员？请使用人员文件。

@@ -167,7 +167,15 @@ impl I18n {
     pub fn ta(&self, key: &str, args: &[(&'static str, String)]) -> String {
         let map: HashMap<Cow<'static, str>, FluentValue> = args
             .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            // A whole number goes in as a number, so plural forms
+            // (`[one]`, `*[other]`) choose by it.
+            .map(|(k, v)| {
+                let value = match v.parse::<i64>() {
+                    Ok(n) => FluentValue::from(n),
+                    Err(_) => FluentValue::from(v.clone()),
+                };
+                (Cow::Borrowed(*k), value)
+            })
             .collect();
         LOCALES
             .try_lookup_with_args(&self.id, key, &map)
@@ -284,6 +292,19 @@ mod tests {
             .map(|k| k.trim().to_owned())
             .filter(|k| !k.is_empty())
             .collect()
+    }
+
+    #[test]
+    fn a_count_chooses_the_plural_form() {
+        // Found by a browser test: counts went in as text, so "1 new units".
+        let en = I18n::new(Lang::En);
+        assert_eq!(en.t1("people-units", "count", 1), "One new unit:");
+        assert_eq!(en.t1("people-units", "count", 3), "3 new units:");
+        assert_eq!(en.t1("org-people", "count", 1), "1 person");
+        assert_eq!(
+            en.t1("settings-saved", "count", 1),
+            "One setting was changed."
+        );
     }
 
     #[test]

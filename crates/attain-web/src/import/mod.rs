@@ -1,3 +1,4 @@
-//! Imports: the upload, preview and confirmation pages.
+//! Imports: the upload, preview and confirmation pages, and the people file.
 
 pub(crate) mod page;
+pub(crate) mod people;
