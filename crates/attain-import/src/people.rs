@@ -267,6 +267,21 @@ pub async fn import_people(
         }
         map
     };
+    // A column the file does not have leaves what is stored as it is (an
+    // empty cell in a column it has clears the value).
+    let has = |field: &str| sheet.columns.get(field).is_some();
+    let (has_email, has_manager, has_start, has_end) = (
+        has("email"),
+        has("manager"),
+        has("start_date"),
+        has("end_date"),
+    );
+    let details: HashMap<attain_core::UserId, attain_store::PersonDetails> = store
+        .people_details()
+        .await?
+        .into_iter()
+        .map(|d| (d.user, d))
+        .collect();
     let mut new_units = NewUnits::default();
     let mut people: Vec<PersonRow> = Vec::with_capacity(table.rows.len());
     let mut managers: Vec<Option<String>> = Vec::with_capacity(table.rows.len());
@@ -368,17 +383,33 @@ pub async fn import_people(
             );
             continue;
         }
+        let existing = stored.get(login.as_str());
+        let kept = existing.and_then(|u| details.get(&u.id));
+        let start_date = if has_start {
+            start_date
+        } else {
+            kept.and_then(|d| d.start_date)
+        };
+        let end_date = if has_end {
+            end_date
+        } else {
+            kept.and_then(|d| d.end_date)
+        };
+        let email = if has_email {
+            email.filter(|e| !e.is_empty())
+        } else {
+            existing.and_then(|u| u.email.clone())
+        };
+        // Without a yes or no: someone whose last day has passed has left;
+        // otherwise a new person is active and a stored one stays as he is.
         let active = match active {
             Some(a) => a,
-            None => {
-                let left = end_date.is_some_and(|e| e < today);
-                if left {
-                    left_by_end_date += 1;
-                }
-                !left
+            None if end_date.is_some_and(|e| e < today) => {
+                left_by_end_date += 1;
+                false
             }
+            None => existing.is_none_or(|u| u.active),
         };
-        let existing = stored.get(login.as_str());
         if let (Some(me), Some(user)) = (acting, existing)
             && user.id == me
             && (role != Role::Admin || !active)
@@ -397,7 +428,7 @@ pub async fn import_people(
             existing: existing.map(|u| u.id),
             login,
             display_name: name,
-            email: email.filter(|e| !e.is_empty()),
+            email,
             role,
             unit,
             manager: None,
@@ -416,6 +447,14 @@ pub async fn import_people(
         .collect();
     let mut problems: Vec<ImportProblem> = Vec::new();
     for (i, manager) in managers.iter().enumerate() {
+        if !has_manager {
+            people[i].manager = people[i]
+                .existing
+                .and_then(|id| details.get(&id))
+                .and_then(|d| d.manager)
+                .map(PersonRef::Existing);
+            continue;
+        }
         let Some(text) = manager else { continue };
         let found = Login::new(text).ok().and_then(|l| {
             index_of_row

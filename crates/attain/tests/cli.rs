@@ -1297,6 +1297,18 @@ fn a_company_brings_its_people_in_one_file_and_a_new_version_of_it() {
         out.contains("0 people added, 2 updated, 0 unchanged, 1 deactivated"),
         "{out}"
     );
+    // A file without the e-mail, manager or date columns leaves them as
+    // they are; without an active column, whoever left stays deactivated.
+    std::fs::write(
+        &file,
+        "login,name,role,unit\nbo,Bo Chen,rep,North/N1\nana,Ana Li,manager,South/S1\n",
+    )
+    .unwrap();
+    let out = ok(&["import", "people", people]);
+    assert!(
+        out.contains("0 people added, 0 updated, 2 unchanged, 0 deactivated"),
+        "{out}"
+    );
     let list = ok(&["user", "list"]);
     assert!(
         list.lines()
