@@ -152,20 +152,7 @@ fn unit_from_row(
     })
 }
 
-/// The stored text of each setting, in the order of [`SETTINGS_COLUMNS`].
-const SETTINGS_KEYS: [SettingKey; 9] = [
-    SettingKey::CompanyName,
-    SettingKey::BaseCurrency,
-    SettingKey::FiscalYearStartMonth,
-    SettingKey::FiscalYearNamedBy,
-    SettingKey::TimeZone,
-    SettingKey::WeekStart,
-    SettingKey::RevenueBasis,
-    SettingKey::ChurnInactiveDays,
-    SettingKey::DefaultLanguage,
-];
-
-/// The columns of `org_settings`, in the order of [`SETTINGS_KEYS`].
+/// The columns of `org_settings`, in the order of [`SettingKey::ALL`].
 const SETTINGS_SELECT: &str = "SELECT name, base_currency, CAST(fiscal_first_month AS TEXT), fiscal_year_label, time_zone, week_start, revenue_basis, CAST(inactivity_days AS TEXT), default_language FROM org_settings WHERE id = 1";
 
 const SETTINGS_UPDATE: &str = "UPDATE org_settings SET name = $1, base_currency = $2, fiscal_first_month = $3, fiscal_year_label = $4, time_zone = $5, week_start = $6, revenue_basis = $7, inactivity_days = $8, default_language = $9 WHERE id = 1";
@@ -186,7 +173,7 @@ type SettingsRow = (
 fn settings_from_row(row: SettingsRow) -> StoreResult<OrgSettings> {
     let (a, b, c, d, e, f, g, h, i) = row;
     let mut settings = OrgSettings::default();
-    for (key, text) in SETTINGS_KEYS.into_iter().zip([a, b, c, d, e, f, g, h, i]) {
+    for (key, text) in SettingKey::ALL.into_iter().zip([a, b, c, d, e, f, g, h, i]) {
         settings
             .set(key, &text)
             .map_err(|e| StoreError::Corrupt(format!("organisation settings: {e}")))?;

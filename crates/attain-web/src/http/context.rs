@@ -219,11 +219,16 @@ pub async fn resolve(State(state): State<AppState>, request: Request, next: Next
         .map(|t| t.trim().to_owned());
 
     let store = state.store();
-    // The organisation's zone and default language, as they are now.
-    match store.settings().await {
-        Ok(settings) => state.remember(&settings),
-        // The identity lookup below answers the request as unavailable.
-        Err(e) => tracing::error!(error = %e, "reading the organisation's settings failed"),
+    // The organisation's zone and default language, as they are now; the
+    // stylesheet, icons and health check need neither.
+    let path = parts.uri.path();
+    let asset = path.starts_with("/static/") || path == "/favicon.ico" || path == "/healthz";
+    if !asset {
+        match store.settings().await {
+            Ok(settings) => state.remember(&settings),
+            // The identity lookup below answers the request as unavailable.
+            Err(e) => tracing::error!(error = %e, "reading the organisation's settings failed"),
+        }
     }
     let identity = match (&bearer, &session_token) {
         (Some(token), _) => auth::identify_api_token(store, token, now).await,
