@@ -10,6 +10,7 @@
 //! written in one transaction, keyed by external ID (or a key derived from
 //! the row), so importing the same file again changes nothing.
 
+pub mod all;
 mod deals;
 mod mapping;
 mod orders;

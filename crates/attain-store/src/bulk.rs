@@ -44,11 +44,28 @@ impl Placeholder for sqlx::Postgres {
     const MAX_ROWS: usize = 1_000;
 }
 
-/// The parameter prefix and row limit of the transaction's backend.
-pub(crate) fn dialect_of<DB: sqlx::Database + Placeholder>(
-    _: &sqlx::Transaction<'_, DB>,
-) -> (char, usize) {
-    (DB::PREFIX, DB::MAX_ROWS)
+/// What a write runs on: a transaction, or a connection inside one (a
+/// batch's), of one backend.
+pub(crate) trait OnBackend {
+    /// The backend.
+    type Db: sqlx::Database + Placeholder;
+}
+
+impl<DB: sqlx::Database + Placeholder> OnBackend for sqlx::Transaction<'_, DB> {
+    type Db = DB;
+}
+
+impl OnBackend for &mut sqlx::SqliteConnection {
+    type Db = sqlx::Sqlite;
+}
+
+impl OnBackend for &mut sqlx::PgConnection {
+    type Db = sqlx::Postgres;
+}
+
+/// The parameter prefix and row limit of the backend a write runs on.
+pub(crate) fn dialect_of<T: OnBackend>(_: &T) -> (char, usize) {
+    (T::Db::PREFIX, T::Db::MAX_ROWS)
 }
 
 /// `INSERT INTO table (cols) VALUES ($1,…),(…)` for `rows` rows, numbering

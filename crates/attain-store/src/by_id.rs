@@ -16,7 +16,7 @@ use crate::facts::{
 use crate::import::touch;
 use crate::kpi::{Touched, refresh_rollups};
 use crate::snapshot::{Target, snapshots_by_id};
-use crate::{Actor, Store, StoreError, StoreResult, on_pool};
+use crate::{Actor, Store, StoreError, StoreResult, on_conn, on_pool};
 
 /// A kind of record that can be replaced or deleted one by one: its name
 /// (as the API, files and the audit log say it), its table, the column a
@@ -133,12 +133,12 @@ impl Store {
                 "SELECT CAST({column} AS TEXT) FROM {table} WHERE CAST({column} AS TEXT) IN ({})",
                 placeholders.join(",")
             );
-            let rows: Vec<String> = on_pool!(self, pool => {
+            let rows: Vec<String> = on_conn!(self, conn => {
                 let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
                 for k in chunk {
                     q = q.bind(*k);
                 }
-                q.fetch_all(pool).await?
+                q.fetch_all(&mut *conn).await?
             });
             found.extend(rows);
         }

@@ -39,6 +39,13 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
 }
 
+impl StoreError {
+    /// A batch's store used after the batch committed or rolled back.
+    pub(crate) fn batch_ended() -> Self {
+        Self::Invalid("the import batch has already ended".into())
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         use sqlx::error::ErrorKind;

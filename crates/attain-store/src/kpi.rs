@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate};
 
 use crate::BeginWrite as _;
 use crate::access::audit;
-use crate::{Store, StoreResult, on_pool};
+use crate::{Store, StoreResult, on_conn, on_pool};
 
 /// The rollup columns, in [`Measure::ALL`] order.
 fn columns() -> impl Iterator<Item = &'static str> {
@@ -849,8 +849,8 @@ impl Store {
 
     /// Exchange rates (currency, month `YYYY-MM`) → base units per unit.
     pub async fn exchange_rates(&self) -> StoreResult<BTreeMap<(String, String), String>> {
-        let rows: Vec<(String, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT currency, month, rate_to_base FROM exchange_rates").fetch_all(pool).await?
+        let rows: Vec<(String, String, String)> = on_conn!(self, conn => {
+            sqlx::query_as("SELECT currency, month, rate_to_base FROM exchange_rates").fetch_all(&mut *conn).await?
         });
         Ok(rows.into_iter().map(|(c, m, r)| ((c, m), r)).collect())
     }

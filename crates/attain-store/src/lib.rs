@@ -89,6 +89,101 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// The transaction a [`Batch`] holds, whichever backend it is.
+#[derive(Debug)]
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Where a batch's transaction lives: shared by the clones of its store,
+/// taken out when the batch commits or rolls back.
+type BatchTx = std::sync::Arc<tokio::sync::Mutex<Option<Tx>>>;
+
+/// Runs `$body` with `$conn` a `&mut` connection: the batch's transaction
+/// when the store is one's (see [`Store::begin_batch`]), else a connection
+/// from the pool. Reads that an import makes go through it, so a file of a
+/// whole-company import sees what the files before it wrote.
+macro_rules! on_conn {
+    ($store:expr, $conn:ident => $body:expr) => {
+        match $store.batch.as_ref() {
+            Some(batch) => {
+                let mut guard = batch.lock().await;
+                match guard.as_mut() {
+                    Some($crate::Tx::Sqlite(tx)) => {
+                        let $conn: &mut sqlx::SqliteConnection = &mut *tx;
+                        $body
+                    }
+                    Some($crate::Tx::Postgres(tx)) => {
+                        let $conn: &mut sqlx::PgConnection = &mut *tx;
+                        $body
+                    }
+                    None => return Err($crate::StoreError::batch_ended()),
+                }
+            }
+            None => match &$store.pool {
+                $crate::Pool::Sqlite(pool) => {
+                    let mut held = pool.acquire().await?;
+                    let $conn: &mut sqlx::SqliteConnection = &mut *held;
+                    $body
+                }
+                $crate::Pool::Postgres(pool) => {
+                    let mut held = pool.acquire().await?;
+                    let $conn: &mut sqlx::PgConnection = &mut *held;
+                    $body
+                }
+            },
+        }
+    };
+}
+pub(crate) use on_conn;
+
+/// Runs `$body` with `$tx` a `&mut` connection inside a serial write
+/// transaction (see [`BeginWrite::begin_serial`]) that commits when the body
+/// ends without an error: the batch's, which commits with the batch, when
+/// the store is one's; else a transaction of its own.
+macro_rules! in_serial_write {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match $store.batch.as_ref() {
+            Some(batch) => {
+                let mut guard = batch.lock().await;
+                match guard.as_mut() {
+                    Some($crate::Tx::Sqlite(held)) => {
+                        let $tx: &mut sqlx::SqliteConnection = &mut *held;
+                        $body
+                    }
+                    Some($crate::Tx::Postgres(held)) => {
+                        let $tx: &mut sqlx::PgConnection = &mut *held;
+                        $body
+                    }
+                    None => return Err($crate::StoreError::batch_ended()),
+                }
+            }
+            None => match &$store.pool {
+                $crate::Pool::Sqlite(pool) => {
+                    let mut held = $crate::BeginWrite::begin_serial(pool).await?;
+                    let result = {
+                        let $tx: &mut sqlx::SqliteConnection = &mut *held;
+                        $body
+                    };
+                    held.commit().await?;
+                    result
+                }
+                $crate::Pool::Postgres(pool) => {
+                    let mut held = $crate::BeginWrite::begin_serial(pool).await?;
+                    let result = {
+                        let $tx: &mut sqlx::PgConnection = &mut *held;
+                        $body
+                    };
+                    held.commit().await?;
+                    result
+                }
+            },
+        }
+    };
+}
+pub(crate) use in_serial_write;
+
 /// Opening a write transaction. SQLite takes its write lock at once
 /// (`BEGIN IMMEDIATE`), so concurrent writers queue (up to the busy
 /// timeout) instead of one failing with "database is locked" when it would
@@ -143,6 +238,71 @@ pub struct Store {
     pool: Pool,
     description: String,
     checkpoint: Checkpoint,
+    /// Set on the store of a [`Batch`]: the imports' reads and writes go
+    /// through its one transaction.
+    batch: Option<BatchTx>,
+}
+
+/// Several imports in one transaction: all of them or none (`attain import
+/// all`). [`Batch::store`] is a store whose importing reads and writes —
+/// the lookups an importer makes, the imports of records and people, the
+/// org and settings it reads — run inside the batch's transaction, so each
+/// file sees what the ones before it wrote, and nothing is visible to
+/// anyone else until [`Batch::commit`]. Dropping the batch, or
+/// [`Batch::rollback`], leaves the database as it was.
+///
+/// Only the importers' calls are routed through it; another write made on
+/// the batch's store while the batch is open runs beside it (on SQLite it
+/// waits for the batch's write lock), so use the batch's store for imports
+/// alone.
+pub struct Batch {
+    store: Store,
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("store", &self.store.description)
+            .finish()
+    }
+}
+
+impl Batch {
+    /// The store whose imports run inside this batch.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    async fn take(&self) -> StoreResult<Tx> {
+        let batch = self
+            .store
+            .batch
+            .as_ref()
+            .ok_or_else(StoreError::batch_ended)?;
+        batch
+            .lock()
+            .await
+            .take()
+            .ok_or_else(StoreError::batch_ended)
+    }
+
+    /// Makes everything written through the batch visible, at once.
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.take().await? {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Forgets everything written through the batch (a dry run ends so).
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self.take().await? {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
 }
 
 /// A function called at named points inside write transactions (after some
@@ -182,7 +342,26 @@ impl Store {
             pool,
             description: config.describe(),
             checkpoint: Checkpoint::default(),
+            batch: None,
         })
+    }
+
+    /// Opens a [`Batch`]: one serial write transaction (the import lock on
+    /// PostgreSQL, the write lock on SQLite) that imports made through
+    /// [`Batch::store`] share. A batch's store cannot open another.
+    pub async fn begin_batch(&self) -> StoreResult<Batch> {
+        if self.batch.is_some() {
+            return Err(StoreError::Invalid(
+                "an import batch cannot open another inside it".into(),
+            ));
+        }
+        let tx = match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_serial().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin_serial().await?),
+        };
+        let mut store = self.clone();
+        store.batch = Some(std::sync::Arc::new(tokio::sync::Mutex::new(Some(tx))));
+        Ok(Batch { store })
     }
 
     /// The same store calling `checkpoint` inside its write transactions.

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
-use crate::{Store, StoreError, StoreResult, on_pool};
+use crate::{Store, StoreError, StoreResult, on_conn, on_pool};
 
 /// Writes every setting inside the open transaction `$tx`.
 macro_rules! write_settings {
@@ -240,8 +240,8 @@ impl Store {
 
     /// The organisation's settings.
     pub async fn settings(&self) -> StoreResult<OrgSettings> {
-        let row: SettingsRow = on_pool!(self, pool => {
-            sqlx::query_as(SETTINGS_SELECT).fetch_one(pool).await?
+        let row: SettingsRow = on_conn!(self, conn => {
+            sqlx::query_as(SETTINGS_SELECT).fetch_one(&mut *conn).await?
         });
         settings_from_row(row)
     }
@@ -375,9 +375,9 @@ impl Store {
 
     /// Every org unit, by ID.
     pub async fn org_units(&self) -> StoreResult<Vec<OrgUnit>> {
-        let rows: Vec<(i64, Option<i64>, String, String)> = on_pool!(self, pool => {
+        let rows: Vec<(i64, Option<i64>, String, String)> = on_conn!(self, conn => {
             sqlx::query_as("SELECT id, parent_id, name, kind FROM org_units ORDER BY id")
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?
         });
         rows.into_iter().map(unit_from_row).collect()
@@ -434,8 +434,8 @@ impl Store {
 
     /// Every user, by ID.
     pub async fn users(&self) -> StoreResult<Vec<User>> {
-        let rows: Vec<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as(ALL_USERS).fetch_all(pool).await?
+        let rows: Vec<UserRow> = on_conn!(self, conn => {
+            sqlx::query_as(ALL_USERS).fetch_all(&mut *conn).await?
         });
         rows.into_iter().map(user_from_row).collect()
     }
@@ -449,9 +449,9 @@ impl Store {
                 "this database has no organisation yet: run `attain demo`, or create the company and import your data".into(),
             ));
         }
-        let members: Vec<(i64, i64)> = on_pool!(self, pool => {
+        let members: Vec<(i64, i64)> = on_conn!(self, conn => {
             sqlx::query_as("SELECT id, org_unit_id FROM users WHERE active = TRUE")
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?
         });
         OrgTree::build(

@@ -5,9 +5,8 @@
 use attain_core::{Login, OrgUnitId, OrgUnitKind, Role, UserId};
 use chrono::NaiveDate;
 
-use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
-use crate::{Actor, Store, StoreError, StoreResult, on_pool};
+use crate::{Actor, Store, StoreError, StoreResult, in_serial_write, on_pool};
 
 /// A unit a people file names: one that exists, or the n-th the file creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,8 +138,7 @@ impl Store {
         plan: &PeoplePlan,
     ) -> StoreResult<PeopleCounts> {
         let mut counts = PeopleCounts::default();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_serial().await?;
+        in_serial_write!(self, tx => {
             let admins_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = TRUE").fetch_one(&mut *tx).await?;
             let mut unit_ids: Vec<i64> = Vec::with_capacity(plan.units.len());
             for unit in &plan.units {
@@ -254,7 +252,6 @@ impl Store {
             if admins == 0 && admins_before > 0 {
                 return Err(StoreError::Invalid("the file would leave no active administrator: keep at least one".into()));
             }
-            tx.commit().await?;
         });
         Ok(counts)
     }

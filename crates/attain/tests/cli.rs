@@ -1345,3 +1345,162 @@ fn a_company_brings_its_people_in_one_file_and_a_new_version_of_it() {
     }
     assert!(!ok(&["user", "list"]).contains(" dan "));
 }
+
+#[test]
+fn a_company_moves_in_from_one_folder_in_one_transaction() {
+    // Issue 12, point 5: every file of a folder, named by what it holds, in
+    // dependency order whatever their names sort as, all or none.
+    let dir = tempfile::tempdir().unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let fails = |args: &[&str]| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    ok(&["migrate"]);
+    ok(&[
+        "settings",
+        "set",
+        "company_name=Huadong",
+        "base_currency=CNY",
+    ]);
+    ok(&["unit", "add", "North", "--kind", "region"]);
+    let company = dir.path().join("company");
+    let maps = dir.path().join("maps");
+    std::fs::create_dir(&company).unwrap();
+    std::fs::create_dir(&maps).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(company.join(name), text).unwrap();
+    write(
+        "people.csv",
+        "login,name,email,role,unit,manager\n\
+         lin,Lin Wei,lin@example.com,manager,North,\n\
+         ana,Ana Li,ana@example.com,rep,North/N1,lin\n",
+    );
+    // Headers of its own, read through a mapping named after the file.
+    write(
+        "Accounts.csv",
+        "Account ID,Account,Account owner,Status,Created\n\
+         C1,Alpha Ltd,ana,active,2025-01-05\n",
+    );
+    std::fs::write(
+        maps.join("Accounts.toml"),
+        "[columns]\nexternal_id = \"Account ID\"\nname = \"Account\"\nowner = \"Account owner\"\n",
+    )
+    .unwrap();
+    write(
+        "orders.csv",
+        "number,order_date,customer_external_id,owner,amount,currency\n\
+         O1,2026-03-12,C1,ana,1200.50,CNY\n",
+    );
+    write(
+        "payments.csv",
+        "external_id,order,date,amount,currency\nP1,O1,2026-03-20,1000,CNY\n",
+    );
+    write(".DS_Store", "x");
+    let folder = company.to_str().unwrap();
+    let mapping_dir = maps.to_str().unwrap();
+    let all = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "import",
+            "all",
+            folder,
+            "--mapping-dir",
+            mapping_dir,
+            "--create-units",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_owned).collect()
+    };
+    let ok = |args: &[String]| ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let fails = |args: &[String]| fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // New people need somewhere for their passwords: nothing is stored.
+    let err = fails(&all(&[]));
+    assert!(
+        err.contains("adds 2 people: give --passwords FILE"),
+        "{err}"
+    );
+    assert!(err.contains("a hidden file, not read"), "{err}");
+    assert!(!ok(&["user".into(), "list".into()]).contains("ana"));
+
+    let dry = ok(&all(&["--dry-run"]));
+    assert!(
+        dry.contains("people.csv: 2 rows are valid: 2 people to be added"),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("Accounts.csv: 1 rows (1 customers) are valid"),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("payments.csv: 1 rows (1 payments) are valid"),
+        "{dry}"
+    );
+    assert!(dry.contains("4 files are valid, each checked against the ones before it; nothing was written (dry run)"), "{dry}");
+    assert!(
+        !ok(&["user".into(), "list".into()]).contains("ana"),
+        "a dry run writes nothing"
+    );
+
+    // A payment of an order nobody has stops the folder; earlier files too.
+    let payments = company.join("payments.csv");
+    std::fs::write(
+        &payments,
+        "external_id,order,date,amount,currency\nP1,O1,2026-03-20,1000,CNY\nP2,O9,2026-03-21,5,CNY\n",
+    )
+    .unwrap();
+    let pw = dir.path().join("pw.csv");
+    let err = fails(&all(&["--passwords", pw.to_str().unwrap()]));
+    assert!(
+        err.contains("payments.csv:3:order: no order has this number"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(
+        !pw.exists(),
+        "no passwords file for people who were not stored"
+    );
+    assert!(!ok(&["user".into(), "list".into()]).contains("ana"));
+
+    std::fs::write(
+        &payments,
+        "external_id,order,date,amount,currency\nP1,O1,2026-03-20,1000,CNY\n",
+    )
+    .unwrap();
+    let out = ok(&all(&["--passwords", pw.to_str().unwrap()]));
+    // People first, then customers, orders and payments.
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("{s} in {out}"));
+    assert!(at("people.csv: 2 people added") < at("Accounts.csv: 1 rows: 1 customers created"));
+    assert!(at("Accounts.csv") < at("orders.csv: 1 rows: 1 orders created"));
+    assert!(at("orders.csv") < at("payments.csv: 1 rows: 1 payments created"));
+    assert!(out.contains("4 files imported in one transaction"), "{out}");
+    let passwords = std::fs::read_to_string(&pw).unwrap();
+    assert_eq!(passwords.lines().count(), 3, "a header and two people");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&pw).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let words = |s: &str| -> Vec<String> { s.split(' ').map(str::to_owned).collect() };
+    let revenue = ok(&words("kpi revenue --period 2026-03 --scope rep:ana"));
+    assert!(revenue.contains("1200.5"), "{revenue}");
+    let paid = ok(&words("kpi payments --period 2026-03"));
+    assert!(paid.contains("1000"), "{paid}");
+}

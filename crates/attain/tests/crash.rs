@@ -1,5 +1,5 @@
 //! Killed in the middle: the `attain` process is stopped with SIGKILL while
-//! an import and a payout run are writing (at a checkpoint the process
+//! an import, a whole-company folder and a payout run are writing (at a checkpoint the process
 //! announces, never after a guessed sleep), and the database is shown
 //! unchanged and the next run succeeding, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -108,6 +108,40 @@ async fn killed_import_and_payout_run_leave_nothing_behind(store: &Store, db: Ve
         store.count_rows("deals").await.unwrap(),
         deals + ROWS as i64
     );
+
+    // A whole-company folder killed after its last file, before its one
+    // commit, leaves none of its files behind.
+    let folder = dir.path().join("company");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(
+        folder.join("customers.csv"),
+        "external_id,name,owner,status,created\nFOLDER-C1,Folder Customer,".to_owned()
+            + &reps[0]
+            + ",active,2026-01-05\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("deals.csv"),
+        "external_id,name,customer_external_id,owner,amount,stage,close_date\nFOLDER-D1,Folder deal,FOLDER-C1,".to_owned()
+            + &reps[0]
+            + ",500.00,Closed Won,2026-05-02\n",
+    )
+    .unwrap();
+    let deals = store.count_rows("deals").await.unwrap();
+    let customers = store.count_rows("customers").await.unwrap();
+    let rollup = store.count_rows("kpi_owner_day").await.unwrap();
+    let folder_path = folder.to_str().unwrap();
+    kill_at(
+        &db,
+        &["import", "all", folder_path],
+        "import-all:before-commit",
+    );
+    assert_eq!(store.count_rows("deals").await.unwrap(), deals);
+    assert_eq!(store.count_rows("customers").await.unwrap(), customers);
+    assert_eq!(store.count_rows("kpi_owner_day").await.unwrap(), rollup);
+    succeeds(&db, &["import", "all", folder_path]);
+    assert_eq!(store.count_rows("deals").await.unwrap(), deals + 1);
+    assert_eq!(store.count_rows("customers").await.unwrap(), customers + 1);
 
     // A payout run killed while writing its statements leaves no run.
     let runs = store.payout_runs().await.unwrap();

@@ -7,13 +7,12 @@ use attain_core::sales::{Channel, DealStatus, ForecastCategory};
 use attain_core::{CustomerId, ExternalId, Money, UserId};
 use chrono::NaiveDate;
 
-use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::bulk::bulk_insert;
 use crate::facts::{DEALS_TARGET, DealRow, Fact as _, STAGES_TARGET, StageRow, rows as fact_rows};
 use crate::kpi::{Touched, refresh_rollups};
 use crate::snapshot::{Changes, ImportAudit, audit_import, snapshots};
-use crate::{Actor, Store, StoreError, StoreResult, on_pool};
+use crate::{Actor, Store, StoreError, StoreResult, in_serial_write};
 
 use super::*;
 
@@ -66,8 +65,7 @@ impl Store {
             ..ImportCounts::default()
         };
         let today = audit.today;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_serial().await?;
+        in_serial_write!(self, tx => {
             let created_owners = create_owners!(tx, owners);
             counts.channels_created = create_channels!(tx, deals.iter().filter_map(|d| d.source_channel.as_ref()));
             let before: HashMap<String, String> = {
@@ -148,7 +146,6 @@ impl Store {
             let changes = Changes::of(&keys, &was, &is);
             counts.unchanged = changes.unchanged;
             audit_import!(tx, audit, &changes, &counts);
-            tx.commit().await?;
         });
         Ok(counts)
     }

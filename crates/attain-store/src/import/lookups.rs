@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use attain_core::{ContactId, CustomerId, DealId, Money, OrderId, ProductId};
 
-use crate::{Store, StoreError, StoreResult, on_pool};
+use crate::{Store, StoreError, StoreResult, on_conn};
 
 use super::*;
 
@@ -14,8 +14,8 @@ impl Store {
     /// Products by SKU and by name (both lower-cased), with their unit cost,
     /// for resolving the product column of an import.
     pub async fn product_index(&self) -> StoreResult<HashMap<String, (ProductId, Money)>> {
-        let rows: Vec<(i64, String, String, String, i64)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, sku, name, currency, unit_cost_minor FROM products").fetch_all(pool).await?
+        let rows: Vec<(i64, String, String, String, i64)> = on_conn!(self, conn => {
+            sqlx::query_as("SELECT id, sku, name, currency, unit_cost_minor FROM products").fetch_all(&mut *conn).await?
         });
         let mut index = HashMap::new();
         for (id, sku, name, currency, cost) in rows {
@@ -38,12 +38,12 @@ impl Store {
                 "SELECT number, id FROM orders WHERE number IN ({})",
                 placeholders.join(",")
             );
-            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+            let rows: Vec<(String, i64)> = on_conn!(self, conn => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                 for n in chunk {
                     q = q.bind(*n);
                 }
-                q.fetch_all(pool).await?
+                q.fetch_all(&mut *conn).await?
             });
             found.extend(rows.into_iter().map(|(n, id)| (n, OrderId::from_raw(id))));
         }
@@ -108,8 +108,8 @@ impl Store {
                 Option<String>,
                 Option<i64>,
             );
-            let rows: Vec<Row> = on_pool!(self, pool => {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+            let rows: Vec<Row> = on_conn!(self, conn => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?
             });
             for (id, currency, total, key, refund_currency, refunded) in rows {
                 let order = OrderId::from_raw(id);
@@ -142,12 +142,12 @@ impl Store {
                 "SELECT external_id, id FROM deals WHERE external_id IN ({})",
                 placeholders.join(",")
             );
-            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+            let rows: Vec<(String, i64)> = on_conn!(self, conn => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                 for n in chunk {
                     q = q.bind(*n);
                 }
-                q.fetch_all(pool).await?
+                q.fetch_all(&mut *conn).await?
             });
             found.extend(rows.into_iter().map(|(n, id)| (n, DealId::from_raw(id))));
         }
@@ -167,12 +167,12 @@ impl Store {
                 "SELECT external_id, id, customer_id FROM contacts WHERE external_id IN ({})",
                 placeholders.join(",")
             );
-            let rows: Vec<(String, i64, Option<i64>)> = on_pool!(self, pool => {
+            let rows: Vec<(String, i64, Option<i64>)> = on_conn!(self, conn => {
                 let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                 for n in chunk {
                     q = q.bind(*n);
                 }
-                q.fetch_all(pool).await?
+                q.fetch_all(&mut *conn).await?
             });
             found.extend(rows.into_iter().map(|(e, id, customer)| {
                 (
@@ -186,32 +186,32 @@ impl Store {
 
     /// How imports find customers (see [`CustomerIndex`]).
     pub async fn customer_index(&self) -> StoreResult<CustomerIndex> {
-        let rows: Vec<(i64, String, Option<String>)> = on_pool!(self, pool => {
-            sqlx::query_as(CUSTOMER_KEYS).fetch_all(pool).await?
+        let rows: Vec<(i64, String, Option<String>)> = on_conn!(self, conn => {
+            sqlx::query_as(CUSTOMER_KEYS).fetch_all(&mut *conn).await?
         });
         Ok(CustomerIndex::of(rows))
     }
 
     /// The keys of the channels that exist.
     pub async fn channel_keys(&self) -> StoreResult<HashSet<String>> {
-        let keys: Vec<String> = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT key FROM channels").fetch_all(pool).await?
+        let keys: Vec<String> = on_conn!(self, conn => {
+            sqlx::query_scalar("SELECT key FROM channels").fetch_all(&mut *conn).await?
         });
         Ok(keys.into_iter().collect())
     }
 
     /// The names of the courses that exist.
     pub async fn course_names(&self) -> StoreResult<HashSet<String>> {
-        let names: Vec<String> = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT name FROM courses").fetch_all(pool).await?
+        let names: Vec<String> = on_conn!(self, conn => {
+            sqlx::query_scalar("SELECT name FROM courses").fetch_all(&mut *conn).await?
         });
         Ok(names.into_iter().collect())
     }
 
     /// The names of the territories that exist.
     pub async fn territory_names(&self) -> StoreResult<HashSet<String>> {
-        let names: Vec<String> = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT name FROM territories").fetch_all(pool).await?
+        let names: Vec<String> = on_conn!(self, conn => {
+            sqlx::query_scalar("SELECT name FROM territories").fetch_all(&mut *conn).await?
         });
         Ok(names.into_iter().collect())
     }
@@ -219,8 +219,8 @@ impl Store {
     /// Customers by lower-cased name and by external ID, with the external
     /// ID each has: how a customers file finds the records it updates.
     pub async fn customer_keys(&self) -> StoreResult<Vec<(CustomerId, String, Option<String>)>> {
-        let rows: Vec<(i64, String, Option<String>)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, name, external_id FROM customers ORDER BY id").fetch_all(pool).await?
+        let rows: Vec<(i64, String, Option<String>)> = on_conn!(self, conn => {
+            sqlx::query_as("SELECT id, name, external_id FROM customers ORDER BY id").fetch_all(&mut *conn).await?
         });
         Ok(rows
             .into_iter()

@@ -6,13 +6,12 @@ use std::collections::{HashMap, HashSet};
 use attain_core::{CustomerId, DealId, ExternalId, Money, ProductId, UserId};
 use chrono::NaiveDate;
 
-use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::bulk::bulk_insert;
 use crate::facts::{Fact as _, ORDER_LINES_TARGET, ORDERS_TARGET, OrderLineRow, OrderRow, minor};
 use crate::kpi::{Touched, refresh_rollups};
 use crate::snapshot::{Changes, ImportAudit, audit_import, snapshots};
-use crate::{Actor, Store, StoreError, StoreResult, on_pool};
+use crate::{Actor, Store, StoreError, StoreResult, in_serial_write};
 
 use super::*;
 
@@ -65,8 +64,7 @@ impl Store {
             owners_created: owners.people.len(),
             ..ImportCounts::default()
         };
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_serial().await?;
+        in_serial_write!(self, tx => {
             let created_owners = create_owners!(tx, owners);
             let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
             let mut touched = Touched::default();
@@ -148,7 +146,6 @@ impl Store {
             let changes = Changes::of(&keys, &was, &is);
             counts.unchanged = changes.unchanged;
             audit_import!(tx, audit, &changes, &counts);
-            tx.commit().await?;
         });
         Ok(counts)
     }

@@ -12,7 +12,6 @@ use attain_core::sales::{
 use attain_core::{ContactId, CustomerId, DealId, ExternalId, Money, OrderId, OrgUnitId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
 use crate::bulk::{Val, bulk_insert};
 use crate::facts::{
@@ -25,7 +24,7 @@ use crate::facts::{
 };
 use crate::kpi::{Touched, refresh_rollups};
 use crate::snapshot::{Changes, ImportAudit, Target, audit_import, snapshots, snapshots_by_id};
-use crate::{Actor, Store, StoreError, StoreResult, on_pool};
+use crate::{Actor, Store, StoreError, StoreResult, in_serial_write};
 
 use super::*;
 
@@ -663,8 +662,7 @@ impl Store {
             owners_created: owners.people.len(),
             ..ImportCounts::default()
         };
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_serial().await?;
+        in_serial_write!(self, tx => {
             let created_owners = create_owners!(tx, owners);
             let target = records.target();
             let owned_keys = records.audit_keys();
@@ -751,7 +749,6 @@ impl Store {
             let changes = Changes::of(&keys, &was, &is);
             counts.unchanged = changes.unchanged.min(counts.updated);
             audit_import!(tx, audit, &changes, &counts);
-            tx.commit().await?;
         });
         Ok(counts)
     }

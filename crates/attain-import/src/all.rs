@@ -1,0 +1,385 @@
+//! A whole company's files at once (`attain import all DIR`): every file of
+//! a folder, named by what it holds (`people.csv`, `customers.csv`,
+//! `deals.xlsx`, …), imported in dependency order inside one transaction,
+//! with one report. Each file sees what the files before it wrote (a deals
+//! file finds the owners of the people file and the customers of the
+//! customers file), and either every file is stored or none is.
+
+use attain_app::goals::By;
+use attain_app::{AppError, AppResult};
+use attain_core::{Clock, ImportProblem};
+use attain_store::{Actor, Batch, Store};
+
+use crate::people::{PeopleOptions, PeopleReport, import_people};
+use crate::{Entity, ImportOptions, ImportReport, Mapping, Preset};
+
+/// What one file of the folder holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// The company's people (see [`crate::people`]).
+    People,
+    /// Records of one entity.
+    Records(Entity),
+}
+
+impl Content {
+    /// Everything a folder may hold, in the order it is imported: people
+    /// first (they own everything), then [`Entity::ALL`]'s order, where
+    /// every entity comes after those it names.
+    pub fn all() -> impl Iterator<Item = Content> {
+        std::iter::once(Content::People).chain(Entity::ALL.into_iter().map(Content::Records))
+    }
+
+    /// The name of its file without extension (`people`, `market-sizes`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Content::People => "people",
+            Content::Records(entity) => entity.key(),
+        }
+    }
+
+    /// What a file called `name` holds, by its name without extension:
+    /// an entity's key or one of its other CRMs' names (`accounts`,
+    /// `opportunities`), `people` (or `users`, `staff`, `employees`); `_`
+    /// and `-` alike, any case.
+    pub fn of_file_name(name: &str) -> Result<Content, String> {
+        let stem = stem_of(name).trim().to_lowercase().replace('_', "-");
+        match stem.as_str() {
+            "people" | "users" | "staff" | "employees" => Ok(Content::People),
+            other => other.parse().map(Content::Records).map_err(|_| {
+                let names: Vec<&str> = Content::all().map(Content::key).collect();
+                format!(
+                    "Attain does not know what this file holds: name it after one of {} (with .csv or .xlsx)",
+                    names.join(", ")
+                )
+            }),
+        }
+    }
+
+    fn rank(self) -> usize {
+        Content::all().position(|c| c == self).unwrap_or(usize::MAX)
+    }
+}
+
+/// The file extensions a folder's data files may have.
+pub const DATA_EXTENSIONS: [&str; 4] = ["csv", "tsv", "txt", "xlsx"];
+
+fn stem_of(name: &str) -> &str {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.rsplit_once('.').map_or(base, |(stem, _)| stem)
+}
+
+fn extension_of(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.rsplit_once('.').map(|(_, ext)| ext.to_lowercase())
+}
+
+/// One file of the folder, with the mapping that reads it.
+#[derive(Debug, Clone)]
+pub struct CompanyFile {
+    /// Its name as given (what problems name).
+    pub name: String,
+    /// What it holds.
+    pub content: Content,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Its mapping file's, or none.
+    pub mapping: Mapping,
+}
+
+/// The files of a folder in the order they are imported. `files` are the
+/// data files (name, bytes); `mappings` the mapping files (name, text),
+/// each read for the data file of the same name without extension (or of
+/// the same content: `accounts.toml` for `customers.csv`). Refused with a
+/// problem per file: a file whose name says nothing Attain imports, one
+/// that is no CSV or XLSX, two files of one content, a mapping for no
+/// file, a mapping that does not parse.
+pub fn plan(
+    files: Vec<(String, Vec<u8>)>,
+    mappings: Vec<(String, String)>,
+) -> AppResult<Vec<CompanyFile>> {
+    let mut problems = Vec::new();
+    let problem = |file: &str, message: String| ImportProblem {
+        file: file.to_owned(),
+        row: 0,
+        column: None,
+        message,
+        value: None,
+    };
+    let mut planned: Vec<CompanyFile> = Vec::new();
+    for (name, bytes) in files {
+        let extension = extension_of(&name).unwrap_or_default();
+        if !DATA_EXTENSIONS.contains(&extension.as_str()) {
+            problems.push(problem(
+                &name,
+                format!(
+                    "not a data file Attain reads: a folder holds {} files (and mapping files in --mapping-dir)",
+                    DATA_EXTENSIONS.join(", ")
+                ),
+            ));
+            continue;
+        }
+        match Content::of_file_name(&name) {
+            Ok(content) => {
+                if let Some(other) = planned.iter().find(|f| f.content == content) {
+                    problems.push(problem(
+                        &name,
+                        format!(
+                            "holds {} like {}: a folder has one file of each",
+                            content.key(),
+                            other.name
+                        ),
+                    ));
+                } else {
+                    planned.push(CompanyFile {
+                        name,
+                        content,
+                        bytes,
+                        mapping: Mapping::default(),
+                    });
+                }
+            }
+            Err(message) => problems.push(problem(&name, message)),
+        }
+    }
+    for (name, text) in mappings {
+        let stem = stem_of(&name).to_lowercase();
+        let content = Content::of_file_name(&name).ok();
+        let target = planned
+            .iter_mut()
+            .find(|f| stem_of(&f.name).to_lowercase() == stem || content == Some(f.content));
+        match target {
+            None => problems.push(problem(
+                &name,
+                "a mapping for no file of the folder: name it like the file it reads (deals.toml for deals.csv)".into(),
+            )),
+            Some(file) => match Mapping::parse(&name, &text) {
+                Ok(mapping) => file.mapping = mapping,
+                Err(p) => problems.push(p),
+            },
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Import(problems));
+    }
+    if planned.is_empty() {
+        return Err(AppError::Invalid(
+            "the folder holds no data file: name files after what they hold (people.csv, customers.csv, deals.xlsx, …)".into(),
+        ));
+    }
+    planned.sort_by_key(|f| f.content.rank());
+    Ok(planned)
+}
+
+/// How a folder is imported.
+#[derive(Debug, Clone)]
+pub struct FolderOptions {
+    /// Whose export layout the files are in (a mapping refines it per file).
+    pub preset: Preset,
+    /// Check everything (each file against the ones before it), write
+    /// nothing.
+    pub dry_run: bool,
+    /// Create owners nobody here matches, as reps in an `Imported` unit.
+    pub create_missing_owners: bool,
+    /// Create the units the people file names that do not exist.
+    pub create_units: bool,
+    /// Where "today" comes from.
+    pub clock: Clock,
+    /// Who imports, for the audit log.
+    pub actor: Option<Actor>,
+    /// The most new people the people file may add (the web's bound).
+    pub max_new_people: Option<usize>,
+}
+
+/// What one file did.
+#[derive(Debug, Clone)]
+pub enum FileReport {
+    /// The people file's report.
+    People(PeopleReport),
+    /// A records file's report.
+    Records(ImportReport),
+}
+
+/// One file's name, content and report.
+#[derive(Debug, Clone)]
+pub struct FileDone {
+    /// The file's name.
+    pub name: String,
+    /// What it held.
+    pub content: Content,
+    /// What it did.
+    pub report: FileReport,
+}
+
+/// What a folder did, file by file, in the order they were imported.
+#[derive(Debug, Clone, Default)]
+pub struct FolderReport {
+    /// Each file.
+    pub files: Vec<FileDone>,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+}
+
+impl FolderReport {
+    /// The people file's report, if the folder had one.
+    pub fn people(&self) -> Option<&PeopleReport> {
+        self.files.iter().find_map(|f| match &f.report {
+            FileReport::People(p) => Some(p),
+            FileReport::Records(_) => None,
+        })
+    }
+}
+
+/// Why a folder was not imported: the file that failed (none when the
+/// folder as a whole was refused), its error, and the files after it that
+/// were not checked because they may name what it holds.
+#[derive(Debug)]
+pub struct FolderError {
+    /// The file that failed.
+    pub file: Option<String>,
+    /// Its error.
+    pub error: AppError,
+    /// The files after it, not checked.
+    pub unchecked: Vec<String>,
+}
+
+impl std::fmt::Display for FolderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{file}: {}", self.error)?,
+            None => write!(f, "{}", self.error)?,
+        }
+        if !self.unchecked.is_empty() {
+            write!(f, "; not checked: {}", self.unchecked.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FolderError {}
+
+impl From<AppError> for FolderError {
+    fn from(error: AppError) -> Self {
+        Self {
+            file: None,
+            error,
+            unchecked: Vec::new(),
+        }
+    }
+}
+
+/// A folder imported inside its batch, not yet committed: the caller
+/// commits it (after keeping the new people's one-time passwords) or
+/// rolls it back (a dry run, or passwords it cannot keep).
+#[derive(Debug)]
+pub struct Staged {
+    batch: Batch,
+    /// What the folder did.
+    pub report: FolderReport,
+}
+
+impl Staged {
+    /// Stores every file at once.
+    pub async fn commit(self) -> AppResult<FolderReport> {
+        self.batch.store().checkpoint("import-all:before-commit");
+        self.batch.commit().await?;
+        Ok(self.report)
+    }
+
+    /// Stores nothing.
+    pub async fn rollback(self) -> AppResult<FolderReport> {
+        self.batch.rollback().await?;
+        Ok(self.report)
+    }
+}
+
+/// Imports `files` (in [`plan`]'s order) inside one batch and returns it
+/// staged; the first file with a problem stops it, and nothing is stored.
+/// People are imported as `by` may ([`crate::people`]: administrators and
+/// the shell), records as sales ops and administrators may.
+pub async fn import_folder(
+    store: &Store,
+    by: By<'_>,
+    files: Vec<CompanyFile>,
+    options: &FolderOptions,
+) -> Result<Staged, FolderError> {
+    if let By::Person(p) = by {
+        crate::may_import(p)?;
+    }
+    let batch = store.begin_batch().await.map_err(AppError::from)?;
+    let inside = batch.store().clone();
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let mut report = FolderReport {
+        files: Vec::with_capacity(files.len()),
+        dry_run: options.dry_run,
+    };
+    for (i, file) in files.into_iter().enumerate() {
+        let done = import_one(&inside, by, &file, options).await;
+        match done {
+            Ok(mut one) => {
+                if let FileReport::Records(r) = &mut one {
+                    r.dry_run = options.dry_run;
+                }
+                if let FileReport::People(p) = &mut one {
+                    p.dry_run = options.dry_run;
+                }
+                report.files.push(FileDone {
+                    name: file.name,
+                    content: file.content,
+                    report: one,
+                });
+            }
+            Err(error) => {
+                // Dropping the batch would roll back too; say so plainly.
+                let _ = batch.rollback().await;
+                return Err(FolderError {
+                    file: Some(file.name),
+                    error,
+                    unchecked: names.into_iter().skip(i + 1).collect(),
+                });
+            }
+        }
+    }
+    Ok(Staged { batch, report })
+}
+
+async fn import_one(
+    store: &Store,
+    by: By<'_>,
+    file: &CompanyFile,
+    options: &FolderOptions,
+) -> AppResult<FileReport> {
+    match file.content {
+        Content::People => {
+            let people = PeopleOptions {
+                create_units: options.create_units,
+                dry_run: false,
+                mapping: file.mapping.clone(),
+                clock: options.clock,
+                max_new: options.max_new_people,
+            };
+            import_people(store, by, &file.name, &file.bytes, &people)
+                .await
+                .map(FileReport::People)
+        }
+        Content::Records(entity) => {
+            let records = ImportOptions {
+                preset: options.preset,
+                mapping: file.mapping.clone(),
+                dry_run: false,
+                create_missing_owners: options.create_missing_owners,
+                actor: options.actor.clone(),
+                audit_each_record: false,
+                clock: options.clock,
+            };
+            let on_step = |step: crate::ImportStep| {
+                if let crate::ImportStep::Wrote(_) = step {
+                    store.checkpoint("import:rows-written");
+                }
+            };
+            crate::import(store, entity, &file.name, &file.bytes, &records, &on_step)
+                .await
+                .map(FileReport::Records)
+        }
+    }
+}
