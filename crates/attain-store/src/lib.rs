@@ -404,6 +404,30 @@ impl Store {
         migrate::run(self).await
     }
 
+    /// Copies a SQLite database to the new file `path`, consistently while
+    /// others read and write it (`VACUUM INTO`: one read transaction, so
+    /// the copy is the database as of one moment, compacted). PostgreSQL
+    /// is backed up with its own tools (`pg_dump`), so it is refused here
+    /// with that advice.
+    pub async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()> {
+        let Pool::Sqlite(pool) = &self.pool else {
+            return Err(StoreError::Invalid(
+                "a PostgreSQL database is backed up with pg_dump (for example `pg_dump -Fc -f attain.dump DATABASE_URL`), which copies it consistently while it runs".into(),
+            ));
+        };
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{}: the backup's path is not UTF-8",
+                path.display()
+            ))
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
         on_pool!(self, pool => {

@@ -286,3 +286,27 @@ store_test!(async fn the_demo_and_an_import_write_customers_through_one_writer_t
     assert_eq!(stored.status, attain_core::sales::CustomerStatus::Active);
     assert_eq!(stored.territory, Some(east), "the import kept the demo's territory");
 });
+
+store_test!(async fn a_backup_is_a_copy_that_reads_the_same_on_sqlite_and_postgres_says_to_use_pg_dump(store) {
+    store
+        .create_org_unit(&NewOrgUnit { parent: None, name: "Acme".into(), kind: OrgUnitKind::Company, external_id: None })
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.db");
+    match store.backend() {
+        attain_store::Backend::Sqlite => {
+            store.backup_to(&file).await.unwrap();
+            let copy = Store::open(&attain_store::DatabaseConfig::sqlite_file(&file)).await.unwrap();
+            assert_eq!(copy.org_units().await.unwrap(), store.org_units().await.unwrap());
+            copy.close().await;
+            // A second backup to the same file is refused, the first kept.
+            assert!(store.backup_to(&file).await.is_err());
+        }
+        attain_store::Backend::Postgres => {
+            let err = store.backup_to(&file).await.unwrap_err().to_string();
+            assert!(err.contains("pg_dump"), "{err}");
+            assert!(!file.exists());
+        }
+    }
+});

@@ -98,6 +98,11 @@ enum Command {
     /// Measure the speed of a job on this machine.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Copy the live SQLite database, consistently, to a new file (PostgreSQL: use pg_dump, see the README).
+    Backup {
+        /// The new file (it must not exist yet).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -486,6 +491,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 attain_core::Clock::system().in_zone(zone).today(),
             )
             .await
+        }
+        Command::Backup { file } => {
+            let store = open(&cli.db).await?;
+            if file.exists() {
+                anyhow::bail!(
+                    "{}: already exists; a backup is written to a new file",
+                    file.display()
+                );
+            }
+            let started = std::time::Instant::now();
+            store.backup_to(&file).await.with_context(|| {
+                format!("backing up {} to {}", store.describe(), file.display())
+            })?;
+            let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "{} backed up to {} ({bytes} bytes) in {:.1} s; open it with --db {}",
+                store.describe(),
+                file.display(),
+                started.elapsed().as_secs_f64(),
+                file.display()
+            );
+            Ok(())
         }
         Command::Rollup(RollupCommand::Rebuild) => {
             let store = open(&cli.db).await?;

@@ -1503,4 +1503,14 @@ fn a_company_moves_in_from_one_folder_in_one_transaction() {
     assert!(revenue.contains("1200.5"), "{revenue}");
     let paid = ok(&words("kpi payments --period 2026-03"));
     assert!(paid.contains("1000"), "{paid}");
+
+    // Point 6: a consistent copy of the live file, which answers the same.
+    let out = ok(&words("backup copy.db"));
+    assert!(out.contains("backed up to copy.db"), "{out}");
+    let copied = ok(&words(
+        "--db copy.db kpi revenue --period 2026-03 --scope rep:ana",
+    ));
+    assert_eq!(copied, revenue);
+    let err = fails(&words("backup copy.db"));
+    assert!(err.contains("copy.db: already exists"), "{err}");
 }
