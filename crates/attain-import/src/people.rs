@@ -173,6 +173,21 @@ impl NewUnits {
             attain_core::text::name(name).map_err(|e| format!("unit name '{name}': {e}"))?;
             full = format!("{full}/{name}");
             if let Some(&n) = self.by_path.get(&full) {
+                // A unit an earlier row created as a team (its path ended
+                // there) that this row goes below is no team: whichever row
+                // comes first, a unit's kind is the same.
+                if i + 1 < parts.len()
+                    && let Some(unit) = self.units.get_mut(n)
+                    && unit.kind == OrgUnitKind::Team
+                {
+                    let under_company =
+                        matches!(unit.parent, UnitRef::Existing(id) if id == tree.root().id);
+                    unit.kind = if under_company {
+                        OrgUnitKind::Region
+                    } else {
+                        OrgUnitKind::Department
+                    };
+                }
                 parent = UnitRef::New(n);
                 continue;
             }

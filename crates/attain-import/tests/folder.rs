@@ -279,3 +279,29 @@ fn a_folder_says_which_files_it_cannot_import_and_which_mapping_reads_nothing() 
         Err(AppError::Invalid(_))
     ));
 }
+
+store_test!(async fn a_unit_created_by_a_people_file_has_the_same_kind_whichever_row_names_it_first(store) {
+    // Found while exporting: a manager's row naming "West" before his
+    // team's rows named "West/W1" made West a team with a team below it.
+    company(&store).await;
+    let file = "login,name,role,unit\n\
+        mia,Mia Xu,manager,West\n\
+        tom,Tom Lu,rep,West/W1\n\
+        sue,Sue Ma,rep,East/E1/Key\n\
+        eve,Eve Ho,manager,East/E1\n";
+    let options = attain_import::people::PeopleOptions {
+        create_units: true,
+        dry_run: false,
+        mapping: attain_import::Mapping::default(),
+        clock: attain_core::Clock::on_day(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()),
+        max_new: None,
+    };
+    attain_import::people::import_people(&store, By::Cli, "people.csv", file.as_bytes(), &options).await.unwrap();
+    let tree = store.org_tree().await.unwrap();
+    let kind = |path: &str| tree.unit(tree.find(path).unwrap()).unwrap().kind;
+    assert_eq!(kind("West"), OrgUnitKind::Region);
+    assert_eq!(kind("West/W1"), OrgUnitKind::Team);
+    assert_eq!(kind("East"), OrgUnitKind::Region);
+    assert_eq!(kind("East/E1"), OrgUnitKind::Department);
+    assert_eq!(kind("East/E1/Key"), OrgUnitKind::Team);
+});
