@@ -1,5 +1,6 @@
 //! Files Attain writes for other programs (payroll, KPI extracts): CSV with
-//! every text cell safe to open in a spreadsheet.
+//! every text cell safe to open in a spreadsheet; and the whole company in
+//! the generic import layout, for moving it to another database.
 //!
 //! A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is
 //! read by Excel, LibreOffice and Google Sheets as a formula, so a person
@@ -60,6 +61,48 @@ impl CsvOut {
         let bytes = self.writer.into_inner().unwrap_or_default();
         String::from_utf8(bytes).unwrap_or_default()
     }
+}
+
+/// A whole company's records as files in the generic import layout, one
+/// per entity that has any (`people.csv`, `customers.csv`, …), in the
+/// order an import needs them: `attain import all` of the folder they are
+/// written to, into an empty database, gives the same records back. For
+/// administrators (and the shell): it holds everyone's records and pay
+/// relevant data.
+///
+/// Values are written exactly as stored, without the apostrophe that
+/// Attain's reports put before a cell a spreadsheet would read as a
+/// formula: the files are for importing, and an import must read back the
+/// name it wrote.
+pub async fn company_files(
+    store: &attain_store::Store,
+    by: crate::goals::By<'_>,
+) -> crate::AppResult<Vec<(String, String)>> {
+    if let crate::goals::By::Person(p) = by {
+        crate::AppError::unless_allowed(
+            p.can_manage_users(),
+            "only an administrator exports the whole company",
+        )?;
+    }
+    let mut files = Vec::new();
+    for entity in attain_store::export_entities() {
+        let table = store.export(entity).await?;
+        if table.rows.is_empty() {
+            continue;
+        }
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer
+            .write_record(&table.header)
+            .and_then(|()| table.rows.iter().try_for_each(|r| writer.write_record(r)))
+            .map_err(|e| crate::AppError::Internal(format!("writing {entity}.csv: {e}")))?;
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| crate::AppError::Internal(format!("writing {entity}.csv: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| crate::AppError::Internal(format!("writing {entity}.csv: {e}")))?;
+        files.push((format!("{entity}.csv"), text));
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -218,6 +218,8 @@ pub struct FolderReport {
     pub files: Vec<FileDone>,
     /// Whether nothing was written.
     pub dry_run: bool,
+    /// What the folder did beyond its files (the company unit it created).
+    pub notes: Vec<String>,
 }
 
 impl FolderReport {
@@ -312,7 +314,24 @@ pub async fn import_folder(
     let mut report = FolderReport {
         files: Vec::with_capacity(files.len()),
         dry_run: options.dry_run,
+        notes: Vec::new(),
     };
+    // A new database has no org chart: a people file that may create units
+    // starts it with the company, named by the settings.
+    let has_people = files.iter().any(|f| f.content == Content::People);
+    if has_people && options.create_units {
+        let started = start_company(&inside, options).await;
+        match started {
+            Ok(Some(name)) => report.notes.push(format!(
+                "the organisation had no org chart: the company unit {name} was created"
+            )),
+            Ok(None) => {}
+            Err(error) => {
+                let _ = batch.rollback().await;
+                return Err(error.into());
+            }
+        }
+    }
     for (i, file) in files.into_iter().enumerate() {
         let done = import_one(&inside, by, &file, options).await;
         match done {
@@ -341,6 +360,31 @@ pub async fn import_folder(
         }
     }
     Ok(Staged { batch, report })
+}
+
+/// Creates the company unit, named by the settings, when there is no unit
+/// at all; returns its name then.
+async fn start_company(store: &Store, options: &FolderOptions) -> AppResult<Option<String>> {
+    if !store.org_units().await?.is_empty() {
+        return Ok(None);
+    }
+    let name = store.settings().await?.name;
+    let actor = options
+        .actor
+        .clone()
+        .unwrap_or_else(|| Actor::named("import"));
+    store
+        .create_org_unit_audited(
+            &actor,
+            &attain_store::NewOrgUnit {
+                parent: None,
+                name: name.clone(),
+                kind: attain_core::OrgUnitKind::Company,
+                external_id: None,
+            },
+        )
+        .await?;
+    Ok(Some(name))
 }
 
 async fn import_one(

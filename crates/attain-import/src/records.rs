@@ -1000,9 +1000,15 @@ fn surveys(sheet: &mut Sheet<'_>) -> ImportRecords {
 }
 
 async fn spend(store: &Store, sheet: &mut Sheet<'_>, rates: &Rates) -> AppResult<ImportRecords> {
-    let units: HashMap<String, attain_core::OrgUnitId> = store
-        .org_units()
-        .await?
+    let all_units = store.org_units().await?;
+    // By ID, name or path (`North/N1`, as an export writes it), else by
+    // name in any case.
+    let tree = if all_units.is_empty() {
+        None
+    } else {
+        Some(store.org_tree().await?)
+    };
+    let units: HashMap<String, attain_core::OrgUnitId> = all_units
         .into_iter()
         .map(|u| (u.name.trim().to_lowercase(), u.id))
         .collect();
@@ -1022,12 +1028,19 @@ async fn spend(store: &Store, sheet: &mut Sheet<'_>, rates: &Rates) -> AppResult
             .and_then(|c| row.money("amount", "an amount", c));
         let unit = match row.text("unit") {
             "" => Some(None),
-            name => match units.get(&name.to_lowercase()) {
-                Some(id) => Some(Some(*id)),
-                None => {
-                    row.bad("unit", "no org unit has this name");
+            name => match tree.as_ref().map(|t| t.find(name)) {
+                Some(Ok(id)) => Some(Some(id)),
+                Some(Err(e @ attain_core::UnitLookupError::Ambiguous { .. })) => {
+                    row.bad("unit", e.to_string());
                     None
                 }
+                _ => match units.get(&name.to_lowercase()) {
+                    Some(id) => Some(Some(*id)),
+                    None => {
+                        row.bad("unit", "no org unit has this ID, name or path");
+                        None
+                    }
+                },
             },
         };
         let derived = row.derived_key(

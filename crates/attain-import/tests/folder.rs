@@ -305,3 +305,47 @@ store_test!(async fn a_unit_created_by_a_people_file_has_the_same_kind_whichever
     assert_eq!(kind("East/E1"), OrgUnitKind::Department);
     assert_eq!(kind("East/E1/Key"), OrgUnitKind::Team);
 });
+
+store_test!(async fn activities_tickets_and_surveys_imported_on_their_own_count_by_segment_at_once(store) {
+    // Found by the export round trip: their imports refreshed their owners'
+    // rollups but not their customers', so by segment they read 0 until a
+    // rollup rebuild.
+    company(&store).await;
+    let staged = import_folder(&store, By::Cli, folder(PAYMENTS), &options(false)).await.unwrap();
+    staged.commit().await.unwrap();
+    let one = |entity: Entity, text: &str| {
+        let store = store.clone();
+        let text = text.to_owned();
+        async move {
+            attain_import::import(&store, entity, "f.csv", text.as_bytes(), &attain_import::ImportOptions::default(), &|_| {})
+                .await
+                .unwrap()
+        }
+    };
+    one(Entity::Activities, "external_id,kind,date,owner,customer_external_id\nA1,call,2026-03-02,ana,C1\nA2,visit,2026-03-03,bo,C2\nA3,call,2026-03-04,bo,C2\n").await;
+    one(Entity::Surveys, "external_id,customer_external_id,kind,score,date\nS1,C1,csat,5,2026-03-05\nS2,C2,csat,2,2026-03-06\n").await;
+    let by_segment = |metric: &'static str| {
+        let store = store.clone();
+        async move {
+            let engine = attain_kpi::Engine::new(&store).await.unwrap();
+            let period = engine.calendar().parse("2026-03").unwrap();
+            let answer = engine
+                .answer(&attain_kpi::KpiQuery { metric: metric.into(), formula: None, period, scope: attain_kpi::Scope::Company, by: vec![attain_kpi::Dim::Segment], target: None })
+                .await
+                .unwrap();
+            let mut rows: Vec<(String, Option<Decimal>)> = answer.rows.into_iter().map(|r| (r.labels[0].clone(), r.value)).collect();
+            rows.sort();
+            rows
+        }
+    };
+    // By hand: Alpha (SMB) one call; Beta (Enterprise) a visit and a call.
+    assert_eq!(
+        by_segment("activities").await,
+        [("Enterprise".to_owned(), Some(Decimal::from(2))), ("SMB".to_owned(), Some(Decimal::from(1)))]
+    );
+    // CSAT: the share scoring 4 or 5.
+    assert_eq!(
+        by_segment("csat").await,
+        [("Enterprise".to_owned(), Some(Decimal::ZERO)), ("SMB".to_owned(), Some(Decimal::from(100)))]
+    );
+});

@@ -18,6 +18,7 @@ mod bulk;
 mod by_id;
 mod config;
 mod error;
+mod export;
 mod facts;
 mod goals;
 mod import;
@@ -41,6 +42,7 @@ pub use batch::SalesBatch;
 pub use by_id::{RecordKind, record_kind};
 pub use config::{Backend, DatabaseConfig};
 pub use error::StoreError;
+pub use export::{ExportTable, export_entities};
 pub use goals::{Goal, GoalChanges, GoalCheckin, GoalFilter, GoalRevision, NewGoal, Revision};
 pub use import::{
     CustomerIndex, CustomerLink, CustomerRef, ImportCounts, ImportRecords, ImportedActivity,

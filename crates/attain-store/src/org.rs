@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::BeginWrite as _;
 use crate::access::{AuditAction, audit};
-use crate::{Store, StoreError, StoreResult, on_conn, on_pool};
+use crate::{Store, StoreError, StoreResult, in_serial_write, on_conn, on_pool};
 
 /// Writes every setting inside the open transaction `$tx`.
 macro_rules! write_settings {
@@ -212,6 +212,24 @@ fn settings_json(settings: &OrgSettings) -> serde_json::Value {
         .into()
 }
 
+/// Inserts a checked new unit on the connection `$tx` and evaluates to its ID.
+macro_rules! insert_unit {
+    ($tx:ident, $unit:expr, $name:expr) => {{
+        let unit: &NewOrgUnit = $unit;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO org_units (parent_id, name, kind, external_id) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(unit.parent.map(OrgUnitId::raw))
+        .bind($name)
+        .bind(unit.kind.key())
+        .bind(unit.external_id.as_ref().map(ExternalId::as_str))
+        .fetch_one(&mut *$tx)
+        .await
+        .map_err(|e| describe_unit_error(e, unit))?;
+        id
+    }};
+}
+
 impl Store {
     /// What counts as revenue: orders (default), bookings or cash.
     pub async fn revenue_basis(&self) -> StoreResult<attain_core::sales::RevenueBasis> {
@@ -343,32 +361,9 @@ impl Store {
 
     /// Inserts an org unit and returns its ID.
     pub async fn create_org_unit(&self, unit: &NewOrgUnit) -> StoreResult<OrgUnitId> {
-        let name = unit.name.trim();
-        if name.is_empty() {
-            return Err(StoreError::Invalid("an org unit needs a name".into()));
-        }
-        attain_core::text::name(name).map_err(|e| StoreError::Invalid(format!("name: {e}")))?;
-        if unit.parent.is_none() && unit.kind != OrgUnitKind::Company {
-            return Err(StoreError::Invalid(
-                "only the company may have no parent".into(),
-            ));
-        }
-        if unit.parent.is_some() && unit.kind == OrgUnitKind::Company {
-            return Err(StoreError::Invalid(
-                "the company sits at the root and has no parent".into(),
-            ));
-        }
-        let id: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "INSERT INTO org_units (parent_id, name, kind, external_id) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(unit.parent.map(OrgUnitId::raw))
-            .bind(name)
-            .bind(unit.kind.key())
-            .bind(unit.external_id.as_ref().map(ExternalId::as_str))
-            .fetch_one(pool)
-            .await
-            .map_err(|e| describe_unit_error(e, unit))?
+        let name = check_new_unit(unit)?;
+        let id: i64 = in_serial_write!(self, tx => {
+            insert_unit!(tx, unit, name)
         });
         Ok(OrgUnitId::from_raw(id))
     }
@@ -464,6 +459,26 @@ impl Store {
     }
 }
 
+/// A new unit's name, trimmed, once its name and place are valid.
+fn check_new_unit(unit: &NewOrgUnit) -> StoreResult<&str> {
+    let name = unit.name.trim();
+    if name.is_empty() {
+        return Err(StoreError::Invalid("an org unit needs a name".into()));
+    }
+    attain_core::text::name(name).map_err(|e| StoreError::Invalid(format!("name: {e}")))?;
+    if unit.parent.is_none() && unit.kind != OrgUnitKind::Company {
+        return Err(StoreError::Invalid(
+            "only the company may have no parent".into(),
+        ));
+    }
+    if unit.parent.is_some() && unit.kind == OrgUnitKind::Company {
+        return Err(StoreError::Invalid(
+            "the company sits at the root and has no parent".into(),
+        ));
+    }
+    Ok(name)
+}
+
 fn describe_unit_error(err: sqlx::Error, unit: &NewOrgUnit) -> StoreError {
     match StoreError::from(err) {
         StoreError::Conflict(msg) if unit.parent.is_none() => StoreError::Conflict(format!(
@@ -502,14 +517,14 @@ impl Store {
         actor: &crate::Actor,
         unit: &NewOrgUnit,
     ) -> StoreResult<OrgUnitId> {
-        let id = self.create_org_unit(unit).await?;
-        let after = serde_json::json!({"name": unit.name.trim(), "parent": unit.parent.map(OrgUnitId::raw), "kind": unit.kind.key()});
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            crate::access::audit!(tx, actor, crate::AuditAction::Create, "org_unit", id.raw().to_string(), None::<serde_json::Value>, Some(after));
-            tx.commit().await?;
+        let name = check_new_unit(unit)?;
+        let after = serde_json::json!({"name": name, "parent": unit.parent.map(OrgUnitId::raw), "kind": unit.kind.key()});
+        let id: i64 = in_serial_write!(self, tx => {
+            let id = insert_unit!(tx, unit, name);
+            crate::access::audit!(tx, actor, crate::AuditAction::Create, "org_unit", id.to_string(), None::<serde_json::Value>, Some(after));
+            id
         });
-        Ok(id)
+        Ok(OrgUnitId::from_raw(id))
     }
 
     /// Renames or moves an org unit (audited). A unit cannot move below

@@ -393,6 +393,9 @@ async fn folder(store: &Store, args: &ImportArgs) -> anyhow::Result<()> {
         }
     };
     let seconds = started.elapsed().as_secs_f64();
+    for note in &report.notes {
+        println!("{note}");
+    }
     for done in &report.files {
         match &done.report {
             FileReport::People(p) => {

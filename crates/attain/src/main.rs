@@ -98,6 +98,11 @@ enum Command {
     /// Measure the speed of a job on this machine.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Write every record of the company as files in the generic import layout, for `attain import all` into an empty database.
+    Export {
+        /// A folder that does not exist yet, or is empty.
+        dir: std::path::PathBuf,
+    },
     /// Copy the live SQLite database, consistently, to a new file (PostgreSQL: use pg_dump, see the README).
     Backup {
         /// The new file (it must not exist yet).
@@ -492,6 +497,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Export { dir } => {
+            let store = open(&cli.db).await?;
+            export_company(&store, &dir).await
+        }
         Command::Backup { file } => {
             let store = open(&cli.db).await?;
             if file.exists() {
@@ -540,6 +549,50 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
         .await
         .with_context(|| format!("opening {}", config.describe()))?;
     Ok(store.with_checkpoint(test_checkpoint()))
+}
+
+/// `attain export DIR`: the company's records as CSV files in the generic
+/// layout, and the settings command that recreates its settings.
+async fn export_company(store: &Store, dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let mut entries =
+            std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+        if entries.next().is_some() {
+            anyhow::bail!(
+                "{}: not empty; export to a new or empty folder, so that importing it reads these files alone",
+                dir.display()
+            );
+        }
+    }
+    let files = attain_app::export::company_files(store, attain_app::goals::By::Cli).await?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut records = 0_usize;
+    for (name, text) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        let rows = text.lines().count().saturating_sub(1);
+        records += rows;
+        println!("{}: {rows} rows", path.display());
+    }
+    let settings = store.settings().await?;
+    let pairs: Vec<String> = attain_core::settings::SettingKey::ALL
+        .iter()
+        .map(|key| {
+            let value = settings.get(*key);
+            if value.contains([' ', '"', '\'', '$', '\\']) {
+                format!("'{}={}'", key.key(), value.replace('\'', "'\\''"))
+            } else {
+                format!("{}={value}", key.key())
+            }
+        })
+        .collect();
+    println!(
+        "{} files, {records} rows. On the new database, set the settings first, then import the folder with --create-units (new people's passwords to a new file):\n  attain settings set {}\n  attain import all {} --create-units --passwords NEW-PASSWORDS.csv",
+        files.len(),
+        pairs.join(" "),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// With `ATTAIN_TEST_CHECKPOINT=NAME` in the environment, the process says

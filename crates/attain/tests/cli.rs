@@ -1513,4 +1513,22 @@ fn a_company_moves_in_from_one_folder_in_one_transaction() {
     assert_eq!(copied, revenue);
     let err = fails(&words("backup copy.db"));
     assert!(err.contains("copy.db: already exists"), "{err}");
+
+    // And out again: the generic layout, with the settings to set first.
+    let out = ok(&words("export moved"));
+    assert!(out.contains("people.csv: 2 rows"), "{out}");
+    assert!(out.contains("payments.csv: 1 rows"), "{out}");
+    assert!(
+        out.contains("attain settings set 'company_name=Huadong' base_currency=CNY")
+            || out.contains("attain settings set company_name=Huadong base_currency=CNY"),
+        "{out}"
+    );
+    let orders = std::fs::read_to_string(dir.path().join("moved/orders.csv")).unwrap();
+    assert_eq!(
+        orders,
+        "number,order_date,customer_external_id,owner,deal_external_id,product,quantity,currency,unit_price,amount,status\n\
+         O1,2026-03-12,C1,ana,,,1,CNY,1200.50,1200.50,confirmed\n"
+    );
+    let err = fails(&words("export moved"));
+    assert!(err.contains("moved: not empty"), "{err}");
 }

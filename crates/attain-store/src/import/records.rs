@@ -336,12 +336,15 @@ impl ImportRecords {
             Self::Refunds(_) => {
                 "SELECT o.owner_id, o.customer_id FROM refunds x JOIN orders o ON o.id = x.order_id WHERE x.external_id IN"
             }
-            Self::Activities(_) => "SELECT owner_id, NULL FROM activities WHERE external_id IN",
+            // Their customers' months hold them by segment and channel.
+            Self::Activities(_) => {
+                "SELECT owner_id, customer_id FROM activities WHERE external_id IN"
+            }
             Self::Tickets(_) => {
-                "SELECT cu.owner_id, NULL FROM tickets t LEFT JOIN customers cu ON cu.id = t.customer_id WHERE t.external_id IN"
+                "SELECT cu.owner_id, t.customer_id FROM tickets t LEFT JOIN customers cu ON cu.id = t.customer_id WHERE t.external_id IN"
             }
             Self::Surveys(_) => {
-                "SELECT cu.owner_id, NULL FROM survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE s.external_id IN"
+                "SELECT cu.owner_id, s.customer_id FROM survey_responses s JOIN customers cu ON cu.id = s.customer_id WHERE s.external_id IN"
             }
             Self::Enrolments(_) => "SELECT user_id, NULL FROM enrolments WHERE external_id IN",
             _ => return None,
