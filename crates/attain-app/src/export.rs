@@ -63,46 +63,46 @@ impl CsvOut {
     }
 }
 
-/// A whole company's records as files in the generic import layout, one
-/// per entity that has any (`people.csv`, `customers.csv`, …), in the
-/// order an import needs them: `attain import all` of the folder they are
-/// written to, into an empty database, gives the same records back. For
-/// administrators (and the shell): it holds everyone's records and pay
-/// relevant data.
-///
-/// Values are written exactly as stored, without the apostrophe that
-/// Attain's reports put before a cell a spreadsheet would read as a
-/// formula: the files are for importing, and an import must read back the
-/// name it wrote.
-pub async fn company_files(
+/// A whole company's records in the generic import layout, one table per
+/// entity that has any (people, customers, …), in the order an import
+/// needs them: `attain import all` of the files they are written to, into
+/// an empty database, gives the same records back. For administrators
+/// (and the shell): it holds everyone's records.
+pub async fn company_tables(
     store: &attain_store::Store,
     by: crate::goals::By<'_>,
-) -> crate::AppResult<Vec<(String, String)>> {
+) -> crate::AppResult<Vec<attain_store::ExportTable>> {
     if let crate::goals::By::Person(p) = by {
         crate::AppError::unless_allowed(
             p.can_manage_users(),
             "only an administrator exports the whole company",
         )?;
     }
-    let mut files = Vec::new();
+    let mut tables = Vec::new();
     for entity in attain_store::export_entities() {
         let table = store.export(entity).await?;
-        if table.rows.is_empty() {
-            continue;
+        if !table.rows.is_empty() {
+            tables.push(table);
         }
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer
-            .write_record(&table.header)
-            .and_then(|()| table.rows.iter().try_for_each(|r| writer.write_record(r)))
-            .map_err(|e| crate::AppError::Internal(format!("writing {entity}.csv: {e}")))?;
-        let bytes = writer
-            .into_inner()
-            .map_err(|e| crate::AppError::Internal(format!("writing {entity}.csv: {e}")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|e| crate::AppError::Internal(format!("writing {entity}.csv: {e}")))?;
-        files.push((format!("{entity}.csv"), text));
     }
-    Ok(files)
+    Ok(tables)
+}
+
+/// A table of [`company_tables`] as CSV. Values are written exactly as
+/// stored, without the apostrophe that Attain's reports put before a cell
+/// a spreadsheet would read as a formula: the files are for importing, and
+/// an import must read back the name it wrote.
+pub fn table_csv(table: &attain_store::ExportTable) -> crate::AppResult<String> {
+    let failed = |e: &dyn std::fmt::Display| {
+        crate::AppError::Internal(format!("writing {}.csv: {e}", table.entity))
+    };
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(&table.header)
+        .and_then(|()| table.rows.iter().try_for_each(|r| writer.write_record(r)))
+        .map_err(|e| failed(&e))?;
+    let bytes = writer.into_inner().map_err(|e| failed(&e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&e))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod presets;
 mod records;
 mod rows;
 mod source;
+pub mod xlsx;
 
 use attain_store::{Actor, ImportCounts, Store};
 

@@ -102,6 +102,9 @@ enum Command {
     Export {
         /// A folder that does not exist yet, or is empty.
         dir: std::path::PathBuf,
+        /// csv, or xlsx (one workbook per entity, every cell text).
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
     },
     /// Copy the live SQLite database, consistently, to a new file (PostgreSQL: use pg_dump, see the README).
     Backup {
@@ -497,9 +500,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Export { dir } => {
+        Command::Export { dir, format } => {
             let store = open(&cli.db).await?;
-            export_company(&store, &dir).await
+            export_company(&store, &dir, format == "xlsx").await
         }
         Command::Backup { file } => {
             let store = open(&cli.db).await?;
@@ -553,7 +556,7 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
 
 /// `attain export DIR`: the company's records as CSV files in the generic
 /// layout, and the settings command that recreates its settings.
-async fn export_company(store: &Store, dir: &std::path::Path) -> anyhow::Result<()> {
+async fn export_company(store: &Store, dir: &std::path::Path, xlsx: bool) -> anyhow::Result<()> {
     if dir.exists() {
         let mut entries =
             std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
@@ -564,13 +567,26 @@ async fn export_company(store: &Store, dir: &std::path::Path) -> anyhow::Result<
             );
         }
     }
-    let files = attain_app::export::company_files(store, attain_app::goals::By::Cli).await?;
+    let tables = attain_app::export::company_tables(store, attain_app::goals::By::Cli).await?;
+    // Every file is made before the folder is written, so a table that
+    // cannot be one leaves no half export behind.
+    let mut files = Vec::with_capacity(tables.len());
+    for table in &tables {
+        let (name, bytes) = if xlsx {
+            let bytes = attain_import::xlsx::workbook(table.entity, &table.header, &table.rows)
+                .with_context(|| format!("{}.xlsx", table.entity))?;
+            (format!("{}.xlsx", table.entity), bytes)
+        } else {
+            let text = attain_app::export::table_csv(table)?;
+            (format!("{}.csv", table.entity), text.into_bytes())
+        };
+        files.push((name, bytes, table.rows.len()));
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut records = 0_usize;
-    for (name, text) in &files {
+    for (name, bytes, rows) in &files {
         let path = dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        let rows = text.lines().count().saturating_sub(1);
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         records += rows;
         println!("{}: {rows} rows", path.display());
     }

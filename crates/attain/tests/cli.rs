@@ -1531,4 +1531,16 @@ fn a_company_moves_in_from_one_folder_in_one_transaction() {
     );
     let err = fails(&words("export moved"));
     assert!(err.contains("moved: not empty"), "{err}");
+    let out = ok(&words("export workbooks --format xlsx"));
+    assert!(out.contains("orders.xlsx: 1 rows"), "{out}");
+    let xlsx = std::fs::read(dir.path().join("workbooks/orders.xlsx")).unwrap();
+    assert_eq!(&xlsx[..2], b"PK", "a zip container");
+    let out = run(
+        &words("export other --format ods")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "a usage error");
 }

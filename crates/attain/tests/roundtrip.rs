@@ -61,6 +61,7 @@ async fn answers(store: &Store) -> Vec<(String, Rows)> {
 async fn an_exported_company_imported_into_an_empty_database_answers_the_same(
     from: &Store,
     into: &Store,
+    xlsx: bool,
 ) {
     let options = DemoOptions {
         seed: 11,
@@ -70,56 +71,64 @@ async fn an_exported_company_imported_into_an_empty_database_answers_the_same(
     attain_demo::build(from, options, "not-a-real-hash", |_, _| {})
         .await
         .unwrap();
-    let files = attain_app::export::company_files(from, By::Cli)
+    let tables = attain_app::export::company_tables(from, By::Cli)
         .await
         .unwrap();
-    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    for expected in [
-        "people.csv",
-        "customers.csv",
-        "deals.csv",
-        "orders.csv",
-        "payments.csv",
-        "refunds.csv",
-        "activities.csv",
-        "tickets.csv",
-        "surveys.csv",
-        "spend.csv",
-        "enrolments.csv",
-        "market-sizes.csv",
-        "exchange-rates.csv",
-    ] {
-        assert!(names.contains(&expected), "{expected} in {names:?}");
-    }
     // Every column is a field the generic import reads.
-    for (name, text) in &files {
-        let header = text.lines().next().unwrap();
-        let stem = name.trim_end_matches(".csv");
-        if stem == "people" {
+    for table in &tables {
+        if table.entity == "people" {
             continue;
         }
-        let entity: attain_import::Entity = stem.parse().unwrap();
+        let entity: attain_import::Entity = table.entity.parse().unwrap();
         let fields: Vec<&str> = entity.fields().into_iter().map(|(f, _)| f).collect();
-        for column in header.split(',') {
+        for column in &table.header {
             assert!(
-                fields.contains(&column),
-                "{name}: {column} is a field of {fields:?}"
+                fields.contains(column),
+                "{}: {column} is a field of {fields:?}",
+                table.entity
             );
         }
     }
-
+    let files: Vec<(String, Vec<u8>)> = tables
+        .iter()
+        .map(|t| {
+            if xlsx {
+                let bytes = attain_import::xlsx::workbook(t.entity, &t.header, &t.rows).unwrap();
+                (format!("{}.xlsx", t.entity), bytes)
+            } else {
+                let text = attain_app::export::table_csv(t).unwrap();
+                (format!("{}.csv", t.entity), text.into_bytes())
+            }
+        })
+        .collect();
+    let ext = if xlsx { "xlsx" } else { "csv" };
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in [
+        "people",
+        "customers",
+        "deals",
+        "orders",
+        "payments",
+        "refunds",
+        "activities",
+        "tickets",
+        "surveys",
+        "spend",
+        "enrolments",
+        "market-sizes",
+        "exchange-rates",
+    ] {
+        let expected = format!("{expected}.{ext}");
+        assert!(
+            names.contains(&expected.as_str()),
+            "{expected} in {names:?}"
+        );
+    }
     // The new database: its settings first, as the export says.
     into.update_settings(&from.settings().await.unwrap())
         .await
         .unwrap();
-    let folder = plan(
-        files
-            .into_iter()
-            .map(|(n, t)| (n, t.into_bytes()))
-            .collect(),
-        Vec::new(),
-    )
-    .unwrap();
+    let folder = plan(files, Vec::new()).unwrap();
     let options = FolderOptions {
         preset: attain_import::Preset::Generic,
         dry_run: false,
@@ -190,8 +199,25 @@ async fn an_exported_company_imported_into_an_empty_database_answers_the_same(
 async fn an_exported_sqlite_company_imported_into_an_empty_database_answers_every_kpi_the_same() {
     let from = attain_testkit::sqlite_store().await;
     let into = attain_testkit::sqlite_store().await;
-    an_exported_company_imported_into_an_empty_database_answers_the_same(&from.store, &into.store)
-        .await;
+    an_exported_company_imported_into_an_empty_database_answers_the_same(
+        &from.store,
+        &into.store,
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_company_exported_as_workbooks_imported_into_an_empty_database_answers_every_kpi_the_same()
+ {
+    let from = attain_testkit::sqlite_store().await;
+    let into = attain_testkit::sqlite_store().await;
+    an_exported_company_imported_into_an_empty_database_answers_the_same(
+        &from.store,
+        &into.store,
+        true,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -203,8 +229,12 @@ async fn an_exported_postgres_company_imported_into_an_empty_database_answers_ev
     let Some(into) = attain_testkit::postgres_store().await else {
         return;
     };
-    an_exported_company_imported_into_an_empty_database_answers_the_same(&from.store, &into.store)
-        .await;
+    an_exported_company_imported_into_an_empty_database_answers_the_same(
+        &from.store,
+        &into.store,
+        false,
+    )
+    .await;
     from.cleanup().await;
     into.cleanup().await;
 }
