@@ -74,6 +74,85 @@ fn extension_of(name: &str) -> Option<String> {
     base.rsplit_once('.').map(|(_, ext)| ext.to_lowercase())
 }
 
+/// The most files a zip of a company may hold.
+pub const MAX_ZIP_FILES: usize = 100;
+
+/// The files of a zip of a company's folder (the upload page's): its data
+/// files and its mapping files (`.toml`) by name, and a note for each entry
+/// not read (folders, hidden files, macOS's `__MACOSX` copies). Each file
+/// is read up to `limit` bytes unpacked and all together up to four times
+/// that, so a small zip cannot unpack into more than the server takes.
+#[allow(clippy::type_complexity)]
+pub fn read_zip(
+    name: &str,
+    bytes: &[u8],
+    limit: usize,
+) -> AppResult<(Vec<(String, Vec<u8>)>, Vec<(String, String)>, Vec<String>)> {
+    use std::io::Read;
+    let refuse = |message: String| {
+        AppError::Import(vec![ImportProblem {
+            file: name.to_owned(),
+            row: 0,
+            column: None,
+            message,
+            value: None,
+        }])
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| refuse(format!("not a readable zip file: {e}")))?;
+    if zip.len() > MAX_ZIP_FILES * 4 {
+        return Err(refuse(format!(
+            "holds {} entries; a company's zip holds at most {MAX_ZIP_FILES} files",
+            zip.len()
+        )));
+    }
+    let total_limit = limit.saturating_mul(4);
+    let mut total = 0_usize;
+    let (mut data, mut mappings, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| refuse(format!("not a readable zip file: {e}")))?;
+        let path = entry
+            .name()
+            .map_err(|e| refuse(format!("an entry's name cannot be read: {e}")))?
+            .into_owned();
+        let base = path.rsplit('/').next().unwrap_or(&path).to_owned();
+        if entry.is_dir() {
+            continue;
+        }
+        if base.starts_with('.') || path.split('/').any(|part| part == "__MACOSX") {
+            notes.push(format!("{path}: a hidden file, not read"));
+            continue;
+        }
+        if data.len() + mappings.len() >= MAX_ZIP_FILES {
+            return Err(refuse(format!("holds more than {MAX_ZIP_FILES} files")));
+        }
+        let mut content = Vec::new();
+        let room = limit.min(total_limit.saturating_sub(total));
+        (&mut entry)
+            .take(u64::try_from(room).unwrap_or(u64::MAX).saturating_add(1))
+            .read_to_end(&mut content)
+            .map_err(|e| refuse(format!("{path}: cannot be unpacked: {e}")))?;
+        if content.len() > room {
+            return Err(refuse(format!(
+                "{path}: unpacks to more than this server takes ({} bytes per file, {} in all)",
+                limit, total_limit
+            )));
+        }
+        total += content.len();
+        let shown = format!("{name}/{path}");
+        if base.to_lowercase().ends_with(".toml") {
+            let text = String::from_utf8(content)
+                .map_err(|_| refuse(format!("{path}: a mapping file must be UTF-8 text")))?;
+            mappings.push((shown, text));
+        } else {
+            data.push((shown, content));
+        }
+    }
+    Ok((data, mappings, notes))
+}
+
 /// One file of the folder, with the mapping that reads it.
 #[derive(Debug, Clone)]
 pub struct CompanyFile {

@@ -251,6 +251,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::settings::routes())
         .merge(import::page::routes(state.settings().upload_limit))
         .merge(import::people::routes(state.settings().upload_limit))
+        .merge(import::company::routes(state.settings().upload_limit))
         .merge(kpi::page::routes())
         .merge(goals::page::routes())
         .merge(pay::page::routes())

@@ -1484,3 +1484,75 @@ store_test!(async fn a_settings_form_changes_only_what_its_administrator_edited(
     assert!(r.body.contains("Nothing changed"), "{}", r.body);
     assert_eq!(store.audit_log(Some("settings"), 10, None).await.unwrap().len(), entries);
 });
+
+/// A zip holding `files` (name, text), as a person zips a folder.
+fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in files {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+store_test!(async fn a_zip_of_a_whole_company_is_checked_then_imported_in_one_transaction(store) {
+    // Issue 12, point 5: the Import page's zip, the same as `attain import all`.
+    org(&store).await;
+    let (admin, csrf) = session(&store, "admin").await;
+    let people = "login,name,role,unit,manager\nkai,Kai Zhou,manager,East <script>/Key,\nmia,Mia Sun,rep,East <script>/Key,kai\n";
+    let customers = "external_id,name,owner,status,created\nC1,Nova Labs,mia,active,2025-01-05\n";
+    let orders = "number,order_date,customer_external_id,owner,amount,currency\nO1,2026-03-12,C1,mia,1200.50,CNY\n";
+    let bad_payments = "external_id,order,date,amount,currency\nP1,O9,2026-03-20,10,CNY\n";
+    let good = zip_of(&[("co/orders.csv", orders), ("co/customers.csv", customers), ("co/people.csv", people), ("__MACOSX/co/._people.csv", "x")]);
+    let form = |write: bool| {
+        let mut f = vec![("_csrf", csrf.as_str()), ("create_units", "on")];
+        if write {
+            f.push(("write", "on"));
+        }
+        f
+    };
+    // Checked: every file against the ones before it, nothing written.
+    let r = call(Method::POST, "/company/import").session(&admin).multipart(&form(false), ("co.zip", &good)).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("All 3 files are valid"), "{}", r.body);
+    assert!(r.body.contains("__MACOSX/co/._people.csv: a hidden file, not read"), "{}", r.body);
+    assert!(!r.body.contains("company-passwords"));
+    assert!(store.user_by_login(&attain_core::Login::new("mia").unwrap()).await.is_err());
+    // A file with a problem stops all of them.
+    let bad = zip_of(&[("co/orders.csv", orders), ("co/customers.csv", customers), ("co/people.csv", people), ("co/payments.csv", bad_payments)]);
+    let r = call(Method::POST, "/company/import").session(&admin).multipart(&form(true), ("co.zip", &bad)).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("payments.csv has problems: nothing was imported."), "{}", r.body);
+    assert!(r.body.contains("no order has this number"), "{}", r.body);
+    assert!(store.user_by_login(&attain_core::Login::new("mia").unwrap()).await.is_err());
+    assert_eq!(store.count_rows("customers").await.unwrap(), 0);
+    // Written: people first, then customers, then orders; passwords once.
+    let r = call(Method::POST, "/company/import").session(&admin).multipart(&form(true), ("co.zip", &good)).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("3 files imported in one transaction"), "{}", r.body);
+    let at = |s: &str| r.body.find(s).unwrap_or_else(|| panic!("{s} in {}", r.body));
+    assert!(at("<strong>people.csv</strong>") < at("<strong>customers.csv</strong>"));
+    assert!(at("<strong>customers.csv</strong>") < at("<strong>orders.csv</strong>"));
+    assert!(r.body.contains("company-passwords"));
+    assert!(store.user_by_login(&attain_core::Login::new("mia").unwrap()).await.is_ok());
+    // Sales ops import data, not people; a rep imports nothing.
+    let (ops, ops_csrf) = session(&store, "ops").await;
+    let r = call(Method::POST, "/company/import").session(&ops).multipart(&[("_csrf", &ops_csrf), ("write", "on")], ("co.zip", &good)).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("Only an administrator imports people."), "{}", r.body);
+    let (rep, _) = session(&store, "ana").await;
+    let r = call(Method::GET, "/company/import").session(&rep).send(&store).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Not a zip, and a zip bomb's worth of one file, are refused by name.
+    let r = call(Method::POST, "/company/import").session(&admin).multipart(&form(true), ("co.zip", b"not a zip")).send(&store).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("not a readable zip file"), "{}", r.body);
+    let big = "x".repeat(300_000);
+    let bomb = zip_of(&[("co/deals.csv", &big)]);
+    let small = WebSettings { upload_limit: 200_000, ..WebSettings::default() };
+    let r = call(Method::POST, "/company/import").session(&admin).multipart(&form(true), ("co.zip", &bomb)).send_with(&store, small).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("unpacks to more than this server takes"), "{}", r.body);
+});

@@ -571,3 +571,25 @@ people-unused-column = Column { $column } ({ $rows } rows with a value) is not i
 people-passwords = One-time passwords of the new people: shown only now. Hand each over; everyone chooses a new password at first sign-in.
 people-one-time = One-time password
 import-people-link = Importing your people? Use the people file.
+
+import-company-link = Moving a whole company in? Upload a zip of all its files at once.
+company-import-title = Import a whole company
+company-import-intro = A zip of every file of the company, each named by what it holds (people.csv, customers.csv, deals.xlsx, …), as attain export writes them. The files are imported in the order they depend on each other, whatever order they come in, in one transaction: all of them or none.
+company-file = Zip file
+company-write = Write the files (without this, each is only checked against the ones before it)
+company-format = Files: people, territories, competitors, courses, products, customers, contacts, deals, orders, payments, refunds, activities, tickets, surveys, spend, enrolments, market-sizes, exchange-rates (.csv, .txt, .tsv or .xlsx; Attain's own column names, or a mapping file of the same name beside it: deals.toml for deals.csv). A file whose name says nothing Attain imports is refused; hidden files are named and not read.
+company-col-file = File
+company-checked = { $count ->
+    [one] The file is valid. Nothing was written.
+   *[other] All { $count } files are valid, each checked against the ones before it. Nothing was written.
+}
+company-written = { $count ->
+    [one] One file imported.
+   *[other] { $count } files imported in one transaction.
+}
+company-file-checked = { $rows } rows ({ $records } records) are valid.
+company-file-written = { $rows } rows: { $created } created, { $updated } updated or unchanged.
+company-failed = { $file } has problems: nothing was imported.
+company-unchecked = Not checked, as they may name its records: { $files }.
+company-refused = The zip cannot be imported as it is: nothing was imported.
+company-people-admins = Only an administrator imports people.

@@ -556,3 +556,25 @@ people-unused-column = 列 { $column }（{ $rows } 行有值）未导入。
 people-passwords = 新人员的一次性密码：只显示这一次。请逐一转交；每人首次登录时设置新密码。
 people-one-time = 一次性密码
 import-people-link = 要导入人员？请使用人员文件。
+
+import-company-link = 整体迁入公司？一次上传包含全部文件的 zip。
+company-import-title = 导入整个公司
+company-import-intro = 一个包含公司全部文件的 zip，每个文件以其内容命名（people.csv、customers.csv、deals.xlsx……），与 attain export 导出的一致。无论文件顺序如何，都按依赖顺序在一个事务中导入：要么全部导入，要么全部不导入。
+company-file = Zip 文件
+company-write = 写入这些文件（不勾选时只逐个检查，每个文件都对照之前的文件）
+company-format = 文件：people、territories、competitors、courses、products、customers、contacts、deals、orders、payments、refunds、activities、tickets、surveys、spend、enrolments、market-sizes、exchange-rates（.csv、.txt、.tsv 或 .xlsx；使用 Attain 自己的列名，或在旁边放同名的映射文件：deals.csv 对应 deals.toml）。文件名不表示可导入内容的文件会被拒绝；隐藏文件会被列出但不读取。
+company-col-file = 文件
+company-checked = { $count ->
+    [one] 文件有效。未写入任何内容。
+   *[other] 全部 { $count } 个文件有效，每个都已对照之前的文件检查。未写入任何内容。
+}
+company-written = { $count ->
+    [one] 已导入一个文件。
+   *[other] 已在一个事务中导入 { $count } 个文件。
+}
+company-file-checked = { $rows } 行（{ $records } 条记录）有效。
+company-file-written = { $rows } 行：新建 { $created } 条，更新或未变 { $updated } 条。
+company-failed = { $file } 有问题：未导入任何内容。
+company-unchecked = 以下文件可能引用其中的记录，未检查：{ $files }。
+company-refused = 此 zip 无法按原样导入：未导入任何内容。
+company-people-admins = 只有管理员可以导入人员。

@@ -1,4 +1,6 @@
-//! Imports: the upload, preview and confirmation pages, and the people file.
+//! Imports: the upload, preview and confirmation pages, the people file,
+//! and a whole company's files in one zip.
 
+pub(crate) mod company;
 pub(crate) mod page;
 pub(crate) mod people;
