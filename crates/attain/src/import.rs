@@ -44,10 +44,10 @@ pub struct ImportArgs {
     /// Add owners the file names but Attain does not know, as reps in an 'Imported' unit.
     #[arg(long)]
     create_missing_owners: bool,
-    /// people: create the units the file names that do not exist, from their paths (North/N1).
+    /// people and all: create the units the people file names that do not exist, from their paths (North/N1).
     #[arg(long)]
     create_units: bool,
-    /// people: the file (new, readable by you only) the new people's one-time passwords are written to.
+    /// people and all: the file (new, readable by you only) the new people's one-time passwords are written to.
     #[arg(long, value_name = "FILE")]
     passwords: Option<PathBuf>,
 }

@@ -129,7 +129,7 @@ fn import_help_names_every_entity_attain_imports() {
         );
     }
     assert!(
-        help.contains("What the file holds: people (login, name, email, role, unit; optional manager, start_date, end_date, active), territories, competitors, courses,"),
+        help.contains("What the file holds: all (a folder of files named by what they hold, imported in one transaction), people (login, name, email, role, unit; optional manager, start_date, end_date, active), territories, competitors, courses,"),
         "{help}"
     );
 }
