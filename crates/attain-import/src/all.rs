@@ -24,10 +24,19 @@ pub enum Content {
 
 impl Content {
     /// Everything a folder may hold, in the order it is imported: people
-    /// first (they own everything), then [`Entity::ALL`]'s order, where
-    /// every entity comes after those it names.
+    /// first (they own everything), exchange rates next (amounts in another
+    /// currency are converted by them, and they name nothing), then
+    /// [`Entity::ALL`]'s order, where every entity comes after those it
+    /// names.
     pub fn all() -> impl Iterator<Item = Content> {
-        std::iter::once(Content::People).chain(Entity::ALL.into_iter().map(Content::Records))
+        [Content::People, Content::Records(Entity::ExchangeRates)]
+            .into_iter()
+            .chain(
+                Entity::ALL
+                    .into_iter()
+                    .filter(|e| *e != Entity::ExchangeRates)
+                    .map(Content::Records),
+            )
     }
 
     /// The name of its file without extension (`people`, `market-sizes`).
@@ -59,6 +68,19 @@ impl Content {
     fn rank(self) -> usize {
         Content::all().position(|c| c == self).unwrap_or(usize::MAX)
     }
+}
+
+/// Whether a file of a folder or zip is one a computer left there rather
+/// than the company's (hidden files, Windows' thumbnails and folder
+/// settings, Office's lock files, macOS's copies): not read, and a note
+/// says so.
+pub fn is_system_file(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.starts_with('.')
+        || base.starts_with("~$")
+        || base.eq_ignore_ascii_case("thumbs.db")
+        || base.eq_ignore_ascii_case("desktop.ini")
+        || name.split('/').any(|part| part == "__MACOSX")
 }
 
 /// The file extensions a folder's data files may have.
@@ -121,8 +143,8 @@ pub fn read_zip(
         if entry.is_dir() {
             continue;
         }
-        if base.starts_with('.') || path.split('/').any(|part| part == "__MACOSX") {
-            notes.push(format!("{path}: a hidden file, not read"));
+        if is_system_file(&path) {
+            notes.push(format!("{path}: a hidden or system file, not read"));
             continue;
         }
         if data.len() + mappings.len() >= MAX_ZIP_FILES {
@@ -221,6 +243,8 @@ pub fn plan(
             Err(message) => problems.push(problem(&name, message)),
         }
     }
+    // Which data file each mapping read, to refuse a second one.
+    let mut mapped: Vec<(String, String)> = Vec::new();
     for (name, text) in mappings {
         let stem = stem_of(&name).to_lowercase();
         let content = Content::of_file_name(&name).ok();
@@ -232,10 +256,20 @@ pub fn plan(
                 &name,
                 "a mapping for no file of the folder: name it like the file it reads (deals.toml for deals.csv)".into(),
             )),
-            Some(file) => match Mapping::parse(&name, &text) {
-                Ok(mapping) => file.mapping = mapping,
-                Err(p) => problems.push(p),
-            },
+            Some(file) => {
+                if let Some(first) = mapped.iter().find(|(f, _)| *f == file.name) {
+                    problems.push(problem(
+                        &name,
+                        format!("a second mapping for {}, which {} maps already: keep one", file.name, first.1),
+                    ));
+                    continue;
+                }
+                mapped.push((file.name.clone(), name.clone()));
+                match Mapping::parse(&name, &text) {
+                    Ok(mapping) => file.mapping = mapping,
+                    Err(p) => problems.push(p),
+                }
+            }
         }
     }
     if !problems.is_empty() {
@@ -355,13 +389,20 @@ impl From<AppError> for FolderError {
 #[derive(Debug)]
 pub struct Staged {
     batch: Batch,
+    dry_run: bool,
     /// What the folder did.
     pub report: FolderReport,
 }
 
 impl Staged {
-    /// Stores every file at once.
+    /// Stores every file at once (a dry run is refused: it only rolls back).
     pub async fn commit(self) -> AppResult<FolderReport> {
+        if self.dry_run {
+            self.batch.rollback().await?;
+            return Err(AppError::Invalid(
+                "a dry run stores nothing: run the folder again without --dry-run".into(),
+            ));
+        }
         self.batch.store().checkpoint("import-all:before-commit");
         self.batch.commit().await?;
         Ok(self.report)
@@ -438,7 +479,11 @@ pub async fn import_folder(
             }
         }
     }
-    Ok(Staged { batch, report })
+    Ok(Staged {
+        batch,
+        dry_run: options.dry_run,
+        report,
+    })
 }
 
 /// Creates the company unit, named by the settings, when there is no unit

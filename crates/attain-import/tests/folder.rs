@@ -349,3 +349,58 @@ store_test!(async fn activities_tickets_and_surveys_imported_on_their_own_count_
         [("Enterprise".to_owned(), Some(Decimal::ZERO)), ("SMB".to_owned(), Some(Decimal::from(100)))]
     );
 });
+
+store_test!(async fn a_folder_with_amounts_in_another_currency_imports_its_exchange_rates_before_them(store) {
+    // Found in review: rates came last, so a folder whose orders are in
+    // dollars was refused for want of the rates it held.
+    company(&store).await;
+    let files = vec![
+        ("co/orders.csv".to_owned(), b"number,order_date,customer_external_id,owner,amount,currency\nO1,2026-03-12,C1,ana,1000,USD\n".to_vec()),
+        ("co/exchange-rates.csv".to_owned(), b"currency,month,rate\nUSD,2026-03,7.25\n".to_vec()),
+        ("co/customers.csv".to_owned(), CUSTOMERS.as_bytes().to_vec()),
+        ("co/people.csv".to_owned(), PEOPLE.as_bytes().to_vec()),
+    ];
+    let planned = plan(files, Vec::new()).unwrap();
+    assert_eq!(planned[1].content, Content::Records(Entity::ExchangeRates));
+    import_folder(&store, By::Cli, planned, &options(false)).await.unwrap().commit().await.unwrap();
+    // By hand: 1,000 dollars at 7.25.
+    assert_eq!(metric(&store, "revenue", "2026-03").await, Some("7250.00".parse().unwrap()));
+});
+
+store_test!(async fn a_dry_run_of_a_folder_cannot_be_committed(store) {
+    company(&store).await;
+    let staged = import_folder(&store, By::Cli, folder(PAYMENTS), &options(true)).await.unwrap();
+    assert!(matches!(staged.commit().await, Err(AppError::Invalid(_))));
+    assert_eq!(store.count_rows("customers").await.unwrap(), 0);
+});
+
+#[test]
+fn a_second_mapping_for_one_file_is_refused_and_system_files_are_not_the_companys() {
+    let file = |n: &str| (n.to_owned(), b"a,b\n1,2\n".to_vec());
+    let Err(AppError::Import(problems)) = plan(
+        vec![file("d/accounts.csv")],
+        vec![
+            ("d/accounts.toml".into(), String::new()),
+            ("m/customers.toml".into(), String::new()),
+        ],
+    ) else {
+        panic!("refused")
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .to_string()
+            .contains("a second mapping for d/accounts.csv, which d/accounts.toml maps already"),
+        "{problems:?}"
+    );
+    for name in [
+        "d/.DS_Store",
+        "d/Thumbs.db",
+        "d/desktop.ini",
+        "d/~$deals.xlsx",
+        "__MACOSX/d/._deals.csv",
+    ] {
+        assert!(attain_import::all::is_system_file(name), "{name}");
+    }
+    assert!(!attain_import::all::is_system_file("d/deals.csv"));
+}

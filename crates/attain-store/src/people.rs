@@ -6,7 +6,7 @@ use attain_core::{Login, OrgUnitId, OrgUnitKind, Role, UserId};
 use chrono::NaiveDate;
 
 use crate::access::{AuditAction, audit};
-use crate::{Actor, Store, StoreError, StoreResult, in_serial_write, on_pool};
+use crate::{Actor, Store, StoreError, StoreResult, in_serial_write, on_conn};
 
 /// A unit a people file names: one that exists, or the n-th the file creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,8 +260,8 @@ impl Store {
     /// besides the user's own fields), by user ID.
     pub async fn people_details(&self) -> StoreResult<Vec<PersonDetails>> {
         type Row = (i64, Option<i64>, Option<NaiveDate>, Option<NaiveDate>);
-        let rows: Vec<Row> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, manager_id, start_date, end_date FROM users ORDER BY id").fetch_all(pool).await?
+        let rows: Vec<Row> = on_conn!(self, conn => {
+            sqlx::query_as("SELECT id, manager_id, start_date, end_date FROM users ORDER BY id").fetch_all(&mut *conn).await?
         });
         Ok(rows
             .into_iter()

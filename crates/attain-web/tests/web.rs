@@ -1517,7 +1517,7 @@ store_test!(async fn a_zip_of_a_whole_company_is_checked_then_imported_in_one_tr
     let r = call(Method::POST, "/company/import").session(&admin).multipart(&form(false), ("co.zip", &good)).send(&store).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("All 3 files are valid"), "{}", r.body);
-    assert!(r.body.contains("__MACOSX/co/._people.csv: a hidden file, not read"), "{}", r.body);
+    assert!(r.body.contains("__MACOSX/co/._people.csv: a hidden or system file, not read"), "{}", r.body);
     assert!(!r.body.contains("company-passwords"));
     assert!(store.user_by_login(&attain_core::Login::new("mia").unwrap()).await.is_err());
     // A file with a problem stops all of them.

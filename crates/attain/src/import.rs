@@ -267,8 +267,11 @@ fn folder_files(
     for entry in entries {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            notes.push(format!("{}: a hidden file, not read", path.display()));
+        if attain_import::all::is_system_file(&name) {
+            notes.push(format!(
+                "{}: a hidden or system file, not read",
+                path.display()
+            ));
             continue;
         }
         if path.is_dir() {
@@ -319,12 +322,6 @@ async fn folder(store: &Store, args: &ImportArgs) -> anyhow::Result<()> {
         }
         Err(other) => return Err(other.into()),
     };
-    // The passwords file is opened before anything is written, so a path
-    // that cannot be written stops the import instead of losing passwords.
-    let mut out = match &args.passwords {
-        None => None,
-        Some(path) => Some((path.clone(), create_private(path)?)),
-    };
     let options = FolderOptions {
         preset: args.preset,
         dry_run: args.dry_run,
@@ -333,6 +330,13 @@ async fn folder(store: &Store, args: &ImportArgs) -> anyhow::Result<()> {
         clock: attain_core::Clock::system().in_zone(store.settings().await?.time_zone),
         actor: Some(Actor::named("attain import")),
         max_new_people: None,
+    };
+    // The passwords file is opened before anything is written, so a path
+    // that cannot be written stops the import instead of losing passwords.
+    // A dry run writes no passwords.
+    let mut out = match &args.passwords {
+        Some(path) if !args.dry_run => Some((path.clone(), create_private(path)?)),
+        _ => None,
     };
     let started = Instant::now();
     let staged = match import_folder(store, attain_app::goals::By::Cli, files, &options).await {
@@ -367,8 +371,17 @@ async fn folder(store: &Store, args: &ImportArgs) -> anyhow::Result<()> {
         .report
         .people()
         .map_or(0, |p| p.one_time_passwords.len());
-    let report = if args.dry_run {
+    if new_people == 0 {
+        // Nobody new: no passwords file to hand over.
         forget(out.as_ref());
+        out = None;
+    }
+    let report = if args.dry_run {
+        if new_people > 0 && args.passwords.is_none() {
+            println!(
+                "the people file adds {new_people} people: the real run needs --passwords FILE for their one-time passwords"
+            );
+        }
         staged.rollback().await?
     } else if new_people > 0 && out.is_none() {
         staged.rollback().await?;
@@ -387,8 +400,15 @@ async fn folder(store: &Store, args: &ImportArgs) -> anyhow::Result<()> {
         match staged.commit().await {
             Ok(report) => report,
             Err(e) => {
-                forget(out.as_ref());
-                return Err(e.into());
+                // Whether a failed commit stored anything cannot always be
+                // known (a connection lost during it): keep the passwords.
+                let kept = out.as_ref().map_or(String::new(), |(path, _)| {
+                    format!(
+                        "; if `attain user list` shows the new people, their one-time passwords are in {}, else delete it",
+                        path.display()
+                    )
+                });
+                return Err(anyhow::Error::from(e).context(format!("committing the folder{kept}")));
             }
         }
     };
@@ -405,7 +425,11 @@ async fn folder(store: &Store, args: &ImportArgs) -> anyhow::Result<()> {
                 if p.dry_run {
                     println!(
                         "{}: {} rows are valid: {} people to be added, {} to be updated or left as they are, {} to be deactivated",
-                        done.name, p.rows, p.created, p.updated, p.deactivated
+                        done.name,
+                        p.rows,
+                        p.created,
+                        p.updated + p.unchanged,
+                        p.deactivated
                     );
                 } else {
                     println!(

@@ -1434,7 +1434,7 @@ fn a_company_moves_in_from_one_folder_in_one_transaction() {
         err.contains("adds 2 people: give --passwords FILE"),
         "{err}"
     );
-    assert!(err.contains("a hidden file, not read"), "{err}");
+    assert!(err.contains("a hidden or system file, not read"), "{err}");
     assert!(!ok(&["user".into(), "list".into()]).contains("ana"));
 
     let dry = ok(&all(&["--dry-run"]));

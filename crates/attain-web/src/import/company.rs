@@ -200,58 +200,16 @@ async fn upload(
         return Err(forbidden(&i18n));
     }
     let limit = state.settings().upload_limit;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut create_units = false;
-    let mut write = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                let message = i18n.t1("import-error-upload", "reason", e.body_text());
-                return Ok(page(
-                    &user,
-                    Outcome::error(StatusCode::BAD_REQUEST, message),
-                ));
-            }
-        };
-        match field.name().unwrap_or_default() {
-            "file" => {
-                let name = field.file_name().unwrap_or("company.zip").to_owned();
-                match field.bytes().await {
-                    Ok(bytes) if bytes.len() > limit => {
-                        let message = i18n.t1(
-                            "import-error-too-large",
-                            "limit",
-                            crate::http::i18n::bytes(limit),
-                        );
-                        return Ok(page(
-                            &user,
-                            Outcome::error(StatusCode::PAYLOAD_TOO_LARGE, message),
-                        ));
-                    }
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(e) => {
-                        let message = i18n.t1("import-error-upload", "reason", e.body_text());
-                        return Ok(page(
-                            &user,
-                            Outcome::error(StatusCode::BAD_REQUEST, message),
-                        ));
-                    }
-                }
-            }
-            "create_units" => create_units = true,
-            "write" => write = true,
-            _ => {}
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let message = i18n.t("import-error-no-file");
-        return Ok(page(
-            &user,
-            Outcome::error(StatusCode::UNPROCESSABLE_ENTITY, message),
-        ));
+    let upload = match super::one_step_upload(&mut multipart, limit, "company.zip", &i18n).await {
+        Ok(upload) => upload,
+        Err((status, message)) => return Ok(page(&user, Outcome::error(status, message))),
     };
+    let super::OneStepUpload {
+        name,
+        bytes,
+        create_units,
+        write,
+    } = upload;
     let options = FolderOptions {
         preset: attain_import::Preset::Generic,
         dry_run: !write,
