@@ -1,6 +1,8 @@
 //! Managing people: creating users, changing roles, resetting passwords,
 //! and the first administrator of a fresh installation.
 
+use chrono::NaiveDate;
+
 use attain_core::{ExternalId, Login, OrgUnitId, OrgUnitKind, Principal, Role, UserId};
 use attain_store::{Actor, NewOrgUnit, NewUser, Store, StoreError, User, UserChanges};
 
@@ -128,15 +130,23 @@ pub struct PasswordReset {
 
 /// Changes a user's name, unit, role or active flag (admin only). An admin
 /// cannot demote or deactivate himself, so an installation never loses its
-/// last way in by accident.
+/// last way in by accident. A new unit holds from `changes.unit_from`
+/// (default: `today`), which may not be later than `today`.
 pub async fn update_user(
     store: &Store,
     actor: &Actor,
     by: Option<&Principal>,
     user: UserId,
-    changes: UserChanges,
+    mut changes: UserChanges,
+    today: NaiveDate,
 ) -> AppResult<User> {
     require_admin(by)?;
+    let from = *changes.unit_from.get_or_insert(today);
+    if let Some(unit) = changes.unit
+        && store.user(user).await?.unit != unit
+    {
+        check_move_date(from, today)?;
+    }
     if let Some(me) = by
         && me.user == user
         && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
@@ -158,6 +168,41 @@ pub async fn update_user(
         .update_user_audited(actor, user, &changes)
         .await
         .map_err(|e| store_error(e, None, changes.unit))
+}
+
+fn check_move_date(on: NaiveDate, today: NaiveDate) -> AppResult<()> {
+    if on > today {
+        return Err(AppError::Invalid(format!(
+            "unit_from: {on} is in the future; a move takes effect today ({today}) or on a past day: record it on the day"
+        )));
+    }
+    Ok(())
+}
+
+/// Moves a person to `unit` from the day `on` (his first day there; not
+/// after `today`), audited: his figures count for the new unit from then
+/// on when units are credited by the transaction's date, and all of them
+/// when by the current unit. Returns whether he moved.
+pub async fn move_user(
+    store: &Store,
+    actor: &Actor,
+    by: Option<&Principal>,
+    user: UserId,
+    unit: OrgUnitId,
+    on: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<bool> {
+    require_admin(by)?;
+    check_move_date(on, today)?;
+    store
+        .move_user(actor, user, unit, on)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound {
+                entity: "org unit", ..
+            } => AppError::Rejected(Rejection::UnknownUnit(unit)),
+            other => store_error(other, None, None),
+        })
 }
 
 /// On a fresh installation (no users at all), creates the company unit if

@@ -328,10 +328,10 @@ store_test!(async fn only_an_admin_manages_users_and_cannot_lock_himself_out(sto
     let session = auth::sign_in(&store, "new.rep", &one_time, "10.0.0.1", t0()).await.unwrap();
     assert!(session.identity.must_change_password);
     let demote = UserChanges { role: Some(Role::Rep), ..UserChanges::default() };
-    let err = users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), org.admin.user, demote).await.unwrap_err();
+    let err = users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), org.admin.user, demote, chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()).await.unwrap_err();
     assert!(matches!(err, AppError::Rejected(attain_app::Rejection::SelfLockout)), "{err}");
     let deactivate = UserChanges { active: Some(false), ..UserChanges::default() };
-    users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), created.id, deactivate).await.unwrap();
+    users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), created.id, deactivate, chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()).await.unwrap();
     assert!(auth::identify_session(&store, &session.token, t0()).await.unwrap().is_none(), "sessions end");
     assert!(matches!(auth::sign_in(&store, "new.rep", &one_time, "10.0.0.1", t0()).await, Err(AppError::BadCredentials)));
 });
@@ -339,7 +339,7 @@ store_test!(async fn only_an_admin_manages_users_and_cannot_lock_himself_out(sto
 store_test!(async fn a_role_change_is_audited_with_before_and_after(store) {
     let org = org(&store).await;
     let promote = UserChanges { role: Some(Role::Manager), ..UserChanges::default() };
-    users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), org.rep_a.user, promote).await.unwrap();
+    users::update_user(&store, &Actor::person(&org.admin), Some(&org.admin), org.rep_a.user, promote, chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()).await.unwrap();
     let entry = store.audit_log(Some("user"), 1, None).await.unwrap().remove(0);
     assert_eq!((entry.actor.as_str(), entry.action.as_str(), entry.entity_id.clone()), ("root", "update", org.rep_a.user.to_string()));
     assert_eq!(entry.actor_id, Some(org.admin.user));

@@ -466,7 +466,7 @@ store_test!(async fn a_rep_who_moves_teams_takes_his_figures_along(store) {
     let before = engine.answer(&by_team(&engine)).await.unwrap().rows;
     let his = value(&engine, "revenue", "2025", Scope::Rep(rep)).await.unwrap();
     assert!(his > Decimal::ZERO);
-    let changes = attain_store::UserChanges { unit: Some(teams[1]), ..Default::default() };
+    let changes = attain_store::UserChanges { unit: Some(teams[1]), unit_from: Some(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()), ..Default::default() };
     store.update_user_audited(&attain_store::Actor::named("test"), rep, &changes).await.unwrap();
     let engine = Engine::new(&store).await.unwrap();
     let after = engine.answer(&by_team(&engine)).await.unwrap().rows;

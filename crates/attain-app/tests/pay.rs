@@ -167,7 +167,7 @@ store_test!(async fn runs_are_approved_and_locked_and_then_never_change(store) {
     // A rep whose name is a spreadsheet formula (found by reading the code).
     let evil = "=HYPERLINK(\"http://evil.example\",\"x\")";
     let changes = attain_store::UserChanges { display_name: Some(evil.into()), ..Default::default() };
-    attain_app::users::update_user(&store, &attain_store::Actor::named("test"), None, rep.user, changes).await.unwrap();
+    attain_app::users::update_user(&store, &attain_store::Actor::named("test"), None, rep.user, changes, chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()).await.unwrap();
     // A plan change and a recalculation: each changed statement is recorded with before and after.
     let plan = store.plans().await.unwrap().remove(0);
     let richer = PlanSpec {

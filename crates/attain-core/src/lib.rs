@@ -40,5 +40,5 @@ pub use org::{OrgTree, OrgTreeError, OrgUnit, OrgUnitKind, UnitLookupError};
 pub use period::{FiscalCalendar, FiscalYearLabel, Granularity, Period, PeriodError, PeriodKey};
 pub use problem::ImportProblem;
 pub use scope::{Breakdown, CustomerAttr, Scope};
-pub use settings::{Language, OrgSettings, SettingError, SettingKey, TimeZone};
+pub use settings::{Language, OrgSettings, SettingError, SettingKey, TimeZone, UnitCredit};
 pub use user::{Login, Role};

@@ -31,6 +31,43 @@ pub struct OrgSettings {
     /// The language of people who have chosen none and whose browser asks
     /// for none Attain speaks.
     pub default_language: Language,
+    /// Which unit a person's transactions count for in KPIs by unit.
+    pub unit_credit: UnitCredit,
+}
+
+/// Which unit a transaction counts for in KPIs by unit, team and region
+/// when its owner has moved between units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum UnitCredit {
+    /// The unit the owner is in today: a team's figures are those of the
+    /// people in it now, their past included (a team seen as it is).
+    #[default]
+    Current,
+    /// The unit the owner was in on the transaction's date: a team's
+    /// figures are what was sold while each person was in it (history as
+    /// it happened).
+    TransactionDate,
+}
+
+impl UnitCredit {
+    /// Its name in settings, on the command line and at rest.
+    pub fn key(self) -> &'static str {
+        match self {
+            UnitCredit::Current => "current",
+            UnitCredit::TransactionDate => "transaction_date",
+        }
+    }
+}
+
+impl FromStr for UnitCredit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "current" | "today" => Ok(UnitCredit::Current),
+            "transaction_date" | "at_date" | "historical" => Ok(UnitCredit::TransactionDate),
+            _ => Err("current or transaction_date".into()),
+        }
+    }
 }
 
 impl Default for OrgSettings {
@@ -43,6 +80,7 @@ impl Default for OrgSettings {
             revenue_basis: RevenueBasis::Orders,
             churn_inactive_days: 365,
             default_language: Language::En,
+            unit_credit: UnitCredit::Current,
         }
     }
 }
@@ -132,11 +170,13 @@ pub enum SettingKey {
     ChurnInactiveDays,
     /// `default_language`: `en` or `zh-CN`.
     DefaultLanguage,
+    /// `unit_credit`: `current` or `transaction_date`.
+    UnitCredit,
 }
 
 impl SettingKey {
     /// Every setting, in the order they are shown.
-    pub const ALL: [SettingKey; 9] = [
+    pub const ALL: [SettingKey; 10] = [
         SettingKey::CompanyName,
         SettingKey::BaseCurrency,
         SettingKey::FiscalYearStartMonth,
@@ -146,6 +186,7 @@ impl SettingKey {
         SettingKey::RevenueBasis,
         SettingKey::ChurnInactiveDays,
         SettingKey::DefaultLanguage,
+        SettingKey::UnitCredit,
     ];
 
     /// Its name on the command line, in the API and in the audit log.
@@ -160,6 +201,7 @@ impl SettingKey {
             SettingKey::RevenueBasis => "revenue_basis",
             SettingKey::ChurnInactiveDays => "churn_inactive_days",
             SettingKey::DefaultLanguage => "default_language",
+            SettingKey::UnitCredit => "unit_credit",
         }
     }
 
@@ -181,6 +223,9 @@ impl SettingKey {
             }
             SettingKey::ChurnInactiveDays => "a number of days, 1 to 3650",
             SettingKey::DefaultLanguage => "en or zh-CN",
+            SettingKey::UnitCredit => {
+                "current (a person's sales count for the unit he is in today) or transaction_date (for the unit he was in on each sale's date)"
+            }
         }
     }
 }
@@ -251,6 +296,7 @@ impl OrgSettings {
             SettingKey::RevenueBasis => self.revenue_basis.key().into(),
             SettingKey::ChurnInactiveDays => self.churn_inactive_days.to_string(),
             SettingKey::DefaultLanguage => self.default_language.code().into(),
+            SettingKey::UnitCredit => self.unit_credit.key().into(),
         }
     }
 
@@ -308,6 +354,7 @@ impl OrgSettings {
             SettingKey::DefaultLanguage => {
                 self.default_language = text.parse().map_err(|_| bad())?;
             }
+            SettingKey::UnitCredit => self.unit_credit = text.parse().map_err(|_| bad())?,
         }
         Ok(())
     }
@@ -335,6 +382,7 @@ mod tests {
             (SettingKey::RevenueBasis, "cash"),
             (SettingKey::ChurnInactiveDays, "180"),
             (SettingKey::DefaultLanguage, "zh-CN"),
+            (SettingKey::UnitCredit, "transaction_date"),
         ];
         for (key, value) in values {
             s.set(key, value).unwrap();
@@ -375,6 +423,7 @@ mod tests {
             (SettingKey::ChurnInactiveDays, "0", "1 to 3650"),
             (SettingKey::ChurnInactiveDays, "99999999999", "1 to 3650"),
             (SettingKey::DefaultLanguage, "fr", "en or zh-CN"),
+            (SettingKey::UnitCredit, "yesterday", "current (a person's"),
             (SettingKey::CompanyName, "  ", "1 to 200"),
             (SettingKey::CompanyName, "a\u{0}b", "1 to 200"),
         ];

@@ -57,6 +57,17 @@ pub(crate) const PEOPLE_FIELDS: &[(&str, &[&str])] = &[
         &["end date", "end_date", "leave date", "离职日期"],
     ),
     ("active", &["active", "status", "在职", "状态"]),
+    (
+        "unit_from",
+        &[
+            "unit_from",
+            "unit from",
+            "in unit since",
+            "moved on",
+            "调入日期",
+            "调动日期",
+        ],
+    ),
 ];
 
 /// How to read and write a people file.
@@ -249,7 +260,7 @@ pub async fn import_people(
         &["login", "name", "role", "unit"],
         &read,
         settings.base_currency,
-        &["start_date", "end_date"],
+        &["start_date", "end_date", "unit_from"],
         &[],
         file_problems,
     )?;
@@ -302,6 +313,7 @@ pub async fn import_people(
     let mut managers: Vec<Option<String>> = Vec::with_capacity(table.rows.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut left_by_end_date = 0;
+    let mut unit_from_unused = 0;
     for (line, cells) in &table.rows {
         let mut row = sheet.row(*line, cells);
         let login = row
@@ -369,6 +381,7 @@ pub async fn import_people(
         });
         let start_date = row.opt_date("start_date");
         let end_date = row.opt_date("end_date");
+        let unit_from = row.opt_date("unit_from");
         let active = row.choice("active", "yes or no", |t| match t {
             "yes" | "y" | "true" | "1" | "active" | "是" | "在职" | "有效" => Some(true),
             "no" | "n" | "false" | "0" | "inactive" | "left" | "否" | "离职" | "无效" => {
@@ -385,7 +398,10 @@ pub async fn import_people(
             Some(start_date),
             Some(end_date),
             Some(active),
-        ) = (login, name, role, unit, start_date, end_date, active)
+            Some(unit_from),
+        ) = (
+            login, name, role, unit, start_date, end_date, active, unit_from,
+        )
         else {
             continue;
         };
@@ -399,6 +415,24 @@ pub async fn import_people(
             continue;
         }
         let existing = stored.get(login.as_str());
+        if unit_from.is_some_and(|d| d > today) {
+            row.bad(
+                "unit_from",
+                format!("a move takes effect today ({today}) or on a past day"),
+            );
+            continue;
+        }
+        // A move's first day: the file's, or today. Someone new is in his
+        // first unit for all his history; someone who stays has no move.
+        let moves = existing.is_some_and(|u| unit != UnitRef::Existing(u.unit));
+        let unit_from = if moves {
+            Some(unit_from.unwrap_or(today))
+        } else {
+            if unit_from.is_some() {
+                unit_from_unused += 1;
+            }
+            None
+        };
         let kept = existing.and_then(|u| details.get(&u.id));
         let start_date = if has_start {
             start_date
@@ -450,6 +484,7 @@ pub async fn import_people(
             start_date,
             end_date,
             active,
+            unit_from,
             password_hash: None,
         });
     }
@@ -498,7 +533,12 @@ pub async fn import_people(
         }
     }
     let unused_columns = sheet.unused_columns();
-    let notes = sheet.take_notes();
+    let mut notes = sheet.take_notes();
+    if unit_from_unused > 0 {
+        notes.push(format!(
+            "unit_from: not used on {unit_from_unused} rows, whose person is new (his first unit holds for all his history) or stays in his unit"
+        ));
+    }
     if let Err(mut found) = sheet.finish() {
         found.extend(problems);
         found.sort_by_key(|p| p.row);

@@ -135,6 +135,8 @@ pub struct UserChanges {
     pub role: Option<Role>,
     /// Activate or deactivate (a deactivated user cannot sign in).
     pub active: Option<bool>,
+    /// With a new unit: his first day in it (required then).
+    pub unit_from: Option<chrono::NaiveDate>,
 }
 
 /// The audit snapshot of a user: everything but secrets.
@@ -439,9 +441,11 @@ impl Store {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.raw()).execute(&mut *tx).await?;
             }
             if after.unit != before.unit {
-                // His figures now count for his new unit.
-                let units: std::collections::BTreeSet<i64> = [before.unit.raw(), after.unit.raw()].into_iter().collect();
-                crate::kpi::refresh_unit_rollups!(tx, &units);
+                let on = changes.unit_from.ok_or_else(|| StoreError::Invalid("unit_from: a move to another unit needs its first day there".into()))?;
+                crate::membership::move_member!(tx, id.raw(), after.unit.raw(), on);
+                // His figures count for his new unit, today's or from that day on.
+                let touched = crate::kpi::Touched { owners: [id.raw()].into_iter().collect(), customers: Default::default() };
+                crate::kpi::refresh_rollups!(self, tx, Some(&touched));
             }
             audit!(tx, actor, AuditAction::Update, "user", id.to_string(), Some(user_json(&before)), Some(user_json(&after)));
             tx.commit().await?;

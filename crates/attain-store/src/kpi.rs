@@ -305,12 +305,32 @@ pub(crate) fn customer_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
     )
 }
 
-/// `INSERT INTO kpi_product_month …`: order lines per owner, product and month.
+/// Who is credited with which unit when: for each person, his memberships
+/// (`user_id, org_unit_id, valid_from, valid_to`), chosen by the
+/// `unit_credit` setting as the statement reads it. Crediting the current
+/// unit is one membership per person that holds for all time; crediting
+/// the unit at the transaction's date is his dated history, which covers
+/// all time without a gap. Either way every fact of a person matches
+/// exactly one row.
+pub(crate) const CREDIT: &str = "(SELECT user_id, org_unit_id, valid_from, valid_to FROM unit_memberships WHERE (SELECT unit_credit FROM org_settings WHERE id = 1) = 'transaction_date' \
+     UNION ALL SELECT id, org_unit_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM users WHERE (SELECT unit_credit FROM org_settings WHERE id = 1) <> 'transaction_date')";
+
+/// Whether the membership `alias` of [`CREDIT`] holds on the day `day`
+/// (an ISO date as text).
+pub(crate) fn holds_on(alias: &str, day: &str) -> String {
+    format!(
+        "({alias}.valid_from IS NULL OR {alias}.valid_from <= {day}) AND ({alias}.valid_to IS NULL OR {day} < {alias}.valid_to)"
+    )
+}
+
+/// `INSERT INTO kpi_product_month …`: order lines per owner, the unit he
+/// is credited to on the order's date, product and month.
 pub(crate) fn product_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
     let filter = filter.map_or(String::new(), |f| format!(" AND o.owner_id {f}"));
     format!(
-        "INSERT INTO kpi_product_month (owner_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} WHERE o.status = 'confirmed' AND l.product_id IS NOT NULL{filter} GROUP BY o.owner_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
-        d.orders_then_lines
+        "INSERT INTO kpi_product_month (owner_id, unit_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} JOIN {CREDIT} cm ON cm.user_id = o.owner_id AND {} WHERE o.status = 'confirmed' AND l.product_id IS NOT NULL{filter} GROUP BY o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
+        d.orders_then_lines,
+        holds_on("cm", "CAST(o.order_date AS TEXT)"),
     )
 }
 
@@ -324,13 +344,27 @@ pub(crate) fn month_rollup_sql(filter: Option<&str>) -> String {
     )
 }
 
-/// `INSERT INTO kpi_unit_month …` from the owners' months, for the units
+/// `INSERT INTO kpi_member_month …`: each owner's days summed per unit he
+/// is credited to on each day, and month, for the owners `filter` admits
+/// (`None`: all).
+pub(crate) fn member_rollup_sql(filter: Option<&str>) -> String {
+    let sums: Vec<String> = columns().map(|m| format!("SUM(t.{m})")).collect();
+    let filter = filter.map_or(String::new(), |f| format!(" WHERE t.owner_id {f}"));
+    format!(
+        "INSERT INTO kpi_member_month (owner_id, unit_id, month, currency, {}) SELECT t.owner_id, cm.org_unit_id, SUBSTR(t.day, 1, 7), t.currency, {} FROM kpi_owner_day t JOIN {CREDIT} cm ON cm.user_id = t.owner_id AND {}{filter} GROUP BY t.owner_id, cm.org_unit_id, SUBSTR(t.day, 1, 7), t.currency",
+        column_list(),
+        sums.join(", "),
+        holds_on("cm", "t.day"),
+    )
+}
+
+/// `INSERT INTO kpi_unit_month …` from the members' months, for the units
 /// `filter` admits (`None`: all).
 pub(crate) fn unit_rollup_sql(filter: Option<&str>) -> String {
-    let sums: Vec<String> = columns().map(|m| format!("SUM(t.{m})")).collect();
-    let filter = filter.map_or(String::new(), |f| format!(" WHERE u.org_unit_id {f}"));
+    let sums: Vec<String> = columns().map(|m| format!("SUM({m})")).collect();
+    let filter = filter.map_or(String::new(), |f| format!(" WHERE unit_id {f}"));
     format!(
-        "INSERT INTO kpi_unit_month (unit_id, month, currency, {}) SELECT u.org_unit_id, t.month, t.currency, {} FROM kpi_owner_month t JOIN users u ON u.id = t.owner_id{filter} GROUP BY u.org_unit_id, t.month, t.currency",
+        "INSERT INTO kpi_unit_month (unit_id, month, currency, {}) SELECT unit_id, month, currency, {} FROM kpi_member_month{filter} GROUP BY unit_id, month, currency",
         column_list(),
         sums.join(", ")
     )
@@ -419,12 +453,19 @@ macro_rules! refresh_rollups {
             tracing::debug!(ms = started.elapsed().as_millis() as u64, "rollup: owner months, products");
             match owner_filter {
                 None => {
+                    sqlx::query("DELETE FROM kpi_member_month").execute(&mut *$tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe($crate::kpi::member_rollup_sql(None))).execute(&mut *$tx).await?;
                     sqlx::query("DELETE FROM kpi_unit_month").execute(&mut *$tx).await?;
                     sqlx::query(sqlx::AssertSqlSafe($crate::kpi::unit_rollup_sql(None))).execute(&mut *$tx).await?;
                 }
                 Some(list) => {
-                    let units: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT DISTINCT org_unit_id FROM users WHERE id {list}"))).fetch_all(&mut *$tx).await?;
-                    let units: std::collections::BTreeSet<i64> = units.into_iter().collect();
+                    // The units they counted for before and after: a
+                    // person who moved leaves one and joins another.
+                    let units_sql = format!("SELECT DISTINCT unit_id FROM kpi_member_month WHERE owner_id {list}");
+                    let mut units: std::collections::BTreeSet<i64> = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(units_sql.clone())).fetch_all(&mut *$tx).await?.into_iter().collect();
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_member_month WHERE owner_id {list}"))).execute(&mut *$tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe($crate::kpi::member_rollup_sql(Some(list)))).execute(&mut *$tx).await?;
+                    units.extend(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(units_sql)).fetch_all(&mut *$tx).await?);
                     $crate::kpi::refresh_unit_rollups!($tx, &units);
                 }
             }
@@ -526,11 +567,18 @@ fn fx_month(currency: &str, base: Currency, month_of: &str) -> String {
     )
 }
 
-fn owner_clause(owners: &OwnerSet) -> (String, &'static str, i64) {
+/// The condition that picks `owners`' facts dated `day` (an ISO date as
+/// text): a unit's are those of the people credited to its subtree on
+/// that day, as the `unit_credit` setting says. With the CTE it needs and
+/// the value bound to `$1`.
+fn owner_clause(owners: &OwnerSet, day: &str) -> (String, &'static str, i64) {
     match owners {
         OwnerSet::All => ("CAST($1 AS BIGINT) = 0".into(), "", 0),
         OwnerSet::Subtree(unit) => (
-            "owner_id IN (SELECT su.id FROM users su WHERE su.org_unit_id IN (SELECT id FROM scope_units))".into(),
+            format!(
+                "EXISTS (SELECT 1 FROM {CREDIT} cm WHERE cm.user_id = owner_id AND cm.org_unit_id IN (SELECT id FROM scope_units) AND {})",
+                holds_on("cm", day)
+            ),
             crate::sales::SCOPE_CTE,
             unit.raw(),
         ),
@@ -607,7 +655,7 @@ impl Store {
         if measures.is_empty() || from > to {
             return Ok(Vec::new());
         }
-        let (clause, prefix, bind) = owner_clause(owners);
+        let (clause, prefix, bind) = owner_clause(owners, "t.day");
         // Money lives in currency rows, counts in the '' row: read only the rows that hold what is asked.
         let currency_filter = if measures.iter().all(|m| m.is_money()) {
             " AND currency <> ''"
@@ -627,68 +675,81 @@ impl Store {
             .enumerate()
             .map(|(i, m)| format!("SUM({}) AS m{i}", m.column()))
             .collect();
-        let group = |table_key: &str| match grain {
+        // `unit`: the column of the unit a row is credited to.
+        let group = |table_key: &str, unit: &str| match grain {
             Grain::Total => "currency".to_owned(),
             Grain::Owner => "owner_id, currency".to_owned(),
             Grain::Month => format!("SUBSTR({table_key}, 1, 7), currency"),
             Grain::Day => format!("{table_key}, currency"),
-            Grain::Unit => "u.org_unit_id, currency".to_owned(),
-            Grain::UnitMonth => format!("u.org_unit_id, SUBSTR({table_key}, 1, 7), currency"),
+            Grain::Unit => format!("{unit}, currency"),
+            Grain::UnitMonth => format!("{unit}, SUBSTR({table_key}, 1, 7), currency"),
         };
-        let key = |table_key: &str| match grain {
+        let key = |table_key: &str, unit: &str| match grain {
             Grain::Total => "''".to_owned(),
             Grain::Owner => "CAST(owner_id AS TEXT)".to_owned(),
             Grain::Month => format!("SUBSTR({table_key}, 1, 7)"),
             Grain::Day => table_key.to_owned(),
-            Grain::Unit => "CAST(u.org_unit_id AS TEXT)".to_owned(),
+            Grain::Unit => format!("CAST({unit} AS TEXT)"),
             Grain::UnitMonth => {
-                format!("CAST(u.org_unit_id AS TEXT) || ' ' || SUBSTR({table_key}, 1, 7)")
+                format!("CAST({unit} AS TEXT) || ' ' || SUBSTR({table_key}, 1, 7)")
             }
         };
         let unit_grain = matches!(grain, Grain::Unit | Grain::UnitMonth);
-        let join = if unit_grain {
-            " t JOIN users u ON u.id = t.owner_id"
+        // Days by unit: each day of an owner joined to the unit he is credited to on it.
+        let day_join = if unit_grain {
+            format!(
+                " t JOIN {CREDIT} u ON u.user_id = t.owner_id AND {}",
+                holds_on("u", "t.day")
+            )
         } else {
-            ""
+            " t".to_owned()
         };
-        // Whole months of unit groupings come from the unit rollup.
+        // Whole months of unit groupings come from the unit rollup, the
+        // other whole months of a unit from its members' months.
         let unit_clause = match owners {
             OwnerSet::All => "CAST($1 AS BIGINT) = 0",
             OwnerSet::Subtree(_) => "unit_id IN (SELECT id FROM scope_units)",
-            OwnerSet::One(_) => "",
+            OwnerSet::One(_) => "owner_id = $1",
         };
-        let use_unit_table = unit_grain && !unit_clause.is_empty();
+        let use_unit_table = unit_grain && !matches!(owners, OwnerSet::One(_));
+        let use_member_table =
+            !use_unit_table && (unit_grain || matches!(owners, OwnerSet::Subtree(_)));
         let mut parts = Vec::new();
         let mut binds: Vec<String> = Vec::new();
         let mut next = 2;
-        if let Some((first, last)) = &months
-            && use_unit_table
-        {
-            let unit_key = match grain {
-                Grain::UnitMonth => "CAST(unit_id AS TEXT) || ' ' || month",
-                _ => "CAST(unit_id AS TEXT)",
-            };
-            let unit_group = match grain {
-                Grain::UnitMonth => "unit_id, month, currency",
-                _ => "unit_id, currency",
-            };
+        if let Some((first, last)) = &months {
             let fx = fx_month("currency", base, "month");
+            let (table, k, g, filter) = if use_unit_table {
+                let (k, g) = match grain {
+                    Grain::UnitMonth => (
+                        "CAST(unit_id AS TEXT) || ' ' || month",
+                        "unit_id, month, currency",
+                    ),
+                    _ => ("CAST(unit_id AS TEXT)", "unit_id, currency"),
+                };
+                let filter = format!("{unit_clause}{currency_filter}");
+                ("kpi_unit_month", k.to_owned(), g.to_owned(), filter)
+            } else if use_member_table {
+                let filter = format!("{unit_clause}{currency_filter}");
+                (
+                    "kpi_member_month",
+                    key("month", "unit_id"),
+                    group("month", "unit_id"),
+                    filter,
+                )
+            } else {
+                // Everyone's, or one person's (no unit in the question).
+                (
+                    "kpi_owner_month",
+                    key("month", "unit_id"),
+                    group("month", "unit_id"),
+                    clause.clone(),
+                )
+            };
             parts.push(format!(
-                "SELECT {unit_key} AS k, currency, {fx} AS fx, {} FROM kpi_unit_month WHERE {unit_clause}{currency_filter} AND month >= ${next} AND month <= ${} GROUP BY {unit_group}, {fx}",
+                "SELECT {k} AS k, currency, {fx} AS fx, {} FROM {table} WHERE {filter} AND month >= ${next} AND month <= ${} GROUP BY {g}, {fx}",
                 cols.join(", "),
                 next + 1,
-            ));
-            binds.push(first.clone());
-            binds.push(last.clone());
-            next += 2;
-        } else if let Some((first, last)) = &months {
-            let fx = fx_month("currency", base, "month");
-            parts.push(format!(
-                "SELECT {} AS k, currency, {fx} AS fx, {} FROM kpi_owner_month{join} WHERE {clause} AND month >= ${next} AND month <= ${} GROUP BY {}, {fx}",
-                key("month"),
-                cols.join(", "),
-                next + 1,
-                group("month"),
             ));
             binds.push(first.clone());
             binds.push(last.clone());
@@ -697,11 +758,11 @@ impl Store {
         for (a, b) in &days {
             let fx = fx_month("currency", base, "day");
             parts.push(format!(
-                "SELECT {} AS k, currency, {fx} AS fx, {} FROM kpi_owner_day{join} WHERE {clause} AND day >= ${next} AND day <= ${} GROUP BY {}, {fx}",
-                key("day"),
+                "SELECT {} AS k, currency, {fx} AS fx, {} FROM kpi_owner_day{day_join} WHERE {clause} AND day >= ${next} AND day <= ${} GROUP BY {}, {fx}",
+                key("day", "u.org_unit_id"),
                 cols.join(", "),
                 next + 1,
-                group("day"),
+                group("day", "u.org_unit_id"),
             ));
             binds.push(a.to_string());
             binds.push(b.to_string());
@@ -749,7 +810,7 @@ impl Store {
         to: NaiveDate,
         by: NewCustomersBy,
     ) -> StoreResult<BTreeMap<String, i64>> {
-        let (clause, prefix, bind) = owner_clause(owners);
+        let (clause, prefix, bind) = owner_clause(owners, "first_on");
         let key = match by {
             NewCustomersBy::Total => "''",
             NewCustomersBy::Owner => "CAST(owner_id AS TEXT)",
@@ -780,7 +841,8 @@ impl Store {
         end: NaiveDate,
         per_owner: bool,
     ) -> StoreResult<BTreeMap<String, (i64, i64)>> {
-        let (clause, prefix, bind) = owner_clause(owners);
+        // A unit's customers on `start` are those of the people credited to it that day.
+        let (clause, prefix, bind) = owner_clause(owners, "$2");
         let key = if per_owner {
             "CAST(owner_id AS TEXT)"
         } else {
@@ -1168,7 +1230,14 @@ impl Store {
         grain: ProductGrain,
         base: Currency,
     ) -> StoreResult<Vec<MeasureRow>> {
-        let (clause, prefix, bind) = owner_clause(owners);
+        let (clause, prefix, bind) = match owners {
+            OwnerSet::Subtree(unit) => (
+                "unit_id IN (SELECT id FROM scope_units)".to_owned(),
+                crate::sales::SCOPE_CTE,
+                unit.raw(),
+            ),
+            _ => owner_clause(owners, ""),
+        };
         let (key, group) = match grain {
             ProductGrain::Total => ("''", "m.currency"),
             ProductGrain::Month => ("m.month", "m.month, m.currency"),
@@ -1183,7 +1252,9 @@ impl Store {
         let fx = fx_month("m.currency", base, "m.month");
         let sql = format!(
             "{prefix}SELECT {key}, m.currency, {fx}, CAST(SUM(m.line_amount_minor) AS BIGINT), CAST(SUM(m.line_cost_minor) AS BIGINT) FROM kpi_product_month m JOIN products p ON p.id = m.product_id WHERE {} AND m.month >= $2 AND m.month <= $3{product} GROUP BY {group}, {fx}",
-            clause.replace("owner_id", "m.owner_id")
+            clause
+                .replace("owner_id", "m.owner_id")
+                .replace("unit_id", "m.unit_id")
         );
         on_pool!(self, pool => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bind).bind(first).bind(last);

@@ -23,6 +23,7 @@ mod facts;
 mod goals;
 mod import;
 mod kpi;
+mod membership;
 mod migrate;
 mod org;
 mod pay;
@@ -55,6 +56,7 @@ pub use kpi::{
     CustomMetric, CustomerGrain, Grain, MeasureRow, NewCustomersBy, OwnerSet, ProductFilter,
     ProductGrain,
 };
+pub use membership::Membership;
 pub use migrate::MIGRATION_COUNT;
 pub use org::{NewOrgUnit, NewUser, OrgSettings, SetupProgress, User};
 pub use pay::{

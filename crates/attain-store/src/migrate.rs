@@ -106,6 +106,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_people.sql"),
         postgres: include_str!("../migrations/postgres/0015_people.sql"),
     },
+    Migration {
+        version: 16,
+        name: "memberships",
+        sqlite: include_str!("../migrations/sqlite/0016_memberships.sql"),
+        postgres: include_str!("../migrations/postgres/0016_memberships.sql"),
+    },
 ];
 
 /// How many migrations this build knows; a fully migrated database has applied them all.

@@ -31,6 +31,7 @@ macro_rules! write_settings {
             .bind(settings.revenue_basis.key())
             .bind(i32::try_from(settings.churn_inactive_days).unwrap_or(i32::MAX))
             .bind(settings.default_language.code())
+            .bind(settings.unit_credit.key())
             .execute(&mut *$tx)
             .await?;
     }};
@@ -153,11 +154,12 @@ fn unit_from_row(
 }
 
 /// The columns of `org_settings`, in the order of [`SettingKey::ALL`].
-const SETTINGS_SELECT: &str = "SELECT name, base_currency, CAST(fiscal_first_month AS TEXT), fiscal_year_label, time_zone, week_start, revenue_basis, CAST(inactivity_days AS TEXT), default_language FROM org_settings WHERE id = 1";
+const SETTINGS_SELECT: &str = "SELECT name, base_currency, CAST(fiscal_first_month AS TEXT), fiscal_year_label, time_zone, week_start, revenue_basis, CAST(inactivity_days AS TEXT), default_language, unit_credit FROM org_settings WHERE id = 1";
 
-const SETTINGS_UPDATE: &str = "UPDATE org_settings SET name = $1, base_currency = $2, fiscal_first_month = $3, fiscal_year_label = $4, time_zone = $5, week_start = $6, revenue_basis = $7, inactivity_days = $8, default_language = $9 WHERE id = 1";
+const SETTINGS_UPDATE: &str = "UPDATE org_settings SET name = $1, base_currency = $2, fiscal_first_month = $3, fiscal_year_label = $4, time_zone = $5, week_start = $6, revenue_basis = $7, inactivity_days = $8, default_language = $9, unit_credit = $10 WHERE id = 1";
 
 type SettingsRow = (
+    String,
     String,
     String,
     String,
@@ -171,9 +173,12 @@ type SettingsRow = (
 
 /// Settings from their stored text, read by the one parser of setting values.
 fn settings_from_row(row: SettingsRow) -> StoreResult<OrgSettings> {
-    let (a, b, c, d, e, f, g, h, i) = row;
+    let (a, b, c, d, e, f, g, h, i, j) = row;
     let mut settings = OrgSettings::default();
-    for (key, text) in SettingKey::ALL.into_iter().zip([a, b, c, d, e, f, g, h, i]) {
+    for (key, text) in SettingKey::ALL
+        .into_iter()
+        .zip([a, b, c, d, e, f, g, h, i, j])
+    {
         settings
             .set(key, &text)
             .map_err(|e| StoreError::Corrupt(format!("organisation settings: {e}")))?;
@@ -350,7 +355,8 @@ impl Store {
             }
             // Who churned depends on the window: the customer rollups are
             // rebuilt with the new one, in the same transaction.
-            if before.churn_inactive_days != after.churn_inactive_days {
+            // So does a new way of crediting units.
+            if before.churn_inactive_days != after.churn_inactive_days || before.unit_credit != after.unit_credit {
                 crate::kpi::refresh_rollups!(self, tx, None);
             }
             audit!(tx, actor, AuditAction::Update, "settings", "1", Some(settings_json(before)), Some(settings_json(after)));

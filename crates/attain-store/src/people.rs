@@ -60,6 +60,8 @@ pub struct PersonRow {
     pub end_date: Option<NaiveDate>,
     /// Whether he may sign in and counts in the org today.
     pub active: bool,
+    /// For a stored person whose unit changes: his first day in the new one.
+    pub unit_from: Option<NaiveDate>,
     /// For a new person: the hash of his one-time password.
     pub password_hash: Option<String>,
 }
@@ -164,6 +166,7 @@ impl Store {
                 }
             };
             let mut ids: Vec<i64> = Vec::with_capacity(plan.people.len());
+            let mut moved: std::collections::BTreeSet<i64> = std::collections::BTreeSet::new();
             let mut before: Vec<Option<StoredPerson>> = Vec::with_capacity(plan.people.len());
             for p in &plan.people {
                 let unit = unit_of(p.unit)?;
@@ -173,6 +176,11 @@ impl Store {
                             .bind(id.raw())
                             .fetch_one(&mut *tx)
                             .await?;
+                        if was.2 != unit {
+                            let on = p.unit_from.ok_or_else(|| StoreError::Invalid(format!("{}: a move to another unit needs its first day there", p.login)))?;
+                            crate::membership::move_member!(tx, id.raw(), unit, on);
+                            moved.insert(id.raw());
+                        }
                         sqlx::query("UPDATE users SET display_name = $1, email = $2, org_unit_id = $3, role = $4, active = $5, start_date = $6, end_date = $7 WHERE id = $8")
                             .bind(p.display_name.trim())
                             .bind(p.email.as_deref())
@@ -251,6 +259,11 @@ impl Store {
             let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = TRUE").fetch_one(&mut *tx).await?;
             if admins == 0 && admins_before > 0 {
                 return Err(StoreError::Invalid("the file would leave no active administrator: keep at least one".into()));
+            }
+            // Who moved counts for his new unit, today's or from his move on.
+            if !moved.is_empty() {
+                let touched = crate::kpi::Touched { owners: moved, customers: Default::default() };
+                crate::kpi::refresh_rollups!(self, tx, Some(&touched));
             }
         });
         Ok(counts)

@@ -69,6 +69,7 @@ store_test!(async fn a_new_database_has_default_settings_that_can_be_changed(sto
         revenue_basis: attain_core::sales::RevenueBasis::Cash,
         churn_inactive_days: 90,
         default_language: attain_core::Language::ZhCn,
+        unit_credit: attain_core::UnitCredit::TransactionDate,
     };
     store.update_settings(&changed).await.unwrap();
     // Every setting reads back as it was written, on both backends.

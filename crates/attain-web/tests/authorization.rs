@@ -130,9 +130,16 @@ async fn world(store: &Store) -> World {
             display_name: Some(name.into()),
             ..Default::default()
         };
-        users::update_user(store, &Actor::named("test"), None, id, changes)
-            .await
-            .unwrap();
+        users::update_user(
+            store,
+            &Actor::named("test"),
+            None,
+            id,
+            changes,
+            chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        )
+        .await
+        .unwrap();
     };
     rename("ana", "Eve Eastwood").await;
     rename("cai", "Zed Westmark").await;

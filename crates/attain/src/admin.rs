@@ -109,6 +109,50 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        UserCommand::Move { login, unit, from } => {
+            let user = user_by_login(store, &login).await?;
+            let target = resolve_unit(store, Some(&unit)).await?;
+            let today = today(store).await?;
+            let on = from.unwrap_or(today);
+            let moved =
+                users::move_user(store, &cli_actor(), None, user.id, target, on, today).await?;
+            let tree = store.org_tree().await?;
+            let path = tree.path(target).join(" / ");
+            if moved {
+                let credit = store.settings().await?.unit_credit;
+                println!("{login} is in {path} from {on}");
+                println!(
+                    "{}",
+                    match credit {
+                        attain_core::UnitCredit::Current =>
+                            "(unit_credit is current: team and region figures count all his sales, earlier ones too, for his new unit)",
+                        attain_core::UnitCredit::TransactionDate =>
+                            "(unit_credit is transaction_date: his sales before that day still count for his former unit)",
+                    }
+                );
+            } else {
+                println!("{login} is in {path} already: nothing changed");
+            }
+            Ok(())
+        }
+        UserCommand::History { login } => {
+            let user = user_by_login(store, &login).await?;
+            let tree = store.org_tree().await?;
+            println!("{:<12} {:<12} unit", "from", "until");
+            for m in store.memberships(user.id).await? {
+                println!(
+                    "{:<12} {:<12} {}",
+                    m.from
+                        .map_or_else(|| "(always)".to_owned(), |d| d.to_string()),
+                    m.until.map_or_else(
+                        || "(today)".to_owned(),
+                        |d| (d - chrono::Days::new(1)).to_string()
+                    ),
+                    tree.path(m.unit).join(" / ")
+                );
+            }
+            Ok(())
+        }
         UserCommand::List => {
             let all = store.users().await?;
             let tree = store.org_tree().await?;
@@ -131,6 +175,12 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The organisation's today, in its time zone.
+async fn today(store: &Store) -> anyhow::Result<chrono::NaiveDate> {
+    let zone = store.settings().await?.time_zone;
+    Ok(attain_core::Clock::system().in_zone(zone).today())
 }
 
 /// Runs a `token` subcommand.

@@ -140,6 +140,24 @@ enum UserCommand {
     Passwd(UserPasswdArgs),
     /// List every user.
     List,
+    /// Move someone to another unit from a given day (his first day there).
+    Move {
+        /// Sign-in name.
+        #[arg(value_parser = parse_login)]
+        login: Login,
+        /// The new unit, by ID, name or path (North/N1).
+        #[arg(long, value_name = "ORG_UNIT")]
+        unit: String,
+        /// His first day in it, YYYY-MM-DD, today or earlier [default: today]
+        #[arg(long, value_name = "DATE")]
+        from: Option<chrono::NaiveDate>,
+    },
+    /// The units someone has been in, and when.
+    History {
+        /// Sign-in name.
+        #[arg(value_parser = parse_login)]
+        login: Login,
+    },
 }
 
 #[derive(Debug, Args)]

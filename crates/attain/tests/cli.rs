@@ -1544,3 +1544,204 @@ fn a_company_moves_in_from_one_folder_in_one_transaction() {
     );
     assert_eq!(out.status.code(), Some(2), "a usage error");
 }
+
+/// Issue 12, point 4 from the shell: a person moved between teams in the
+/// middle of a quarter (by `attain user move`, and back by a people file
+/// with `unit_from`), and the team figures read both ways the
+/// `unit_credit` setting offers; the person's history is listed.
+#[test]
+fn a_person_moved_mid_quarter_counts_for_the_team_the_setting_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let fails = |args: &[&str]| {
+        let out = run(args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    ok(&["migrate"]);
+    ok(&["settings", "set", "company_name=Huadong"]);
+    ok(&["unit", "add", "North", "--kind", "region"]);
+    ok(&["unit", "add", "N1", "--kind", "team", "--parent", "North"]);
+    ok(&["unit", "add", "N2", "--kind", "team", "--parent", "North"]);
+    let people = write(
+        "people.csv",
+        "login,name,role,unit\nana,Ana Li,rep,North/N1\n",
+    );
+    let pw = dir.path().join("pw.csv");
+    ok(&[
+        "import",
+        "people",
+        &people,
+        "--passwords",
+        pw.to_str().unwrap(),
+    ]);
+    let customers = write(
+        "customers.csv",
+        "external_id,name,owner\nC1,Alpha Ltd,ana\n",
+    );
+    ok(&["import", "customers", &customers]);
+    let orders = write(
+        "orders.csv",
+        "number,order_date,customer_external_id,owner,amount,currency\n\
+         O1,2026-01-20,C1,ana,100.00,CNY\n\
+         O2,2026-02-10,C1,ana,30.00,CNY\n\
+         O3,2026-03-05,C1,ana,7.00,CNY\n",
+    );
+    ok(&["import", "orders", &orders]);
+    let revenue = |unit: &str| -> String {
+        let out = ok(&[
+            "kpi",
+            "revenue",
+            "--period",
+            "2026-Q1",
+            "--scope",
+            &format!("unit:{unit}"),
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v[0]["value"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(
+        (revenue("N1"), revenue("N2")),
+        ("137".to_owned(), "0".to_owned())
+    );
+
+    // A move dated in the future, or to a unit that does not exist, is refused.
+    let err = fails(&[
+        "user",
+        "move",
+        "ana",
+        "--unit",
+        "North/N2",
+        "--from",
+        "2999-01-01",
+    ]);
+    assert!(err.contains("in the future"), "{err}");
+    let err = fails(&["user", "move", "ana", "--unit", "North/N9"]);
+    assert!(err.contains("--unit") && err.contains("North/N9"), "{err}");
+
+    let out = ok(&[
+        "user",
+        "move",
+        "ana",
+        "--unit",
+        "North/N2",
+        "--from",
+        "2026-02-10",
+    ]);
+    assert!(
+        out.contains("ana is in Huadong / North / N2 from 2026-02-10"),
+        "{out}"
+    );
+    assert!(out.contains("unit_credit is current"), "{out}");
+    // Today's unit: all of her quarter counts for N2.
+    assert_eq!(
+        (revenue("N1"), revenue("N2"), revenue("North")),
+        ("0".to_owned(), "137".to_owned(), "137".to_owned())
+    );
+    ok(&["settings", "set", "unit_credit=transaction_date"]);
+    // Her unit on each order's date: January in N1, from February 10 in N2.
+    assert_eq!(
+        (revenue("N1"), revenue("N2"), revenue("North")),
+        ("100".to_owned(), "37".to_owned(), "137".to_owned())
+    );
+    let by_month = ok(&[
+        "kpi",
+        "revenue",
+        "--period",
+        "2026-Q1",
+        "--scope",
+        "unit:North",
+        "--by",
+        "unit,month",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        by_month
+            .lines()
+            .any(|l| l.contains("N1") && l.contains("2026-01") && l.ends_with(",100")),
+        "{by_month}"
+    );
+    assert!(
+        by_month
+            .lines()
+            .any(|l| l.contains("N2") && l.contains("2026-02") && l.ends_with(",30")),
+        "{by_month}"
+    );
+    assert!(
+        !by_month
+            .lines()
+            .any(|l| l.contains("N1") && l.contains("2026-02") && l.ends_with(",30")),
+        "{by_month}"
+    );
+
+    // Back to N1 from March 1 by a people file.
+    let back = write(
+        "back.csv",
+        "login,name,role,unit,unit_from\nana,Ana Li,rep,North/N1,2026-03-01\n",
+    );
+    let out = ok(&["import", "people", &back]);
+    assert!(out.contains("1 updated"), "{out}");
+    assert_eq!(
+        (revenue("N1"), revenue("N2")),
+        ("107".to_owned(), "30".to_owned())
+    );
+    let history = ok(&["user", "history", "ana"]);
+    let lines: Vec<&str> = history.lines().collect();
+    assert_eq!(lines.len(), 4, "{history}");
+    assert!(
+        lines[1].starts_with("(always)     2026-02-09") && lines[1].ends_with("N1"),
+        "{history}"
+    );
+    assert!(
+        lines[2].starts_with("2026-02-10   2026-02-28") && lines[2].ends_with("N2"),
+        "{history}"
+    );
+    assert!(
+        lines[3].starts_with("2026-03-01   (today)") && lines[3].ends_with("N1"),
+        "{history}"
+    );
+    // A move dated before her last one is refused, naming it.
+    let err = fails(&[
+        "user",
+        "move",
+        "ana",
+        "--unit",
+        "North/N2",
+        "--from",
+        "2026-02-20",
+    ]);
+    assert!(err.contains("before the last one (2026-03-01)"), "{err}");
+    let err = fails(&["settings", "set", "unit_credit=sometimes"]);
+    assert!(
+        err.contains("unit_credit: 'sometimes' is not current"),
+        "{err}"
+    );
+    // The rollups kept on the way equal a rebuild.
+    ok(&["rollup", "rebuild"]);
+    assert_eq!(
+        (revenue("N1"), revenue("N2")),
+        ("107".to_owned(), "30".to_owned())
+    );
+}

@@ -131,6 +131,12 @@ fn fields(i18n: &I18n, values: &Map<String, Value>, stored: &OrgSettings) -> Vec
                         .map(|v| (v.to_owned(), i18n.t(&format!("setting-basis-{v}"))))
                         .to_vec(),
                 ),
+                SettingKey::UnitCredit => (
+                    "select",
+                    ["current", "transaction_date"]
+                        .map(|v| (v.to_owned(), i18n.t(&format!("setting-credit-{v}"))))
+                        .to_vec(),
+                ),
                 SettingKey::DefaultLanguage => (
                     "select",
                     Lang::ALL

@@ -187,6 +187,9 @@ struct UpdateUserForm {
     unit: i64,
     role: String,
     active: String,
+    /// The new unit's first day; empty: today.
+    #[serde(default)]
+    unit_from: String,
 }
 
 async fn user_update(
@@ -198,10 +201,28 @@ async fn user_update(
     if !user.principal.can_manage_users() {
         return Err(forbidden(&user.ctx.i18n()));
     }
+    let unit_from = match form.unit_from.trim() {
+        "" => state.today(),
+        text => match text.parse::<chrono::NaiveDate>() {
+            Ok(d) => d,
+            Err(_) => {
+                return users_page_with(
+                    &state,
+                    &user,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(user.ctx.i18n().t("users-unit-from-bad")),
+                    None,
+                )
+                .await;
+            }
+        },
+    };
     let changes = UserChanges {
         unit: Some(OrgUnitId::from_raw(form.unit)),
         role: form.role.parse().ok(),
         active: Some(form.active == "true"),
+        unit_from: Some(unit_from),
         ..UserChanges::default()
     };
     match users::update_user(
@@ -210,6 +231,7 @@ async fn user_update(
         Some(&user.principal),
         UserId::from_raw(id),
         changes,
+        state.today(),
     )
     .await
     {
@@ -416,6 +438,9 @@ struct UpdateUserBody {
     role: Option<String>,
     #[serde(default)]
     active: Option<bool>,
+    /// With a new unit: the first day in it (default: today).
+    #[serde(default)]
+    unit_from: Option<chrono::NaiveDate>,
 }
 
 /// Distinguishes a missing field (leave as is) from `null` (clear it).
@@ -456,6 +481,7 @@ async fn update_user(
         unit: body.unit.map(OrgUnitId::from_raw),
         role,
         active: body.active,
+        unit_from: body.unit_from,
     };
     let user = users::update_user(
         state.store(),
@@ -463,6 +489,7 @@ async fn update_user(
         Some(&caller.principal),
         id,
         changes,
+        state.today(),
     )
     .await?;
     Ok(Json(user.into()))
