@@ -615,6 +615,13 @@ impl Store {
             if goals > 0 {
                 return Err(StoreError::Conflict(format!("{} still has {goals} goal(s); delete them first", unit.name)));
             }
+            let past: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM unit_memberships WHERE org_unit_id = $1").bind(id.raw()).fetch_one(pool).await?;
+            if past > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{} was the unit of {past} people before they moved: their sales of that time may count for it (the unit_credit setting), so it stays; rename it or move it instead",
+                    unit.name
+                )));
+            }
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM org_units WHERE id = $1").bind(id.raw()).execute(&mut *tx).await?;
             crate::access::audit!(tx, actor, crate::AuditAction::Delete, "org_unit", id.raw().to_string(), Some(serde_json::json!({"name": unit.name, "parent": unit.parent.map(OrgUnitId::raw)})), None::<serde_json::Value>);

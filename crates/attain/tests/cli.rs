@@ -1738,6 +1738,9 @@ fn a_person_moved_mid_quarter_counts_for_the_team_the_setting_says() {
         err.contains("unit_credit: 'sometimes' is not current"),
         "{err}"
     );
+    // N2 has nobody today but keeps her February: it cannot be removed.
+    let err = fails(&["unit", "remove", "North/N2"]);
+    assert!(err.contains("was the unit of 1 people before they moved"), "{err}");
     // The rollups kept on the way equal a rebuild.
     ok(&["rollup", "rebuild"]);
     assert_eq!(
