@@ -64,7 +64,9 @@ pub use pay::{
     Statement, TraceLine,
 };
 pub use people::{NewUnit, PeopleCounts, PeoplePlan, PersonDetails, PersonRef, PersonRow, UnitRef};
-pub use records::{FieldValue, Record, RecordFilter, record_entities};
+pub use records::{
+    FieldKind, FieldValue, Record, RecordFields, RecordFilter, record_entities, record_fields,
+};
 pub use sales::{CustomerFilter, DealFilter, OrderFilter, Paged};
 pub use snapshot::{AuditScope, ImportAudit};
 pub use uploads::Upload;

@@ -391,6 +391,56 @@ pub fn record_entities() -> impl Iterator<Item = (&'static str, bool)> {
     SPECS.iter().map(|s| (s.entity, s.has_id))
 }
 
+/// The type of a record's field on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A whole number or a reference ID.
+    Int,
+    /// Text.
+    Text,
+    /// A calendar date.
+    Date,
+    /// An instant.
+    Time,
+    /// Yes or no.
+    Bool,
+    /// An exact amount with its currency.
+    Money,
+}
+
+fn kind_of(kind: &Kind) -> FieldKind {
+    match kind {
+        Kind::Int => FieldKind::Int,
+        Kind::Text => FieldKind::Text,
+        Kind::Date => FieldKind::Date,
+        Kind::Time => FieldKind::Time,
+        Kind::Bool => FieldKind::Bool,
+        Kind::Money => FieldKind::Money,
+    }
+}
+
+/// An entity's fields in the order a record has them, and the fields it
+/// can be filtered by, with their types (for the API's description of it).
+pub fn record_fields(entity: &str) -> Option<RecordFields> {
+    let s = SPECS.iter().find(|s| s.entity == entity)?;
+    Some(RecordFields {
+        fields: s.cols.iter().map(|c| (c.name, kind_of(&c.kind))).collect(),
+        filters: s.filters.iter().map(|(n, _, k)| (*n, kind_of(k))).collect(),
+        dated: s.date.is_some(),
+    })
+}
+
+/// What [`record_fields`] says of an entity.
+#[derive(Debug, Clone)]
+pub struct RecordFields {
+    /// Every field of a record, in order.
+    pub fields: Vec<(&'static str, FieldKind)>,
+    /// The fields a list can be filtered by.
+    pub filters: Vec<(&'static str, FieldKind)>,
+    /// Whether a list takes `from` and `to` (its main date).
+    pub dated: bool,
+}
+
 /// Filters for [`Store::records_visible`]: equality on the entity's filter
 /// fields, and a date range on its main date.
 #[derive(Debug, Clone, Default)]

@@ -240,6 +240,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
+    let (api, doc) = api_routes();
     Router::new()
         .merge(goals::home::routes())
         .merge(account::pages::routes())
@@ -255,7 +256,8 @@ pub fn router(state: AppState) -> Router {
         .merge(kpi::page::routes())
         .merge(goals::page::routes())
         .merge(pay::page::routes())
-        .nest("/api/v1", api_routes())
+        .merge(account::api_docs::routes(&doc))
+        .nest("/api/v1", api)
         .route("/api", get(http::api::not_found))
         .route("/api/{*rest}", get(http::api::not_found).fallback(http::api::not_found))
         .route("/healthz", get(http::api::healthz))
@@ -305,9 +307,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The whole API under `/api/v1`: the instance's own endpoints and every
-/// capability's; JSON errors for what matches nothing.
-fn api_routes() -> Router<AppState> {
-    Router::new()
+/// capability's, with its OpenAPI document (which lists every route the
+/// router has: both come from the same registrations); JSON errors for
+/// what matches nothing.
+pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, doc) = utoipa_axum::router::OpenApiRouter::with_openapi(http::openapi::base())
         .merge(http::api::routes())
         .merge(account::api::routes())
         .merge(admin::users::api_routes())
@@ -320,8 +324,14 @@ fn api_routes() -> Router<AppState> {
         .merge(org::units::routes())
         .merge(goals::api::routes())
         .merge(pay::api::routes())
+        .merge(http::openapi::routes())
+        .split_for_parts();
+    let doc = http::openapi::finish(doc);
+    let router = router
+        .route("/openapi.json", http::openapi::document_route(&doc))
         .fallback(http::api::not_found)
-        .method_not_allowed_fallback(http::api::method_not_allowed)
+        .method_not_allowed_fallback(http::api::method_not_allowed);
+    (router, doc)
 }
 
 async fn app_css() -> impl IntoResponse {

@@ -1740,7 +1740,10 @@ fn a_person_moved_mid_quarter_counts_for_the_team_the_setting_says() {
     );
     // N2 has nobody today but keeps her February: it cannot be removed.
     let err = fails(&["unit", "remove", "North/N2"]);
-    assert!(err.contains("was the unit of 1 people before they moved"), "{err}");
+    assert!(
+        err.contains("was the unit of 1 people before they moved"),
+        "{err}"
+    );
     // The rollups kept on the way equal a rebuild.
     ok(&["rollup", "rebuild"]);
     assert_eq!(

@@ -2,24 +2,26 @@
 
 use attain_app::auth;
 use attain_store::Actor;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::http::api::UserDto;
 use crate::http::context::ApiUser;
+use crate::http::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/tokens", get(list_tokens).post(create_token))
-        .route("/tokens/{id}", delete(revoke_token))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Me {
     #[serde(flatten)]
     user: UserDto,
@@ -28,6 +30,9 @@ struct Me {
     can_read_audit_log: bool,
 }
 
+/// Who is calling, how, and what he may manage.
+#[utoipa::path(get, path = "/me", tag = "account",
+    responses((status = 200, body = Me), (status = "4XX", body = ErrorBody)))]
 async fn me(State(state): State<AppState>, caller: ApiUser) -> Result<Json<Me>, ApiError> {
     let user = state.store().user(caller.principal.user).await?;
     Ok(Json(Me {
@@ -41,7 +46,7 @@ async fn me(State(state): State<AppState>, caller: ApiUser) -> Result<Json<Me>, 
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TokenDto {
     id: i64,
     name: String,
@@ -51,6 +56,9 @@ struct TokenDto {
     expires_at: Option<String>,
 }
 
+/// The caller's API tokens (never the tokens themselves).
+#[utoipa::path(get, path = "/tokens", tag = "account",
+    responses((status = 200, body = Vec<TokenDto>), (status = "4XX", body = ErrorBody)))]
 async fn list_tokens(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -71,7 +79,7 @@ async fn list_tokens(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewTokenBody {
     name: String,
@@ -80,7 +88,7 @@ struct NewTokenBody {
     expires: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct NewTokenDto {
     id: i64,
     name: String,
@@ -88,6 +96,9 @@ struct NewTokenDto {
     token: String,
 }
 
+/// Creates an API token for the caller; the token is in this answer only.
+#[utoipa::path(post, path = "/tokens", tag = "account", request_body = NewTokenBody,
+    responses((status = 201, body = NewTokenDto), (status = "4XX", body = ErrorBody)))]
 async fn create_token(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -121,6 +132,10 @@ async fn create_token(
     ))
 }
 
+/// Revokes one of the caller's tokens (an administrator: anyone's).
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "account",
+    params(("id" = i64, Path, description = "The token's ID")),
+    responses((status = 204, description = "Revoked"), (status = "4XX", body = ErrorBody)))]
 async fn revoke_token(
     State(state): State<AppState>,
     caller: ApiUser,

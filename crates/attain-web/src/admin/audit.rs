@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::http::context::{ApiUser, SignedIn};
+use crate::http::error::ErrorBody;
 use crate::http::error::{OrPage, render};
 use crate::http::i18n::I18n;
 use crate::http::layout::{Nav, forbidden};
@@ -19,8 +20,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/audit", get(audit))
 }
 
-pub(crate) fn api_routes() -> Router<AppState> {
-    Router::new().route("/audit", get(api_audit))
+pub(crate) fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(api_audit))
 }
 
 struct AuditRow {
@@ -80,7 +81,7 @@ struct AuditPage {
     older: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 struct AuditQuery {
     #[serde(default)]
     entity: String,
@@ -172,7 +173,7 @@ async fn audit(
 
 /// The audit log pages backwards by `before` (an entry ID); an `offset`
 /// or any other parameter is a 400 naming it, never ignored.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 struct ApiAuditQuery {
     #[serde(default)]
@@ -183,7 +184,7 @@ struct ApiAuditQuery {
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AuditDto {
     id: i64,
     at: String,
@@ -212,6 +213,7 @@ impl From<AuditEntry> for AuditDto {
     }
 }
 
+#[utoipa::path(get, path = "/audit", tag = "audit", params(ApiAuditQuery), responses((status = 200, body = Vec<Object>, description = "Audit entries, newest first"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn api_audit(
     State(state): State<AppState>,
     caller: ApiUser,

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::http::context::{ApiUser, SignedIn};
 use attain_app::AppError;
 
+use crate::http::error::ErrorBody;
 use crate::http::error::{OrPage, app_error_page, explain, render};
 use crate::http::i18n::{I18n, Lang};
 use crate::http::layout::{Nav, forbidden};
@@ -25,8 +26,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route("/admin/settings", get(page).post(save))
 }
 
-pub(crate) fn api_routes() -> Router<AppState> {
-    Router::new().route("/settings", get(read).put(change))
+pub(crate) fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(read, change))
 }
 
 /// Time zones offered first on the page (any IANA zone may be typed).
@@ -338,6 +339,7 @@ async fn save(
     Ok((status, render(&page.i18n, &page)).into_response())
 }
 
+#[utoipa::path(get, path = "/settings", tag = "settings", operation_id = "read_settings", responses((status = 200, body = Object, description = "Every setting by its key, as text"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn read(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Value>, ApiError> {
     Ok(Json(Value::Object(values_of(
         &state.store().settings().await?,
@@ -357,6 +359,7 @@ fn change_json(done: &SettingsChange) -> Value {
     })
 }
 
+#[utoipa::path(put, path = "/settings", tag = "settings", operation_id = "change_settings", request_body = Object, responses((status = 200, body = Object, description = "The settings before and after, and the goals whose period key changed"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn change(
     State(state): State<AppState>,
     user: ApiUser,

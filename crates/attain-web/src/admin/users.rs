@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::api::UserDto;
 use crate::http::context::{ApiUser, SignedIn};
+use crate::http::error::ErrorBody;
 use crate::http::error::{OrPage, render};
 use crate::http::i18n::I18n;
 use crate::http::layout::{Nav, NoticeQuery, forbidden, notice_for, role_key};
@@ -25,10 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/password", post(user_reset_password))
 }
 
-pub(crate) fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list_users).post(create_user))
-        .route("/users/{id}", get(get_user).put(update_user))
+pub(crate) fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_users, create_user))
+        .routes(utoipa_axum::routes!(get_user, update_user))
 }
 
 struct UserRow {
@@ -109,7 +110,7 @@ async fn users_page(
     users_page_with(&state, &user, StatusCode::OK, notice, None, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 struct NewUserForm {
     login: String,
     display_name: String,
@@ -182,7 +183,7 @@ async fn user_create(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 struct UpdateUserForm {
     unit: i64,
     role: String,
@@ -286,7 +287,7 @@ async fn user_reset_password(
     users_page_with(&state, &user, StatusCode::OK, notice, None, secret).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Page<T> {
     items: Vec<T>,
     total: usize,
@@ -294,7 +295,7 @@ struct Page<T> {
     limit: i64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 struct Paging {
     #[serde(default)]
     offset: Option<i64>,
@@ -304,6 +305,7 @@ struct Paging {
     role: Option<String>,
 }
 
+#[utoipa::path(get, path = "/users", tag = "users", params(Paging), responses((status = 200, body = Page<UserDto>), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn list_users(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -346,6 +348,7 @@ fn parse_user_id(text: &str) -> Result<UserId, ApiError> {
     })
 }
 
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path, description = "The user's ID")), responses((status = 200, body = UserDto), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn get_user(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -359,7 +362,7 @@ async fn get_user(
     Ok(Json(user.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 struct NewUserBody {
     login: String,
@@ -372,7 +375,7 @@ struct NewUserBody {
     password: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Created {
     user: UserDto,
     /// Present when no password was given: shown once, to hand over.
@@ -384,6 +387,7 @@ fn field_error(field: &str, value: &str, message: String) -> ApiError {
         .with_details(serde_json::json!({"field": field, "value": value}))
 }
 
+#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUserBody, responses((status = 201, body = Created), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn create_user(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -425,7 +429,7 @@ async fn create_user(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 struct UpdateUserBody {
     #[serde(default)]
@@ -453,6 +457,7 @@ mod double_option {
     }
 }
 
+#[utoipa::path(put, path = "/users/{id}", tag = "users", params(("id" = i64, Path, description = "The user's ID")), request_body = UpdateUserBody, responses((status = 200, body = UserDto), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn update_user(
     State(state): State<AppState>,
     caller: ApiUser,

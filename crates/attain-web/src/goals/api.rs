@@ -11,22 +11,23 @@ use attain_store::GoalFilter;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use axum::Json;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::context::{ApiUser, Org};
+use crate::http::error::ErrorBody;
 use crate::http::i18n::I18n;
 use crate::{ApiError, AppState};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/goals", get(list).post(create))
-        .route("/goals/{id}", get(show).put(revise).delete(remove))
-        .route("/goals/{id}/split", post(split))
-        .route("/goals/{id}/checkins", post(check_in))
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(show, revise, remove))
+        .routes(utoipa_axum::routes!(split))
+        .routes(utoipa_axum::routes!(check_in))
 }
 
 fn id_of(raw: &str) -> Result<GoalId, ApiError> {
@@ -135,7 +136,7 @@ fn smart_json(i18n: &I18n, checks: &[SmartCheck], value: &dyn Fn(Decimal) -> Str
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct ListParams {
     period: Option<String>,
     metric: Option<String>,
@@ -145,6 +146,7 @@ pub(crate) struct ListParams {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/goals", tag = "goals", operation_id = "list_goals", params(ListParams), responses((status = 200, body = Object, description = "Goals with actual, attainment, pace and status"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn list(
     State(state): State<AppState>,
     user: ApiUser,
@@ -199,6 +201,7 @@ async fn list(
     })))
 }
 
+#[utoipa::path(get, path = "/goals/{id}", tag = "goals", operation_id = "show_goal", params(("id" = i64, Path, description = "The goal's ID")), responses((status = 200, body = Object, description = "One goal with its SMART check, parts, revisions and check-ins"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn show(
     State(state): State<AppState>,
     user: ApiUser,
@@ -254,7 +257,7 @@ async fn show(
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct NewGoalBody {
     metric: String,
     #[serde(default)]
@@ -273,6 +276,7 @@ fn target_of(value: &Value) -> Result<Decimal, ApiError> {
     ApiError::number("target", value)
 }
 
+#[utoipa::path(post, path = "/goals", tag = "goals", operation_id = "create_goal", request_body = NewGoalBody, responses((status = 201, body = Object, description = "The goal set"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn create(
     State(state): State<AppState>,
     user: ApiUser,
@@ -306,13 +310,14 @@ async fn create(
     Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct ReviseBody {
     target: Value,
     #[serde(default)]
     reason: String,
 }
 
+#[utoipa::path(put, path = "/goals/{id}", tag = "goals", operation_id = "revise_goal", params(("id" = i64, Path, description = "The goal's ID")), request_body = ReviseBody, responses((status = 200, body = Object, description = "The goal revised"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn revise(
     State(state): State<AppState>,
     user: ApiUser,
@@ -333,6 +338,7 @@ async fn revise(
     Ok(Json(json!({"id": id.raw(), "goals_changed": changed})))
 }
 
+#[utoipa::path(delete, path = "/goals/{id}", tag = "goals", operation_id = "remove_goal", params(("id" = i64, Path, description = "The goal's ID")), responses((status = 204, description = "Removed with its parts"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn remove(
     State(state): State<AppState>,
     user: ApiUser,
@@ -345,7 +351,7 @@ async fn remove(
     Ok(Json(json!({"deleted": deleted})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct SplitBody {
     into: String,
     #[serde(default)]
@@ -403,6 +409,7 @@ pub(crate) fn method_of(
     }
 }
 
+#[utoipa::path(post, path = "/goals/{id}/split", tag = "goals", operation_id = "split_goal", params(("id" = i64, Path, description = "The goal's ID")), request_body = SplitBody, responses((status = 201, body = Object, description = "The parts made"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn split(
     State(state): State<AppState>,
     user: ApiUser,
@@ -448,13 +455,14 @@ async fn split(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct CheckinBody {
     confidence: i64,
     #[serde(default)]
     comment: String,
 }
 
+#[utoipa::path(post, path = "/goals/{id}/checkins", tag = "goals", operation_id = "check_in_goal", params(("id" = i64, Path, description = "The goal's ID")), request_body = CheckinBody, responses((status = 201, body = Object, description = "The check-in"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn check_in(
     State(state): State<AppState>,
     user: ApiUser,

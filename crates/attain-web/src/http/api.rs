@@ -3,21 +3,23 @@
 
 use attain_core::Period;
 use attain_store::User;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::http::context::ApiUser;
+use crate::http::error::ErrorBody;
 use crate::{ApiError, AppState};
 
 /// The API's own routes: the instance's status and its periods.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/status", get(status))
-        .route("/periods/{period}", get(period))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(period))
 }
 
 /// `/api/…` paths that match nothing.
@@ -60,7 +62,7 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Status {
     version: &'static str,
     backend: &'static str,
@@ -69,6 +71,9 @@ struct Status {
     fiscal_year_starts_in_month: u32,
 }
 
+/// The instance: version, database, company, base currency and fiscal year.
+#[utoipa::path(get, path = "/status", tag = "instance",
+    responses((status = 200, body = Status), (status = "4XX", body = ErrorBody)))]
 async fn status(State(state): State<AppState>, _: ApiUser) -> Result<Json<Status>, ApiError> {
     let settings = state.store().settings().await?;
     Ok(Json(Status {
@@ -81,7 +86,7 @@ async fn status(State(state): State<AppState>, _: ApiUser) -> Result<Json<Status
 }
 
 /// A period as the API shows it: dates are ISO, `end` is inclusive.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PeriodDto {
     period: String,
     start: String,
@@ -100,7 +105,7 @@ impl From<&Period> for PeriodDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PeriodDetail {
     #[serde(flatten)]
     period: PeriodDto,
@@ -110,6 +115,9 @@ struct PeriodDetail {
 }
 
 /// Resolves a period in the organisation's fiscal calendar.
+#[utoipa::path(get, path = "/periods/{period}", tag = "instance",
+    params(("period" = String, Path, description = "FY2026, FY2026-Q3, 2026-07, 2026-W14, 2026-07-14 or 2026-01-01..2026-03-31")),
+    responses((status = 200, body = PeriodDetail), (status = "4XX", body = ErrorBody)))]
 async fn period(
     State(state): State<AppState>,
     _: ApiUser,
@@ -133,7 +141,7 @@ async fn period(
 }
 
 /// A user as the API shows it (to himself and to administrators).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct UserDto {
     id: i64,
     login: String,

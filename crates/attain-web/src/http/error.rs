@@ -21,20 +21,21 @@ pub(crate) const MAX_PAGE: i64 = 1_000;
 /// `code` is a stable machine-readable key (`not_found`, `bad_request`,
 /// `unauthorized`, `forbidden`, …); `message` is for people; `details`
 /// carries structured context (the field, the value) when there is any.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
 }
 
-/// Inside [`ErrorBody`].
-#[derive(Debug, Serialize)]
+/// What went wrong: a stable code, a message for people, and the field or value concerned.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable key.
     pub code: &'static str,
     /// Human-readable explanation.
     pub message: String,
     /// Structured context, or `null`.
+    #[schema(value_type = Option<Object>)]
     pub details: serde_json::Value,
 }
 

@@ -6,3 +6,4 @@ pub(crate) mod context;
 pub(crate) mod error;
 pub mod i18n;
 pub(crate) mod layout;
+pub(crate) mod openapi;

@@ -5,23 +5,25 @@ use attain_core::Visibility;
 use attain_core::kpi::{CATALOGUE, Expr};
 use attain_kpi::{Dim, KpiAnswer, KpiQuery, Scope};
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+
+use axum::Json;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::context::{ApiUser, Org};
+use crate::http::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/kpi", get(kpi))
-        .route("/kpi/metrics", get(metrics))
-        .route("/kpi/custom", get(list_custom).post(save_custom))
-        .route("/kpi/custom/{key}", axum::routing::delete(delete_custom))
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(kpi))
+        .routes(utoipa_axum::routes!(metrics))
+        .routes(utoipa_axum::routes!(list_custom, save_custom))
+        .routes(utoipa_axum::routes!(delete_custom))
 }
 
+#[utoipa::path(get, path = "/kpi/custom", tag = "kpi", responses((status = 200, body = Vec<Object>, description = "Custom metrics"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn list_custom(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -35,7 +37,7 @@ async fn list_custom(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct CustomBody {
     key: String,
     formula: String,
@@ -51,6 +53,7 @@ fn ratio() -> String {
     "ratio".into()
 }
 
+#[utoipa::path(post, path = "/kpi/custom", tag = "kpi", request_body = CustomBody, responses((status = 200, body = Object, description = "The custom metric saved"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn save_custom(
     State(state): State<AppState>,
     user: ApiUser,
@@ -73,6 +76,7 @@ async fn save_custom(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(delete, path = "/kpi/custom/{key}", tag = "kpi", params(("key" = String, Path, description = "The custom metric's key")), responses((status = 204, description = "Removed"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn delete_custom(
     State(state): State<AppState>,
     user: ApiUser,
@@ -88,6 +92,7 @@ async fn delete_custom(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(get, path = "/kpi/metrics", tag = "kpi", responses((status = 200, body = Vec<Object>, description = "The metric catalogue with units and definitions"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn metrics(_user: ApiUser) -> Json<Value> {
     Json(Value::Array(
         CATALOGUE
@@ -105,7 +110,7 @@ async fn metrics(_user: ApiUser) -> Json<Value> {
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct KpiParams {
     metric: Option<String>,
     formula: Option<String>,
@@ -160,6 +165,7 @@ pub(crate) fn answer_json(answer: &KpiAnswer) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/kpi", tag = "kpi", params(KpiParams), responses((status = 200, body = Object, description = "The answer: metric, scope, period, unit and rows of exact decimal values"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn kpi(
     State(state): State<AppState>,
     user: ApiUser,

@@ -6,22 +6,24 @@ use attain_store::NewOrgUnit;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
-use axum::{Json, Router};
+
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use attain_app::goals::By;
 
 use crate::http::context::ApiUser;
+use crate::http::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/units", get(list).post(create))
-        .route("/units/{id}", put(update).delete(remove))
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(update, remove))
 }
 
+#[utoipa::path(get, path = "/units", tag = "units", operation_id = "list_units", responses((status = 200, body = Vec<Object>, description = "The org units the caller may see"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn list(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value>, ApiError> {
     let tree = state.store().org_tree().await?;
     let root = match user.principal.visibility() {
@@ -42,7 +44,7 @@ async fn list(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct NewUnitBody {
     parent: i64,
     name: String,
@@ -54,6 +56,7 @@ fn team() -> String {
     "team".into()
 }
 
+#[utoipa::path(post, path = "/units", tag = "units", operation_id = "create_unit", request_body = NewUnitBody, responses((status = 201, body = Object, description = "The unit created"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn create(
     State(state): State<AppState>,
     user: ApiUser,
@@ -77,12 +80,13 @@ async fn create(
     Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct UnitChangesBody {
     name: Option<String>,
     parent: Option<i64>,
 }
 
+#[utoipa::path(put, path = "/units/{id}", tag = "units", operation_id = "update_unit", params(("id" = i64, Path, description = "The unit's ID")), request_body = UnitChangesBody, responses((status = 200, body = Object, description = "The unit as it is now"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn update(
     State(state): State<AppState>,
     user: ApiUser,
@@ -100,6 +104,7 @@ async fn update(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(delete, path = "/units/{id}", tag = "units", operation_id = "remove_unit", params(("id" = i64, Path, description = "The unit's ID")), responses((status = 204, description = "Removed"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn remove(
     State(state): State<AppState>,
     user: ApiUser,

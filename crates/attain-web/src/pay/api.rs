@@ -13,36 +13,31 @@ use attain_store::{Plan, RunStatus, Statement};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use axum::Json;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::context::{ApiUser, Org};
+use crate::http::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/plans", get(plans).post(create_plan))
-        .route(
-            "/plans/{id}",
-            get(plan).put(update_plan).delete(delete_plan),
-        )
-        .route("/plans/{id}/assignments", post(assign))
-        .route("/payout-runs", get(runs).post(create_run))
-        .route("/payout-runs/{id}", get(run))
-        .route("/payout-runs/{id}/recalculate", post(recalculate))
-        .route("/payout-runs/{id}/approve", post(approve))
-        .route("/payout-runs/{id}/lock", post(lock))
-        .route("/payout-runs/{id}/payroll.csv", get(payroll))
-        .route("/statements", get(statements))
-        .route("/statements/{id}", get(statement))
-        .route("/plan-rates", get(plan_rates))
-        .route(
-            "/plan-rates/{currency}/{year}",
-            axum::routing::put(set_plan_rate).delete(remove_plan_rate),
-        )
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(plans, create_plan))
+        .routes(utoipa_axum::routes!(plan, update_plan, delete_plan))
+        .routes(utoipa_axum::routes!(assign))
+        .routes(utoipa_axum::routes!(runs, create_run))
+        .routes(utoipa_axum::routes!(run))
+        .routes(utoipa_axum::routes!(recalculate))
+        .routes(utoipa_axum::routes!(approve))
+        .routes(utoipa_axum::routes!(lock))
+        .routes(utoipa_axum::routes!(payroll))
+        .routes(utoipa_axum::routes!(statements))
+        .routes(utoipa_axum::routes!(statement))
+        .routes(utoipa_axum::routes!(plan_rates))
+        .routes(utoipa_axum::routes!(set_plan_rate, remove_plan_rate))
 }
 
 fn plan_rates_json(engine: &Engine<'_>) -> Value {
@@ -57,6 +52,7 @@ fn plan_rates_json(engine: &Engine<'_>) -> Value {
 }
 
 /// The fixed plan rates goals and pay convert other currencies at.
+#[utoipa::path(get, path = "/plan-rates", tag = "pay", responses((status = 200, body = Object, description = "The fixed plan rates per currency and fiscal year"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn plan_rates(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -85,11 +81,12 @@ fn currency_year(currency: &str, year: &str) -> Result<(attain_core::Currency, i
     Ok((c, y))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct PlanRateBody {
     rate: Value,
 }
 
+#[utoipa::path(put, path = "/plan-rates/{currency}/{year}", tag = "pay", params(("currency" = String, Path, description = "ISO 4217 code"), ("year" = String, Path, description = "A fiscal year such as FY2026")), request_body = PlanRateBody, responses((status = 200, body = Object, description = "The plan rates now"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn set_plan_rate(
     State(state): State<AppState>,
     user: ApiUser,
@@ -113,6 +110,7 @@ async fn set_plan_rate(
     Ok(Json(plan_rates_json(&Engine::over(state.store(), org))))
 }
 
+#[utoipa::path(delete, path = "/plan-rates/{currency}/{year}", tag = "pay", params(("currency" = String, Path, description = "ISO 4217 code"), ("year" = String, Path, description = "A fiscal year such as FY2026")), responses((status = 200, body = Object, description = "The plan rates now"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn remove_plan_rate(
     State(state): State<AppState>,
     user: ApiUser,
@@ -166,11 +164,13 @@ pub(crate) fn statement_json(s: &Statement) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/plans", tag = "pay", responses((status = 200, body = Vec<Object>, description = "Commission plans"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn plans(State(state): State<AppState>, _user: ApiUser) -> Result<Json<Value>, ApiError> {
     let plans = state.store().plans().await?;
     Ok(Json(Value::Array(plans.iter().map(plan_json).collect())))
 }
 
+#[utoipa::path(get, path = "/plans/{id}", tag = "pay", params(("id" = i64, Path, description = "The plan's ID")), responses((status = 200, body = Object, description = "One plan with its tiers and assignments"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn plan(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -180,13 +180,13 @@ async fn plan(
     Ok(Json(plan_json(&plan)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct TierBody {
     from_percent: Value,
     rate_percent: Value,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct PlanBody {
     name: String,
     #[serde(default = "revenue")]
@@ -228,6 +228,7 @@ fn spec_of(body: PlanBody) -> Result<PlanSpec, ApiError> {
     })
 }
 
+#[utoipa::path(post, path = "/plans", tag = "pay", request_body = PlanBody, responses((status = 201, body = Object, description = "The plan"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn create_plan(
     State(state): State<AppState>,
     user: ApiUser,
@@ -239,6 +240,7 @@ async fn create_plan(
     Ok((StatusCode::CREATED, Json(json!({"id": id.raw()}))).into_response())
 }
 
+#[utoipa::path(put, path = "/plans/{id}", tag = "pay", params(("id" = i64, Path, description = "The plan's ID")), request_body = PlanBody, responses((status = 200, body = Object, description = "The plan"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn update_plan(
     State(state): State<AppState>,
     user: ApiUser,
@@ -258,6 +260,7 @@ async fn update_plan(
     Ok(Json(plan_json(&state.store().plan(plan_id).await?)))
 }
 
+#[utoipa::path(delete, path = "/plans/{id}", tag = "pay", params(("id" = i64, Path, description = "The plan's ID")), responses((status = 204, description = "Removed"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn delete_plan(
     State(state): State<AppState>,
     user: ApiUser,
@@ -272,7 +275,7 @@ async fn delete_plan(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct AssignBody {
     users: Vec<i64>,
     from: String,
@@ -280,6 +283,7 @@ pub(crate) struct AssignBody {
     to: Option<String>,
 }
 
+#[utoipa::path(post, path = "/plans/{id}/assignments", tag = "pay", params(("id" = i64, Path, description = "The plan's ID")), request_body = AssignBody, responses((status = 201, body = Object, description = "The assignments made"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn assign(
     State(state): State<AppState>,
     user: ApiUser,
@@ -329,6 +333,7 @@ pub(crate) fn run_json(r: &attain_store::PayoutRun, currency: attain_core::Curre
     })
 }
 
+#[utoipa::path(get, path = "/payout-runs", tag = "pay", responses((status = 200, body = Vec<Object>, description = "Payout runs"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn runs(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value>, ApiError> {
     ops_only(&user)?;
     let currency = state.store().settings().await?.base_currency;
@@ -338,6 +343,7 @@ async fn runs(State(state): State<AppState>, user: ApiUser) -> Result<Json<Value
     )))
 }
 
+#[utoipa::path(get, path = "/payout-runs/{id}", tag = "pay", params(("id" = i64, Path, description = "The run's ID")), responses((status = 200, body = Object, description = "One run with its statements"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn run(
     State(state): State<AppState>,
     user: ApiUser,
@@ -351,11 +357,12 @@ async fn run(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct RunBody {
     period: String,
 }
 
+#[utoipa::path(post, path = "/payout-runs", tag = "pay", request_body = RunBody, responses((status = 201, body = Object, description = "The draft run calculated"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn create_run(
     State(state): State<AppState>,
     user: ApiUser,
@@ -378,6 +385,7 @@ async fn create_run(
         .into_response())
 }
 
+#[utoipa::path(post, path = "/payout-runs/{id}/recalculate", tag = "pay", params(("id" = i64, Path, description = "The run's ID")), responses((status = 200, body = Object, description = "The draft run recalculated"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn recalculate(
     State(state): State<AppState>,
     user: ApiUser,
@@ -412,6 +420,7 @@ async fn advance(
     )))
 }
 
+#[utoipa::path(post, path = "/payout-runs/{id}/approve", tag = "pay", params(("id" = i64, Path, description = "The run's ID")), responses((status = 200, body = Object, description = "The run, approved"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn approve(
     State(state): State<AppState>,
     user: ApiUser,
@@ -420,6 +429,7 @@ async fn approve(
     advance(&state, &user, &raw, RunStatus::Approved).await
 }
 
+#[utoipa::path(post, path = "/payout-runs/{id}/lock", tag = "pay", params(("id" = i64, Path, description = "The run's ID")), responses((status = 200, body = Object, description = "The run, locked"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn lock(
     State(state): State<AppState>,
     user: ApiUser,
@@ -428,6 +438,7 @@ async fn lock(
     advance(&state, &user, &raw, RunStatus::Locked).await
 }
 
+#[utoipa::path(get, path = "/payout-runs/{id}/payroll.csv", tag = "pay", params(("id" = i64, Path, description = "The run's ID")), responses((status = 200, content_type = "text/csv", body = String, description = "A locked run's payroll"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn payroll(
     State(state): State<AppState>,
     user: ApiUser,
@@ -441,7 +452,7 @@ async fn payroll(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 pub(crate) struct StatementParams {
     run: Option<String>,
     user: Option<String>,
@@ -449,6 +460,7 @@ pub(crate) struct StatementParams {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/statements", tag = "pay", params(StatementParams), responses((status = 200, body = Object, description = "Statements the caller may see"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn statements(
     State(state): State<AppState>,
     user: ApiUser,
@@ -468,6 +480,7 @@ async fn statements(
     })))
 }
 
+#[utoipa::path(get, path = "/statements/{id}", tag = "pay", params(("id" = i64, Path, description = "The statement's ID")), responses((status = 200, body = Object, description = "One statement with its calculation, line by line"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn statement(
     State(state): State<AppState>,
     user: ApiUser,

@@ -5,26 +5,27 @@ use attain_core::sales::{Customer, Deal, Order};
 use attain_core::{CustomerId, DealId, Money, OrderId, UserId};
 use attain_store::{CustomerFilter, DealFilter, OrderFilter, Paged};
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+
+use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::http::context::ApiUser;
+use crate::http::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/deals", get(list_deals))
-        .route("/deals/{id}", get(get_deal))
-        .route("/customers", get(list_customers))
-        .route("/customers/{id}", get(get_customer))
-        .route("/orders", get(list_orders))
-        .route("/orders/{id}", get(get_order))
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list_deals))
+        .routes(utoipa_axum::routes!(get_deal))
+        .routes(utoipa_axum::routes!(list_customers))
+        .routes(utoipa_axum::routes!(get_customer))
+        .routes(utoipa_axum::routes!(list_orders))
+        .routes(utoipa_axum::routes!(get_order))
 }
 
 /// Money on the wire: an exact decimal string plus the currency code.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct MoneyDto {
     amount: String,
     currency: &'static str,
@@ -39,7 +40,7 @@ impl From<&Money> for MoneyDto {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PageDto<T> {
     items: Vec<T>,
     total: i64,
@@ -84,7 +85,7 @@ fn paging(offset: Option<i64>, limit: Option<i64>) -> Result<(i64, i64), ApiErro
     ApiError::paging(offset, limit, 100, crate::http::error::MAX_PAGE)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DealDto {
     id: i64,
     name: String,
@@ -127,7 +128,7 @@ impl From<&Deal> for DealDto {
 
 /// A parameter this list does not know is a 400 naming it, never ignored
 /// (a filter that is silently dropped answers a different question).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 struct DealQuery {
     status: Option<String>,
@@ -144,6 +145,7 @@ struct DealQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/deals", tag = "sales", params(DealQuery), responses((status = 200, body = PageDto<DealDto>), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn list_deals(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -164,13 +166,13 @@ async fn list_deals(
     Ok(Json(page(found, offset, limit)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct StageDto {
     stage: String,
     entered_on: NaiveDate,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DealDetail {
     #[serde(flatten)]
     deal: DealDto,
@@ -184,6 +186,7 @@ fn parse_id<T: std::str::FromStr<Err = attain_core::ids::IdParseError>>(
         .map_err(|e: attain_core::ids::IdParseError| bad("id", text, e.to_string()))
 }
 
+#[utoipa::path(get, path = "/deals/{id}", tag = "sales", params(("id" = i64, Path, description = "The deal's ID")), responses((status = 200, body = DealDetail), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn get_deal(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -205,7 +208,7 @@ async fn get_deal(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CustomerDto {
     id: i64,
     name: String,
@@ -240,7 +243,7 @@ impl From<&Customer> for CustomerDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 struct CustomerQuery {
     #[serde(alias = "owner_id")]
@@ -251,6 +254,7 @@ struct CustomerQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/customers", tag = "sales", params(CustomerQuery), responses((status = 200, body = PageDto<CustomerDto>), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn list_customers(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -269,6 +273,7 @@ async fn list_customers(
     Ok(Json(page(found, offset, limit)))
 }
 
+#[utoipa::path(get, path = "/customers/{id}", tag = "sales", params(("id" = i64, Path, description = "The customer's ID")), responses((status = 200, body = CustomerDto), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn get_customer(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -282,7 +287,7 @@ async fn get_customer(
     Ok(Json(CustomerDto::from(&customer)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct OrderDto {
     id: i64,
     number: String,
@@ -315,7 +320,7 @@ impl From<&Order> for OrderDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 struct OrderQuery {
     #[serde(alias = "owner_id")]
@@ -328,6 +333,7 @@ struct OrderQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/orders", tag = "sales", params(OrderQuery), responses((status = 200, body = PageDto<OrderDto>), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn list_orders(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -347,7 +353,7 @@ async fn list_orders(
     Ok(Json(page(found, offset, limit)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct LineDto {
     /// `null` for a line without a product (an imported order total).
     product: Option<i64>,
@@ -357,14 +363,14 @@ struct LineDto {
     cost: MoneyDto,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PaymentDto {
     received_on: NaiveDate,
     amount: MoneyDto,
     method: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct OrderDetail {
     #[serde(flatten)]
     order: OrderDto,
@@ -372,6 +378,7 @@ struct OrderDetail {
     payments: Vec<PaymentDto>,
 }
 
+#[utoipa::path(get, path = "/orders/{id}", tag = "sales", params(("id" = i64, Path, description = "The order's ID")), responses((status = 200, body = OrderDetail), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn get_order(
     State(state): State<AppState>,
     caller: ApiUser,

@@ -7,20 +7,31 @@
 use std::collections::BTreeMap;
 
 use attain_store::{FieldValue, Record, RecordFilter, record_entities};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use crate::http::context::ApiUser;
 use crate::http::error::MAX_PAGE;
 use crate::{ApiError, AppState};
 
-pub(crate) fn routes() -> Router<AppState> {
-    let mut router = Router::new();
+/// `GET /{entity}` and `GET /{entity}/{id}` for every record entity, each
+/// with its entry in the OpenAPI document.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use crate::http::openapi::build;
+    use utoipa::openapi::path::HttpMethod;
+    let mut router = utoipa_axum::router::OpenApiRouter::new();
     for (entity, has_id) in record_entities() {
+        let fields =
+            attain_store::record_fields(entity).unwrap_or_else(|| attain_store::RecordFields {
+                fields: Vec::new(),
+                filters: Vec::new(),
+                dated: false,
+            });
+        let list_path = format!("/{entity}");
         router = router.route(
-            &format!("/{entity}"),
+            &list_path,
             get(
                 move |state: State<AppState>,
                       user: ApiUser,
@@ -29,15 +40,70 @@ pub(crate) fn routes() -> Router<AppState> {
                 },
             ),
         );
+        let mut op = build::operation("records", format!("list_{entity}"), format!("List {entity}"))
+            .description(Some(format!("The {entity} the caller may see, a page at a time (default 100, at most {MAX_PAGE}); filters are equality on a field.")))
+            .parameter(build::query("offset", attain_store::FieldKind::Int, "Records to skip"))
+            .parameter(build::query("limit", attain_store::FieldKind::Int, "Records to answer"));
+        for (name, kind) in &fields.filters {
+            op = op.parameter(build::query(
+                name,
+                *kind,
+                &format!("Only {entity} whose {name} is this"),
+            ));
+        }
+        if fields.dated {
+            op = op
+                .parameter(build::query(
+                    "from",
+                    attain_store::FieldKind::Date,
+                    "First day (inclusive) of the main date",
+                ))
+                .parameter(build::query(
+                    "to",
+                    attain_store::FieldKind::Date,
+                    "Last day (inclusive) of the main date",
+                ));
+        }
+        let op = op
+            .response(
+                "200",
+                build::json(
+                    &format!("A page of {entity}"),
+                    build::page(build::record(&fields.fields)),
+                ),
+            )
+            .response("4XX", build::problem())
+            .build();
+        router
+            .get_openapi_mut()
+            .paths
+            .add_path_operation(&list_path, vec![HttpMethod::Get], op);
         if has_id {
+            let one_path = format!("/{entity}/{{id}}");
             router = router.route(
-                &format!("/{entity}/{{id}}"),
+                &one_path,
                 get(
                     move |state: State<AppState>, user: ApiUser, id: Path<i64>| {
                         one(state, user, entity, id)
                     },
                 ),
             );
+            let op = build::operation(
+                "records",
+                format!("get_{entity}"),
+                format!("One of the {entity}"),
+            )
+            .parameter(build::id("record"))
+            .response(
+                "200",
+                build::json("The record", build::record(&fields.fields)),
+            )
+            .response("4XX", build::problem())
+            .build();
+            router
+                .get_openapi_mut()
+                .paths
+                .add_path_operation(&one_path, vec![HttpMethod::Get], op);
         }
     }
     router

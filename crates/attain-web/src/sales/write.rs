@@ -10,11 +10,11 @@
 
 use attain_import::{Entity, ImportOptions, ImportReport, Table};
 use attain_store::Actor;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
-use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::http::context::ApiUser;
@@ -23,10 +23,34 @@ use crate::{ApiError, AppState};
 /// Objects accepted in one request.
 const MAX_RECORDS: usize = 10_000;
 
-pub(crate) fn routes() -> Router<AppState> {
-    let mut router = Router::new();
+/// `POST /{entity}` for every entity an import reads, and `PUT` and
+/// `DELETE /{entity}/{id}` for those changed one by one, each with its
+/// entry in the OpenAPI document.
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use crate::http::openapi::build;
+    use utoipa::openapi::path::HttpMethod;
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+    let mut router = utoipa_axum::router::OpenApiRouter::new();
+    let mut schemas = Vec::new();
+    <WriteDto as utoipa::ToSchema>::schemas(&mut schemas);
+    let components = router
+        .get_openapi_mut()
+        .components
+        .get_or_insert_with(Default::default);
+    components.schemas.insert(
+        "WriteDto".to_owned(),
+        <WriteDto as utoipa::PartialSchema>::schema(),
+    );
+    components.schemas.extend(schemas);
+    let written = || {
+        build::json(
+            "What the write did",
+            utoipa::openapi::Ref::from_schema_name("WriteDto"),
+        )
+    };
     for entity in Entity::ALL {
-        let path = format!("/{}", entity.key());
+        let key = entity.key();
+        let path = format!("/{key}");
         router = router.route(
             &path,
             post(
@@ -35,9 +59,44 @@ pub(crate) fn routes() -> Router<AppState> {
                 },
             ),
         );
+        let mut object = ObjectBuilder::new().description(Some(format!(
+            "One record in the generic import layout of {key}; values as text, numbers or booleans. Fields no field reads are listed in the answer, not stored."
+        )));
+        for (field, _) in entity.fields() {
+            object = object.property(
+                field,
+                ObjectBuilder::new().schema_type(
+                    [Type::String, Type::Number, Type::Boolean, Type::Null]
+                        .into_iter()
+                        .collect::<utoipa::openapi::schema::SchemaType>(),
+                ),
+            );
+        }
+        let one: utoipa::openapi::schema::Schema = object.into();
+        let body = OneOfBuilder::new().item(one.clone()).item(
+            ArrayBuilder::new()
+                .items(utoipa::openapi::schema::ArrayItems::RefOrSchema(Box::new(
+                    one.clone().into(),
+                )))
+                .max_items(Some(MAX_RECORDS)),
+        );
+        let op = build::operation("write", format!("write_{key}"), format!("Write {key}"))
+            .description(Some(format!(
+                "Creates or updates {key} as an import does (all or none, audited, one record per object; at most {MAX_RECORDS}): a record found again by its key is updated."
+            )))
+            .request_body(Some(build::body(format!("One {key} record, or an array of them"), body)))
+            .response("201", written())
+            .response("200", written())
+            .response("4XX", build::problem())
+            .build();
+        router
+            .get_openapi_mut()
+            .paths
+            .add_path_operation(&path, vec![HttpMethod::Post], op);
         if entity.by_id().is_some() {
+            let one_path = format!("{path}/{{id}}");
             router = router.route(
-                &format!("{path}/{{id}}"),
+                &one_path,
                 put(
                     move |state: State<AppState>,
                           user: ApiUser,
@@ -51,6 +110,42 @@ pub(crate) fn routes() -> Router<AppState> {
                         delete(state, user, entity, id)
                     },
                 ),
+            );
+            let op = build::operation(
+                "write",
+                format!("replace_{key}"),
+                format!("Replace one of the {key}"),
+            )
+            .parameter(build::id("record"))
+            .request_body(Some(build::body(
+                format!("The {key} record, in the generic import layout"),
+                one,
+            )))
+            .response("200", written())
+            .response("4XX", build::problem())
+            .build();
+            router
+                .get_openapi_mut()
+                .paths
+                .add_path_operation(&one_path, vec![HttpMethod::Put], op);
+            let op = build::operation(
+                "write",
+                format!("delete_{key}"),
+                format!("Delete one of the {key}"),
+            )
+            .parameter(build::id("record"))
+            .response(
+                "204",
+                utoipa::openapi::ResponseBuilder::new()
+                    .description("Deleted")
+                    .build(),
+            )
+            .response("4XX", build::problem())
+            .build();
+            router.get_openapi_mut().paths.add_path_operation(
+                &one_path,
+                vec![HttpMethod::Delete],
+                op,
             );
         }
     }
@@ -122,7 +217,7 @@ fn table_of_json(body: serde_json::Value) -> Result<Table, ApiError> {
 
 /// What a write did: the counts, and what the import report says beyond
 /// them (the same as the CLI and the import pages show).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct WriteDto {
     records: usize,
     created: usize,
@@ -142,14 +237,14 @@ struct WriteDto {
     notes: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct NewRecordsDto {
     kind: &'static str,
     count: usize,
     first: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DefaultDto {
     code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
