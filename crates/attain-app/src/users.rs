@@ -171,6 +171,11 @@ pub async fn update_user(
 }
 
 fn check_move_date(on: NaiveDate, today: NaiveDate) -> AppResult<()> {
+    if on < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN) {
+        return Err(AppError::Invalid(format!(
+            "unit_from: {on} is before 1900: a move is dated in the company's history"
+        )));
+    }
     if on > today {
         return Err(AppError::Invalid(format!(
             "unit_from: {on} is in the future; a move takes effect today ({today}) or on a past day: record it on the day"

@@ -68,6 +68,10 @@ pub(crate) const PEOPLE_FIELDS: &[(&str, &[&str])] = &[
             "调动日期",
         ],
     ),
+    (
+        "unit_history",
+        &["unit_history", "unit history", "past units", "调动记录"],
+    ),
 ];
 
 /// How to read and write a people file.
@@ -379,6 +383,32 @@ pub async fn import_people(
                 }
             }
         });
+        let history = row
+            .opt("unit_history")
+            .filter(|h| !h.trim().is_empty())
+            .and_then(|text| {
+                match parse_history(&text, today, |path| {
+                    if options.create_units {
+                        match tree.find(path) {
+                            Ok(id) => Ok(UnitRef::Existing(id)),
+                            Err(attain_core::UnitLookupError::NotFound(_)) => {
+                                new_units.resolve(&tree, path)
+                            }
+                            Err(e) => Err(e.to_string()),
+                        }
+                    } else {
+                        tree.find(path)
+                            .map(UnitRef::Existing)
+                            .map_err(|e| e.to_string())
+                    }
+                }) {
+                    Ok(h) => Some(h),
+                    Err(e) => {
+                        row.bad("unit_history", e);
+                        None
+                    }
+                }
+            });
         let start_date = row.opt_date("start_date");
         let end_date = row.opt_date("end_date");
         let unit_from = row.opt_date("unit_from");
@@ -415,6 +445,19 @@ pub async fn import_people(
             continue;
         }
         let existing = stored.get(login.as_str());
+        if let Some(h) = &history {
+            if unit_from.is_some() {
+                row.bad("unit_from", "give a move's first day (unit_from) or the whole history (unit_history), not both");
+                continue;
+            }
+            if h.last().is_some_and(|(u, _)| *u == unit) {
+                row.bad(
+                    "unit_history",
+                    "its last unit is the person's unit today: a history lists the units before it",
+                );
+                continue;
+            }
+        }
         if unit_from.is_some_and(|d| d > today) {
             row.bad(
                 "unit_from",
@@ -424,9 +467,26 @@ pub async fn import_people(
         }
         // A move's first day: the file's, or today. Someone new is in his
         // first unit for all his history; someone who stays has no move.
-        let moves = existing.is_some_and(|u| unit != UnitRef::Existing(u.unit));
+        let moves =
+            history.is_none() && existing.is_some_and(|u| unit != UnitRef::Existing(u.unit));
         let unit_from = if moves {
-            Some(unit_from.unwrap_or(today))
+            let on = unit_from.unwrap_or(today);
+            // A move comes after the person's last one (the same day corrects it).
+            if let Some(user) = existing {
+                let last = store
+                    .memberships(user.id)
+                    .await?
+                    .last()
+                    .and_then(|m| m.from);
+                if let Some(last) = last.filter(|l| on < *l) {
+                    row.bad(
+                        "unit_from",
+                        format!("{on} is before {login}'s last move ({last}): a move is dated on or after it"),
+                    );
+                    continue;
+                }
+            }
+            Some(on)
         } else {
             if unit_from.is_some() {
                 unit_from_unused += 1;
@@ -485,6 +545,7 @@ pub async fn import_people(
             end_date,
             active,
             unit_from,
+            history,
             password_hash: None,
         });
     }
@@ -612,6 +673,53 @@ pub async fn import_people(
     Ok(report)
 }
 
+/// The units someone was in before today's, from `PATH until LAST-DAY; …`
+/// (oldest first, as `attain export` writes them): each unit by `find`,
+/// each last day after the one before and before `today`, no unit twice in
+/// a row.
+fn parse_history(
+    text: &str,
+    today: chrono::NaiveDate,
+    mut find: impl FnMut(&str) -> Result<UnitRef, String>,
+) -> Result<Vec<(UnitRef, chrono::NaiveDate)>, String> {
+    let mut out: Vec<(UnitRef, chrono::NaiveDate)> = Vec::new();
+    for (i, part) in text
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        if i >= 200 {
+            return Err("more than 200 past units".into());
+        }
+        let (path, day) = part
+            .rsplit_once(" until ")
+            .ok_or_else(|| format!("'{part}': expected UNIT until YYYY-MM-DD"))?;
+        let day: chrono::NaiveDate = day.trim().parse().map_err(|_| {
+            format!(
+                "'{part}': '{}' is not a date such as 2026-02-09",
+                day.trim()
+            )
+        })?;
+        let unit = find(path.trim()).map_err(|e| format!("'{part}': {e}"))?;
+        if let Some((prev_unit, prev_day)) = out.last() {
+            if day <= *prev_day {
+                return Err(format!(
+                    "'{part}': its last day comes on or before the one before ({prev_day})"
+                ));
+            }
+            if *prev_unit == unit {
+                return Err(format!("'{part}': the same unit twice in a row"));
+            }
+        }
+        if day >= today {
+            return Err(format!("'{part}': a past unit ends before today ({today})"));
+        }
+        out.push((unit, day));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,5 +731,42 @@ mod tests {
         assert_eq!(role_of("销售经理"), Some(Role::Manager));
         assert_eq!(role_of("管理员"), Some(Role::Admin));
         assert_eq!(role_of("boss"), None);
+    }
+
+    #[test]
+    fn a_history_reads_oldest_first_and_refuses_what_cannot_be() {
+        let today: chrono::NaiveDate = "2026-06-30".parse().unwrap();
+        let find = |p: &str| match p {
+            "North/N1" => Ok(UnitRef::Existing(attain_core::OrgUnitId::from_raw(1))),
+            "North/N2" => Ok(UnitRef::Existing(attain_core::OrgUnitId::from_raw(2))),
+            other => Err(format!("no unit {other}")),
+        };
+        let h = parse_history(
+            "North/N1 until 2026-01-31; North/N2 until 2026-03-31",
+            today,
+            find,
+        )
+        .unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[1].1, "2026-03-31".parse::<chrono::NaiveDate>().unwrap());
+        for (text, says) in [
+            ("North/N1", "expected UNIT until YYYY-MM-DD"),
+            ("North/N1 until 31.01.2026", "is not a date"),
+            ("North/N9 until 2026-01-31", "no unit North/N9"),
+            (
+                "North/N1 until 2026-03-31; North/N2 until 2026-01-31",
+                "on or before the one before",
+            ),
+            (
+                "North/N1 until 2026-01-31; North/N1 until 2026-03-31",
+                "the same unit twice",
+            ),
+            ("North/N1 until 2026-06-30", "before today"),
+        ] {
+            let err = parse_history(text, today, find).unwrap_err();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+        let long = vec!["North/N1 until 2020-01-01"; 201].join(";");
+        assert!(parse_history(&long, today, find).is_err());
     }
 }

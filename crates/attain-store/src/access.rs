@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::BeginWrite as _;
 use crate::org::{User, UserRow, user_from_row};
-use crate::{NewUser, Store, StoreError, StoreResult, on_pool};
+use crate::{NewUser, Store, StoreError, StoreResult, in_serial_write, on_pool};
 
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,8 +422,7 @@ impl Store {
         if after == before {
             return Ok(before);
         }
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
+        in_serial_write!(self, tx => {
             sqlx::query("UPDATE users SET display_name = $1, email = $2, org_unit_id = $3, role = $4, active = $5 WHERE id = $6")
                 .bind(&after.display_name)
                 .bind(after.email.as_deref())
@@ -447,8 +446,11 @@ impl Store {
                 let touched = crate::kpi::Touched { owners: [id.raw()].into_iter().collect(), customers: Default::default() };
                 crate::kpi::refresh_rollups!(self, tx, Some(&touched));
             }
-            audit!(tx, actor, AuditAction::Update, "user", id.to_string(), Some(user_json(&before)), Some(user_json(&after)));
-            tx.commit().await?;
+            let mut after_json = user_json(&after);
+            if after.unit != before.unit {
+                after_json["unit_from"] = serde_json::json!(changes.unit_from.map(|d| d.to_string()));
+            }
+            audit!(tx, actor, AuditAction::Update, "user", id.to_string(), Some(user_json(&before)), Some(after_json));
         });
         Ok(after)
     }

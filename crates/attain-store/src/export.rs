@@ -41,6 +41,9 @@ enum Kind {
     Time,
     /// An org unit ID, written as its path (`Company/North/N1`).
     Unit,
+    /// A person's ID, written as the units he was in before today's, each
+    /// with its last day (`Company/North/N1 until 2026-02-09; …`).
+    History,
 }
 
 struct Spec {
@@ -50,7 +53,7 @@ struct Spec {
     order: &'static str,
 }
 
-use Kind::{Bool, Money, Text, Time, Unit};
+use Kind::{Bool, History, Money, Text, Time, Unit};
 
 /// A record's key: its external ID, or one made from its ID.
 macro_rules! key {
@@ -87,6 +90,7 @@ const SPECS: &[Spec] = &[
             ("start_date", "x.start_date", Text),
             ("end_date", "x.end_date", Text),
             ("active", "x.active", Bool),
+            ("unit_history", "x.id", History),
         ],
         order: "ORDER BY x.id",
     },
@@ -390,7 +394,7 @@ fn select_of(spec: &Spec) -> String {
             Text => format!("CAST({expr} AS TEXT)"),
             Bool => format!("CASE WHEN {expr} THEN 'yes' ELSE 'no' END"),
             Money => format!("CAST({expr} AS BIGINT)"),
-            Time | Unit => (*expr).to_owned(),
+            Time | Unit | History => (*expr).to_owned(),
         })
         .collect();
     let money_currency = spec
@@ -414,7 +418,11 @@ impl Store {
         let spec = SPECS.iter().find(|s| s.entity == entity).ok_or_else(|| {
             crate::StoreError::Invalid(format!("'{entity}' is not something Attain exports"))
         })?;
-        let tree_paths = if spec.cols.iter().any(|(_, _, k)| matches!(k, Unit)) {
+        let tree_paths = if spec
+            .cols
+            .iter()
+            .any(|(_, _, k)| matches!(k, Unit | History))
+        {
             let tree = self.org_tree().await?;
             Some(tree)
         } else {
@@ -426,6 +434,26 @@ impl Store {
                 _ => String::new(),
             }
         };
+        // Each person's past units, oldest first.
+        let mut history: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
+        if spec.cols.iter().any(|(_, _, k)| matches!(k, History)) {
+            let past: Vec<(i64, i64, String)> = on_pool!(self, pool => {
+                sqlx::query_as("SELECT user_id, org_unit_id, valid_to FROM unit_memberships WHERE valid_to IS NOT NULL ORDER BY user_id, valid_to")
+                    .fetch_all(pool)
+                    .await?
+            });
+            for (user, unit, until) in past {
+                let until: chrono::NaiveDate = until.parse().map_err(|e| {
+                    crate::StoreError::Corrupt(format!("membership of user {user}: {until}: {e}"))
+                })?;
+                let last = until.pred_opt().unwrap_or(until);
+                history
+                    .entry(user)
+                    .or_default()
+                    .push(format!("{} until {last}", path_of(Some(unit))));
+            }
+        }
         let sql = select_of(spec);
         let n = spec.cols.len();
         let mut rows = Vec::new();
@@ -447,6 +475,11 @@ impl Store {
                             .map(|t| t.to_rfc3339())
                             .unwrap_or_default(),
                         Unit => path_of(row.try_get::<Option<i64>, _>(i)?),
+                        History => row
+                            .try_get::<Option<i64>, _>(i)?
+                            .and_then(|id| history.get(&id))
+                            .map(|h| h.join("; "))
+                            .unwrap_or_default(),
                     };
                     out.push(value);
                 }

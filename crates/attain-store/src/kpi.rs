@@ -325,13 +325,25 @@ pub(crate) fn holds_on(alias: &str, day: &str) -> String {
 
 /// `INSERT INTO kpi_product_month …`: order lines per owner, the unit he
 /// is credited to on the order's date, product and month.
-pub(crate) fn product_rollup_sql(d: &Dialect, filter: Option<&str>) -> String {
+pub(crate) fn product_rollup_sql(d: &Dialect, filter: Option<&str>, by_date: bool) -> String {
     let filter = filter.map_or(String::new(), |f| format!(" AND o.owner_id {f}"));
     format!(
-        "INSERT INTO kpi_product_month (owner_id, unit_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} JOIN {CREDIT} cm ON cm.user_id = o.owner_id AND {} WHERE o.status = 'confirmed' AND l.product_id IS NOT NULL{filter} GROUP BY o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
+        "INSERT INTO kpi_product_month (owner_id, unit_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} JOIN {} cm ON cm.user_id = o.owner_id AND {} WHERE o.status = 'confirmed' AND l.product_id IS NOT NULL{filter} GROUP BY o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
         d.orders_then_lines,
+        credit_source(by_date),
         holds_on("cm", "CAST(o.order_date AS TEXT)"),
     )
+}
+
+/// [`CREDIT`] for a rollup that has read the setting: the memberships
+/// themselves, or each person's one unit, so the database joins them by
+/// their indexes.
+pub(crate) fn credit_source(by_date: bool) -> &'static str {
+    if by_date {
+        "unit_memberships"
+    } else {
+        "(SELECT id AS user_id, org_unit_id, CAST(NULL AS TEXT) AS valid_from, CAST(NULL AS TEXT) AS valid_to FROM users)"
+    }
 }
 
 pub(crate) fn month_rollup_sql(filter: Option<&str>) -> String {
@@ -347,11 +359,21 @@ pub(crate) fn month_rollup_sql(filter: Option<&str>) -> String {
 /// `INSERT INTO kpi_member_month …`: each owner's days summed per unit he
 /// is credited to on each day, and month, for the owners `filter` admits
 /// (`None`: all).
-pub(crate) fn member_rollup_sql(filter: Option<&str>) -> String {
+pub(crate) fn member_rollup_sql(filter: Option<&str>, by_date: bool) -> String {
+    if !by_date {
+        // Each owner's months all count for his one unit.
+        let sums: Vec<String> = columns().map(|m| format!("t.{m}")).collect();
+        let filter = filter.map_or(String::new(), |f| format!(" WHERE t.owner_id {f}"));
+        return format!(
+            "INSERT INTO kpi_member_month (owner_id, unit_id, month, currency, {}) SELECT t.owner_id, u.org_unit_id, t.month, t.currency, {} FROM kpi_owner_month t JOIN users u ON u.id = t.owner_id{filter}",
+            column_list(),
+            sums.join(", "),
+        );
+    }
     let sums: Vec<String> = columns().map(|m| format!("SUM(t.{m})")).collect();
     let filter = filter.map_or(String::new(), |f| format!(" WHERE t.owner_id {f}"));
     format!(
-        "INSERT INTO kpi_member_month (owner_id, unit_id, month, currency, {}) SELECT t.owner_id, cm.org_unit_id, SUBSTR(t.day, 1, 7), t.currency, {} FROM kpi_owner_day t JOIN {CREDIT} cm ON cm.user_id = t.owner_id AND {}{filter} GROUP BY t.owner_id, cm.org_unit_id, SUBSTR(t.day, 1, 7), t.currency",
+        "INSERT INTO kpi_member_month (owner_id, unit_id, month, currency, {}) SELECT t.owner_id, cm.org_unit_id, SUBSTR(t.day, 1, 7), t.currency, {} FROM kpi_owner_day t JOIN unit_memberships cm ON cm.user_id = t.owner_id AND {}{filter} GROUP BY t.owner_id, cm.org_unit_id, SUBSTR(t.day, 1, 7), t.currency",
         column_list(),
         sums.join(", "),
         holds_on("cm", "t.day"),
@@ -439,6 +461,8 @@ macro_rules! refresh_rollups {
         };
         let started = std::time::Instant::now();
         let all = touched.is_none_or(|t| t.owners.len() > $crate::kpi::REFRESH_ALL_ABOVE);
+        let credit: String = sqlx::query_scalar("SELECT unit_credit FROM org_settings WHERE id = 1").fetch_one(&mut *$tx).await?;
+        let by_date = credit == "transaction_date";
         let owners = touched.map(|t| $crate::kpi::id_list(&t.owners));
         let owner_filter = if all { None } else { owners.as_deref() };
         if all || touched.is_some_and(|t| !t.owners.is_empty()) {
@@ -449,12 +473,12 @@ macro_rules! refresh_rollups {
             tracing::debug!(ms = started.elapsed().as_millis() as u64, "rollup: owner days");
             sqlx::query(sqlx::AssertSqlSafe($crate::kpi::month_rollup_sql(owner_filter))).execute(&mut *$tx).await?;
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_product_month{where_owner}"))).execute(&mut *$tx).await?;
-            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::product_rollup_sql(dialect, owner_filter))).execute(&mut *$tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe($crate::kpi::product_rollup_sql(dialect, owner_filter, by_date))).execute(&mut *$tx).await?;
             tracing::debug!(ms = started.elapsed().as_millis() as u64, "rollup: owner months, products");
             match owner_filter {
                 None => {
                     sqlx::query("DELETE FROM kpi_member_month").execute(&mut *$tx).await?;
-                    sqlx::query(sqlx::AssertSqlSafe($crate::kpi::member_rollup_sql(None))).execute(&mut *$tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe($crate::kpi::member_rollup_sql(None, by_date))).execute(&mut *$tx).await?;
                     sqlx::query("DELETE FROM kpi_unit_month").execute(&mut *$tx).await?;
                     sqlx::query(sqlx::AssertSqlSafe($crate::kpi::unit_rollup_sql(None))).execute(&mut *$tx).await?;
                 }
@@ -464,7 +488,7 @@ macro_rules! refresh_rollups {
                     let units_sql = format!("SELECT DISTINCT unit_id FROM kpi_member_month WHERE owner_id {list}");
                     let mut units: std::collections::BTreeSet<i64> = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(units_sql.clone())).fetch_all(&mut *$tx).await?.into_iter().collect();
                     sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM kpi_member_month WHERE owner_id {list}"))).execute(&mut *$tx).await?;
-                    sqlx::query(sqlx::AssertSqlSafe($crate::kpi::member_rollup_sql(Some(list)))).execute(&mut *$tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe($crate::kpi::member_rollup_sql(Some(list), by_date))).execute(&mut *$tx).await?;
                     units.extend(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(units_sql)).fetch_all(&mut *$tx).await?);
                     $crate::kpi::refresh_unit_rollups!($tx, &units);
                 }

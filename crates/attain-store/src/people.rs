@@ -62,6 +62,9 @@ pub struct PersonRow {
     pub active: bool,
     /// For a stored person whose unit changes: his first day in the new one.
     pub unit_from: Option<NaiveDate>,
+    /// The units he was in before today's, oldest first, each with its
+    /// last day: replaces his whole history (an export's round trip).
+    pub history: Option<Vec<(UnitRef, NaiveDate)>>,
     /// For a new person: the hash of his one-time password.
     pub password_hash: Option<String>,
 }
@@ -176,7 +179,7 @@ impl Store {
                             .bind(id.raw())
                             .fetch_one(&mut *tx)
                             .await?;
-                        if was.2 != unit {
+                        if was.2 != unit && p.history.is_none() {
                             let on = p.unit_from.ok_or_else(|| StoreError::Invalid(format!("{}: a move to another unit needs its first day there", p.login)))?;
                             crate::membership::move_member!(tx, id.raw(), unit, on);
                             moved.insert(id.raw());
@@ -217,6 +220,24 @@ impl Store {
                         before.push(None);
                     }
                 }
+            }
+            // Histories given whole replace what was stored.
+            for (i, p) in plan.people.iter().enumerate() {
+                let Some(history) = &p.history else { continue };
+                let id = ids[i];
+                sqlx::query("DELETE FROM unit_memberships WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                let mut from: Option<String> = None;
+                for (unit, last) in history {
+                    let until = last.succ_opt().ok_or_else(|| StoreError::Invalid(format!("{}: {last} has no next day", p.login)))?.to_string();
+                    sqlx::query("INSERT INTO unit_memberships (user_id, org_unit_id, valid_from, valid_to) VALUES ($1, $2, $3, $4)")
+                        .bind(id).bind(unit_of(*unit)?).bind(from.as_deref()).bind(&until)
+                        .execute(&mut *tx).await?;
+                    from = Some(until);
+                }
+                sqlx::query("INSERT INTO unit_memberships (user_id, org_unit_id, valid_from) VALUES ($1, $2, $3)")
+                    .bind(id).bind(unit_of(p.unit)?).bind(from.as_deref())
+                    .execute(&mut *tx).await?;
+                moved.insert(id);
             }
             for (i, p) in plan.people.iter().enumerate() {
                 let manager = match p.manager {

@@ -374,7 +374,7 @@ fn routes(store: &Store) -> Vec<String> {
 }
 
 /// Paths anyone may use without signing in.
-const PUBLIC: [&str; 8] = [
+const PUBLIC: [&str; 9] = [
     "/login",
     "/logout",
     "/language",
@@ -383,6 +383,8 @@ const PUBLIC: [&str; 8] = [
     "/static/favicon.svg",
     "/favicon.ico",
     "/api/v1",
+    // The API's description, never its data.
+    "/api/v1/openapi.json",
 ];
 
 /// The path with its parameters filled by IDs out of the caller's reach

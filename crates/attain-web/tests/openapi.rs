@@ -243,6 +243,29 @@ store_test!(async fn every_route_is_in_the_openapi_document_and_answers_as_it_sa
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     assert!(checked > 30, "{checked} GETs checked");
     assert!(empty.len() <= 1, "lists the demo leaves empty: {empty:?}");
+    // Every write, given an empty object for a record that does not exist,
+    // answers with a status its entry documents and the body it says.
+    for (path, item) in paths {
+        for m in ["post", "put", "delete"] {
+            let Some(op) = item.get(m) else { continue };
+            let concrete = path.replace("{id}", "999999").replace("{key}", "no_such_metric").replace("{currency}", "USD").replace("{year}", "FY2026");
+            let method: Method = m.to_uppercase().parse().unwrap();
+            let reply = call(method, &concrete).bearer(&bearer).json(serde_json::json!({})).send(&store).await;
+            let Some(answer) = documented(op, reply.status.as_u16()) else {
+                problems.push(format!("{m} {concrete}: {} is not a documented answer ({})", reply.status, reply.body.chars().take(200).collect::<String>()));
+                continue;
+            };
+            match answer["content"].get("application/json") {
+                Some(json) => match serde_json::from_str::<Value>(&reply.body) {
+                    Ok(v) => check(&doc, &json["schema"], &v, &format!("{m} {concrete}"), &mut problems),
+                    Err(_) => problems.push(format!("{m} {concrete}: not JSON: {}", reply.body.chars().take(100).collect::<String>())),
+                },
+                None if !reply.body.is_empty() => problems.push(format!("{m} {concrete}: a body the document does not describe")),
+                None => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     // A write with a bad body answers the documented problem.
     let reply = call(Method::POST, "/api/v1/goals").bearer(&bearer).json(serde_json::json!({"metric": 5})).send(&store).await;
     let op = &paths["/api/v1/goals"]["post"];

@@ -146,7 +146,7 @@ pub async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                         .map_or_else(|| "(always)".to_owned(), |d| d.to_string()),
                     m.until.map_or_else(
                         || "(today)".to_owned(),
-                        |d| (d - chrono::Days::new(1)).to_string()
+                        |d| d.pred_opt().unwrap_or(d).to_string()
                     ),
                     tree.path(m.unit).join(" / ")
                 );

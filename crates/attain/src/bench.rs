@@ -154,9 +154,47 @@ pub async fn import_orders(rows: usize, config: Option<DatabaseConfig>) -> anyho
             seconds - at
         );
     }
+    if let Some(mb) = peak_memory_mb() {
+        println!("  peak memory of this process: {mb:.0} MB");
+    }
     store.close().await;
+    // The anchor: sqlite3's own CSV import of the same file into a plain
+    // table, on the same machine in the same run.
+    match anchor_sqlite3(&path, &dir.join("anchor.db")) {
+        Ok(anchor) => println!(
+            "sqlite3 .import of the same file into a plain table: {anchor:.2} s; Attain took {:.1}x as long",
+            seconds / anchor.max(1e-9)
+        ),
+        Err(e) => println!("sqlite3 .import not measured: {e}"),
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The most resident memory this process has held (Linux), in MB.
+fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Seconds `sqlite3` takes to `.import` `csv` into a new table of `db`.
+fn anchor_sqlite3(csv: &std::path::Path, db: &std::path::Path) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let out = std::process::Command::new("sqlite3")
+        .arg(db)
+        .arg(".mode csv")
+        .arg(format!(".import '{}' plain", csv.display()))
+        .output()
+        .context("running sqlite3 (apt-get install sqlite3)")?;
+    let seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        out.status.success() && out.stderr.is_empty(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(seconds)
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

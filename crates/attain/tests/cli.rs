@@ -1738,6 +1738,53 @@ fn a_person_moved_mid_quarter_counts_for_the_team_the_setting_says() {
         err.contains("unit_credit: 'sometimes' is not current"),
         "{err}"
     );
+    // A whole history, as an export writes it, replaces hers; a wrong one is refused by row.
+    let bad = write(
+        "bad.csv",
+        "login,name,role,unit,unit_history\nana,Ana Li,rep,North/N1,North/N9 until 2026-01-31\n",
+    );
+    let err = fails(&["import", "people", &bad]);
+    assert!(
+        err.contains("bad.csv:2:unit_history: 'North/N9 until 2026-01-31'"),
+        "{err}"
+    );
+    let bad = write(
+        "bad2.csv",
+        "login,name,role,unit,unit_history,unit_from\nana,Ana Li,rep,North/N1,North/N2 until 2026-01-31,2026-02-01\n",
+    );
+    let err = fails(&["import", "people", &bad]);
+    assert!(err.contains("not both"), "{err}");
+    let whole = write(
+        "whole.csv",
+        "login,name,role,unit,unit_history\nana,Ana Li,rep,North/N1,North/N2 until 2026-01-31\n",
+    );
+    ok(&["import", "people", &whole]);
+    assert_eq!(
+        (revenue("N1"), revenue("N2")),
+        ("37".to_owned(), "100".to_owned())
+    );
+    let history = ok(&["user", "history", "ana"]);
+    assert_eq!(history.lines().count(), 3, "{history}");
+    let exported = dir.path().join("out");
+    ok(&["export", exported.to_str().unwrap()]);
+    let people = std::fs::read_to_string(exported.join("people.csv")).unwrap();
+    assert!(
+        people.contains(",Huadong/North/N2 until 2026-01-31"),
+        "{people}"
+    );
+    // Back as it was for what follows.
+    ok(&[
+        "import",
+        "people",
+        &write(
+            "again.csv",
+            "login,name,role,unit,unit_history\nana,Ana Li,rep,North/N1,North/N1 until 2026-02-09; North/N2 until 2026-02-28\n",
+        ),
+    ]);
+    assert_eq!(
+        (revenue("N1"), revenue("N2")),
+        ("107".to_owned(), "30".to_owned())
+    );
     // N2 has nobody today but keeps her February: it cannot be removed.
     let err = fails(&["unit", "remove", "North/N2"]);
     assert!(

@@ -71,6 +71,46 @@ async fn an_exported_company_imported_into_an_empty_database_answers_the_same(
     attain_demo::build(from, options, "not-a-real-hash", |_, _| {})
         .await
         .unwrap();
+    // People who moved between teams, with team figures credited by each
+    // sale's date: the export carries when they moved.
+    let teams: Vec<_> = from
+        .org_units()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.kind == attain_core::OrgUnitKind::Team)
+        .collect();
+    let reps: Vec<_> = from
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.role == attain_core::Role::Rep && u.active)
+        .collect();
+    let actor = attain_store::Actor::named("test");
+    for (rep, moves) in reps
+        .iter()
+        .zip([&["2025-03-03", "2026-08-17"][..], &["2026-10-05"][..]])
+    {
+        let mut now = rep.unit;
+        for day in moves {
+            let to = teams
+                .iter()
+                .find(|t| t.id != now && t.id != rep.unit)
+                .unwrap()
+                .id;
+            assert!(
+                from.move_user(&actor, rep.id, to, day.parse().unwrap())
+                    .await
+                    .unwrap()
+            );
+            now = to;
+        }
+    }
+    let mut settings = from.settings().await.unwrap();
+    settings.unit_credit = attain_core::UnitCredit::TransactionDate;
+    from.update_settings(&settings).await.unwrap();
+    from.rebuild_rollups().await.unwrap();
     let tables = attain_app::export::company_tables(from, By::Cli)
         .await
         .unwrap();

@@ -13,6 +13,8 @@ CREATE TABLE unit_memberships (
 );
 CREATE INDEX unit_memberships_user ON unit_memberships (user_id, valid_from);
 CREATE INDEX unit_memberships_unit ON unit_memberships (org_unit_id);
+-- One open membership per person: two would count his sales twice.
+CREATE UNIQUE INDEX unit_memberships_open ON unit_memberships (user_id) WHERE valid_to IS NULL;
 INSERT INTO unit_memberships (user_id, org_unit_id) SELECT id, org_unit_id FROM users;
 -- Whoever adds a person, his first membership holds for all time until he moves.
 CREATE FUNCTION attain_first_membership() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -276,7 +276,7 @@ fn target_of(value: &Value) -> Result<Decimal, ApiError> {
     ApiError::number("target", value)
 }
 
-#[utoipa::path(post, path = "/goals", tag = "goals", operation_id = "create_goal", request_body = NewGoalBody, responses((status = 201, body = Object, description = "The goal set"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(post, path = "/goals", tag = "goals", operation_id = "create_goal", request_body = NewGoalBody, responses((status = 201, body = Object, description = "The new goal's id"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn create(
     State(state): State<AppState>,
     user: ApiUser,
@@ -338,7 +338,7 @@ async fn revise(
     Ok(Json(json!({"id": id.raw(), "goals_changed": changed})))
 }
 
-#[utoipa::path(delete, path = "/goals/{id}", tag = "goals", operation_id = "remove_goal", params(("id" = i64, Path, description = "The goal's ID")), responses((status = 204, description = "Removed with its parts"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(delete, path = "/goals/{id}", tag = "goals", operation_id = "remove_goal", params(("id" = i64, Path, description = "The goal's ID")), responses((status = 200, body = Object, description = "How many goals were deleted (the goal and its parts)"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn remove(
     State(state): State<AppState>,
     user: ApiUser,
@@ -409,7 +409,7 @@ pub(crate) fn method_of(
     }
 }
 
-#[utoipa::path(post, path = "/goals/{id}/split", tag = "goals", operation_id = "split_goal", params(("id" = i64, Path, description = "The goal's ID")), request_body = SplitBody, responses((status = 201, body = Object, description = "The parts made"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(post, path = "/goals/{id}/split", tag = "goals", operation_id = "split_goal", params(("id" = i64, Path, description = "The goal's ID")), request_body = SplitBody, responses((status = 200, body = Object, description = "The parts made"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn split(
     State(state): State<AppState>,
     user: ApiUser,
@@ -462,7 +462,7 @@ pub(crate) struct CheckinBody {
     comment: String,
 }
 
-#[utoipa::path(post, path = "/goals/{id}/checkins", tag = "goals", operation_id = "check_in_goal", params(("id" = i64, Path, description = "The goal's ID")), request_body = CheckinBody, responses((status = 201, body = Object, description = "The check-in"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(post, path = "/goals/{id}/checkins", tag = "goals", operation_id = "check_in_goal", params(("id" = i64, Path, description = "The goal's ID")), request_body = CheckinBody, responses((status = 201, description = "Recorded"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn check_in(
     State(state): State<AppState>,
     user: ApiUser,

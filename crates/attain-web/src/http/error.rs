@@ -34,8 +34,8 @@ pub struct ErrorDetail {
     pub code: &'static str,
     /// Human-readable explanation.
     pub message: String,
-    /// Structured context, or `null`.
-    #[schema(value_type = Option<Object>)]
+    /// Structured context: the field and the value, or a file's problems
+    /// by row and column; `null` when there is none.
     pub details: serde_json::Value,
 }
 

@@ -53,7 +53,7 @@ fn ratio() -> String {
     "ratio".into()
 }
 
-#[utoipa::path(post, path = "/kpi/custom", tag = "kpi", request_body = CustomBody, responses((status = 200, body = Object, description = "The custom metric saved"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(post, path = "/kpi/custom", tag = "kpi", request_body = CustomBody, responses((status = 204, description = "Saved"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn save_custom(
     State(state): State<AppState>,
     user: ApiUser,

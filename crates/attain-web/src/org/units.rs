@@ -56,7 +56,7 @@ fn team() -> String {
     "team".into()
 }
 
-#[utoipa::path(post, path = "/units", tag = "units", operation_id = "create_unit", request_body = NewUnitBody, responses((status = 201, body = Object, description = "The unit created"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(post, path = "/units", tag = "units", operation_id = "create_unit", request_body = NewUnitBody, responses((status = 201, body = Object, description = "The new unit's id"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn create(
     State(state): State<AppState>,
     user: ApiUser,
@@ -86,7 +86,7 @@ pub(crate) struct UnitChangesBody {
     parent: Option<i64>,
 }
 
-#[utoipa::path(put, path = "/units/{id}", tag = "units", operation_id = "update_unit", params(("id" = i64, Path, description = "The unit's ID")), request_body = UnitChangesBody, responses((status = 200, body = Object, description = "The unit as it is now"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(put, path = "/units/{id}", tag = "units", operation_id = "update_unit", params(("id" = i64, Path, description = "The unit's ID")), request_body = UnitChangesBody, responses((status = 204, description = "Changed"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn update(
     State(state): State<AppState>,
     user: ApiUser,

@@ -110,7 +110,7 @@ async fn set_plan_rate(
     Ok(Json(plan_rates_json(&Engine::over(state.store(), org))))
 }
 
-#[utoipa::path(delete, path = "/plan-rates/{currency}/{year}", tag = "pay", params(("currency" = String, Path, description = "ISO 4217 code"), ("year" = String, Path, description = "A fiscal year such as FY2026")), responses((status = 200, body = Object, description = "The plan rates now"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
+#[utoipa::path(delete, path = "/plan-rates/{currency}/{year}", tag = "pay", params(("currency" = String, Path, description = "ISO 4217 code"), ("year" = String, Path, description = "A fiscal year such as FY2026")), responses((status = 204, description = "Removed"), (status = "4XX", body = ErrorBody, description = "A problem: not signed in, not allowed, not found, or a bad value (the error names it)")))]
 async fn remove_plan_rate(
     State(state): State<AppState>,
     user: ApiUser,

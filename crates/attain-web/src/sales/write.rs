@@ -120,10 +120,16 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
             .request_body(Some(build::body(
                 format!("The {key} record, in the generic import layout"),
                 one,
-            )))
-            .response("200", written())
-            .response("4XX", build::problem())
-            .build();
+            )));
+            // Market sizes are keyed by what they measure: a POST replaces one.
+            let op = if entity == Entity::MarketSizes {
+                op.description(Some(
+                    "Refused: market sizes are keyed by segment, region and period; POST one to replace it",
+                ))
+            } else {
+                op.response("200", written())
+            };
+            let op = op.response("4XX", build::problem()).build();
             router
                 .get_openapi_mut()
                 .paths
