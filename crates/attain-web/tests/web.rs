@@ -1556,3 +1556,41 @@ store_test!(async fn a_zip_of_a_whole_company_is_checked_then_imported_in_one_tr
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("unpacks to more than this server takes"), "{}", r.body);
 });
+
+store_test!(async fn a_move_on_the_users_page_or_by_the_api_takes_the_date_it_is_given(store) {
+    org(&store).await;
+    let (admin, csrf) = session(&store, "admin").await;
+    let ana = id_of(&store, "ana").await;
+    let units = store.org_units().await.unwrap();
+    let team = |name: &str| units.iter().find(|u| u.name == name).unwrap().id.raw();
+    let form = |unit: i64, from: &str| format!("_csrf={csrf}&unit={unit}&role=rep&active=true&unit_from={from}");
+    // A date that is no date, or a day after today (2026-08-15), is refused and changes nothing.
+    for (from, says) in [("31.07.2026", "2026-10-15"), ("2026-09-01", "in the future")] {
+        let r = call(Method::POST, &format!("/admin/users/{ana}")).session(&admin).form(&form(team("Team C"), from)).send(&store).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{from}: {}", r.body);
+        assert!(r.body.contains(says), "{from}: {}", &r.body[..r.body.len().min(400)]);
+    }
+    let user = attain_core::UserId::from_raw(ana);
+    assert_eq!(store.memberships(user).await.unwrap().len(), 1);
+    let r = call(Method::POST, &format!("/admin/users/{ana}")).session(&admin).form(&form(team("Team C"), "2026-08-01")).send(&store).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let h = store.memberships(user).await.unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[1].from, Some("2026-08-01".parse().unwrap()));
+    // The API: unit_from, or today when it is left out.
+    let bearer = token(&store, "admin").await;
+    let r = call(Method::PUT, &format!("/api/v1/users/{ana}")).bearer(&bearer).json(serde_json::json!({"unit": team("Team A"), "unit_from": "2026-08-10"})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = call(Method::PUT, &format!("/api/v1/users/{ana}")).bearer(&bearer).json(serde_json::json!({"unit": team("Team C")})).send(&store).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let h = store.memberships(user).await.unwrap();
+    let froms: Vec<Option<String>> = h.iter().map(|m| m.from.map(|d| d.to_string())).collect();
+    assert_eq!(froms, [None, Some("2026-08-01".into()), Some("2026-08-10".into()), Some("2026-08-15".into())]);
+    // Before the last move: refused with the reason.
+    let r = call(Method::PUT, &format!("/api/v1/users/{ana}")).bearer(&bearer).json(serde_json::json!({"unit": team("Team A"), "unit_from": "2026-08-02"})).send(&store).await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    assert!(r.body.contains("before the last one (2026-08-15)"), "{}", r.body);
+    // The audit log keeps the day a move took effect.
+    let entry = store.audit_log(Some("user"), 1, None).await.unwrap().remove(0);
+    assert!(format!("{:?}", entry.after).contains("2026-08-15"), "{entry:?}");
+});
