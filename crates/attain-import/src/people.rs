@@ -146,6 +146,19 @@ struct NewUnits {
 }
 
 impl NewUnits {
+    /// The unit a file names by ID, name or path: one that exists, or
+    /// (with `create`) one to create from its path.
+    fn find(&mut self, tree: &OrgTree, path: &str, create: bool) -> Result<UnitRef, String> {
+        match tree.find(path) {
+            Ok(id) => Ok(UnitRef::Existing(id)),
+            Err(attain_core::UnitLookupError::NotFound(_)) if create => self.resolve(tree, path),
+            Err(e @ attain_core::UnitLookupError::NotFound(_)) => Err(format!(
+                "{e}: add it first (`attain unit add`, the Org chart page) or import with --create-units"
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// The unit at `path` (names from the top, `/`-separated), creating
     /// what is missing below its longest existing prefix. New units are
     /// regions right under the company, departments above other new units,
@@ -363,19 +376,7 @@ pub async fn import_people(
             role
         });
         let unit = row.required("unit", "a unit").and_then(|t| {
-            let found = if options.create_units {
-                match tree.find(&t) {
-                    Ok(id) => Ok(UnitRef::Existing(id)),
-                    Err(attain_core::UnitLookupError::NotFound(_)) => new_units.resolve(&tree, &t),
-                    Err(e) => Err(e.to_string()),
-                }
-            } else {
-                tree.find(&t).map(UnitRef::Existing).map_err(|e| match e {
-                    attain_core::UnitLookupError::NotFound(_) => format!("{e}: add it first (`attain unit add`, the Org chart page) or import with --create-units"),
-                    other => other.to_string(),
-                })
-            };
-            match found {
+            match new_units.find(&tree, &t, options.create_units) {
                 Ok(u) => Some(u),
                 Err(e) => {
                     row.bad("unit", e);
@@ -388,19 +389,7 @@ pub async fn import_people(
             .filter(|h| !h.trim().is_empty())
             .and_then(|text| {
                 match parse_history(&text, today, |path| {
-                    if options.create_units {
-                        match tree.find(path) {
-                            Ok(id) => Ok(UnitRef::Existing(id)),
-                            Err(attain_core::UnitLookupError::NotFound(_)) => {
-                                new_units.resolve(&tree, path)
-                            }
-                            Err(e) => Err(e.to_string()),
-                        }
-                    } else {
-                        tree.find(path)
-                            .map(UnitRef::Existing)
-                            .map_err(|e| e.to_string())
-                    }
+                    new_units.find(&tree, path, options.create_units)
                 }) {
                     Ok(h) => Some(h),
                     Err(e) => {
