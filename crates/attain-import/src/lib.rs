@@ -807,7 +807,7 @@ pub async fn import_table(
         Entity::Orders => {
             orders::import(
                 store,
-                &table,
+                table,
                 problems,
                 options,
                 settings.base_currency,

@@ -101,16 +101,18 @@ fn line_amounts(
     }
 }
 
+/// Checks and writes an orders file. It takes the table so that its
+/// cells are freed before the write, which is when memory peaks.
 pub(super) async fn import(
     store: &Store,
-    table: &super::Table,
+    table: super::Table,
     file_problems: Vec<ImportProblem>,
     options: &ImportOptions,
     base_currency: Currency,
     on_step: OnStep<'_>,
 ) -> AppResult<ImportReport> {
     let mut sheet = Sheet::new(
-        table,
+        &table,
         ORDER_FIELDS,
         &[],
         REQUIRED,
@@ -301,12 +303,14 @@ pub(super) async fn import(
     )
     .await?;
     if !options.dry_run {
+        let audit = options.audit(Entity::Orders, &table);
+        drop(sheet);
+        drop(table);
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {
             records: line_count,
         });
         let wrote = |n| on_step(ImportStep::Wrote(n));
-        let audit = options.audit(Entity::Orders, table);
         report.counts = store
             .import_orders(&orders, &new_owners, &audit, &wrote)
             .await?;

@@ -261,7 +261,15 @@ pub fn amount_currency(text: &str) -> Option<Currency> {
 /// sign, `,` and `.`), the factor of its unit (`万`: 10,000) and whether
 /// it was written in parentheses (negative).
 pub(crate) fn amount_number(text: &str) -> (String, Decimal, bool) {
-    let mut t = text.trim().to_owned();
+    let plain = text.trim();
+    // Most amounts are bare numbers: nothing to take off.
+    if plain
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'-' | b'+'))
+    {
+        return (plain.to_owned(), Decimal::ONE, false);
+    }
+    let mut t = plain.to_owned();
     let mut scale = Decimal::ONE;
     if let Some(rest) = t.strip_suffix("万元").or_else(|| t.strip_suffix('万')) {
         t = rest.to_owned();

@@ -274,6 +274,22 @@ impl ImportAudit {
     }
 }
 
+impl ImportAudit {
+    /// The keys whose records must be read after a write: all of them
+    /// for a per-record log, else only those that existed before (a new
+    /// record is created, whatever its fields; an old one may be unchanged).
+    pub(crate) fn keys_after<'k>(&self, keys: &[&'k str], before: &Snaps) -> Vec<&'k str> {
+        if self.per_record() {
+            keys.to_vec()
+        } else {
+            keys.iter()
+                .copied()
+                .filter(|k| before.contains_key(*k))
+                .collect()
+        }
+    }
+}
+
 /// What a write did to its records, from snapshots before and after.
 #[derive(Debug, Default)]
 pub(crate) struct Changes<'k> {

@@ -311,3 +311,47 @@ store_test!(async fn a_backup_is_a_copy_that_reads_the_same_on_sqlite_and_postgr
         }
     }
 });
+
+store_test!(async fn bulk_writes_keep_every_character_and_every_empty_value_as_given(store) {
+    // Bulk writes reach SQLite as one JSON document per chunk and
+    // PostgreSQL through COPY: text that either format reads as structure
+    // (quotes, backslashes, tabs, line breaks, a literal \N) must arrive as
+    // written, and an empty optional value as NULL, not as text.
+    let awkward = [
+        "Tab\there",
+        "Line\nbreak and\r\nCRLF",
+        "Back\\slash \\N and \\t",
+        "\"Quoted\" 'single'",
+        "客户 Ünïcödé 🚀",
+        "\\N",
+        "",
+    ];
+    let mut customers = Vec::new();
+    for (i, name) in awkward.iter().enumerate() {
+        let id = i64::try_from(i).unwrap() + 1;
+        let mut c = customer(id, &format!("{id}: {name}"));
+        c.industry = Some((*name).to_owned());
+        c.in_pool = i % 2 == 0;
+        customers.push(c);
+    }
+    // More rows than one chunk of either format.
+    for id in 8..=6_010 {
+        customers.push(customer(id, &format!("Filler {id}")));
+    }
+    store.insert_sales_batch(&attain_store::SalesBatch { customers, ..Default::default() }).await.unwrap();
+    // By name: the awkward ones ("1: …") come before the fillers.
+    let page = store.customers_visible(&attain_core::Visibility::Everything, &Default::default(), 0, 1_000).await.unwrap();
+    assert_eq!(page.total, 6_010);
+    for (i, name) in awkward.iter().enumerate() {
+        let id = i64::try_from(i).unwrap() + 1;
+        let stored = page.items.iter().find(|c| c.id.raw() == id).unwrap();
+        assert_eq!(stored.name, format!("{id}: {name}"));
+        assert_eq!(stored.industry.as_deref(), Some(*name), "customer {id}");
+        assert_eq!(stored.region, None, "an empty optional value is NULL");
+        assert_eq!(stored.in_pool, i % 2 == 0);
+        assert_eq!(stored.created_on, chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap());
+    }
+    let filler = |n: i64| attain_store::CustomerFilter { name_contains: Some(format!("Filler {n}")), ..Default::default() };
+    let last = store.customers_visible(&attain_core::Visibility::Everything, &filler(6_010), 0, 10).await.unwrap();
+    assert_eq!(last.items.iter().map(|c| c.id.raw()).collect::<Vec<_>>(), [6_010]);
+});

@@ -3,7 +3,6 @@
 // Timings and throughput are reported, not stored: floats are fine here.
 #![allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
 
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -18,10 +17,9 @@ const PRODUCTS: i64 = 30;
 /// Lines per order.
 const LINES_PER_ORDER: usize = 4;
 
-/// Writes a CSV of `rows` order lines in the generic layout.
-fn orders_csv(rows: usize) -> String {
-    let mut out = String::with_capacity(rows * 90);
-    out.push_str("Order Number,Order Date,Customer,Owner,Product,Quantity,Unit Price,Amount\n");
+/// Writes a CSV of `rows` order lines in the generic layout to `out`.
+fn orders_csv(rows: usize, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    out.write_all(b"Order Number,Order Date,Customer,Owner,Product,Quantity,Unit Price,Amount\n")?;
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
         // SplitMix64: a fixed, dependency-free stream so every run writes the same file.
@@ -42,13 +40,13 @@ fn orders_csv(rows: usize) -> String {
         let product = (r % PRODUCTS as u64) + 1;
         let quantity = 1 + (r >> 8) % 20;
         let unit = 100 + (r >> 16) % 50_000;
-        let _ = writeln!(
+        writeln!(
             out,
             "SO{order:08},{date},Customer {customer},rep{owner}@bench.example,P-{product:03},{quantity},{unit}.00,{}.00",
             unit * quantity
-        );
+        )?;
     }
-    out
+    out.flush()
 }
 
 async fn prepare(store: &Store) -> anyhow::Result<()> {
@@ -111,14 +109,17 @@ pub async fn import_orders(rows: usize, config: Option<DatabaseConfig>) -> anyho
         config.describe()
     );
     prepare(&store).await?;
-    let csv = orders_csv(rows);
     let path = dir.join("orders.csv");
-    std::fs::write(&path, &csv).with_context(|| format!("writing {}", path.display()))?;
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+    orders_csv(rows, &mut std::io::BufWriter::new(file))
+        .with_context(|| format!("writing {}", path.display()))?;
+    let size = std::fs::metadata(&path)?.len();
     println!(
         "{}: {rows} order lines ({} orders, {:.1} MB CSV) into {}",
         path.display(),
         rows / LINES_PER_ORDER,
-        csv.len() as f64 / 1e6,
+        size as f64 / 1e6,
         config.describe()
     );
     let started = Instant::now();
@@ -128,7 +129,7 @@ pub async fn import_orders(rows: usize, config: Option<DatabaseConfig>) -> anyho
         if let attain_import::ImportStep::Writing { .. } = step
             && let Ok(mut at) = checked.lock()
         {
-            *at = Some(started.elapsed().as_secs_f64());
+            *at = Some((started.elapsed().as_secs_f64(), peak_memory_mb()));
         }
     };
     let report = attain_import::import(
@@ -139,7 +140,14 @@ pub async fn import_orders(rows: usize, config: Option<DatabaseConfig>) -> anyho
         &attain_import::ImportOptions::default(),
         &on_step,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        attain_app::AppError::Import(problems) => {
+            let first: Vec<String> = problems.iter().take(3).map(ToString::to_string).collect();
+            anyhow::anyhow!("the import refused the file: {}", first.join("; "))
+        }
+        other => other.into(),
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "imported {} lines into {} orders ({} customers created) in {seconds:.2} s: {:.0} lines/s",
@@ -148,24 +156,37 @@ pub async fn import_orders(rows: usize, config: Option<DatabaseConfig>) -> anyho
         report.counts.customers_created,
         report.counts.lines as f64 / seconds
     );
-    if let Ok(Some(at)) = checked.lock().map(|c| *c) {
+    let checked = checked.lock().ok().and_then(|c| *c);
+    if let Some((at, _)) = checked {
         println!(
             "  read and checked in {at:.2} s, written in {:.2} s",
             seconds - at
         );
     }
     if let Some(mb) = peak_memory_mb() {
-        println!("  peak memory of this process: {mb:.0} MB");
+        let before = checked.and_then(|(_, mb)| mb).map_or(String::new(), |m| {
+            format!(" ({m:.0} MB by the end of checking)")
+        });
+        println!("  peak memory of this process: {mb:.0} MB{before}");
     }
     store.close().await;
-    // The anchor: sqlite3's own CSV import of the same file into a plain
-    // table, on the same machine in the same run.
+    // The anchors: the database's own CSV load of the same file into a
+    // plain table, on the same machine in the same run.
     match anchor_sqlite3(&path, &dir.join("anchor.db")) {
         Ok(anchor) => println!(
             "sqlite3 .import of the same file into a plain table: {anchor:.2} s; Attain took {:.1}x as long",
             seconds / anchor.max(1e-9)
         ),
         Err(e) => println!("sqlite3 .import not measured: {e}"),
+    }
+    if let DatabaseConfig::Postgres { url } = &config {
+        match anchor_psql(&path, url) {
+            Ok(anchor) => println!(
+                "psql \\copy of the same file into a plain table: {anchor:.2} s; Attain took {:.1}x as long",
+                seconds / anchor.max(1e-9)
+            ),
+            Err(e) => println!("psql \\copy not measured: {e}"),
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -193,6 +214,37 @@ fn anchor_sqlite3(csv: &std::path::Path, db: &std::path::Path) -> anyhow::Result
         out.status.success() && out.stderr.is_empty(),
         "sqlite3 failed: {}",
         String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(seconds)
+}
+
+/// Seconds `psql` takes to `\\copy` `csv` into a new plain table of the
+/// database at `url` (dropped afterwards).
+fn anchor_psql(csv: &std::path::Path, url: &str) -> anyhow::Result<f64> {
+    let psql = |command: &str| {
+        std::process::Command::new("psql")
+            .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", command])
+            .output()
+            .context("running psql (apt-get install postgresql-client)")
+    };
+    let columns = "number text, order_date text, customer text, owner text, product text, quantity text, unit_price text, amount text";
+    let create = psql(&format!("CREATE TABLE attain_bench_plain ({columns})"))?;
+    anyhow::ensure!(
+        create.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&create.stderr).trim()
+    );
+    let started = Instant::now();
+    let copy = psql(&format!(
+        "\\copy attain_bench_plain FROM '{}' WITH (FORMAT csv, HEADER true)",
+        csv.display()
+    ))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = psql("DROP TABLE attain_bench_plain");
+    anyhow::ensure!(
+        copy.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&copy.stderr).trim()
     );
     Ok(seconds)
 }

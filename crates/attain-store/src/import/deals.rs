@@ -142,7 +142,7 @@ impl Store {
             refresh_rollups!(self, tx, Some(&touched));
             counts.updated = deals.iter().filter(|d| before.contains_key(d.external_id.as_str())).count();
             counts.created = deals.len() - counts.updated;
-            let is = snapshots!(tx, &DEALS_TARGET, &keys, audit.per_record());
+            let is = snapshots!(tx, &DEALS_TARGET, &audit.keys_after(&keys, &was), audit.per_record());
             let changes = Changes::of(&keys, &was, &is);
             counts.unchanged = changes.unchanged;
             audit_import!(tx, audit, &changes, &counts);

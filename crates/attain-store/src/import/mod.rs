@@ -271,11 +271,15 @@ const CUSTOMER_KEYS: &str = "SELECT id, name, external_id FROM customers ORDER B
 /// the owner, first date and activity of the customer if it must be created.
 macro_rules! resolve_customers {
     ($tx:ident, $refs:expr) => {{
-        let mut ids: HashMap<CustomerRef, CustomerId> = HashMap::new();
-        let mut created = 0_usize;
+        use $crate::bulk::BulkInsert as _;
+        let mut ids: HashMap<CustomerRef, i64> = HashMap::new();
         let rows: Vec<(i64, String, Option<String>)> =
             sqlx::query_as(CUSTOMER_KEYS).fetch_all(&mut *$tx).await?;
         let mut index = CustomerIndex::of(rows);
+        // Customers to create get placeholder IDs (-1, -2, …) until they
+        // are written, all at once; a later reference may find one by name.
+        let mut new_rows = Vec::new();
+        let mut new_names: Vec<&str> = Vec::new();
         for (reference, owner, first_seen, active) in $refs {
             let reference: &CustomerRef = reference;
             let owner: Option<UserId> = owner;
@@ -285,7 +289,6 @@ macro_rules! resolve_customers {
             let id = match index.find_raw(reference) {
                 Some(id) => id,
                 None => {
-                    created += 1;
                     let row = $crate::facts::CustomerRow {
                         name: &reference.name,
                         industry: None,
@@ -304,7 +307,9 @@ macro_rules! resolve_customers {
                         created_on: first_seen,
                         external_id: reference.external_id.as_ref().map(ExternalId::as_str),
                     };
-                    let id = $crate::facts::insert_one!($tx, row, "");
+                    new_rows.push($crate::facts::Fact::values(&row)?);
+                    new_names.push(reference.name.as_str());
+                    let id = -i64::try_from(new_names.len()).unwrap_or(i64::MAX);
                     index.add(
                         id,
                         &reference.name,
@@ -313,9 +318,35 @@ macro_rules! resolve_customers {
                     id
                 }
             };
-            ids.insert(reference.clone(), CustomerId::from_raw(id));
+            ids.insert(reference.clone(), id);
         }
-        (ids, created)
+        let created = new_rows.len();
+        // New customers' names differ (a second reference of a name finds
+        // the first), so the name tells which ID each was given.
+        let written: HashMap<String, i64> = $tx
+            .insert_returning(
+                $crate::facts::CUSTOMERS_TARGET.table,
+                $crate::facts::CUSTOMERS_TARGET.columns,
+                &new_rows,
+                "name",
+            )
+            .await?
+            .into_iter()
+            .map(|(id, name)| (name, id))
+            .collect();
+        let mut resolved: HashMap<CustomerRef, CustomerId> = HashMap::with_capacity(ids.len());
+        for (reference, id) in ids {
+            let id = if id < 0 {
+                let name = usize::try_from(-id - 1).ok().and_then(|i| new_names.get(i));
+                name.and_then(|n| written.get(*n)).copied().ok_or_else(|| {
+                    StoreError::Invalid(format!("customer {} was not created", reference.name))
+                })?
+            } else {
+                id
+            };
+            resolved.insert(reference, CustomerId::from_raw(id));
+        }
+        (resolved, created)
     }};
 }
 

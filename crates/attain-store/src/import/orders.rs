@@ -65,6 +65,7 @@ impl Store {
             ..ImportCounts::default()
         };
         in_serial_write!(self, tx => {
+            let started = std::time::Instant::now();
             let created_owners = create_owners!(tx, owners);
             let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
             let mut touched = Touched::default();
@@ -80,9 +81,17 @@ impl Store {
                 }
             }
             let (customers, created) = resolve_customers!(tx, refs.iter().copied());
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "orders: customers resolved");
             counts.customers_created = created;
-            let mut rows = Vec::with_capacity(orders.len());
-            for o in orders {
+            let keys: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+            // Nothing was there before a company's first import.
+            let was = if before > 0 { snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record()) } else { Default::default() };
+            // Orders are written a batch at a time, so their bound values
+            // are never all held at once.
+            let upsert = ORDERS_TARGET.upsert_suffix();
+            for batch in orders.chunks(10_000) {
+            let mut rows = Vec::with_capacity(batch.len());
+            for o in batch {
                 let currency = o.lines.first().map_or("CNY", |l| l.amount.currency().code());
                 let mut total: i64 = 0;
                 let mut cost: i64 = 0;
@@ -103,46 +112,49 @@ impl Store {
                     external_id: Some(&o.number),
                 }.values()?);
             }
-            let keys: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
-            let was = snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record());
-            bulk_insert!(tx, ORDERS_TARGET.table, ORDERS_TARGET.columns, &rows, &ORDERS_TARGET.upsert_suffix());
+            bulk_insert!(tx, ORDERS_TARGET.table, ORDERS_TARGET.columns, &rows, &upsert);
             drop(rows);
-            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
-            counts.created = usize::try_from(after - before).unwrap_or(0);
-            counts.updated = orders.len().saturating_sub(counts.created);
-            // Order IDs by number, then the lines: replaced for orders that existed.
-            let ids: HashMap<String, i64> = {
-                let all: Vec<(i64, String)> = sqlx::query_as("SELECT id, number FROM orders").fetch_all(&mut *tx).await?;
-                all.into_iter().map(|(id, n)| (n, id)).collect()
-            };
-            if counts.updated > 0 {
-                let replaced: Vec<i64> = orders.iter().filter_map(|o| ids.get(&o.number).copied()).collect();
-                for chunk in replaced.chunks(500) {
-                    let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            // The batch's order IDs by number; the lines of orders that
+            // existed are replaced.
+            let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
+            for chunk in batch.chunks(500) {
+                let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                // Placeholders only; every number is bound.
+                let sql = format!("SELECT id, number FROM orders WHERE number IN ({})", placeholders.join(","));
+                let mut query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+                for o in chunk {
+                    query = query.bind(o.number.as_str());
+                }
+                ids.extend(query.fetch_all(&mut *tx).await?.into_iter().map(|(id, number)| (number, id)));
+            }
+            if before > 0 {
+                let list: Vec<String> = ids.values().map(i64::to_string).collect();
+                for part in list.chunks(500) {
                     // The IDs are integers read from the database, never text from the file.
-                    let sql = format!("DELETE FROM order_lines WHERE order_id IN ({})", list.join(","));
+                    let sql = format!("DELETE FROM order_lines WHERE order_id IN ({})", part.join(","));
                     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
                 }
             }
-            // Lines are written an order batch at a time, so a file of
-            // millions of lines never holds all their bound values at once.
-            for batch in orders.chunks(10_000) {
-                let mut lines = Vec::with_capacity(batch.len() * 4);
-                for o in batch {
-                    let id = ids.get(&o.number).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
-                    for l in &o.lines {
-                        lines.push(OrderLineRow { order: id, product: l.product.map(ProductId::raw), quantity: l.quantity, unit_price: &l.unit_price, amount: &l.amount, cost: &l.cost }.values()?);
-                    }
+            let mut lines = Vec::with_capacity(batch.len() * 4);
+            for o in batch {
+                let id = ids.get(o.number.as_str()).copied().ok_or_else(|| StoreError::Invalid(format!("order {} was not stored", o.number)))?;
+                for l in &o.lines {
+                    lines.push(OrderLineRow { order: id, product: l.product.map(ProductId::raw), quantity: l.quantity, unit_price: &l.unit_price, amount: &l.amount, cost: &l.cost }.values()?);
                 }
-                counts.lines += lines.len();
-                bulk_insert!(tx, ORDER_LINES_TARGET.table, ORDER_LINES_TARGET.columns, &lines, "", progress);
             }
+            counts.lines += lines.len();
+            bulk_insert!(tx, ORDER_LINES_TARGET.table, ORDER_LINES_TARGET.columns, &lines, "", progress);
+            }
+            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&mut *tx).await?;
+            counts.created = usize::try_from(after - before).unwrap_or(0);
+            counts.updated = orders.len().saturating_sub(counts.created);
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "orders: lines written");
             for o in orders {
                 touched.owners.insert(owner_id(o.owner, &created_owners)?.raw());
                 touched.customers.insert(customer_of(&customers, &o.customer)?);
             }
             refresh_rollups!(self, tx, Some(&touched));
-            let is = snapshots!(tx, &ORDERS_TARGET, &keys, audit.per_record());
+            let is = snapshots!(tx, &ORDERS_TARGET, &audit.keys_after(&keys, &was), audit.per_record());
             let changes = Changes::of(&keys, &was, &is);
             counts.unchanged = changes.unchanged;
             audit_import!(tx, audit, &changes, &counts);

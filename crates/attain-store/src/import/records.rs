@@ -748,7 +748,7 @@ impl Store {
             }
             counts.created = usize::try_from(after - before).unwrap_or(0) + created_first;
             counts.updated = records.len().saturating_sub(counts.created);
-            let is = snapshots!(tx, target, &keys, audit.per_record());
+            let is = snapshots!(tx, target, &audit.keys_after(&keys, &was), audit.per_record());
             let changes = Changes::of(&keys, &was, &is);
             counts.unchanged = changes.unchanged.min(counts.updated);
             audit_import!(tx, audit, &changes, &counts);
