@@ -280,6 +280,25 @@ store_test!(async fn order_lines_import_into_orders_and_a_reimport_changes_nothi
     assert_eq!((again.counts.created, again.counts.updated), (0, 2));
     assert_eq!(store.count_rows("order_lines").await.unwrap(), 3, "lines replaced, not duplicated");
     assert_eq!(store.count_rows("orders").await.unwrap(), 2);
+
+    // A later file changes one order (two lines where it had one), adds
+    // one for a new customer and one for a customer created above: the
+    // changed order's lines are replaced, the new ones are added.
+    let later = "订单编号,下单日期,客户名称,负责人,产品编号,数量,单价,金额\n\
+SO-2,2026-03-05,Nova Labs,jane,AN-100,1,1000,\n\
+SO-2,2026-03-05,Nova Labs,jane,AN-200,2,500,\n\
+SO-3,2026-03-09,Kestrel Works,jane,AN-200,1,500,\n\
+SO-4,2026-03-10,上海华信科技,王伟,AN-100,1,1000,\n";
+    let report = import_orders(&store, "later.csv", later.as_bytes()).await.unwrap();
+    assert_eq!((report.counts.created, report.counts.updated, report.counts.unchanged), (2, 1, 0));
+    assert_eq!((report.counts.lines, report.counts.customers_created), (4, 1));
+    assert_eq!(store.count_rows("order_lines").await.unwrap(), 2 + 2 + 1 + 1);
+    let orders = store.orders_visible(&Visibility::Everything, &attain_store::OrderFilter::default(), 0, 10).await.unwrap();
+    let total = |n: &str| orders.items.iter().find(|o| o.number == n).unwrap().total.amount().to_string();
+    assert_eq!((total("SO-1"), total("SO-2"), total("SO-3"), total("SO-4")), ("2500.00".into(), "2000.00".into(), "500.00".into(), "1000.00".into()));
+    let customer = |n: &str| orders.items.iter().find(|o| o.number == n).unwrap().customer;
+    assert_eq!(customer("SO-4"), customer("SO-1"), "a customer created by an earlier file is found, not created again");
+    assert_ne!(customer("SO-3"), customer("SO-2"));
 });
 
 store_test!(async fn an_orders_file_with_unknown_products_stores_nothing(store) {

@@ -363,7 +363,8 @@ pub(crate) fn copy_row(out: &mut String, row: &[Val]) {
             }
             Val::Bool(v) => out.push(if *v { 't' } else { 'f' }),
             Val::Ts(v) | Val::OptTs(Some(v)) => {
-                out.push_str(&v.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+                // Microseconds, as PostgreSQL keeps them and sqlx binds them.
+                out.push_str(&v.to_rfc3339_opts(SecondsFormat::Micros, true));
             }
             Val::OptI64(None) | Val::OptText(None) | Val::OptDate(None) | Val::OptTs(None) => {
                 out.push_str("\\N");
@@ -474,7 +475,7 @@ mod tests {
         copy_row(&mut out, &awkward_row());
         assert_eq!(
             out,
-            "-9223372036854775808\t\\N\ttab\\there \"quoted\" back\\\\slash\\nline 客户\t\\N\t2026-03-01\tt\t2026-03-01T08:30:00Z\n"
+            "-9223372036854775808\t\\N\ttab\\there \"quoted\" back\\\\slash\\nline 客户\t\\N\t2026-03-01\tt\t2026-03-01T08:30:00.000000Z\n"
         );
     }
 }

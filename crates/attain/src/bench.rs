@@ -221,6 +221,9 @@ fn anchor_sqlite3(csv: &std::path::Path, db: &std::path::Path) -> anyhow::Result
 /// Seconds `psql` takes to `\\copy` `csv` into a new plain table of the
 /// database at `url` (dropped afterwards).
 fn anchor_psql(csv: &std::path::Path, url: &str) -> anyhow::Result<f64> {
+    // psql takes the URL on its command line (libpq reads a URL from no
+    // environment variable): a benchmark URL should carry no password;
+    // psql reads one from PGPASSWORD or ~/.pgpass.
     let psql = |command: &str| {
         std::process::Command::new("psql")
             .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", command])

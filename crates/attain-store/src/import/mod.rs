@@ -334,6 +334,12 @@ macro_rules! resolve_customers {
             .into_iter()
             .map(|(id, name)| (name, id))
             .collect();
+        if written.len() != created {
+            return Err(StoreError::Invalid(format!(
+                "{created} new customers were written, {} came back by name",
+                written.len()
+            )));
+        }
         let mut resolved: HashMap<CustomerRef, CustomerId> = HashMap::with_capacity(ids.len());
         for (reference, id) in ids {
             let id = if id < 0 {

@@ -128,7 +128,8 @@ impl Store {
                 ids.extend(query.fetch_all(&mut *tx).await?.into_iter().map(|(id, number)| (number, id)));
             }
             if before > 0 {
-                let list: Vec<String> = ids.values().map(i64::to_string).collect();
+                // Only orders that were there before have lines to replace.
+                let list: Vec<String> = batch.iter().filter(|o| was.contains_key(&o.number)).filter_map(|o| ids.get(&o.number)).map(i64::to_string).collect();
                 for part in list.chunks(500) {
                     // The IDs are integers read from the database, never text from the file.
                     let sql = format!("DELETE FROM order_lines WHERE order_id IN ({})", part.join(","));
