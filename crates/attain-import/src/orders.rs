@@ -101,8 +101,8 @@ fn line_amounts(
     }
 }
 
-/// Checks and writes an orders file. It takes the table so that its
-/// cells are freed before the write, which is when memory peaks.
+/// Checks and writes an orders file. It takes the table so that each
+/// row's cells are freed as soon as the row is read.
 pub(super) async fn import(
     store: &Store,
     table: super::Table,
@@ -111,8 +111,23 @@ pub(super) async fn import(
     base_currency: Currency,
     on_step: OnStep<'_>,
 ) -> AppResult<ImportReport> {
-    let mut sheet = Sheet::new(
-        &table,
+    // The sheet keeps only the header: each row's cells are freed once the
+    // row is read, while the orders it makes are built.
+    let super::Table {
+        file,
+        header,
+        rows,
+        notes,
+    } = table;
+    let header_only = super::Table {
+        file,
+        header,
+        rows: Vec::new(),
+        notes,
+    };
+    let mut sheet = Sheet::of_rows(
+        &header_only,
+        &rows,
         ORDER_FIELDS,
         &[],
         REQUIRED,
@@ -127,8 +142,7 @@ pub(super) async fn import(
     let products = store.product_index().await?;
     let deal_ids = match sheet.columns.get("deal_external_id") {
         Some(c) => {
-            let keys: Vec<&str> = table
-                .rows
+            let keys: Vec<&str> = rows
                 .iter()
                 .filter_map(|(_, cells)| cells.get(c).map(|s| s.trim_start_matches("zcrm_")))
                 .filter(|s| !s.is_empty())
@@ -143,8 +157,8 @@ pub(super) async fn import(
     let mut orders: Vec<ImportedOrder> = Vec::new();
     let mut line_count = 0_u64;
     let mut other_statuses = std::collections::BTreeSet::new();
-    for (line, cells) in &table.rows {
-        let mut row = sheet.row(*line, cells);
+    for (line, cells) in rows {
+        let mut row = sheet.row(line, &cells);
         let number = row.required("number", "an order number");
         let date = row.date("order_date", "an order date");
         let customer = customer_ref(&mut row);
@@ -303,9 +317,8 @@ pub(super) async fn import(
     )
     .await?;
     if !options.dry_run {
-        let audit = options.audit(Entity::Orders, &table);
+        let audit = options.audit(Entity::Orders, &header_only);
         drop(sheet);
-        drop(table);
         let new_owners = owners.new_owners(options.actor.clone()).await?;
         on_step(ImportStep::Writing {
             records: line_count,

@@ -36,6 +36,9 @@ pub(crate) struct Sheet<'a> {
     pub own_keys_in_use: std::collections::HashSet<String>,
     seen: HashMap<String, usize>,
     defaults: Vec<(super::Fallback, usize)>,
+    /// The columns no field reads, with how many rows have a value there:
+    /// counted when the sheet is made, so the rows may go before the report.
+    unused: Vec<super::UnusedColumn>,
 }
 
 impl<'a> Sheet<'a> {
@@ -56,8 +59,39 @@ impl<'a> Sheet<'a> {
         number_fields: &[&str],
         file_problems: Vec<ImportProblem>,
     ) -> Result<Self, attain_app::AppError> {
+        Self::of_rows(
+            table,
+            &table.rows,
+            fields,
+            fallbacks,
+            required,
+            options,
+            base_currency,
+            date_fields,
+            number_fields,
+            file_problems,
+        )
+    }
+
+    /// [`Self::new`] for a table whose rows are given apart (`table` may
+    /// hold only the header): the date order, decimal marks and unused
+    /// columns are read from `rows`, which the caller may then consume.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn of_rows(
+        table: &'a Table,
+        rows: &[(usize, Vec<String>)],
+        fields: &'static [(&'static str, &'static [&'static str])],
+        fallbacks: &[(&str, &[&str])],
+        required: &[&str],
+        options: &ImportOptions,
+        base_currency: Currency,
+        date_fields: &[&str],
+        number_fields: &[&str],
+        file_problems: Vec<ImportProblem>,
+    ) -> Result<Self, attain_app::AppError> {
         let mut sheet = Self::mapped(
             table,
+            rows,
             fields,
             fallbacks,
             required,
@@ -74,6 +108,7 @@ impl<'a> Sheet<'a> {
     #[allow(clippy::too_many_arguments)]
     fn mapped(
         table: &'a Table,
+        rows: &[(usize, Vec<String>)],
         fields: &'static [(&'static str, &'static [&'static str])],
         fallbacks: &[(&str, &[&str])],
         required: &[&str],
@@ -111,7 +146,7 @@ impl<'a> Sheet<'a> {
             .iter()
             .flat_map(|f| columns.all(f).iter().copied())
             .collect();
-        let values = table.rows.iter().flat_map(|(_, cells)| {
+        let values = rows.iter().flat_map(|(_, cells)| {
             date_columns
                 .iter()
                 .filter_map(|&c| cells.get(c).map(String::as_str))
@@ -128,7 +163,18 @@ impl<'a> Sheet<'a> {
             .iter()
             .flat_map(|f| columns.all(f).iter().copied())
             .collect();
-        let decimals = decimal_marks(table, &number_columns, options.mapping.decimal, &mut notes);
+        let decimals = decimal_marks(rows, &number_columns, options.mapping.decimal, &mut notes);
+        let unused = (0..table.header.len())
+            .filter(|&i| !columns.uses(i))
+            .map(|i| super::UnusedColumn {
+                position: i + 1,
+                header: table.header[i].clone(),
+                values: rows
+                    .iter()
+                    .filter(|(_, cells)| cells.get(i).is_some_and(|v| !v.is_empty()))
+                    .count(),
+            })
+            .collect();
         Ok(Self {
             file,
             table,
@@ -142,6 +188,7 @@ impl<'a> Sheet<'a> {
             own_keys_in_use: std::collections::HashSet::new(),
             seen: HashMap::new(),
             defaults: Vec::new(),
+            unused,
         })
     }
 
@@ -191,19 +238,7 @@ impl<'a> Sheet<'a> {
 
     /// The columns no field read, with how many rows have a value there.
     pub(crate) fn unused_columns(&self) -> Vec<super::UnusedColumn> {
-        (0..self.table.header.len())
-            .filter(|&i| !self.columns.uses(i))
-            .map(|i| super::UnusedColumn {
-                position: i + 1,
-                header: self.table.header[i].clone(),
-                values: self
-                    .table
-                    .rows
-                    .iter()
-                    .filter(|(_, cells)| cells.get(i).is_some_and(|v| !v.is_empty()))
-                    .count(),
-            })
-            .collect()
+        self.unused.clone()
     }
 
     /// The header of the column `field` is read from (the field's name when
@@ -257,7 +292,7 @@ impl<'a> Sheet<'a> {
 /// values show both is conflicting. Where ambiguous values (`1.000`) are
 /// read by a mark the values showed, a note says so.
 fn decimal_marks(
-    table: &Table,
+    rows: &[(usize, Vec<String>)],
     columns: &[usize],
     given: Option<DecimalMark>,
     notes: &mut Vec<String>,
@@ -265,7 +300,7 @@ fn decimal_marks(
     use std::collections::BTreeSet;
     let mut shown: HashMap<usize, BTreeSet<DecimalMark>> = HashMap::new();
     let mut ambiguous: HashMap<usize, String> = HashMap::new();
-    for (_, cells) in &table.rows {
+    for (_, cells) in rows {
         for &c in columns {
             let Some(value) = cells.get(c).filter(|v| !v.is_empty()) else {
                 continue;

@@ -1389,3 +1389,21 @@ store_test!(async fn records_written_or_imported_by_a_person_need_the_right_to(s
     assert_eq!(report.counts.created, 1);
     assert_eq!(store.count_rows("products").await.unwrap(), 1);
 });
+
+store_test!(async fn an_orders_file_says_which_columns_it_did_not_use_and_where_dates_read_day_first(store) {
+    // The orders importer frees each row once read: what the report says
+    // of the whole file (unused columns with their counts, the date order
+    // its values show) is read before.
+    org(&store).await;
+    products(&store).await;
+    let file = "Order Number,Order Date,Customer,Owner,Product,Quantity,Amount,Notes\n\
+SO-1,03/04/2026,Acme,jane,AN-100,1,100,call back\n\
+SO-2,25/04/2026,Acme,jane,AN-100,1,100,\n\
+SO-3,26/04/2026,Acme,jane,AN-100,1,100,again\n";
+    let report = import_orders(&store, "o.csv", file.as_bytes()).await.unwrap();
+    let unused: Vec<String> = report.unused_columns.iter().map(|c| format!("{c}: {}", c.values)).collect();
+    assert_eq!(unused, vec!["'Notes': 2"]);
+    let orders = store.orders_visible(&Visibility::Everything, &attain_store::OrderFilter::default(), 0, 10).await.unwrap();
+    let so1 = orders.items.iter().find(|o| o.number == "SO-1").unwrap();
+    assert_eq!(so1.order_date, chrono::NaiveDate::from_ymd_opt(2026, 4, 3).unwrap(), "25/04 shows the file puts the day first");
+});

@@ -1,6 +1,7 @@
-//! Batched multi-row inserts, the way large loads (imports, the demo) reach
-//! the database: one statement per chunk of rows, as many rows as the
-//! backend's bind limit allows, inside the caller's transaction.
+//! Bulk inserts, the way large loads (imports, the demo) reach the
+//! database inside the caller's transaction: on SQLite one statement per
+//! chunk of rows bound as one JSON document, on PostgreSQL `COPY` for
+//! plain inserts and multi-row statements for upserts.
 
 use std::fmt::Write as _;
 use std::future::Future;
