@@ -44,8 +44,12 @@ pub(crate) struct Dialect {
     /// The UTC day of an instant, as text.
     day_of: fn(&str) -> String,
     /// Orders joined to their lines, orders read first (SQLite takes
-    /// CROSS JOIN as that order; it saves a lookup per line).
+    /// CROSS JOIN as that order; it saves a lookup per line when a few
+    /// owners' orders are found by their index).
     orders_then_lines: &'static str,
+    /// The same join with the lines read first, in their table's order:
+    /// the faster way through all of them (a rebuild, a first import).
+    lines_then_orders: &'static str,
 }
 
 pub(crate) const SQLITE: Dialect = Dialect {
@@ -55,6 +59,7 @@ pub(crate) const SQLITE: Dialect = Dialect {
     },
     day_of: |t| format!("SUBSTR({t}, 1, 10)"),
     orders_then_lines: "orders o CROSS JOIN order_lines l ON l.order_id = o.id",
+    lines_then_orders: "order_lines l CROSS JOIN orders o ON o.id = l.order_id",
 };
 
 pub(crate) const POSTGRES: Dialect = Dialect {
@@ -62,6 +67,7 @@ pub(crate) const POSTGRES: Dialect = Dialect {
     seconds: |from, to| format!("CAST(ROUND(EXTRACT(EPOCH FROM ({to} - {from}))) AS BIGINT)"),
     day_of: |t| format!("CAST(CAST({t} AT TIME ZONE 'UTC' AS DATE) AS TEXT)"),
     orders_then_lines: "orders o JOIN order_lines l ON l.order_id = o.id",
+    lines_then_orders: "order_lines l JOIN orders o ON o.id = l.order_id",
 };
 
 fn branches(d: &Dialect) -> Vec<Branch> {
@@ -326,10 +332,15 @@ pub(crate) fn holds_on(alias: &str, day: &str) -> String {
 /// `INSERT INTO kpi_product_month …`: order lines per owner, the unit he
 /// is credited to on the order's date, product and month.
 pub(crate) fn product_rollup_sql(d: &Dialect, filter: Option<&str>, by_date: bool) -> String {
+    let join = if filter.is_some() {
+        d.orders_then_lines
+    } else {
+        d.lines_then_orders
+    };
     let filter = filter.map_or(String::new(), |f| format!(" AND o.owner_id {f}"));
     format!(
         "INSERT INTO kpi_product_month (owner_id, unit_id, product_id, month, currency, line_amount_minor, line_cost_minor, quantity) SELECT o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency, SUM(l.amount_minor), SUM(l.cost_minor), SUM(l.quantity) FROM {} JOIN {} cm ON cm.user_id = o.owner_id AND {} WHERE o.status = 'confirmed' AND l.product_id IS NOT NULL{filter} GROUP BY o.owner_id, cm.org_unit_id, l.product_id, SUBSTR(CAST(o.order_date AS TEXT), 1, 7), o.currency",
-        d.orders_then_lines,
+        join,
         credit_source(by_date),
         holds_on("cm", "CAST(o.order_date AS TEXT)"),
     )
@@ -460,7 +471,13 @@ macro_rules! refresh_rollups {
             $crate::Backend::Postgres => &$crate::kpi::POSTGRES,
         };
         let started = std::time::Instant::now();
-        let all = touched.is_none_or(|t| t.owners.len() > $crate::kpi::REFRESH_ALL_ABOVE);
+        // A write that touched everyone (a company's first import) rebuilds
+        // everything: the same rows, without lists of every ID.
+        let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *$tx).await?;
+        let everyone = |t: &$crate::kpi::Touched| {
+            i64::try_from(t.owners.iter().filter(|o| **o != 0).count()).unwrap_or(i64::MAX) >= people
+        };
+        let all = touched.is_none_or(|t| t.owners.len() > $crate::kpi::REFRESH_ALL_ABOVE || everyone(t));
         let credit: String = sqlx::query_scalar("SELECT unit_credit FROM org_settings WHERE id = 1").fetch_one(&mut *$tx).await?;
         let by_date = credit == "transaction_date";
         let owners = touched.map(|t| $crate::kpi::id_list(&t.owners));
@@ -495,7 +512,12 @@ macro_rules! refresh_rollups {
             }
         }
         let customers = touched.map(|t| $crate::kpi::id_list(&t.customers));
-        let all_customers = all || touched.is_some_and(|t| t.customers.len() > $crate::kpi::REFRESH_ALL_ABOVE * 10);
+        let customers_stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut *$tx).await?;
+        let all_customers = all
+            || touched.is_some_and(|t| {
+                t.customers.len() > $crate::kpi::REFRESH_ALL_ABOVE * 10
+                    || i64::try_from(t.customers.len()).unwrap_or(i64::MAX) >= customers_stored
+            });
         let customer_filter = if all_customers { None } else { customers.as_deref() };
         if all_customers || touched.is_some_and(|t| !t.customers.is_empty()) {
             let where_customer = customer_filter.map_or(String::new(), |f| format!(" WHERE customer_id {f}"));
