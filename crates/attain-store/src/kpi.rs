@@ -445,6 +445,10 @@ pub(crate) struct Touched {
     pub customers: BTreeSet<i64>,
 }
 
+/// A list of touched customers this long is worth counting the table for:
+/// if it names every customer, the refresh rebuilds whole instead.
+pub(crate) const LONG_ID_LIST: usize = 500;
+
 /// Beyond this many touched owners a refresh rebuilds everything.
 pub(crate) const REFRESH_ALL_ABOVE: usize = 2_000;
 
@@ -472,12 +476,15 @@ macro_rules! refresh_rollups {
         };
         let started = std::time::Instant::now();
         // A write that touched everyone (a company's first import) rebuilds
-        // everything: the same rows, without lists of every ID.
-        let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *$tx).await?;
-        let everyone = |t: &$crate::kpi::Touched| {
-            i64::try_from(t.owners.iter().filter(|o| **o != 0).count()).unwrap_or(i64::MAX) >= people
+        // everything: the same rows, without lists of every ID. People are
+        // few enough to count every time; customers only for a long list
+        // (a single edit never counts a million customers).
+        let touched_people = touched.map_or(0, |t| t.owners.iter().filter(|o| **o != 0).count());
+        let everyone = touched_people > 0 && {
+            let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *$tx).await?;
+            i64::try_from(touched_people).unwrap_or(i64::MAX) >= people
         };
-        let all = touched.is_none_or(|t| t.owners.len() > $crate::kpi::REFRESH_ALL_ABOVE || everyone(t));
+        let all = everyone || touched.is_none_or(|t| t.owners.len() > $crate::kpi::REFRESH_ALL_ABOVE);
         let credit: String = sqlx::query_scalar("SELECT unit_credit FROM org_settings WHERE id = 1").fetch_one(&mut *$tx).await?;
         let by_date = credit == "transaction_date";
         let owners = touched.map(|t| $crate::kpi::id_list(&t.owners));
@@ -512,12 +519,12 @@ macro_rules! refresh_rollups {
             }
         }
         let customers = touched.map(|t| $crate::kpi::id_list(&t.customers));
-        let customers_stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut *$tx).await?;
-        let all_customers = all
-            || touched.is_some_and(|t| {
-                t.customers.len() > $crate::kpi::REFRESH_ALL_ABOVE * 10
-                    || i64::try_from(t.customers.len()).unwrap_or(i64::MAX) >= customers_stored
-            });
+        let touched_customers = touched.map_or(0, |t| t.customers.len());
+        let every_customer = touched_customers > $crate::kpi::LONG_ID_LIST && {
+            let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers").fetch_one(&mut *$tx).await?;
+            i64::try_from(touched_customers).unwrap_or(i64::MAX) >= stored
+        };
+        let all_customers = all || every_customer || touched_customers > $crate::kpi::REFRESH_ALL_ABOVE * 10;
         let customer_filter = if all_customers { None } else { customers.as_deref() };
         if all_customers || touched.is_some_and(|t| !t.customers.is_empty()) {
             let where_customer = customer_filter.map_or(String::new(), |f| format!(" WHERE customer_id {f}"));
